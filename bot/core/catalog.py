@@ -1,0 +1,184 @@
+"""The content the core works with: scenarios, reading lists, crisis lines and bot copy.
+
+These are plain frozen dataclasses. `bot.content` builds them from the moderators' YAML
+after validating it; the core never sees YAML, files or line numbers.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+DEFAULT_LOCALE = "en"
+
+
+class Tactic(StrEnum):
+    """The 5Ds of bystander intervention, plus the choice not to intervene."""
+
+    DISTRACT = "distract"
+    DELEGATE = "delegate"
+    DOCUMENT = "document"
+    DELAY = "delay"
+    DIRECT = "direct"
+    NONE = "none"
+
+    @classmethod
+    def five_ds(cls) -> tuple[Tactic, ...]:
+        return (cls.DISTRACT, cls.DELEGATE, cls.DOCUMENT, cls.DELAY, cls.DIRECT)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    label: str
+    tactic: Tactic
+    feedback: str
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    id: str
+    text: str
+    choices: tuple[Choice, ...] = ()
+    end: bool = False
+    resources: tuple[str, ...] = ()
+    # Shown on an ending step: what to carry away from this path.
+    takeaway: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    id: str
+    locale: str
+    title: str
+    summary: str
+    setting: str
+    content_warnings: tuple[str, ...]
+    start: str
+    steps: Mapping[str, Step]
+    resources: tuple[str, ...] = ()
+    reflection: str = ""
+    # Which of the 5Ds this scenario is written to coach.
+    focus: tuple[Tactic, ...] = ()
+
+    def step(self, step_id: str) -> Step | None:
+        return self.steps.get(step_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    id: str
+    topic: str
+    title: str
+    kind: str
+    url: str
+    summary: str
+    audience: str
+    last_reviewed: str
+    author: str = ""
+
+    def haystack(self) -> str:
+        return " ".join((self.title, self.author, self.summary, self.kind, self.topic)).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisLine:
+    region: str
+    name: str
+    contact: str
+    url: str = ""
+    hours: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisRules:
+    """What makes the check-in desk show crisis lines first."""
+
+    phrases: Mapping[str, tuple[str, ...]]  # locale -> lower-case phrases
+    urgencies: frozenset[str]  # urgency choices that always count as danger
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """Bot copy per locale, with fallback to the default locale for a missing key."""
+
+    texts: Mapping[str, Mapping[str, str]]  # locale -> key -> template
+    default_locale: str = DEFAULT_LOCALE
+
+    def locales(self) -> tuple[str, ...]:
+        return tuple(sorted(self.texts))
+
+    def has(self, key: str) -> bool:
+        return key in self.texts.get(self.default_locale, {})
+
+    def text(self, locale: str, key: str, /, **params: object) -> str:
+        template = self.texts.get(locale, {}).get(key)
+        if template is None:
+            template = self.texts.get(self.default_locale, {}).get(key)
+        if template is None:
+            # A missing key is a content bug that validation should have caught; showing the
+            # key keeps the bot working and makes the gap visible.
+            return key
+        if not params:
+            return template
+        return string.Formatter().vformat(template, (), _SafeParams(params))
+
+
+class _SafeParams(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Everything moderators write, validated, as one immutable value swapped atomically."""
+
+    scenarios: Mapping[str, Mapping[str, Scenario]]  # locale -> id -> scenario
+    topics: Mapping[str, Topic]
+    resources: Mapping[str, Resource]
+    crisis_lines: Mapping[str, tuple[CrisisLine, ...]]  # region -> lines; "default" required
+    crisis_rules: CrisisRules
+    copy: Copy
+    version: str = ""
+    default_locale: str = DEFAULT_LOCALE
+    checkin_categories: tuple[str, ...] = field(default=())
+
+    def locale_for(self, requested: str | None) -> str:
+        """The best content locale for a platform locale such as 'es-ES' or 'en-US'."""
+        if not requested:
+            return self.default_locale
+        candidates = (requested, requested.replace("_", "-").split("-")[0].lower())
+        for candidate in candidates:
+            if candidate in self.copy.texts or candidate in self.scenarios:
+                return candidate
+        return self.default_locale
+
+    def scenario(self, scenario_id: str, locale: str) -> Scenario | None:
+        found = self.scenarios.get(locale, {}).get(scenario_id)
+        if found is None:
+            found = self.scenarios.get(self.default_locale, {}).get(scenario_id)
+        return found
+
+    def scenario_list(self, locale: str) -> tuple[Scenario, ...]:
+        """Every scenario in the default locale, each replaced by its translation if any."""
+        base = self.scenarios.get(self.default_locale, {})
+        local = self.scenarios.get(locale, {})
+        merged = [local.get(sid, scenario) for sid, scenario in base.items()]
+        return tuple(sorted(merged, key=lambda s: s.id))
+
+    def crisis_lines_for(self, region: str | None) -> tuple[CrisisLine, ...]:
+        lines = self.crisis_lines.get((region or "").upper(), ())
+        default = self.crisis_lines.get("default", ())
+        return tuple(lines) + tuple(default)
+
+    def text(self, locale: str, key: str, /, **params: object) -> str:
+        return self.copy.text(locale, key, **params)
