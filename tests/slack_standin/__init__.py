@@ -1,0 +1,49 @@
+"""Loopback stand-ins of Slack for end-to-end tests of the slack-bolt adapter.
+
+- :class:`SlackStandIn` — Slack's Web API (and response_urls) on 127.0.0.1:0.
+- :class:`SlackDriver` — sends signed slash commands, interactivity payloads and
+  Events API requests to the bot's HTTP endpoint, as Slack does.
+- :func:`serve_bolt_app` — runs a slack-bolt ``AsyncApp`` over aiohttp on 127.0.0.1:0.
+"""
+
+from .bolt_server import serve_bolt_app
+from .clock import Clock, ManualClock, monotonic_clock
+from .driver import (
+    DriverResponse,
+    SlackDriver,
+    checkboxes_value,
+    multi_static_select_value,
+    plain_text_value,
+    radio_buttons_value,
+    sign,
+    static_select_value,
+)
+from .web_api import (
+    RESPONSE_URL_METHOD,
+    TRIGGER_TTL_SECONDS,
+    Call,
+    SlackStandIn,
+    StandInError,
+    UserProfile,
+)
+
+__all__ = [
+    "RESPONSE_URL_METHOD",
+    "TRIGGER_TTL_SECONDS",
+    "Call",
+    "Clock",
+    "DriverResponse",
+    "ManualClock",
+    "SlackDriver",
+    "SlackStandIn",
+    "StandInError",
+    "UserProfile",
+    "checkboxes_value",
+    "monotonic_clock",
+    "multi_static_select_value",
+    "plain_text_value",
+    "radio_buttons_value",
+    "serve_bolt_app",
+    "sign",
+    "static_select_value",
+]
