@@ -1,0 +1,204 @@
+"""A YAML reader with `yaml.safe_load` semantics that remembers where each value was written.
+
+PyYAML's constructors throw positions away, so we compose the node graph with SafeLoader
+and build the plain Python values ourselves, recording the line of every node on the way.
+Moderators then get `file:line` for every problem, not just for syntax errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+import yaml
+
+from bot.core.errors import Problem
+
+# The position of a value inside a document: mapping keys and sequence indices, in order.
+NodePath = tuple[Hashable, ...]
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+# Aliases are expanded per path (each copy gets its own lines), so a few nested aliases
+# could expand exponentially ("billion laughs"); no real content file comes near this.
+MAX_VALUES = 200_000
+
+
+class _TooManyValues(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """Plain values plus the line (1-based) where each one, and each mapping key, starts."""
+
+    data: object
+    value_lines: Mapping[NodePath, int]
+    key_lines: Mapping[NodePath, int]
+
+    def line_of(self, path: NodePath) -> int:
+        """The line of the value at `path`, or of its nearest ancestor that exists."""
+        for depth in range(len(path), -1, -1):
+            line = self.value_lines.get(path[:depth])
+            if line is not None:
+                return line
+        return 1
+
+    def key_line_of(self, path: NodePath) -> int:
+        """The line of the key that introduces `path` (falls back to its value's line)."""
+        return self.key_lines.get(path) or self.line_of(path)
+
+
+def read_yaml(text: str, shown_path: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse one YAML document. On a syntax error the document is None."""
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # the reader rejects control characters up front
+        return None, [_syntax_problem(exc, text, shown_path)]
+    builder = _Builder(loader, shown_path)
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else builder.build(node, ())
+    except yaml.YAMLError as exc:
+        return None, [_syntax_problem(exc, text, shown_path)]
+    except _TooManyValues:
+        message = f"more than {MAX_VALUES} values once aliases are expanded"
+        return None, [Problem(shown_path, 1, message)]
+    finally:
+        loader.dispose()
+    document = YamlDocument(data, builder.value_lines, builder.key_lines)
+    return document, builder.problems
+
+
+def iter_strings(data: object, path: NodePath = ()) -> Iterator[tuple[NodePath, str]]:
+    """Every string value in `data` (not mapping keys) with its path."""
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from iter_strings(value, (*path, key))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from iter_strings(item, (*path, index))
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str, shown_path: str) -> Problem:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        message = exc.problem or exc.context or "cannot be read"
+        if exc.context and exc.problem and exc.context_mark is not None:
+            message += f" ({exc.context} started on line {exc.context_mark.line + 1})"
+        return Problem(shown_path, line, f"YAML syntax error: {message}")
+    if isinstance(exc, yaml.reader.ReaderError):
+        # The reader reports a character offset, not a mark.
+        line = text.count("\n", 0, exc.position) + 1
+        return Problem(shown_path, line, f"YAML syntax error: {exc.reason}")
+    return Problem(shown_path, 1, f"YAML syntax error: {exc}")
+
+
+@dataclass
+class _Builder:
+    loader: yaml.SafeLoader
+    shown_path: str
+    value_lines: dict[NodePath, int] = field(default_factory=dict)
+    key_lines: dict[NodePath, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    # Nodes being built right now: an alias back to one of them would recurse forever.
+    _open: set[int] = field(default_factory=set)
+    # Mappings already checked for duplicate keys; merging rewrites a node in place, so an
+    # aliased mapping seen twice must not be checked twice.
+    _checked: set[int] = field(default_factory=set)
+
+    def build(self, node: yaml.Node, path: NodePath) -> object:
+        if len(self.value_lines) >= MAX_VALUES:
+            raise _TooManyValues
+        self.value_lines.setdefault(path, _line(node))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self._open:
+            self._problem(node, "an alias refers to the mapping or list that contains it")
+            return None
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            assert isinstance(node, yaml.SequenceNode)
+            return self._sequence(node, path)
+        finally:
+            self._open.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode) -> object:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError:
+            self._problem(node, f"unsupported YAML tag {node.tag!r}")
+            return node.value
+        except ValueError:
+            # e.g. 2026-13-45 looks like a date but is not one; keep the text so that the
+            # schema reports it against the field that expected a date.
+            return node.value
+
+    def _sequence(self, node: yaml.SequenceNode, path: NodePath) -> list[object]:
+        if node.tag != _SEQ_TAG:
+            self._problem(node, f"unsupported YAML tag {node.tag!r}")
+        return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+
+    def _mapping(self, node: yaml.MappingNode, path: NodePath) -> dict[Hashable, object]:
+        if node.tag != _MAP_TAG:
+            self._problem(node, f"unsupported YAML tag {node.tag!r}")
+        if id(node) not in self._checked:
+            self._checked.add(id(node))
+            self._report_duplicate_keys(node)
+        # `<<: *anchor` merges, as safe_load does; explicit keys come last and win.
+        self.loader.flatten_mapping(node)
+        result: dict[Hashable, object] = {}
+        for key_node, value_node in node.value:
+            key = self._key(key_node)
+            if key is _UNUSABLE:
+                continue
+            child = (*path, key)
+            self.key_lines.setdefault(child, _line(key_node))
+            result[key] = self.build(value_node, child)
+        return result
+
+    def _key(self, key_node: yaml.Node) -> Hashable:
+        if not isinstance(key_node, yaml.ScalarNode):
+            self._problem(key_node, "a key must be a plain value, not a list or mapping")
+            return _UNUSABLE
+        key = self._scalar(key_node)
+        if not isinstance(key, Hashable):
+            self._problem(key_node, "a key must be a plain value")
+            return _UNUSABLE
+        return key
+
+    def _report_duplicate_keys(self, node: yaml.MappingNode) -> None:
+        first_lines: dict[Hashable, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = self._scalar(key_node)
+            if not isinstance(key, Hashable):
+                continue
+            if key in first_lines:
+                self._problem(
+                    key_node, f"duplicate key {key!r} (first on line {first_lines[key]})"
+                )
+            else:
+                first_lines[key] = _line(key_node)
+
+    def _problem(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(Problem(self.shown_path, _line(node), message))
+
+
+class _Unusable:
+    """Marks a key that cannot be used; distinct from every value YAML can produce."""
+
+
+_UNUSABLE = _Unusable()
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
