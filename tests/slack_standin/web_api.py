@@ -56,6 +56,8 @@ class Call:
     path: str
     status: int
     response: JSONDict
+    received_at: float
+    """Event-loop time (``loop.time()``) when the stand-in received the call."""
 
     @property
     def ok(self) -> bool:
@@ -421,6 +423,7 @@ class SlackStandIn:
             path=request.path,
             status=status,
             response=response,
+            received_at=asyncio.get_running_loop().time(),
         )
         async with self._changed:
             self._calls.append(call)
