@@ -15,6 +15,7 @@ from bot.content.yamlnodes import NodePath, YamlDocument
 from bot.core.errors import Problem
 
 M = TypeVar("M", bound=BaseModel)
+M_co = TypeVar("M_co", bound=BaseModel, covariant=True)
 
 _KEY_MARKER = "[key]"
 
@@ -34,12 +35,12 @@ _LITERAL_NOUNS = {"focus": "tactic"}
 
 
 @dataclass(frozen=True, slots=True)
-class Located(Generic[M]):
+class Located(Generic[M_co]):
     """A validated model together with its file and the lines of its values."""
 
     path: str
     doc: YamlDocument
-    model: M
+    model: M_co
 
     def problem(
         self, at: NodePath, message: str, *, key: bool = False, warning: bool = False

@@ -183,9 +183,7 @@ class _Builder:
             if not isinstance(key, Hashable):
                 continue
             if key in first_lines:
-                self._problem(
-                    key_node, f"duplicate key {key!r} (first on line {first_lines[key]})"
-                )
+                self._problem(key_node, f"duplicate key {key!r} (first on line {first_lines[key]})")
             else:
                 first_lines[key] = _line(key_node)
 

@@ -1,0 +1,140 @@
+"""Checks on resources.yaml, checkin.yaml and the bot copy that their schemas cannot express,
+and the long-text warning that applies to every file."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+
+from pydantic import BaseModel
+
+from bot.content.located import Located
+from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile
+from bot.content.yamlnodes import NodePath, iter_strings
+from bot.core.catalog import DEFAULT_LOCALE
+from bot.core.errors import Problem
+
+# Longer than this still fits the platforms, but is a wall of text in a chat window.
+LONG_TEXT = 600
+
+
+def long_text_warnings(located: Located[BaseModel]) -> list[Problem]:
+    return [
+        located.problem(
+            at, f"text is {len(text)} characters; over {LONG_TEXT} is long for chat", warning=True
+        )
+        for at, text in iter_strings(located.doc.data)
+        if len(text) > LONG_TEXT
+    ]
+
+
+def resources_problems(located: Located[ResourcesFile]) -> list[Problem]:
+    model = located.model
+    topic_ids = [(("topics", t, "id"), topic.id) for t, topic in enumerate(model.topics)]
+    resource_ids = [
+        (("topics", t, "resources", r, "id"), item.id)
+        for t, topic in enumerate(model.topics)
+        for r, item in enumerate(topic.resources)
+    ]
+    problems = _duplicates(located, topic_ids, "topic id") + _duplicates(
+        located, resource_ids, "resource id"
+    )
+    if not model.crisis_lines.get("default"):
+        message = "crisis_lines needs a 'default' list: the lines shown in every region"
+        problems.append(located.problem(("crisis_lines",), message, key=True))
+    return problems
+
+
+def checkin_problems(located: Located[CheckinFile]) -> list[Problem]:
+    model = located.model
+    problems = _duplicates(
+        located, [(("categories", i), c) for i, c in enumerate(model.categories)], "category"
+    )
+    problems += _duplicates(
+        located, [(("urgencies", i), u) for i, u in enumerate(model.urgencies)], "urgency"
+    )
+    for index, urgency in enumerate(model.crisis.urgencies):
+        if urgency not in model.urgencies:
+            choices = ", ".join(model.urgencies)
+            message = f"crisis urgency {urgency!r} is not one of the urgencies ({choices})"
+            problems.append(located.problem(("crisis", "urgencies", index), message))
+    return problems
+
+
+def messages_problems(messages: Mapping[str, Located[MessagesFile]]) -> list[Problem]:
+    """Templates must be valid; a translation may not invent keys or placeholders."""
+    problems = []
+    for located in messages.values():
+        problems += _template_problems(located)
+    default = messages.get(DEFAULT_LOCALE)
+    if default is None:
+        return problems
+    for locale, located in messages.items():
+        if locale != DEFAULT_LOCALE:
+            problems += _translation_problems(located, default)
+    return problems
+
+
+def placeholders(template: str) -> set[str]:
+    """The `{names}` a template uses. Raises ValueError on a malformed template."""
+    names = set()
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field is not None:
+            names.add(field)
+    return names
+
+
+def _template_problems(located: Located[MessagesFile]) -> list[Problem]:
+    problems = []
+    for key, text in located.model.root.items():
+        try:
+            names = placeholders(text)
+        except ValueError as exc:
+            # Copy.text would raise at the moment a member needs the message.
+            problems.append(
+                located.problem(
+                    (key,), f"{key!r} is not a valid template: {exc} (write {{{{ for a literal {{)"
+                )
+            )
+            continue
+        # Copy.text formats with names only; `{}` or `{0}` would fail at run time.
+        for name in sorted(n for n in names if not n or n[0].isdigit()):
+            problems.append(
+                located.problem((key,), f"{key!r} has a placeholder {{{name}}} without a name")
+            )
+    return problems
+
+
+def _translation_problems(
+    located: Located[MessagesFile], default: Located[MessagesFile]
+) -> list[Problem]:
+    problems = []
+    originals = default.model.root
+    for key, text in located.model.root.items():
+        if key not in originals:
+            message = f"key {key!r} is not in {default.path}, so it is never shown"
+            problems.append(located.problem((key,), message, key=True, warning=True))
+            continue
+        try:
+            extra = placeholders(text) - placeholders(originals[key])
+        except ValueError:
+            continue  # already reported as an invalid template
+        for name in sorted(extra):
+            message = f"{key!r} uses {{{name}}}, which the {default.path} text does not have"
+            problems.append(located.problem((key,), message))
+    return problems
+
+
+def _duplicates(
+    located: Located[BaseModel], values: Iterable[tuple[NodePath, str]], noun: str
+) -> list[Problem]:
+    first_line: dict[str, int] = {}
+    problems = []
+    for at, value in values:
+        line = located.doc.line_of(at)
+        if value in first_line:
+            message = f"{noun} {value!r} is already used on line {first_line[value]}"
+            problems.append(located.problem(at, message))
+        else:
+            first_line[value] = line
+    return problems

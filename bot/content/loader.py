@@ -1,0 +1,143 @@
+"""Load and validate the whole content tree: `validate` reports, `load_catalog` raises."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from bot.content.build import build_catalog
+from bot.content.checks import cross_problems
+from bot.content.file_checks import long_text_warnings
+from bot.content.files import FileReader, Layout, discover, shown_path
+from bot.content.located import Located, validate_document
+from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile, ScenarioModel
+from bot.content.sources import ScenarioSource, Sources
+from bot.core.catalog import Catalog, Tactic
+from bot.core.errors import ContentInvalid, Problem
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How many default-locale scenarios coach each of the 5Ds, and happen in each setting."""
+
+    by_focus: Mapping[str, int]
+    by_setting: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ContentStats:
+    scenarios: int  # in the default locale
+    locales: tuple[str, ...]  # of scenarios and bot copy
+    topics: int
+    resources: int
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    catalog: Catalog | None  # None when there is any error
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    coverage: Coverage
+    stats: ContentStats
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.errors + self.warnings
+
+
+def load_catalog(content_dir: Path, resources_file: Path) -> Catalog:
+    """The validated catalog; raises ContentInvalid with every problem (warnings included)."""
+    report = validate(content_dir, resources_file)
+    if report.catalog is None:
+        raise ContentInvalid(list(report.problems))
+    return report.catalog
+
+
+def validate(content_dir: Path, resources_file: Path) -> ValidationReport:
+    layout = discover(content_dir, resources_file)
+    run = _Run(FileReader(content_dir), list(layout.problems))
+    sources, all_scenarios_valid = run.load_sources(layout)
+    run.problems += cross_problems(
+        sources, shown_path(content_dir / "scenarios"), all_scenarios_valid=all_scenarios_valid
+    )
+    errors = _in_order(p for p in run.problems if p.severity == "error")
+    warnings = _in_order(p for p in run.problems if p.severity == "warning")
+    catalog = None if errors else build_catalog(sources, run.reader.version())
+    return ValidationReport(catalog, errors, warnings, coverage(sources), stats(sources))
+
+
+def coverage(sources: Sources) -> Coverage:
+    originals = list(sources.originals())
+    by_focus = {
+        tactic.value: sum(tactic.value in source.model.focus for source in originals)
+        for tactic in Tactic.five_ds()
+    }
+    settings = Counter(" ".join(source.model.setting.split()) for source in originals)
+    return Coverage(by_focus, dict(sorted(settings.items())))
+
+
+def stats(sources: Sources) -> ContentStats:
+    locales = {source.locale for source in sources.scenarios} | set(sources.messages)
+    topics = sources.resources.model.topics if sources.resources is not None else []
+    return ContentStats(
+        scenarios=len({source.model.id for source in sources.originals()}),
+        locales=tuple(sorted(locales)),
+        topics=len(topics),
+        resources=len({item.id for topic in topics for item in topic.resources}),
+    )
+
+
+@dataclass
+class _Run:
+    """One validation run: the reader (and its digest) and the problems found so far."""
+
+    reader: FileReader
+    problems: list[Problem]
+
+    def load_sources(self, layout: Layout) -> tuple[Sources, bool]:
+        """Every file that passes its schema; and whether every scenario file did."""
+        scenarios = []
+        for path, locale in layout.scenarios:
+            located = self.load(path, ScenarioModel)
+            if located is not None:
+                scenarios.append(ScenarioSource(located, locale))
+        messages = {}
+        for path, locale in layout.messages:
+            located_messages = self.load(path, MessagesFile)
+            if located_messages is not None:
+                messages[locale] = located_messages
+        sources = Sources(
+            scenarios=tuple(scenarios),
+            resources=self.load(layout.resources, ResourcesFile),
+            checkin=self.load(layout.checkin, CheckinFile),
+            messages=messages,
+        )
+        return sources, len(scenarios) == len(layout.scenarios)
+
+    def load(self, path: Path, model: type[M]) -> Located[M] | None:
+        if not path.is_file():
+            return None  # reported by `discover`
+        shown, document, problems = self.reader.read(path)
+        self.problems += problems
+        if document is None:
+            return None
+        located, problems = validate_document(model, document, shown)
+        self.problems += problems
+        if located is not None:
+            self.problems += long_text_warnings(located)
+        return located
+
+
+def _in_order(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=lambda problem: (problem.path, problem.line)))
