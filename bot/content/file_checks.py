@@ -21,10 +21,12 @@ LONG_TEXT = 600
 def long_text_warnings(located: Located[BaseModel]) -> list[Problem]:
     return [
         located.problem(
-            at, f"text is {len(text)} characters; over {LONG_TEXT} is long for chat", warning=True
+            at,
+            f"text is {len(text.strip())} characters; over {LONG_TEXT} is long for chat",
+            warning=True,
         )
         for at, text in iter_strings(located.doc.data)
-        if len(text) > LONG_TEXT
+        if len(text.strip()) > LONG_TEXT
     ]
 
 

@@ -35,9 +35,11 @@ Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
 MessageKey = Annotated[str, StringConstraints(pattern=MESSAGE_KEY_PATTERN)]
 Url = Annotated[str, StringConstraints(pattern=URL_PATTERN)]
 OptionalUrl = Annotated[str, StringConstraints(pattern=OPTIONAL_URL_PATTERN)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_LIMIT)]
-OptionalText = Annotated[str, StringConstraints(max_length=TEXT_LIMIT)]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_LIMIT)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LIMIT)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_LIMIT)]
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LABEL_LIMIT)
+]
 # A date written as 2026-11-21 arrives from YAML as a date, but a quoted one as text.
 IsoDate = Annotated[date, Strict(False)]
 
