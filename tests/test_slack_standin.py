@@ -28,6 +28,7 @@ from slack_standin import (
     SlackDriver,
     SlackStandIn,
     StandInError,
+    drain_bolt_tasks,
     plain_text_value,
     radio_buttons_value,
     serve_bolt_app,
@@ -143,6 +144,20 @@ def build_app(standin: SlackStandIn, seen: list[tuple[str, Any]], **client_kwarg
                 channel=body["channel_id"], user=body["user_id"], text="Please try again."
             )
 
+    @app.action("home_checkin")
+    async def home_checkin(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        seen.append(("home_action", body))
+        await client.views_open(
+            trigger_id=body["trigger_id"],
+            view={
+                "type": "modal",
+                "callback_id": "checkin_from_home",
+                "title": {"type": "plain_text", "text": "Check in"},
+                "blocks": [],
+            },
+        )
+
     @app.view("checkin")
     async def checkin_submitted(
         ack: AsyncAck, view: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
@@ -167,7 +182,20 @@ def build_app(standin: SlackStandIn, seen: list[tuple[str, Any]], **client_kwarg
             user_id=event["user"],
             view={
                 "type": "home",
-                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Welcome home"}}],
+                "blocks": [
+                    {"type": "section", "text": {"type": "mrkdwn", "text": "Welcome home"}},
+                    {
+                        "type": "actions",
+                        "block_id": "home_actions",
+                        "elements": [
+                            {
+                                "type": "button",
+                                "action_id": "home_checkin",
+                                "text": {"type": "plain_text", "text": "Check in"},
+                            }
+                        ],
+                    },
+                ],
             },
         )
 
@@ -365,6 +393,24 @@ async def test_app_home_opened_publishes_a_home_view(slack: SlackStandIn, bot: B
     assert second["view"]["id"] == published.response["view"]["id"]
 
 
+async def test_button_click_in_the_home_tab_opens_a_modal(slack: SlackStandIn, bot: Bot) -> None:
+    await bot.driver.app_home_opened(MEMBER)
+    await slack.wait_for("views.publish")
+    home = slack.home_views[MEMBER]
+
+    resp = await bot.driver.click_button(
+        "home_checkin", block_id="home_actions", user_id=MEMBER, view=home
+    )
+    assert resp.status == 200
+    opened = await slack.wait_for("views.open")
+    assert opened.ok, opened.response
+    assert slack.last_view(MEMBER)["callback_id"] == "checkin_from_home"
+    body = dict(bot.seen)["home_action"]
+    assert body["container"] == {"type": "view", "view_id": home["id"]}
+    assert body["view"]["type"] == "home"
+    assert "channel" not in body and "response_url" not in body
+
+
 async def test_url_verification_is_answered_with_the_challenge(
     slack: SlackStandIn, bot: Bot
 ) -> None:
@@ -392,6 +438,9 @@ async def test_unsigned_or_stale_requests_are_refused(
     ]
     assert [r.status for r in refused] == [401, 401, 401]
     assert all("challenge" not in r.body for r in refused)
+    await drain_bolt_tasks()
+    assert bot.seen == []
+    assert slack.calls() == []
 
     # A good request afterwards is the only one any listener ever saw.
     await bot.driver.message_im(MEMBER, "good")

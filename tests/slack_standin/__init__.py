@@ -6,7 +6,7 @@
 - :func:`serve_bolt_app` — runs a slack-bolt ``AsyncApp`` over aiohttp on 127.0.0.1:0.
 """
 
-from .bolt_server import serve_bolt_app
+from .bolt_server import bolt_listener_tasks, drain_bolt_tasks, serve_bolt_app
 from .clock import Clock, ManualClock, monotonic_clock
 from .driver import (
     DriverResponse,
@@ -38,7 +38,9 @@ __all__ = [
     "SlackStandIn",
     "StandInError",
     "UserProfile",
+    "bolt_listener_tasks",
     "checkboxes_value",
+    "drain_bolt_tasks",
     "monotonic_clock",
     "multi_static_select_value",
     "plain_text_value",
