@@ -392,7 +392,7 @@ class SlackDriver:
             "app_id": self.api_app_id,
             "external_id": view.get("external_id", ""),
             "app_installed_team_id": self.team_id,
-            "bot_id": view.get("bot_id", "B0BOTID"),
+            "bot_id": view.get("bot_id", self.standin.bot_id if self.standin else "B0BOTID"),
         }
         return {
             "type": "view_submission",
