@@ -50,6 +50,7 @@ def build_catalog(sources: Sources, version: str) -> Catalog:
         version=version,
         default_locale=DEFAULT_LOCALE,
         checkin_categories=tuple(checkin.categories),
+        checkin_urgencies=tuple(checkin.urgencies),
     )
 
 

@@ -48,8 +48,11 @@ def translation_problems(
     if original is None:
         message = f"no scenario with id {model.id!r} in scenarios/ to translate"
         return [translation.located.problem(("id",), message)]
-    ours, theirs = set(model.steps), set(original.model.steps)
     problems = []
+    if model.start != original.model.start:
+        message = f"start is {model.start!r} but the original starts at {original.model.start!r}"
+        problems.append(translation.located.problem(("start",), message))
+    ours, theirs = set(model.steps), set(original.model.steps)
     if ours != theirs:
         missing = ", ".join(sorted(theirs - ours)) or "none"
         extra = ", ".join(sorted(ours - theirs)) or "none"
@@ -58,10 +61,9 @@ def translation_problems(
             f"missing {missing}; not in the original {extra}"
         )
         problems.append(translation.located.problem(("steps",), message, key=True))
-    if model.start != original.model.start:
-        message = f"start is {model.start!r} but the original starts at {original.model.start!r}"
-        problems.append(translation.located.problem(("start",), message))
-    for step_id in sorted(ours & theirs, key=list(model.steps).index):
+        # With different steps every renamed link would differ too; one message is enough.
+        return problems
+    for step_id in model.steps:
         if _branching(translation, step_id) != _branching(original, step_id):
             message = (
                 f"step {step_id!r} branches differently from the original "
