@@ -151,6 +151,7 @@ class Catalog:
     version: str = ""
     default_locale: str = DEFAULT_LOCALE
     checkin_categories: tuple[str, ...] = field(default=())
+    checkin_urgencies: tuple[str, ...] = field(default=())
 
     def locale_for(self, requested: str | None) -> str:
         """The best content locale for a platform locale such as 'es-ES' or 'en-US'."""

@@ -1,0 +1,143 @@
+"""Upstander's command line: `python -m bot run` and the moderators' content tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import logs
+from bot.config import Settings
+
+log = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command in (None, "run", "console"):
+        logs.configure(
+            settings.log_level, json_lines=args.command == "run" and _platforms(settings)
+        )
+        return asyncio.run(_run(settings, console_only=args.command == "console"))
+    if args.command == "content":
+        return _content(args, settings)
+    if args.command == "discord":
+        from bot.adapters.discord.cli import discord_command
+
+        logs.configure(settings.log_level)
+        return int(discord_command(args, settings))
+    parser.print_help()
+    return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Upstander")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="start the bot: Discord/Slack when configured, else the console")
+    sub.add_parser("console", help="the console chat, whatever else is configured")
+    content = sub.add_parser("content", help="moderators' tools")
+    content_sub = content.add_subparsers(dest="content_command", required=True)
+    validate = content_sub.add_parser("validate", help="check every content file")
+    validate.add_argument("dir", nargs="?", help="content directory (default: scripts_content)")
+    validate.add_argument("--resources", help="resources.yaml (default: beside the content dir)")
+    schema = content_sub.add_parser("schema", help="write the JSON Schemas editors use")
+    schema.add_argument("out", nargs="?", help="output directory (default: scripts_content/schema)")
+    preview = content_sub.add_parser("preview", help="play one scenario in the terminal")
+    preview.add_argument("scenario_id")
+    preview.add_argument("--locale", default=None)
+    discord = sub.add_parser("discord", help="Discord tools")
+    discord_sub = discord.add_subparsers(dest="discord_command", required=True)
+    sync = discord_sub.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=int, default=None, help="sync to one server (instant)")
+    return parser
+
+
+def _platforms(settings: Settings) -> bool:
+    env = settings.env
+    return bool(env.get("DISCORD_TOKEN") or env.get("SLACK_BOT_TOKEN"))
+
+
+async def _run(settings: Settings, *, console_only: bool) -> int:
+    from bot.bootstrap import build
+    from bot.core.errors import ContentInvalid
+
+    try:
+        runtime = await build(settings)
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("content is invalid; fix it and start again", file=sys.stderr)
+        return 1
+    stop = asyncio.Event()
+    _on_signals(stop)
+    runtime.start_background()
+    try:
+        if console_only or not _platforms(settings):
+            from bot.adapters.console.run import run_console
+
+            await run_console(runtime)
+        else:
+            await _serve_platforms(runtime, stop)
+    finally:
+        await runtime.aclose()
+    return 0
+
+
+async def _serve_platforms(runtime: object, stop: asyncio.Event) -> None:
+    from bot.bootstrap import Runtime
+
+    assert isinstance(runtime, Runtime)
+    env = runtime.settings.env
+    tasks = []
+    if env.get("DISCORD_TOKEN"):
+        from bot.adapters.discord.run import serve_discord
+
+        tasks.append(asyncio.create_task(serve_discord(runtime, stop)))
+    if env.get("SLACK_BOT_TOKEN"):
+        from bot.adapters.slack.run import serve_slack
+
+        tasks.append(asyncio.create_task(serve_slack(runtime, stop)))
+    await asyncio.gather(*tasks)
+
+
+def _on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        # Not every platform lets a loop handle signals; Ctrl-C still ends the process.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+def _content(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.content import cli
+
+    if args.content_command == "validate":
+        content_dir = Path(args.dir) if args.dir else settings.content_dir
+        resources = (
+            Path(args.resources) if args.resources else _resources_beside(content_dir, settings)
+        )
+        return cli.validate_command(content_dir, resources, sys.stdout)
+    if args.content_command == "schema":
+        out = Path(args.out) if args.out else settings.content_dir / "schema"
+        return cli.schema_command(out, sys.stdout)
+    if args.content_command == "preview":
+        from bot.adapters.console.preview import preview
+
+        return int(asyncio.run(preview(settings, args.scenario_id, args.locale)))
+    return 2
+
+
+def _resources_beside(content_dir: Path, settings: Settings) -> Path:
+    candidate = content_dir.resolve().parent / "resources.yaml"
+    return candidate if candidate.exists() else settings.resources_file
+
+
+if __name__ == "__main__":
+    sys.exit(main())

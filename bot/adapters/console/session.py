@@ -1,0 +1,231 @@
+"""The console adapter: a terminal chat that plays members, volunteers and moderators.
+
+Commands mirror the platforms' slash commands; a number presses a button; plain text is
+a private message to the bot (relayed during a check-in). `/as ROLE NAME` switches who
+is typing, so one terminal can play both sides of a check-in.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.adapters.console.render import RULE, ButtonBoard, render
+from bot.bootstrap import Runtime
+from bot.core.access import StaticDirectory
+from bot.core.actors import Actor, Role
+from bot.core.messages import Field, Form, Outbound, Reply
+
+PLATFORM = "console"
+ROLES: dict[str, frozenset[Role]] = {
+    "member": frozenset(),
+    "volunteer": frozenset({Role.VOLUNTEER}),
+    "lead": frozenset({Role.VOLUNTEER, Role.LEAD}),
+    "moderator": frozenset({Role.MODERATOR}),
+}
+DEFAULT_PERSONA = ("you", "moderator")
+
+Write = Callable[[str], None]
+
+
+class ConsoleMessenger:
+    """Prints what the bot sends to people other than the one typing."""
+
+    def __init__(self, write: Write, board: ButtonBoard) -> None:
+        self._write = write
+        self._board = board
+        self._refs = itertools.count(1)
+
+    async def send(self, outbound: Outbound) -> str:
+        to = outbound.destination
+        where = "#volunteers" if to.kind == "volunteers" else f"DM to {to.user_id}"
+        if outbound.update_ref:
+            where += f" (updates message {outbound.update_ref})"
+        if outbound.mention_leads:
+            where += " @leads"
+        self._write(f"{RULE}\n→ {where}\n{render(outbound.reply, self._board)}\n{RULE}")
+        return f"console-{next(self._refs)}"
+
+
+@dataclass
+class _FormState:
+    form: Form
+    index: int
+    values: dict[str, str]
+
+    @property
+    def field(self) -> Field:
+        return self.form.fields[self.index]
+
+
+class ConsoleSession:
+    def __init__(self, runtime: Runtime, write: Write, *, locale: str | None = None) -> None:
+        self._runtime = runtime
+        self._locale = locale
+        self._write = write
+        self._board = ButtonBoard()
+        self._directory = StaticDirectory()
+        self._persona = DEFAULT_PERSONA[1]
+        runtime.register_platform(PLATFORM, self._directory, ConsoleMessenger(write, self._board))
+        self._actor = self._become(*DEFAULT_PERSONA)
+        self._form: _FormState | None = None
+        self.finished = False
+
+    # -- input -------------------------------------------------------------------------
+
+    async def handle_line(self, line: str) -> None:
+        line = line.strip()
+        if not line:
+            return
+        if self._form is not None and line != "/cancel":
+            await self._answer_field(line)
+        elif line.isdigit():
+            await self._press(int(line))
+        elif line.startswith("/"):
+            await self._command(line)
+        else:
+            reply = await self._runtime.app.message(self._actor, line)
+            if reply is not None:
+                self._show(reply)
+        await self._runtime.deliveries.drain()
+
+    async def _command(self, line: str) -> None:
+        try:
+            name, *args = shlex.split(line[1:])
+        except ValueError:
+            name, args = line[1:].split()[0], []
+        app = self._runtime.app
+        actor = self._actor
+        if name in ("quit", "exit"):
+            self.finished = True
+        elif name == "help":
+            self._show(await app.help(actor))
+            self._write(self._copy("console.help"))
+        elif name == "as":
+            self._switch(args)
+        elif name == "whoami":
+            self._write(
+                self._copy("console.whoami", name=actor.user_id, roles=self._persona_roles())
+            )
+        elif name == "practice":
+            self._show(await app.practice(actor, args[0] if args else ""))
+        elif name == "resources":
+            self._show(await app.resources(actor, **_resource_args(args)))
+        elif name == "checkin":
+            reply = (
+                await app.close_checkin(actor)
+                if args[:1] == ["close"]
+                else await app.checkin(actor)
+            )
+            self._show(reply)
+        elif name == "cancel":
+            self._form = None
+            self._write(self._copy("console.form_cancelled"))
+        elif name == "volunteer":
+            self._show(await app.volunteer(actor, args[0] if args else "status"))
+        elif name == "mydata":
+            self._show(await app.mydata(actor, args[0] if args else "export"))
+        elif name == "stats":
+            self._show(await app.stats(actor))
+        elif name == "reload":
+            self._show(await app.reload(actor))
+        elif name == "audit":
+            self._show(await app.audit(actor))
+        else:
+            self._write(self._copy("console.unknown_command", command=name))
+
+    async def _press(self, number: int) -> None:
+        action_id = self._board.action_id(number)
+        if action_id is None:
+            self._write(self._copy("console.no_such_button", number=number))
+            return
+        self._show(await self._runtime.app.press(self._actor, action_id))
+
+    # -- forms -------------------------------------------------------------------------
+
+    def _start_form(self, form: Form) -> None:
+        self._form = _FormState(form, 0, {})
+        self._write(f"** {form.title} **  ({self._copy('console.form_hint')})")
+        self._ask()
+
+    def _ask(self) -> None:
+        assert self._form is not None
+        field = self._form.field
+        lines = [
+            f"? {field.label}" + ("" if field.required else f" ({self._copy('console.optional')})")
+        ]
+        lines += [f"  {i}. {o.label}" for i, o in enumerate(field.options, start=1)]
+        self._write("\n".join(lines))
+
+    async def _answer_field(self, line: str) -> None:
+        assert self._form is not None
+        state = self._form
+        field = state.field
+        if field.options:
+            chosen = _option_value(field, line)
+            if chosen is None:
+                self._write(self._copy("console.pick_a_number", count=len(field.options)))
+                return
+            state.values[field.id] = chosen
+        else:
+            state.values[field.id] = "" if line == "-" else line[: field.max_length]
+        state.index += 1
+        if state.index < len(state.form.fields):
+            self._ask()
+            return
+        self._form = None
+        self._show(await self._runtime.app.submit_form(self._actor, state.form.id, state.values))
+
+    # -- identity ----------------------------------------------------------------------
+
+    def _switch(self, args: list[str]) -> None:
+        if len(args) != 2 or args[0] not in ROLES:
+            self._write(self._copy("console.as_usage"))
+            return
+        self._actor = self._become(args[0], args[1])
+        self._write(self._copy("console.now_you_are", name=args[1], role=args[0]))
+
+    def _become(self, name: str, role: str) -> Actor:
+        user_id = name.lower()
+        self._directory.grant(user_id, ROLES[role])
+        self._persona = role
+        return Actor(PLATFORM, user_id, display_name=name.capitalize(), locale=self._locale)
+
+    def _persona_roles(self) -> str:
+        return self._persona
+
+    # -- output ------------------------------------------------------------------------
+
+    def _show(self, reply: Reply) -> None:
+        text = render(reply, self._board)
+        if text:
+            self._write(text)
+        if reply.form is not None:
+            self._start_form(reply.form)
+
+    def _copy(self, key: str, **params: object) -> str:
+        catalog = self._runtime.content.current
+        return catalog.text(catalog.locale_for(self._actor.locale), key, **params)
+
+
+def _option_value(field: Field, line: str) -> str | None:
+    if line.isdigit() and 1 <= int(line) <= len(field.options):
+        return field.options[int(line) - 1].value
+    for option in field.options:
+        if line.lower() in (option.value.lower(), option.label.lower()):
+            return option.value
+    return None
+
+
+def _resource_args(args: list[str]) -> dict[str, str]:
+    words, topic, kind = [], "", ""
+    for arg in args:
+        if arg.startswith("topic:"):
+            topic = arg.removeprefix("topic:")
+        elif arg.startswith("kind:"):
+            kind = arg.removeprefix("kind:")
+        else:
+            words.append(arg)
+    return {"words": " ".join(words), "topic": topic, "kind": kind}

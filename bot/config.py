@@ -1,0 +1,64 @@
+"""Settings from the environment. Tokens and secrets live only there."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from bot.core.desk_support import DeskSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    content_dir: Path
+    resources_file: Path
+    secret_key: str | None = None
+    desk: DeskSettings = field(default_factory=DeskSettings)
+    watch_content: bool = False
+    log_level: str = "INFO"
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "upstander.sqlite3"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        return cls(
+            data_dir=Path(env.get("UPSTANDER_DATA_DIR", str(PROJECT_ROOT / "data"))),
+            content_dir=Path(
+                env.get("UPSTANDER_CONTENT_DIR", str(PROJECT_ROOT / "scripts_content"))
+            ),
+            resources_file=Path(
+                env.get("UPSTANDER_RESOURCES", str(PROJECT_ROOT / "resources.yaml"))
+            ),
+            secret_key=env.get("UPSTANDER_SECRET_KEY") or None,
+            desk=DeskSettings(
+                cooldown=timedelta(minutes=_number(env, "UPSTANDER_CHECKIN_COOLDOWN_MINUTES", 5)),
+                escalate_after=timedelta(
+                    minutes=_number(env, "UPSTANDER_ESCALATE_AFTER_MINUTES", 10)
+                ),
+                retention=timedelta(days=_number(env, "UPSTANDER_RETENTION_DAYS", 30)),
+                crisis_region=env.get("UPSTANDER_CRISIS_REGION") or None,
+            ),
+            watch_content=env.get("UPSTANDER_WATCH_CONTENT", "") in ("1", "true", "yes"),
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            env=env,
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a number, not {raw!r}") from exc

@@ -1,0 +1,178 @@
+"""The core's front door: every adapter calls these methods and renders what they return.
+
+Expected failures become the member-facing copy they name; anything else is logged and
+the member gets a fixed, kind apology — never the exception's text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from bot.core.actors import Actor
+from bot.core.desk import Desk
+from bot.core.desk_support import BLOCK, CANCEL, CLAIM, CLOSE, CONFIRM, FORM_ID, KEEP_OPEN, RATE
+from bot.core.errors import NotFound, UserFacingError
+from bot.core.library import PAGE, TOPIC, Library, Query
+from bot.core.messages import Option, Reply, Section, parse_action_id
+from bot.core.moderation import Moderation
+from bot.core.mydata import DELETE_CONFIRM, MyData
+from bot.core.ports import ContentSource
+from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU, RESUME, STOP, Practice
+from bot.core.practice import CANCEL as PRACTICE_CANCEL
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Actor, str], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    content: ContentSource
+    practice: Practice
+    library: Library
+    desk: Desk
+    mydata: MyData
+    moderation: Moderation
+
+
+class Upstander:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        s = services
+        self._buttons: Mapping[str, Handler] = {
+            MENU: lambda a, _arg: s.practice.menu(a),
+            INTRO: s.practice.intro,
+            BEGIN: s.practice.begin,
+            CHOOSE: s.practice.choose,
+            STOP: s.practice.stop,
+            RESUME: s.practice.resume,
+            PRACTICE_CANCEL: lambda a, _arg: s.practice.cancel(a),
+            TOPIC: lambda a, arg: s.library.search(a, Query(topic=arg)),
+            PAGE: lambda a, arg: s.library.search(a, Query.decode(arg)),
+            CONFIRM: s.desk.confirm,
+            CANCEL: s.desk.cancel,
+            KEEP_OPEN: s.desk.keep_open,
+            CLAIM: s.desk.claim,
+            CLOSE: s.desk.close,
+            RATE: s.desk.rate,
+            BLOCK: s.desk.block,
+            DELETE_CONFIRM: lambda a, _arg: s.mydata.delete(a),
+        }
+
+    # -- members -----------------------------------------------------------------------
+
+    async def help(self, actor: Actor) -> Reply:
+        return await self._safely(actor, self._help(actor))
+
+    async def _help(self, actor: Actor) -> Reply:
+        catalog = self.services.content.current
+        locale = catalog.locale_for(actor.locale)
+        return Reply(
+            sections=(
+                Section(
+                    catalog.text(locale, "help.body"), title=catalog.text(locale, "help.title")
+                ),
+            )
+        )
+
+    async def practice(self, actor: Actor, scenario_id: str = "") -> Reply:
+        practice = self.services.practice
+        work = practice.intro(actor, scenario_id) if scenario_id else practice.menu(actor)
+        return await self._safely(actor, work)
+
+    async def resources(
+        self, actor: Actor, words: str = "", topic: str = "", kind: str = ""
+    ) -> Reply:
+        library = self.services.library
+        if not (words or topic or kind):
+            return await self._safely(actor, library.topics(actor))
+        return await self._safely(
+            actor, library.search(actor, Query(words=words, topic=topic, kind=kind))
+        )
+
+    async def checkin(self, actor: Actor) -> Reply:
+        return await self._safely(actor, self.services.desk.form(actor))
+
+    async def submit_form(self, actor: Actor, form_id: str, values: Mapping[str, str]) -> Reply:
+        if form_id != FORM_ID:
+            return await self._safely(actor, _raise(NotFound("error.unknown_action")))
+        return await self._safely(actor, self.services.desk.submit(actor, values))
+
+    async def close_checkin(self, actor: Actor) -> Reply:
+        return await self._safely(actor, self.services.desk.close(actor))
+
+    async def message(self, actor: Actor, text: str) -> Reply | None:
+        """A private message to the bot (a DM): relayed during a check-in."""
+        try:
+            return await self.services.desk.message(actor, text)
+        except UserFacingError as exc:
+            return self._error_reply(actor, exc)
+        except Exception:
+            log.exception("relaying a private message failed")
+            return self._apology(actor)
+
+    async def mydata(self, actor: Actor, command: str) -> Reply:
+        mydata = self.services.mydata
+        if command == "export":
+            return await self._safely(actor, mydata.export(actor))
+        if command == "delete":
+            return await self._safely(actor, mydata.ask_delete(actor))
+        return await self._safely(
+            actor, _raise(NotFound("error.unknown_subcommand", command=command))
+        )
+
+    async def press(self, actor: Actor, action_id: str) -> Reply:
+        kind, arg = parse_action_id(action_id)
+        handler = self._buttons.get(kind)
+        if handler is None:
+            # A malformed or forged id: refuse without detail.
+            log.warning("unknown action kind %r", kind[:40])
+            return await self._safely(actor, _raise(NotFound("error.unknown_action")))
+        return await self._safely(actor, handler(actor, arg))
+
+    def scenario_choices(self, actor: Actor, typed: str) -> tuple[Option, ...]:
+        return self.services.practice.autocomplete(actor, typed)
+
+    def topic_choices(self, actor: Actor, typed: str) -> tuple[Option, ...]:
+        return self.services.library.topic_autocomplete(actor, typed)
+
+    # -- volunteers and moderators ---------------------------------------------------
+
+    async def volunteer(self, actor: Actor, command: str) -> Reply:
+        return await self._safely(actor, self.services.desk.availability(actor, command))
+
+    async def reload(self, actor: Actor) -> Reply:
+        return await self._safely(actor, self.services.moderation.reload(actor))
+
+    async def stats(self, actor: Actor) -> Reply:
+        return await self._safely(actor, self.services.moderation.stats(actor))
+
+    async def audit(self, actor: Actor) -> Reply:
+        return await self._safely(actor, self.services.moderation.audit(actor))
+
+    # -- error policy ------------------------------------------------------------------
+
+    async def _safely(self, actor: Actor, work: Awaitable[Reply]) -> Reply:
+        try:
+            return await work
+        except UserFacingError as exc:
+            return self._error_reply(actor, exc)
+        except Exception:
+            log.exception("a request failed")
+            return self._apology(actor)
+
+    def _error_reply(self, actor: Actor, exc: UserFacingError) -> Reply:
+        catalog = self.services.content.current
+        locale = catalog.locale_for(actor.locale)
+        return Reply(sections=(Section(catalog.text(locale, exc.key, **exc.params)),))
+
+    def _apology(self, actor: Actor) -> Reply:
+        catalog = self.services.content.current
+        locale = catalog.locale_for(actor.locale)
+        return Reply(sections=(Section(catalog.text(locale, "error.sorry")),))
+
+
+async def _raise(exc: Exception) -> Reply:
+    raise exc

@@ -1,0 +1,53 @@
+"""The crisis screen: when the words or the urgency suggest danger, crisis lines come first."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.catalog import Catalog, CrisisLine
+from bot.core.messages import Section
+
+
+def shows_danger(catalog: Catalog, text: str, urgency: str, locale: str) -> bool:
+    rules = catalog.crisis_rules
+    if urgency in rules.urgencies:
+        return True
+    normalised = " ".join(text.lower().split())
+    if not normalised:
+        return False
+    # Phrases of the member's locale and of the default locale: people mix languages.
+    phrases = set(rules.phrases.get(locale, ())) | set(
+        rules.phrases.get(catalog.default_locale, ())
+    )
+    return any(_contains_phrase(normalised, phrase) for phrase in phrases)
+
+
+def _contains_phrase(text: str, phrase: str) -> bool:
+    pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in phrase.split()) + r"(?!\w)"
+    return re.search(pattern, text) is not None
+
+
+def region_for(configured: str | None, platform_locale: str | None) -> str | None:
+    """Configured region wins; else the region part of a locale such as 'en-GB'."""
+    if configured:
+        return configured.upper()
+    if platform_locale and "-" in platform_locale:
+        return platform_locale.split("-", 1)[1].upper()
+    return None
+
+
+def crisis_section(catalog: Catalog, locale: str, region: str | None) -> Section:
+    lines = catalog.crisis_lines_for(region)
+    body = [catalog.text(locale, "crisis.intro")]
+    body.extend(_line(line) for line in lines)
+    body.append(catalog.text(locale, "crisis.not_a_service"))
+    return Section("\n".join(body), title=catalog.text(locale, "crisis.title"))
+
+
+def _line(line: CrisisLine) -> str:
+    parts = [f"• {line.name}: {line.contact}"]
+    if line.hours:
+        parts.append(f"({line.hours})")
+    if line.url:
+        parts.append(line.url)
+    return " ".join(parts)

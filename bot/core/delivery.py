@@ -1,0 +1,124 @@
+"""The outbox worker: delivers queued messages with retry and exponential backoff.
+
+Items leave the outbox only after the platform accepted them, so a crash or a platform
+failure delays a message but never loses it (at-least-once delivery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from bot.core import wire
+from bot.core.clock import Clock
+from bot.core.errors import DeliveryError
+from bot.core.messages import Outbound
+from bot.core.models import OutboxItem
+from bot.core.ports import CheckinStore, Messenger
+
+log = logging.getLogger(__name__)
+
+BASE_DELAY = 2.0
+MAX_DELAY = 300.0
+BATCH = 50
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> float:
+    """Seconds before the next try: the platform's hint if it gave one, else doubling."""
+    if retry_after is not None and retry_after > 0:
+        return min(retry_after, MAX_DELAY)
+    return float(min(BASE_DELAY * (2 ** max(attempts - 1, 0)), MAX_DELAY))
+
+
+class Deliveries:
+    def __init__(
+        self, store: CheckinStore, messengers: Mapping[str, Messenger], clock: Clock
+    ) -> None:
+        self._store = store
+        self._messengers = messengers
+        self._clock = clock
+
+    async def run_once(self) -> int:
+        """Deliver what is due now; return how many were delivered."""
+        delivered = 0
+        for item in await self._store.due_outbox(self._clock.now(), BATCH):
+            if await self._deliver(item):
+                delivered += 1
+        return delivered
+
+    async def drain(self, rounds: int = 10) -> int:
+        """Deliver until nothing due is left (bounded): the console and tests use it."""
+        total = 0
+        for _ in range(rounds):
+            count = await self.run_once()
+            total += count
+            if count == 0:
+                break
+        return total
+
+    async def _deliver(self, item: OutboxItem) -> bool:
+        outbound = wire.decode(item.payload)
+        messenger = self._messengers.get(outbound.destination.platform)
+        if messenger is None:
+            log.error(
+                "no messenger for platform %s; outbox item %s waits",
+                outbound.destination.platform,
+                item.id,
+            )
+            await self._retry(item, None)
+            return False
+        outbound = await self._resolve_update(item, outbound)
+        try:
+            ref = await messenger.send(outbound)
+        except DeliveryError as exc:
+            log.warning(
+                "delivery of %s (%s) failed, attempt %d: %s",
+                item.id,
+                item.purpose,
+                item.attempts + 1,
+                exc,
+            )
+            await self._retry(item, exc.retry_after)
+            return False
+        except Exception:
+            # A bug or an unexpected platform answer: keep the message, log without content.
+            log.exception("delivery of %s (%s) raised; will retry", item.id, item.purpose)
+            await self._retry(item, None)
+            return False
+        if item.purpose in ("card", "escalation") and ref:
+            await self._store.set_card_ref(item.checkin_id, ref)
+        await self._store.delivered(item.id)
+        return True
+
+    async def _resolve_update(self, item: OutboxItem, outbound: Outbound) -> Outbound:
+        if item.purpose != "card_update":
+            return outbound
+        checkin = await self._store.get_checkin(item.checkin_id)
+        ref = checkin.card_ref if checkin else ""
+        return Outbound(outbound.destination, outbound.reply, outbound.mention_leads, ref)
+
+    async def _retry(self, item: OutboxItem, retry_after: float | None) -> None:
+        attempts = item.attempts + 1
+        delay = backoff(attempts, retry_after)
+        await self._store.retry_later(
+            item.id, attempts, self._clock.now() + timedelta(seconds=delay)
+        )
+
+    async def run_forever(
+        self, wake: asyncio.Event, stop: asyncio.Event, idle: float = 1.0
+    ) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("outbox round failed; retrying")
+            wake.clear()
+            waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
+            _, pending = await asyncio.wait(
+                waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
+        await self.drain()

@@ -1,0 +1,175 @@
+"""Shared pieces of the check-in desk: settings, the form, cards, outbox items."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core import wire
+from bot.core.catalog import Catalog
+from bot.core.messages import (
+    Action,
+    Destination,
+    Field,
+    Form,
+    Option,
+    Outbound,
+    Reply,
+    Section,
+    Style,
+)
+from bot.core.models import CheckIn, OutboxItem
+
+FORM_ID = "checkin.form"
+FIELD_TEXT = "text"
+FIELD_CATEGORY = "category"
+FIELD_URGENCY = "urgency"
+FIELD_IDENTITY = "identity"
+ANONYMOUS = "anonymous"
+NAMED = "named"
+
+CONFIRM = "checkin.confirm"
+CANCEL = "checkin.cancel"
+CLAIM = "checkin.claim"
+CLOSE = "checkin.close"
+RATE = "checkin.rate"
+BLOCK = "checkin.block"
+KEEP_OPEN = "checkin.keep"
+MAX_TEXT = 1500
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSettings:
+    cooldown: timedelta = timedelta(minutes=5)
+    escalate_after: timedelta = timedelta(minutes=10)
+    max_escalations: int = 3
+    retention: timedelta = timedelta(days=30)
+    draft_ttl: timedelta = timedelta(hours=1)
+    block_for: timedelta = timedelta(days=30)
+    crisis_region: str | None = None
+
+
+def checkin_form(catalog: Catalog, locale: str) -> Form:
+    def opt(prefix: str, value: str) -> Option:
+        return Option(value, catalog.text(locale, f"{prefix}.{value}"))
+
+    return Form(
+        id=FORM_ID,
+        title=catalog.text(locale, "checkin.form_title"),
+        submit_label=catalog.text(locale, "checkin.form_submit"),
+        fields=(
+            Field(
+                FIELD_TEXT,
+                catalog.text(locale, "checkin.field_text"),
+                required=False,
+                max_length=MAX_TEXT,
+                placeholder=catalog.text(locale, "checkin.field_text_placeholder"),
+                multiline=True,
+            ),
+            Field(
+                FIELD_CATEGORY,
+                catalog.text(locale, "checkin.field_category"),
+                required=True,
+                options=tuple(opt("category", c) for c in catalog.checkin_categories),
+            ),
+            Field(
+                FIELD_URGENCY,
+                catalog.text(locale, "checkin.field_urgency"),
+                required=True,
+                options=tuple(opt("urgency", u) for u in catalog.checkin_urgencies),
+            ),
+            # No default: the member chooses, every time.
+            Field(
+                FIELD_IDENTITY,
+                catalog.text(locale, "checkin.field_identity"),
+                required=True,
+                options=(opt("identity", ANONYMOUS), opt("identity", NAMED)),
+            ),
+        ),
+    )
+
+
+def new_pseudonym() -> str:
+    return f"Member {secrets.token_hex(2).upper()}"
+
+
+def new_id() -> str:
+    return secrets.token_hex(12)
+
+
+def outbox_item(checkin: CheckIn, purpose: str, outbound: Outbound, now: datetime) -> OutboxItem:
+    return OutboxItem(
+        id=new_id(),
+        checkin_id=checkin.id,
+        purpose=purpose,
+        priority=2 if checkin.crisis else (1 if purpose != "relay" else 0),
+        payload=wire.encode(outbound),
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def volunteers(platform: str) -> Destination:
+    return Destination(platform, "volunteers")
+
+
+def dm(platform: str, user_id: str) -> Destination:
+    return Destination(platform, "dm", user_id)
+
+
+def card(catalog: Catalog, checkin: CheckIn, now: datetime, *, escalated: bool = False) -> Reply:
+    """What volunteers see in their channel: never the text, never who it is."""
+    locale = catalog.default_locale
+    opened = checkin.opened_at or checkin.created_at
+    minutes = max(0, int((now - opened).total_seconds() // 60))
+    lines = [
+        catalog.text(
+            locale, "card.category", category=catalog.text(locale, f"category.{checkin.category}")
+        ),
+        catalog.text(
+            locale, "card.urgency", urgency=catalog.text(locale, f"urgency.{checkin.urgency}")
+        ),
+        catalog.text(locale, "card.age", minutes=minutes),
+    ]
+    if checkin.crisis:
+        lines.insert(0, catalog.text(locale, "card.crisis"))
+    title_key = "card.title_escalated" if escalated else "card.title"
+    return Reply(
+        sections=(
+            Section(
+                "\n".join(lines), title=catalog.text(locale, title_key, pseudonym=checkin.pseudonym)
+            ),
+        ),
+        actions=(
+            Action(CLAIM, checkin.id, catalog.text(locale, "card.claim_button"), Style.PRIMARY),
+        ),
+        private=False,
+    )
+
+
+def card_claimed(catalog: Catalog, checkin: CheckIn, volunteer_name: str) -> Reply:
+    locale = catalog.default_locale
+    return Reply(
+        sections=(
+            Section(
+                catalog.text(locale, "card.claimed_by", name=volunteer_name),
+                title=catalog.text(locale, "card.title", pseudonym=checkin.pseudonym),
+            ),
+        ),
+        private=False,
+    )
+
+
+def card_closed(catalog: Catalog, checkin: CheckIn) -> Reply:
+    locale = catalog.default_locale
+    return Reply(
+        sections=(
+            Section(
+                catalog.text(locale, "card.closed"),
+                title=catalog.text(locale, "card.title", pseudonym=checkin.pseudonym),
+            ),
+        ),
+        private=False,
+    )

@@ -1,0 +1,131 @@
+"""State the core keeps in the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from bot.core.catalog import Tactic
+
+
+class RunStatus(StrEnum):
+    ACTIVE = "active"  # in progress or paused by Stop; resumable
+    FINISHED = "finished"
+    ABANDONED = "abandoned"  # replaced by another scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    step_id: str
+    choice_index: int
+    tactic: Tactic
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeRun:
+    id: str
+    member: str  # Actor.key: needed to resume; removed by /mydata delete
+    scenario_id: str
+    locale: str
+    step_id: str
+    moves: tuple[Move, ...]
+    status: RunStatus
+    started_at: datetime
+    updated_at: datetime
+
+    def advanced(self, move: Move, next_step: str, at: datetime, *, finished: bool) -> PracticeRun:
+        return replace(
+            self,
+            moves=(*self.moves, move),
+            step_id=next_step,
+            status=RunStatus.FINISHED if finished else RunStatus.ACTIVE,
+            updated_at=at,
+        )
+
+    def tactics_used(self) -> tuple[Tactic, ...]:
+        seen: list[Tactic] = []
+        for move in self.moves:
+            if move.tactic not in seen:
+                seen.append(move.tactic)
+        return tuple(seen)
+
+
+class CheckinStatus(StrEnum):
+    DRAFT = "draft"  # the form was filled; the member has not confirmed yet
+    OPEN = "open"  # stored, queued for volunteers
+    CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """A private request for support.
+
+    `member` and `member_name` identify the person: they go to the member's own DMs and,
+    only when `anonymous` is False, to the volunteer who claims it. `text` is the member's
+    own words; stores encrypt it at rest. `pseudonym` is what volunteers see.
+    """
+
+    id: str
+    platform: str
+    member: str
+    member_user_id: str
+    member_name: str
+    pseudonym: str
+    category: str
+    urgency: str
+    anonymous: bool
+    text: str
+    crisis: bool
+    locale: str
+    status: CheckinStatus
+    created_at: datetime
+    opened_at: datetime | None = None
+    claimed_at: datetime | None = None
+    claimed_by: str = ""
+    claimed_by_user_id: str = ""
+    claimed_by_name: str = ""
+    closed_at: datetime | None = None
+    closed_by: str = ""  # "member" | "volunteer" | "system"
+    rating: int | None = None
+    escalation_level: int = 0
+    last_escalated_at: datetime | None = None
+    card_ref: str = ""
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (CheckinStatus.OPEN, CheckinStatus.CLAIMED)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A message waiting to be delivered. `payload` carries text, so stores encrypt it."""
+
+    id: str
+    checkin_id: str
+    purpose: str  # "card" | "card_update" | "details" | "relay" | "notice" | "escalation"
+    priority: int  # higher first: crisis check-ins jump the queue
+    payload: str  # JSON of the Outbound, built by bot.core.wire
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    checkin_id: str
+    pseudonym: str
+    action: str  # "claimed" | "closed" | "escalated" | "blocked"
+    by: str  # a volunteer's or moderator's display name; never a member
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinFigures:
+    """Identity-free metadata kept for stats after personal data is purged."""
+
+    opened_at: datetime | None
+    claimed_at: datetime | None
+    closed_at: datetime | None
+    rating: int | None

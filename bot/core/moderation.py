@@ -1,0 +1,102 @@
+"""Moderators: reload content, see anonymous stats, audit who handled which check-in."""
+
+from __future__ import annotations
+
+import statistics
+
+from bot.core.access import Access
+from bot.core.actors import Actor, Role
+from bot.core.catalog import Catalog
+from bot.core.messages import Reply, Section
+from bot.core.ports import CheckinStore, ContentSource
+from bot.core.stats import Stats, shown
+
+AUDIT_LIMIT = 25
+
+
+class Moderation:
+    def __init__(
+        self, content: ContentSource, store: CheckinStore, stats: Stats, access: Access
+    ) -> None:
+        self._content = content
+        self._store = store
+        self._stats = stats
+        self._access = access
+
+    async def reload(self, actor: Actor) -> Reply:
+        await self._access.require(actor, Role.MODERATOR)
+        outcome = await self._content.reload()
+        problems = outcome.problems
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        if outcome.ok:
+            return Reply(
+                sections=(
+                    Section(catalog.text(locale, "moderation.reloaded", version=catalog.version)),
+                )
+            )
+        listing = "\n".join(str(p) for p in problems if p.severity == "error")[:1800]
+        return Reply(
+            sections=(
+                Section(
+                    catalog.text(
+                        locale, "moderation.reload_failed", count=len(listing.splitlines())
+                    )
+                ),
+                Section(f"```\n{listing}\n```"),
+            )
+        )
+
+    async def stats(self, actor: Actor) -> Reply:
+        await self._access.require(actor, Role.MODERATOR)
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        extra = [await self._checkin_section(catalog, locale)]
+        return await self._stats.report(catalog, locale, extra)
+
+    async def _checkin_section(self, catalog: Catalog, locale: str) -> Section:
+        figures = await self._store.checkin_figures()
+        opened = [f for f in figures if f.opened_at]
+        claimed = [f for f in opened if f.claimed_at]
+        closed = [f for f in opened if f.closed_at]
+        waits = [
+            (f.claimed_at - f.opened_at).total_seconds() / 60
+            for f in claimed
+            if f.claimed_at and f.opened_at
+        ]
+        ratings = [f.rating for f in figures if f.rating]
+        median = f"{statistics.median(waits):.0f}" if len(waits) >= 5 else "—"
+        average = f"{statistics.mean(ratings):.1f}" if len(ratings) >= 5 else "—"
+        text = catalog.text(
+            locale,
+            "stats.checkins",
+            opened=shown(len(opened)),
+            claimed=shown(len(claimed)),
+            closed=shown(len(closed)),
+            median=median,
+            ratings=shown(len(ratings)),
+            average=average,
+        )
+        return Section(text, title=catalog.text(locale, "stats.checkins_title"))
+
+    async def audit(self, actor: Actor) -> Reply:
+        await self._access.require(actor, Role.MODERATOR)
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        entries = await self._store.audit_entries(AUDIT_LIMIT)
+        if not entries:
+            return Reply(sections=(Section(catalog.text(locale, "audit.empty")),))
+        lines = [
+            catalog.text(
+                locale,
+                "audit.line",
+                at=e.at.strftime("%Y-%m-%d %H:%M"),
+                pseudonym=e.pseudonym,
+                action=catalog.text(locale, f"audit.action_{e.action}"),
+                by=e.by,
+            )
+            for e in entries
+        ]
+        return Reply(
+            sections=(Section("\n".join(lines), title=catalog.text(locale, "audit.title")),)
+        )

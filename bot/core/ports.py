@@ -1,0 +1,162 @@
+"""What the core needs from outside, as small Protocols.
+
+Each port has a real implementation (SQLite, a platform adapter) and an in-memory one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.actors import Actor, Role
+from bot.core.catalog import Catalog
+from bot.core.errors import Problem
+from bot.core.messages import Outbound
+from bot.core.models import AuditEntry, CheckIn, CheckinFigures, OutboxItem, PracticeRun
+
+
+class PracticeStore(Protocol):
+    async def save_run(self, run: PracticeRun) -> None: ...
+
+    async def get_run(self, run_id: str) -> PracticeRun | None: ...
+
+    async def active_run(self, member: str) -> PracticeRun | None: ...
+
+    async def member_runs(self, member: str) -> list[PracticeRun]: ...
+
+    async def delete_member_runs(self, member: str) -> int: ...
+
+
+class StatsStore(Protocol):
+    """Anonymous counters: a metric and a key (a scenario id, a tactic), never a person."""
+
+    async def bump(self, metric: str, key: str, by: int = 1) -> None: ...
+
+    async def counts(self, metric: str) -> Mapping[str, int]: ...
+
+
+class CheckinStore(Protocol):
+    """Check-ins, their outbox, volunteers' availability, blocks and the audit trail.
+
+    Every method that changes a check-in and queues messages does both in one
+    transaction: either the row and its outbox items exist, or neither does.
+    """
+
+    async def save_draft(self, checkin: CheckIn) -> None: ...
+
+    async def get_checkin(self, checkin_id: str) -> CheckIn | None: ...
+
+    async def purge_draft(self, checkin_id: str) -> bool:
+        """Delete a draft the member cancelled; False if it is no longer a draft."""
+        ...
+
+    async def open_checkin(self, checkin_id: str, at: datetime, outbox: list[OutboxItem]) -> bool:
+        """draft → open plus its outbox items, atomically; False if it was not a draft."""
+        ...
+
+    async def active_checkin(self, member: str) -> CheckIn | None: ...
+
+    async def last_closed_at(self, member: str) -> datetime | None: ...
+
+    async def claim(
+        self,
+        checkin_id: str,
+        volunteer: tuple[str, str, str],
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        """open → claimed by (key, user id, name), atomically; False if not open."""
+        ...
+
+    async def active_claim(self, volunteer: str) -> CheckIn | None: ...
+
+    async def close(
+        self, checkin_id: str, by: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool:
+        """open/claimed → closed, relayed content deleted, atomically; False if not active."""
+        ...
+
+    async def rate(self, checkin_id: str, rating: int) -> bool: ...
+
+    async def escalate(
+        self, checkin_id: str, level: int, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool: ...
+
+    async def unclaimed(self) -> list[CheckIn]: ...
+
+    async def set_card_ref(self, checkin_id: str, ref: str) -> None: ...
+
+    async def enqueue(self, items: list[OutboxItem]) -> None: ...
+
+    async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]: ...
+
+    async def pending_outbox_count(self) -> int: ...
+
+    async def delivered(self, item_id: str) -> None:
+        """Remove the item and with it the text it carried."""
+        ...
+
+    async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None: ...
+
+    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None: ...
+
+    async def is_available(self, volunteer: str) -> bool: ...
+
+    async def available_volunteers(self, platform: str) -> list[str]: ...
+
+    async def block(self, member: str, until: datetime) -> None: ...
+
+    async def blocked_until(self, member: str) -> datetime | None: ...
+
+    async def audit_entries(self, limit: int) -> list[AuditEntry]: ...
+
+    async def checkin_figures(self) -> list[CheckinFigures]: ...
+
+    async def purge(self, closed_before: datetime, drafts_before: datetime) -> int:
+        """Drop personal data of check-ins closed before the cutoff and stale drafts."""
+        ...
+
+    async def member_checkins(self, member: str) -> list[CheckIn]: ...
+
+    async def forget_member(self, member: str) -> int:
+        """Remove the member's identity and words from every check-in they opened."""
+        ...
+
+
+class Store(PracticeStore, StatsStore, CheckinStore, Protocol):
+    async def close_store(self) -> None: ...
+
+
+class ReloadOutcome(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def problems(self) -> tuple[Problem, ...]: ...
+
+
+class ContentSource(Protocol):
+    """The validated content now serving, and a way to reload it atomically."""
+
+    @property
+    def current(self) -> Catalog: ...
+
+    async def reload(self) -> ReloadOutcome:
+        """Validate first; on errors keep serving the old content."""
+        ...
+
+
+class Directory(Protocol):
+    """A platform's answer to 'what roles does this person hold here?'."""
+
+    async def roles(self, actor: Actor) -> frozenset[Role]: ...
+
+
+class Messenger(Protocol):
+    """Sends to people other than the one being answered (volunteers, the other side)."""
+
+    async def send(self, outbound: Outbound) -> str:
+        """Deliver and return a reference to the sent message; raise DeliveryError."""
+        ...

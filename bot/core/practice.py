@@ -1,0 +1,323 @@
+"""Practice: branching "what would you do?" scenarios, private to the member."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import datetime
+
+from bot.core.actors import Actor
+from bot.core.catalog import Catalog, Choice, Scenario, Step, Tactic
+from bot.core.clock import Clock
+from bot.core.errors import NotFound
+from bot.core.messages import Action, Option, Reply, Section, Style
+from bot.core.models import Move, PracticeRun, RunStatus
+from bot.core.ports import ContentSource, PracticeStore, StatsStore
+from bot.core.resources_view import resource_lines
+
+MENU = "practice.menu"
+INTRO = "practice.intro"
+BEGIN = "practice.begin"
+CHOOSE = "practice.choose"
+STOP = "practice.stop"
+RESUME = "practice.resume"
+CANCEL = "practice.cancel"
+
+# Discord allows 25 buttons in a message; keep room for Resume and the navigation row.
+MAX_MENU_BUTTONS = 20
+
+
+class Practice:
+    def __init__(
+        self, content: ContentSource, store: PracticeStore, stats: StatsStore, clock: Clock
+    ) -> None:
+        self._content = content
+        self._store = store
+        self._stats = stats
+        self._clock = clock
+
+    # -- menu and start --------------------------------------------------------------
+
+    async def menu(self, actor: Actor) -> Reply:
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        scenarios = catalog.scenario_list(locale)
+        lines = [
+            catalog.text(locale, "practice.menu_item", title=s.title, summary=s.summary)
+            for s in scenarios
+        ]
+        actions = [
+            Action(INTRO, s.id, _button(s.title), Style.SECONDARY)
+            for s in scenarios[:MAX_MENU_BUTTONS]
+        ]
+        active = await self._store.active_run(actor.key)
+        if active is not None:
+            resumable = catalog.scenario(active.scenario_id, locale)
+            if resumable is not None:
+                label = catalog.text(locale, "practice.resume_button", title=resumable.title)
+                actions.insert(0, Action(RESUME, active.id, _button(label), Style.PRIMARY))
+        return Reply(
+            sections=(
+                Section(catalog.text(locale, "practice.menu_intro")),
+                Section("\n".join(lines)),
+            ),
+            actions=tuple(actions),
+        )
+
+    async def intro(self, actor: Actor, scenario_id: str) -> Reply:
+        """The scenario's summary and content warnings; nothing starts until Begin."""
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        scenario = _scenario_or_raise(catalog, scenario_id, locale)
+        sections = [Section(scenario.summary, title=scenario.title)]
+        if scenario.content_warnings:
+            warnings = ", ".join(scenario.content_warnings)
+            sections.append(
+                Section(catalog.text(locale, "practice.content_warning", warnings=warnings))
+            )
+        sections.append(Section(catalog.text(locale, "practice.intro_hint")))
+        return Reply(
+            sections=tuple(sections),
+            actions=(
+                Action(
+                    BEGIN, scenario.id, catalog.text(locale, "practice.begin_button"), Style.PRIMARY
+                ),
+                Action(CANCEL, scenario.id, catalog.text(locale, "practice.not_now_button")),
+            ),
+        )
+
+    async def begin(self, actor: Actor, scenario_id: str) -> Reply:
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        scenario = _scenario_or_raise(catalog, scenario_id, locale)
+        previous = await self._store.active_run(actor.key)
+        now = self._clock.now()
+        if previous is not None:
+            await self._store.save_run(_abandoned(previous, now))
+        run = PracticeRun(
+            id=secrets.token_hex(8),
+            member=actor.key,
+            scenario_id=scenario.id,
+            locale=locale,
+            step_id=scenario.start,
+            moves=(),
+            status=RunStatus.ACTIVE,
+            started_at=now,
+            updated_at=now,
+        )
+        await self._store.save_run(run)
+        await self._stats.bump("runs_started", scenario.id)
+        return self._step_reply(catalog, locale, scenario, run, lead=(), replace=True)
+
+    async def cancel(self, actor: Actor) -> Reply:
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        return Reply(sections=(Section(catalog.text(locale, "practice.cancelled")),), replace=True)
+
+    # -- playing ---------------------------------------------------------------------
+
+    async def choose(self, actor: Actor, arg: str) -> Reply:
+        run_id, step_id, index = _parse_choice_arg(arg)
+        run = await self._owned_run(actor, run_id)
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        scenario = _scenario_or_raise(catalog, run.scenario_id, locale)
+        if run.status is not RunStatus.ACTIVE or run.step_id != step_id:
+            # A second press, or a button from an older message: show where they really are.
+            return await self._where_you_are(catalog, locale, scenario, run)
+        step = scenario.step(step_id)
+        if step is None or not 0 <= index < len(step.choices):
+            raise NotFound("error.step_gone")
+        choice = step.choices[index]
+        next_step = scenario.step(choice.next)
+        if next_step is None:
+            raise NotFound("error.step_gone")
+        now = self._clock.now()
+        run = run.advanced(
+            Move(step_id, index, choice.tactic), next_step.id, now, finished=next_step.end
+        )
+        await self._store.save_run(run)
+        await self._stats.bump("tactic", choice.tactic.value)
+        await self._stats.bump("tactic_by_scenario", f"{scenario.id}:{choice.tactic.value}")
+        feedback = _feedback_section(catalog, locale, choice)
+        if next_step.end:
+            await self._stats.bump("runs_finished", scenario.id)
+            return await self._recap(catalog, locale, scenario, run, next_step, lead=(feedback,))
+        return self._step_reply(catalog, locale, scenario, run, lead=(feedback,), replace=True)
+
+    async def stop(self, actor: Actor, run_id: str) -> Reply:
+        run = await self._owned_run(actor, run_id)
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        actions: tuple[Action, ...] = ()
+        if run.status is RunStatus.ACTIVE:
+            actions = (
+                Action(
+                    RESUME, run.id, catalog.text(locale, "practice.resume_short"), Style.PRIMARY
+                ),
+            )
+        return Reply(
+            sections=(Section(catalog.text(locale, "practice.stopped")),),
+            actions=actions,
+            replace=True,
+        )
+
+    async def resume(self, actor: Actor, run_id: str | None = None) -> Reply:
+        run = (
+            await self._owned_run(actor, run_id)
+            if run_id
+            else await self._store.active_run(actor.key)
+        )
+        if run is None:
+            return await self.menu(actor)
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        scenario = _scenario_or_raise(catalog, run.scenario_id, locale)
+        return await self._where_you_are(catalog, locale, scenario, run)
+
+    # -- helpers ---------------------------------------------------------------------
+
+    async def _owned_run(self, actor: Actor, run_id: str) -> PracticeRun:
+        run = await self._store.get_run(run_id)
+        # Another member's run id is treated exactly like a missing one: no hint it exists.
+        if run is None or run.member != actor.key:
+            raise NotFound("error.run_gone")
+        return run
+
+    async def _where_you_are(
+        self, catalog: Catalog, locale: str, scenario: Scenario, run: PracticeRun
+    ) -> Reply:
+        step = scenario.step(run.step_id)
+        if step is None:
+            raise NotFound("error.step_gone")
+        if run.status is RunStatus.FINISHED:
+            return await self._recap(catalog, locale, scenario, run, step, lead=())
+        if run.status is RunStatus.ABANDONED:
+            raise NotFound("error.run_gone")
+        return self._step_reply(catalog, locale, scenario, run, lead=(), replace=True)
+
+    def _step_reply(
+        self,
+        catalog: Catalog,
+        locale: str,
+        scenario: Scenario,
+        run: PracticeRun,
+        *,
+        lead: tuple[Section, ...],
+        replace: bool,
+    ) -> Reply:
+        step = scenario.step(run.step_id)
+        if step is None:
+            raise NotFound("error.step_gone")
+        number = len(run.moves) + 1
+        heading = catalog.text(locale, "practice.step_heading", title=scenario.title, number=number)
+        choices = tuple(
+            Action(CHOOSE, f"{run.id}:{step.id}:{i}", _button(c.label), Style.SECONDARY)
+            for i, c in enumerate(step.choices)
+        )
+        stop = Action(STOP, run.id, catalog.text(locale, "practice.stop_button"), Style.DANGER)
+        return Reply(
+            sections=(*lead, Section(step.text.strip(), title=heading)),
+            actions=(*choices, stop),
+            replace=replace,
+        )
+
+    async def _recap(
+        self,
+        catalog: Catalog,
+        locale: str,
+        scenario: Scenario,
+        run: PracticeRun,
+        ending: Step,
+        *,
+        lead: tuple[Section, ...],
+    ) -> Reply:
+        used: list[Tactic] = [t for t in run.tactics_used() if t is not Tactic.NONE]
+        untried = [t for t in Tactic.five_ds() if t not in used]
+        sections = [
+            *lead,
+            Section(ending.text.strip(), title=catalog.text(locale, "practice.ending_heading")),
+        ]
+        if ending.takeaway:
+            sections.append(Section(ending.takeaway.strip()))
+        sections.append(
+            Section(_tactics_line(catalog, locale, used), title=catalog.text(locale, "recap.title"))
+        )
+        if untried:
+            names = ", ".join(catalog.text(locale, f"tactic.{t.value}") for t in untried)
+            sections.append(Section(catalog.text(locale, "recap.try_next", tactics=names)))
+        if scenario.reflection:
+            sections.append(
+                Section(scenario.reflection.strip(), title=catalog.text(locale, "recap.reflect"))
+            )
+        resources = _run_resources(scenario, run)
+        lines = resource_lines(catalog, resources)
+        if lines:
+            for rid in resources:
+                await self._stats.bump("resource_views", rid)
+            sections.append(
+                Section("\n".join(lines), title=catalog.text(locale, "recap.read_more"))
+            )
+        return Reply(
+            sections=tuple(sections),
+            actions=(
+                Action(MENU, "", catalog.text(locale, "practice.another_button"), Style.PRIMARY),
+            ),
+            replace=True,
+        )
+
+    def autocomplete(self, actor: Actor, typed: str) -> tuple[Option, ...]:
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        needle = typed.strip().lower()
+        found = [
+            Option(s.id, _button(s.title, 100))
+            for s in catalog.scenario_list(locale)
+            if needle in s.title.lower() or needle in s.id or needle in s.setting.lower()
+        ]
+        return tuple(found[:25])
+
+
+def _scenario_or_raise(catalog: Catalog, scenario_id: str, locale: str) -> Scenario:
+    scenario = catalog.scenario(scenario_id, locale)
+    if scenario is None:
+        raise NotFound("error.scenario_not_found", scenario=scenario_id)
+    return scenario
+
+
+def _parse_choice_arg(arg: str) -> tuple[str, str, int]:
+    parts = arg.split(":")
+    if len(parts) != 3 or not parts[2].isdigit():
+        raise NotFound("error.run_gone")
+    return parts[0], parts[1], int(parts[2])
+
+
+def _abandoned(run: PracticeRun, at: datetime) -> PracticeRun:
+    return replace(run, status=RunStatus.ABANDONED, updated_at=at)
+
+
+def _feedback_section(catalog: Catalog, locale: str, choice: Choice) -> Section:
+    tactic = catalog.text(locale, f"tactic.{choice.tactic.value}")
+    title = catalog.text(locale, "practice.feedback_heading", label=choice.label, tactic=tactic)
+    return Section(choice.feedback.strip(), title=title)
+
+
+def _tactics_line(catalog: Catalog, locale: str, used: list[Tactic]) -> str:
+    if not used:
+        return catalog.text(locale, "recap.no_tactics")
+    names = ", ".join(catalog.text(locale, f"tactic.{t.value}") for t in used)
+    return catalog.text(locale, "recap.tactics_used", tactics=names)
+
+
+def _run_resources(scenario: Scenario, run: PracticeRun) -> tuple[str, ...]:
+    ids: list[str] = list(scenario.resources)
+    visited = [m.step_id for m in run.moves] + [run.step_id]
+    for step_id in visited:
+        step = scenario.step(step_id)
+        if step is not None:
+            ids.extend(step.resources)
+    return tuple(dict.fromkeys(ids))
+
+
+def _button(label: str, limit: int = 75) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"

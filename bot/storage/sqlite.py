@@ -1,0 +1,546 @@
+"""The embedded default store: one aiosqlite connection, WAL, versioned migrations.
+
+One connection owns the file and an asyncio lock serialises transactions on it, so a
+use case's "change the row and queue its messages" commits as one unit. Check-in text,
+names and queued payloads are encrypted; people are found by HMAC fingerprint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.core.catalog import Tactic
+from bot.core.errors import StorageError
+from bot.core.models import (
+    AuditEntry,
+    CheckIn,
+    CheckinFigures,
+    CheckinStatus,
+    Move,
+    OutboxItem,
+    PracticeRun,
+    RunStatus,
+)
+from bot.storage.crypto import Cipher
+from bot.storage.migrations import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class SqliteStore:
+    def __init__(self, conn: aiosqlite.Connection, cipher: Cipher) -> None:
+        self._conn = conn
+        self._cipher = cipher
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path, cipher: Cipher) -> SqliteStore:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+            conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database at {path}: {exc}") from exc
+        store = cls(conn, cipher)
+        await store._migrate()
+        return store
+
+    async def close_store(self) -> None:
+        await self._conn.close()
+
+    # -- plumbing --------------------------------------------------------------------
+
+    async def _migrate(self) -> None:
+        async with self._tx() as db:
+            await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = await _one(db, "SELECT MAX(version) AS v FROM schema_version")
+            current = row["v"] if row and row["v"] is not None else 0
+            for version, script in enumerate(MIGRATIONS, start=1):
+                if version <= current:
+                    continue
+                for statement in _statements(script):
+                    await db.execute(statement)
+                await db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+                log.info("database migrated to version %d", version)
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: BEGIN IMMEDIATE takes the write lock up front, so a busy
+        database waits (busy_timeout) instead of failing half-way through."""
+        async with self._lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                log.error("database is busy; the change was not made: %s", exc)
+                raise StorageError(f"database busy: {exc}") from exc
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    await self._conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    await self._conn.execute("ROLLBACK")
+                    raise StorageError(f"commit failed: {exc}") from exc
+
+    async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            try:
+                async with self._conn.execute(sql, params) as cursor:
+                    return list(await cursor.fetchall())
+            except sqlite3.Error as exc:
+                raise StorageError(f"read failed: {exc}") from exc
+
+    # -- practice --------------------------------------------------------------------
+
+    async def save_run(self, run: PracticeRun) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO runs (id, member, scenario_id, locale, step_id, moves, status,"
+                " started_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(id) DO UPDATE SET step_id=excluded.step_id, moves=excluded.moves,"
+                " status=excluded.status, updated_at=excluded.updated_at, locale=excluded.locale",
+                (
+                    run.id,
+                    run.member,
+                    run.scenario_id,
+                    run.locale,
+                    run.step_id,
+                    _moves_json(run.moves),
+                    run.status.value,
+                    _ts(run.started_at),
+                    _ts(run.updated_at),
+                ),
+            )
+
+    async def get_run(self, run_id: str) -> PracticeRun | None:
+        rows = await self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return _run(rows[0]) if rows else None
+
+    async def active_run(self, member: str) -> PracticeRun | None:
+        rows = await self._read(
+            "SELECT * FROM runs WHERE member = ? AND status = 'active'"
+            " ORDER BY updated_at DESC LIMIT 1",
+            (member,),
+        )
+        return _run(rows[0]) if rows else None
+
+    async def member_runs(self, member: str) -> list[PracticeRun]:
+        rows = await self._read(
+            "SELECT * FROM runs WHERE member = ? ORDER BY started_at", (member,)
+        )
+        return [_run(r) for r in rows]
+
+    async def delete_member_runs(self, member: str) -> int:
+        async with self._tx() as db:
+            cursor = await db.execute("DELETE FROM runs WHERE member = ?", (member,))
+            return cursor.rowcount
+
+    # -- stats -----------------------------------------------------------------------
+
+    async def bump(self, metric: str, key: str, by: int = 1) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO counters (metric, key, count) VALUES (?,?,?)"
+                " ON CONFLICT(metric, key) DO UPDATE SET count = count + excluded.count",
+                (metric, key, by),
+            )
+
+    async def counts(self, metric: str) -> Mapping[str, int]:
+        rows = await self._read("SELECT key, count FROM counters WHERE metric = ?", (metric,))
+        return {r["key"]: r["count"] for r in rows}
+
+    # -- check-ins -------------------------------------------------------------------
+
+    async def save_draft(self, checkin: CheckIn) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO checkins (id, platform, member_fp, member_enc, pseudonym, category,"
+                " urgency, anonymous, text_enc, crisis, locale, status, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    checkin.id,
+                    checkin.platform,
+                    self._fp(checkin.member),
+                    self._encrypt_member(checkin),
+                    checkin.pseudonym,
+                    checkin.category,
+                    checkin.urgency,
+                    int(checkin.anonymous),
+                    self._cipher.encrypt(checkin.text),
+                    int(checkin.crisis),
+                    checkin.locale,
+                    checkin.status.value,
+                    _ts(checkin.created_at),
+                ),
+            )
+
+    async def get_checkin(self, checkin_id: str) -> CheckIn | None:
+        rows = await self._read("SELECT * FROM checkins WHERE id = ?", (checkin_id,))
+        return self._checkin(rows[0]) if rows else None
+
+    async def purge_draft(self, checkin_id: str) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM checkins WHERE id = ? AND status = 'draft'", (checkin_id,)
+            )
+            return cursor.rowcount == 1
+
+    async def open_checkin(self, checkin_id: str, at: datetime, outbox: list[OutboxItem]) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE checkins SET status = 'open', opened_at = ? WHERE id = ? AND status ="
+                " 'draft'",
+                (_ts(at), checkin_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await self._insert_outbox(db, outbox)
+            return True
+
+    async def active_checkin(self, member: str) -> CheckIn | None:
+        rows = await self._read(
+            "SELECT * FROM checkins WHERE member_fp = ? AND status IN ('open', 'claimed')"
+            " ORDER BY created_at DESC LIMIT 1",
+            (self._fp(member),),
+        )
+        return self._checkin(rows[0]) if rows else None
+
+    async def last_closed_at(self, member: str) -> datetime | None:
+        rows = await self._read(
+            "SELECT MAX(closed_at) AS at FROM checkins WHERE member_fp = ? AND status = 'closed'",
+            (self._fp(member),),
+        )
+        return _dt(rows[0]["at"]) if rows else None
+
+    async def claim(
+        self,
+        checkin_id: str,
+        volunteer: tuple[str, str, str],
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        key, user_id, name = volunteer
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE checkins SET status = 'claimed', claimed_at = ?, claimed_by = ?,"
+                " claimed_by_user_id = ?, claimed_by_name = ? WHERE id = ? AND status = 'open'",
+                (_ts(at), key, user_id, name, checkin_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await self._insert_outbox(db, outbox)
+            await _insert_audit(db, audit)
+            return True
+
+    async def active_claim(self, volunteer: str) -> CheckIn | None:
+        rows = await self._read(
+            "SELECT * FROM checkins WHERE claimed_by = ? AND status = 'claimed'"
+            " ORDER BY claimed_at DESC LIMIT 1",
+            (volunteer,),
+        )
+        return self._checkin(rows[0]) if rows else None
+
+    async def close(
+        self, checkin_id: str, by: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE checkins SET status = 'closed', closed_at = ?, closed_by = ?"
+                " WHERE id = ? AND status IN ('open', 'claimed')",
+                (_ts(at), by, checkin_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await db.execute(
+                "DELETE FROM outbox WHERE checkin_id = ? AND purpose = 'relay'", (checkin_id,)
+            )
+            await self._insert_outbox(db, outbox)
+            await _insert_audit(db, audit)
+            return True
+
+    async def rate(self, checkin_id: str, rating: int) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE checkins SET rating = ? WHERE id = ? AND status = 'closed' AND rating IS"
+                " NULL",
+                (rating, checkin_id),
+            )
+            return cursor.rowcount == 1
+
+    async def escalate(
+        self, checkin_id: str, level: int, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE checkins SET escalation_level = ?, last_escalated_at = ?"
+                " WHERE id = ? AND status = 'open' AND escalation_level < ?",
+                (level, _ts(at), checkin_id, level),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await self._insert_outbox(db, outbox)
+            await _insert_audit(db, audit)
+            return True
+
+    async def unclaimed(self) -> list[CheckIn]:
+        rows = await self._read(
+            "SELECT * FROM checkins WHERE status = 'open' ORDER BY crisis DESC, opened_at, id"
+        )
+        return [self._checkin(r) for r in rows]
+
+    async def set_card_ref(self, checkin_id: str, ref: str) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE checkins SET card_ref = ? WHERE id = ?", (ref, checkin_id))
+
+    # -- outbox ----------------------------------------------------------------------
+
+    async def _insert_outbox(self, db: aiosqlite.Connection, items: list[OutboxItem]) -> None:
+        for item in items:
+            await db.execute(
+                "INSERT INTO outbox (id, checkin_id, purpose, priority, payload_enc, attempts,"
+                " next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    item.id,
+                    item.checkin_id,
+                    item.purpose,
+                    item.priority,
+                    self._cipher.encrypt(item.payload),
+                    item.attempts,
+                    _ts(item.next_attempt_at),
+                    _ts(item.created_at),
+                ),
+            )
+
+    async def enqueue(self, items: list[OutboxItem]) -> None:
+        async with self._tx() as db:
+            await self._insert_outbox(db, items)
+
+    async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
+        rows = await self._read(
+            "SELECT * FROM outbox WHERE next_attempt_at <= ?"
+            " ORDER BY priority DESC, created_at, id LIMIT ?",
+            (_ts(now), limit),
+        )
+        return [self._outbox_item(r) for r in rows]
+
+    async def pending_outbox_count(self) -> int:
+        rows = await self._read("SELECT COUNT(*) AS n FROM outbox")
+        return int(rows[0]["n"])
+
+    async def delivered(self, item_id: str) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+
+    async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?",
+                (attempts, _ts(at), item_id),
+            )
+
+    # -- volunteers, blocks, audit ---------------------------------------------------
+
+    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO volunteers (volunteer, platform, available) VALUES (?,?,?)"
+                " ON CONFLICT(volunteer) DO UPDATE SET available = excluded.available",
+                (volunteer, platform, int(available)),
+            )
+
+    async def is_available(self, volunteer: str) -> bool:
+        rows = await self._read(
+            "SELECT available FROM volunteers WHERE volunteer = ?", (volunteer,)
+        )
+        return bool(rows and rows[0]["available"])
+
+    async def available_volunteers(self, platform: str) -> list[str]:
+        rows = await self._read(
+            "SELECT volunteer FROM volunteers WHERE platform = ? AND available = 1 ORDER BY"
+            " volunteer",
+            (platform,),
+        )
+        return [r["volunteer"] for r in rows]
+
+    async def block(self, member: str, until: datetime) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO blocks (member_fp, until) VALUES (?,?)"
+                " ON CONFLICT(member_fp) DO UPDATE SET until = excluded.until",
+                (self._fp(member), _ts(until)),
+            )
+
+    async def blocked_until(self, member: str) -> datetime | None:
+        rows = await self._read("SELECT until FROM blocks WHERE member_fp = ?", (self._fp(member),))
+        return _dt(rows[0]["until"]) if rows else None
+
+    async def audit_entries(self, limit: int) -> list[AuditEntry]:
+        rows = await self._read("SELECT * FROM audit ORDER BY at DESC, seq DESC LIMIT ?", (limit,))
+        return [
+            AuditEntry(_req_dt(r["at"]), r["checkin_id"], r["pseudonym"], r["action"], r["by_name"])
+            for r in rows
+        ]
+
+    async def checkin_figures(self) -> list[CheckinFigures]:
+        rows = await self._read(
+            "SELECT opened_at, claimed_at, closed_at, rating FROM checkins WHERE status != 'draft'"
+        )
+        return [
+            CheckinFigures(
+                _dt(r["opened_at"]), _dt(r["claimed_at"]), _dt(r["closed_at"]), r["rating"]
+            )
+            for r in rows
+        ]
+
+    async def purge(self, closed_before: datetime, drafts_before: datetime) -> int:
+        async with self._tx() as db:
+            drafts = await db.execute(
+                "DELETE FROM checkins WHERE status = 'draft' AND created_at < ?",
+                (_ts(drafts_before),),
+            )
+            closed = await db.execute(
+                "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = ''"
+                " WHERE status = 'closed' AND closed_at < ? AND member_fp != ''",
+                (_ts(closed_before),),
+            )
+            return drafts.rowcount + closed.rowcount
+
+    async def member_checkins(self, member: str) -> list[CheckIn]:
+        rows = await self._read(
+            "SELECT * FROM checkins WHERE member_fp = ? ORDER BY created_at", (self._fp(member),)
+        )
+        return [self._checkin(r) for r in rows]
+
+    async def forget_member(self, member: str) -> int:
+        fp = self._fp(member)
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM outbox WHERE purpose = 'relay' AND checkin_id IN"
+                " (SELECT id FROM checkins WHERE member_fp = ?)",
+                (fp,),
+            )
+            cursor = await db.execute(
+                "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = '' WHERE"
+                " member_fp = ?",
+                (fp,),
+            )
+            return cursor.rowcount
+
+    # -- row mapping -----------------------------------------------------------------
+
+    def _fp(self, member: str) -> str:
+        return self._cipher.fingerprint(member)
+
+    def _encrypt_member(self, checkin: CheckIn) -> str:
+        identity = json.dumps([checkin.member, checkin.member_user_id, checkin.member_name])
+        return self._cipher.encrypt(identity)
+
+    def _checkin(self, row: aiosqlite.Row) -> CheckIn:
+        identity = self._cipher.decrypt(row["member_enc"])
+        member, user_id, name = json.loads(identity) if identity else ("", "", "")
+        return CheckIn(
+            id=row["id"],
+            platform=row["platform"],
+            member=member,
+            member_user_id=user_id,
+            member_name=name,
+            pseudonym=row["pseudonym"],
+            category=row["category"],
+            urgency=row["urgency"],
+            anonymous=bool(row["anonymous"]),
+            text=self._cipher.decrypt(row["text_enc"]),
+            crisis=bool(row["crisis"]),
+            locale=row["locale"],
+            status=CheckinStatus(row["status"]),
+            created_at=_req_dt(row["created_at"]),
+            opened_at=_dt(row["opened_at"]),
+            claimed_at=_dt(row["claimed_at"]),
+            claimed_by=row["claimed_by"],
+            claimed_by_user_id=row["claimed_by_user_id"],
+            claimed_by_name=row["claimed_by_name"],
+            closed_at=_dt(row["closed_at"]),
+            closed_by=row["closed_by"],
+            rating=row["rating"],
+            escalation_level=row["escalation_level"],
+            last_escalated_at=_dt(row["last_escalated_at"]),
+            card_ref=row["card_ref"],
+        )
+
+    def _outbox_item(self, row: aiosqlite.Row) -> OutboxItem:
+        return OutboxItem(
+            id=row["id"],
+            checkin_id=row["checkin_id"],
+            purpose=row["purpose"],
+            priority=row["priority"],
+            payload=self._cipher.decrypt(row["payload_enc"]),
+            attempts=row["attempts"],
+            next_attempt_at=_req_dt(row["next_attempt_at"]),
+            created_at=_req_dt(row["created_at"]),
+        )
+
+
+async def _one(db: aiosqlite.Connection, sql: str) -> aiosqlite.Row | None:
+    async with db.execute(sql) as cursor:
+        return await cursor.fetchone()
+
+
+async def _insert_audit(db: aiosqlite.Connection, entry: AuditEntry) -> None:
+    await db.execute(
+        "INSERT INTO audit (at, checkin_id, pseudonym, action, by_name) VALUES (?,?,?,?,?)",
+        (_ts(entry.at), entry.checkin_id, entry.pseudonym, entry.action, entry.by),
+    )
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _ts(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _req_dt(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _moves_json(moves: tuple[Move, ...]) -> str:
+    return json.dumps([[m.step_id, m.choice_index, m.tactic.value] for m in moves])
+
+
+def _run(row: aiosqlite.Row) -> PracticeRun:
+    moves = tuple(Move(s, int(i), Tactic(t)) for s, i, t in json.loads(row["moves"]))
+    return PracticeRun(
+        id=row["id"],
+        member=row["member"],
+        scenario_id=row["scenario_id"],
+        locale=row["locale"],
+        step_id=row["step_id"],
+        moves=moves,
+        status=RunStatus(row["status"]),
+        started_at=_req_dt(row["started_at"]),
+        updated_at=_req_dt(row["updated_at"]),
+    )
