@@ -1,0 +1,468 @@
+"""The Discord stand-in, proved with the real discord.py client and a trivial test bot.
+
+The bot here is defined by the test (not Upstander's code): one slash command replying
+ephemerally with a persistent button, one opening a modal, one with autocomplete, one
+that waits for the test before replying (to be late), and a DM echo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import discord
+import pytest
+from discord import app_commands
+
+from bot.adapters.discord.endpoints import (
+    DEFAULT_API_BASE,
+    DEFAULT_GATEWAY_URL,
+    configure_endpoints,
+    current_endpoints,
+    endpoints,
+    restore_endpoints,
+)
+from tests.discord_standin import (
+    CB_AUTOCOMPLETE_RESULT,
+    CB_CHANNEL_MESSAGE,
+    CB_MODAL,
+    DiscordStandin,
+)
+
+TIMEOUT = 5.0
+
+
+class Seen:
+    """Things the bot's handlers saw, with a way to wait for them (no sleeping)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, Any]] = []
+        self._changed = asyncio.Event()
+
+    def add(self, kind: str, value: Any) -> None:
+        self.items.append((kind, value))
+        self._changed.set()
+
+    def of(self, kind: str) -> list[Any]:
+        return [v for k, v in self.items if k == kind]
+
+    async def wait(self, kind: str, count: int = 1) -> list[Any]:
+        async def _wait() -> list[Any]:
+            while len(self.of(kind)) < count:
+                self._changed.clear()
+                await self._changed.wait()
+            return self.of(kind)
+
+        return await asyncio.wait_for(_wait(), TIMEOUT)
+
+
+class PersistentView(discord.ui.View):
+    def __init__(self, seen: Seen) -> None:
+        super().__init__(timeout=None)
+        self.seen = seen
+
+    @discord.ui.button(label="Claim", custom_id="t:1", style=discord.ButtonStyle.primary)
+    async def claim(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        self.seen.add("button", (interaction.user.id, interaction.data))
+        await interaction.response.send_message("claimed", ephemeral=True)
+
+
+class ReasonModal(discord.ui.Modal, title="Check in"):
+    reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="What is going on?", custom_id="reason", max_length=400
+    )
+    note: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Anything else?", custom_id="note", required=False
+    )
+
+    def __init__(self, seen: Seen) -> None:
+        super().__init__(custom_id="checkin:form")
+        self.seen = seen
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        self.seen.add("modal", (self.reason.value, self.note.value))
+        await interaction.response.send_message(f"thanks ({len(self.reason.value)})", ephemeral=True)
+
+
+class TrivialBot(discord.Client):
+    def __init__(self, seen: Seen, **options: Any) -> None:
+        # Intents.default(): guilds, guild and DM messages; not the privileged ones.
+        super().__init__(intents=discord.Intents.default(), **options)
+        self.seen = seen
+        self.tree = app_commands.CommandTree(self)
+        self.ready = asyncio.Event()
+        self.guild_ready = asyncio.Event()
+        self.gate = asyncio.Event()
+        self._add_commands()
+
+    def _add_commands(self) -> None:
+        seen = self.seen
+
+        @self.tree.command(name="hello", description="Say hello with a button")
+        async def hello(interaction: discord.Interaction) -> None:
+            seen.add("hello", interaction.id)
+            await interaction.response.send_message(
+                "hi there", ephemeral=True, view=PersistentView(seen)
+            )
+
+        @self.tree.command(name="form", description="Open the check-in form")
+        async def form(interaction: discord.Interaction) -> None:
+            await interaction.response.send_modal(ReasonModal(seen))
+
+        @self.tree.command(name="slow", description="Reply only when the test says so")
+        async def slow(interaction: discord.Interaction) -> None:
+            seen.add("slow-started", interaction.id)
+            await self.gate.wait()
+            try:
+                await interaction.response.send_message("finally")
+            except discord.HTTPException as exc:
+                seen.add("slow-error", exc)
+
+        async def topics(interaction: discord.Interaction, current: str) -> list[Any]:
+            names = ["allyship", "bystander", "boundaries", "coalitions"]
+            return [app_commands.Choice(name=n, value=n) for n in names if n.startswith(current)]
+
+        @self.tree.command(name="learn", description="Browse a reading list")
+        @app_commands.autocomplete(topic=topics)
+        async def learn(interaction: discord.Interaction, topic: str, page: int = 1) -> None:
+            seen.add("learn", (topic, page, str(interaction.locale)))
+            await interaction.response.send_message(f"{topic} p{page}", ephemeral=True)
+
+    async def setup_hook(self) -> None:
+        self.add_view(PersistentView(self.seen))  # persistent: survives restarts
+        await self.tree.sync()
+
+    async def on_ready(self) -> None:
+        self.ready.set()
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        self.guild_ready.set()
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.id == self.user.id if self.user else False:
+            return
+        if isinstance(message.channel, discord.DMChannel):
+            self.seen.add("dm", message.content)
+            await message.channel.send(f"echo: {message.content}")
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[DiscordStandin]:
+    async with DiscordStandin() as s:
+        with endpoints(s.api_base, s.gateway_url):
+            yield s
+    # Nothing the bot did may have hit a route the stand-in does not know.
+    assert s.unknown_routes() == []
+
+
+@pytest.fixture
+async def bot(standin: DiscordStandin) -> AsyncIterator[TrivialBot]:
+    client = TrivialBot(Seen(), guild_ready_timeout=0.01)
+    task = asyncio.create_task(client.start(standin.token))
+    ready = asyncio.create_task(client.ready.wait())
+    done, _ = await asyncio.wait({task, ready}, timeout=TIMEOUT, return_when="FIRST_COMPLETED")
+    if ready not in done:
+        ready.cancel()
+        await client.close()
+        if task.done():
+            task.result()  # raise the start-up error
+        pytest.fail("the client did not become ready")
+    await asyncio.wait_for(client.guild_ready.wait(), TIMEOUT)
+    try:
+        yield client
+    finally:
+        await client.close()
+        await asyncio.wait_for(task, TIMEOUT)
+
+
+def _callback_type(record: Any) -> int:
+    return int(record.json["type"])
+
+
+# ------------------------------------------------------------------------------------
+# endpoints
+# ------------------------------------------------------------------------------------
+
+
+def test_configure_endpoints_returns_previous_and_restores() -> None:
+    before = current_endpoints()
+    previous = configure_endpoints("http://127.0.0.1:9/api/v10/", "ws://127.0.0.1:9/gateway")
+    try:
+        assert previous == before
+        assert discord.http.Route.BASE == "http://127.0.0.1:9/api/v10"
+        assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == "ws://127.0.0.1:9/gateway"
+        configure_endpoints(None, None)
+        assert discord.http.Route.BASE == DEFAULT_API_BASE
+        assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == DEFAULT_GATEWAY_URL
+    finally:
+        restore_endpoints(previous)
+    assert current_endpoints() == before
+    with pytest.raises(ValueError):
+        configure_endpoints("not a url", None)
+    assert current_endpoints() == before
+
+
+# ------------------------------------------------------------------------------------
+# connecting
+# ------------------------------------------------------------------------------------
+
+
+async def test_client_connects_identifies_and_syncs(
+    standin: DiscordStandin, bot: TrivialBot
+) -> None:
+    assert bot.user is not None and bot.user.id == standin.bot_user.id
+    assert bot.application_id == standin.application_id
+    guild = bot.get_guild(standin.guild.id)
+    assert guild is not None
+    assert {c.name for c in guild.text_channels} >= {"general", "volunteers"}
+    assert discord.utils.get(guild.roles, name="Volunteer") is not None
+    # The gateway was opened compressed, and IDENTIFY carried the intents.
+    assert standin.gateway_connects[0]["query"]["compress"] == "zlib-stream"
+    identify = standin.gateway_frames.find(lambda f: f.direction == "recv" and f.op == 2)
+    assert identify is not None
+    assert identify.data["intents"] == discord.Intents.default().value
+    # Heartbeats were acknowledged.
+    await standin.wait_for_gateway(lambda f: f.direction == "send" and f.op == 11)
+    # tree.sync() registered the commands globally.
+    put = [r for r in standin.requests if r.route == "global_commands_put"]
+    assert len(put) == 1 and put[0].ok
+    assert sorted(c["name"] for c in standin.global_commands.values()) == [
+        "form",
+        "hello",
+        "learn",
+        "slow",
+    ]
+    assert standin.errors() == []
+
+
+# ------------------------------------------------------------------------------------
+# interactions
+# ------------------------------------------------------------------------------------
+
+
+async def test_slash_command_reply_then_button(standin: DiscordStandin, bot: TrivialBot) -> None:
+    it = await standin.send_slash_command(standin.member, "hello")
+    callback = await it.wait_callback()
+    assert callback.ok
+    assert callback.query.get("with_response") == "1"
+    assert _callback_type(callback) == CB_CHANNEL_MESSAGE
+    assert callback.json["data"]["content"] == "hi there"
+    assert callback.json["data"]["flags"] & 64  # ephemeral
+    reply = it.response_message()
+    assert reply is not None and reply.ephemeral and reply.custom_ids() == ["t:1"]
+    assert bot.seen.of("hello") == [it.id]
+
+    press = await standin.send_button(standin.volunteer, "t:1")
+    (who, data), = await bot.seen.wait("button")
+    assert who == standin.volunteer.id
+    assert data["custom_id"] == "t:1"
+    pressed = await press.wait_callback()
+    assert pressed.ok and pressed.json["data"]["content"] == "claimed"
+    assert standin.errors() == []
+
+
+async def test_persistent_button_on_unknown_message(
+    standin: DiscordStandin, bot: TrivialBot
+) -> None:
+    # As after a restart: the message is not in the client's cache; add_view handles it.
+    press = await standin.send_button(standin.member, "t:1")
+    await bot.seen.wait("button")
+    assert (await press.wait_callback()).ok
+
+
+async def test_modal_open_and_submit(standin: DiscordStandin, bot: TrivialBot) -> None:
+    it = await standin.send_slash_command(standin.member, "form")
+    callback = await it.wait_callback()
+    assert callback.ok and _callback_type(callback) == CB_MODAL
+    modal = it.modal()
+    assert modal is not None and modal["custom_id"] == "checkin:form"
+
+    with pytest.raises(ValueError, match="required"):
+        await standin.send_modal_submit(standin.member, "checkin:form", {"note": "x"})
+
+    submit = await standin.send_modal_submit(
+        standin.member, "checkin:form", {"reason": "someone keeps making jokes about me"}
+    )
+    ((reason, note),) = await bot.seen.wait("modal")
+    assert reason == "someone keeps making jokes about me"
+    assert note == ""
+    answer = await submit.wait_callback()
+    assert answer.ok and answer.json["data"]["content"] == "thanks (35)"
+    assert "thanks (35)" in standin.all_outbound_text()
+
+
+async def test_autocomplete_and_typed_options(standin: DiscordStandin, bot: TrivialBot) -> None:
+    ac = await standin.send_autocomplete(standin.member, "learn", {"topic": "b"}, focused="topic")
+    callback = await ac.wait_callback()
+    assert callback.ok and _callback_type(callback) == CB_AUTOCOMPLETE_RESULT
+    assert [c["name"] for c in ac.autocomplete_choices() or []] == ["bystander", "boundaries"]
+
+    it = await standin.send_slash_command(
+        standin.member, "learn", {"topic": "allyship", "page": 2}, locale="fr"
+    )
+    assert (await it.wait_callback()).ok
+    assert bot.seen.of("learn") == [("allyship", 2, "fr")]
+    with pytest.raises(ValueError, match="required"):
+        await standin.send_slash_command(standin.member, "learn", {"page": 2})
+
+
+async def test_late_reply_is_refused(standin: DiscordStandin, bot: TrivialBot) -> None:
+    it = await standin.send_slash_command(standin.member, "slow")
+    await bot.seen.wait("slow-started")
+    standin.clock.advance(4.0)  # type: ignore[attr-defined]
+    bot.gate.set()
+    callback = await it.wait_callback()
+    assert callback.status == 404 and callback.error_code == 10062
+    (error,) = await bot.seen.wait("slow-error")
+    assert isinstance(error, discord.NotFound) and error.code == 10062
+    assert it.response_message() is None
+
+
+async def test_double_reply_is_refused(standin: DiscordStandin, bot: TrivialBot) -> None:
+    it = await standin.send_slash_command(standin.member, "hello")
+    first = await it.wait_callback()
+    assert first.ok
+    # A second process answering the same interaction (discord.py itself refuses locally).
+    url = f"{standin.api_base}/interactions/{it.id}/{it.token}/callback"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json={"type": 4, "data": {"content": "again"}}) as resp,
+    ):
+        assert resp.status == 400
+        assert (await resp.json())["code"] == 40060
+    assert [r.status for r in it.callbacks()] == [200, 400]
+    assert len(it.messages()) == 1
+
+
+async def test_followups_work_after_reply_and_expire(
+    standin: DiscordStandin, bot: TrivialBot
+) -> None:
+    it = await standin.send_slash_command(standin.member, "hello")
+    await it.wait_callback()
+    interaction_webhook = discord.Webhook.partial(
+        standin.application_id, it.token, client=bot
+    )
+    sent = await interaction_webhook.send("follow-up", wait=True)
+    assert standin.messages[sent.id].content == "follow-up"
+    standin.clock.advance(15 * 60 + 1)  # type: ignore[attr-defined]
+    with pytest.raises(discord.HTTPException) as info:
+        await interaction_webhook.send("too late", wait=True)
+    assert info.value.code == 50027
+
+
+# ------------------------------------------------------------------------------------
+# DMs, gateway resume, faults
+# ------------------------------------------------------------------------------------
+
+
+async def test_dm_reaches_on_message(standin: DiscordStandin, bot: TrivialBot) -> None:
+    await standin.send_dm(standin.member, "hello bot")
+    assert await bot.seen.wait("dm") == ["hello bot"]
+    echo = await standin.wait_for_message(lambda m: m.content == "echo: hello bot")
+    assert echo.channel_id == standin.dm_channels[standin.member.id].id
+    assert standin.dm_messages(standin.member) == [echo]
+
+
+async def test_resume_replays_missed_dispatches(standin: DiscordStandin, bot: TrivialBot) -> None:
+    mark = len(standin.gateway_frames.items)
+    await standin.drop_connection()
+    assert not standin.connected
+    await standin.send_dm(standin.member, "while away 1")
+    await standin.send_dm(standin.member, "while away 2")
+    assert await bot.seen.wait("dm", 2) == ["while away 1", "while away 2"]
+    await standin.wait_resumed(start=mark)
+
+    frames = standin.gateway_frames.items[mark:]
+    received_ops = [f.op for f in frames if f.direction == "recv"]
+    assert 6 in received_ops and 2 not in received_ops  # RESUME, no new IDENTIFY
+    resume = next(f for f in frames if f.direction == "recv" and f.op == 6)
+    replayed = [f.seq for f in frames if f.direction == "send" and f.op == 0 and f.seq]
+    assert replayed[0] == resume.data["seq"] + 1
+    assert replayed == list(range(replayed[0], replayed[0] + len(replayed)))
+    session = standin.gateway.session
+    assert session is not None and bot.ws is not None
+    assert bot.ws.sequence == session.last_seq
+    # The bot reconnected to the resume_gateway_url from READY.
+    assert standin.gateway_connects[-1]["path"] == "/gateway/resume"
+    # Still fully working afterwards.
+    it = await standin.send_slash_command(standin.member, "hello")
+    assert (await it.wait_callback()).ok
+
+
+async def test_abnormal_drop_also_resumes(standin: DiscordStandin, bot: TrivialBot) -> None:
+    mark = len(standin.gateway_frames.items)
+    await standin.drop_connection(abnormal=True)
+    await standin.send_dm(standin.member, "after abort")
+    assert await bot.seen.wait("dm") == ["after abort"]
+    await standin.wait_resumed(start=mark)
+
+
+async def test_rate_limited_message_is_retried_and_lands_once(
+    standin: DiscordStandin, bot: TrivialBot
+) -> None:
+    fault = standin.fail_next("POST", "/channels/*/messages", status=429, retry_after=0.05)
+    channel = bot.get_channel(standin.volunteers_channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.send("new check-in card")
+    posts = [r for r in standin.requests if r.route == "create_message"]
+    assert [r.status for r in posts] == [429, 200]
+    assert posts[0].injected and posts[0].response["retry_after"] == 0.05
+    assert len(fault.hits) == 1
+    cards = standin.sent_messages(standin.volunteers_channel.id)
+    assert [m.content for m in cards] == ["new check-in card"]
+    assert cards[0].id == message.id
+
+
+async def test_server_error_then_success(standin: DiscordStandin, bot: TrivialBot) -> None:
+    standin.fail_next("GET", "/channels/*", status=500)
+    channel = await bot.fetch_channel(standin.general.id)
+    assert channel.id == standin.general.id
+    gets = [r for r in standin.requests if r.route == "get_channel"]
+    assert [r.status for r in gets] == [500, 200]
+
+
+# ------------------------------------------------------------------------------------
+# REST rules the bot must live with
+# ------------------------------------------------------------------------------------
+
+
+async def test_rules_on_channel_messages_threads_and_members(
+    standin: DiscordStandin, bot: TrivialBot
+) -> None:
+    channel = bot.get_channel(standin.volunteers_channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    with pytest.raises(discord.HTTPException) as info:
+        await channel.send("x" * 2001)
+    assert info.value.code == 50035
+
+    # Mentions: allowed_mentions decides who is really pinged.
+    await channel.send(
+        f"@everyone <@{standin.member.id}>", allowed_mentions=discord.AllowedMentions.none()
+    )
+    assert standin.pings() == []
+
+    thread = await channel.create_thread(name="Member 7F3A", type=discord.ChannelType.private_thread)
+    await thread.add_user(discord.Object(standin.volunteer.id))
+    assert standin.channels[thread.id].member_ids == {standin.bot_user.id, standin.volunteer.id}
+    await thread.send("private relay")
+    assert [m.content for m in standin.sent_messages(thread.id)] == ["private relay"]
+
+    guild = bot.get_guild(standin.guild.id)
+    assert guild is not None
+    member = await guild.fetch_member(standin.volunteer.id)
+    assert [r.name for r in member.roles if r.name != "@everyone"] == ["Volunteer"]
+    with pytest.raises(discord.NotFound):
+        await guild.fetch_member(12345)
+
+    closed = standin.add_user("closed-dms", accepts_dms=False)
+    user = await bot.fetch_user(closed.id)
+    with pytest.raises(discord.Forbidden) as forbidden:
+        await user.send("hello")
+    assert forbidden.value.code == 50007
+
+
+async def test_wait_for_times_out_without_sleeping(standin: DiscordStandin) -> None:
+    with pytest.raises(TimeoutError):
+        await standin.wait_for(lambda r: False, timeout=0.01)
