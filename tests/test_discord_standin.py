@@ -14,8 +14,6 @@ from typing import Any
 import aiohttp
 import discord
 import pytest
-from discord import app_commands
-
 from bot.adapters.discord.endpoints import (
     DEFAULT_API_BASE,
     DEFAULT_GATEWAY_URL,
@@ -24,6 +22,7 @@ from bot.adapters.discord.endpoints import (
     endpoints,
     restore_endpoints,
 )
+from discord import app_commands
 from tests.discord_standin import (
     CB_AUTOCOMPLETE_RESULT,
     CB_CHANNEL_MESSAGE,
@@ -83,7 +82,9 @@ class ReasonModal(discord.ui.Modal, title="Check in"):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         self.seen.add("modal", (self.reason.value, self.note.value))
-        await interaction.response.send_message(f"thanks ({len(self.reason.value)})", ephemeral=True)
+        await interaction.response.send_message(
+            f"thanks ({len(self.reason.value)})", ephemeral=True
+        )
 
 
 class TrivialBot(discord.Client):
@@ -255,7 +256,7 @@ async def test_slash_command_reply_then_button(standin: DiscordStandin, bot: Tri
     assert bot.seen.of("hello") == [it.id]
 
     press = await standin.send_button(standin.volunteer, "t:1")
-    (who, data), = await bot.seen.wait("button")
+    ((who, data),) = await bot.seen.wait("button")
     assert who == standin.volunteer.id
     assert data["custom_id"] == "t:1"
     pressed = await press.wait_callback()
@@ -341,9 +342,7 @@ async def test_followups_work_after_reply_and_expire(
 ) -> None:
     it = await standin.send_slash_command(standin.member, "hello")
     await it.wait_callback()
-    interaction_webhook = discord.Webhook.partial(
-        standin.application_id, it.token, client=bot
-    )
+    interaction_webhook = discord.Webhook.partial(standin.application_id, it.token, client=bot)
     sent = await interaction_webhook.send("follow-up", wait=True)
     assert standin.messages[sent.id].content == "follow-up"
     standin.clock.advance(15 * 60 + 1)  # type: ignore[attr-defined]
@@ -443,7 +442,9 @@ async def test_rules_on_channel_messages_threads_and_members(
     )
     assert standin.pings() == []
 
-    thread = await channel.create_thread(name="Member 7F3A", type=discord.ChannelType.private_thread)
+    thread = await channel.create_thread(
+        name="Member 7F3A", type=discord.ChannelType.private_thread
+    )
     await thread.add_user(discord.Object(standin.volunteer.id))
     assert standin.channels[thread.id].member_ids == {standin.bot_user.id, standin.volunteer.id}
     await thread.send("private relay")
