@@ -26,7 +26,9 @@ from discord import app_commands
 from tests.discord_standin import (
     CB_AUTOCOMPLETE_RESULT,
     CB_CHANNEL_MESSAGE,
+    CB_DEFERRED_CHANNEL_MESSAGE,
     CB_MODAL,
+    CB_UPDATE_MESSAGE,
     DiscordStandin,
 )
 
@@ -131,6 +133,25 @@ class TrivialBot(discord.Client):
             seen.add("learn", (topic, page, str(interaction.locale)))
             await interaction.response.send_message(f"{topic} p{page}", ephemeral=True)
 
+        @self.tree.command(name="think", description="Defer, then follow up")
+        async def think(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.followup.send("thought about it")
+            await interaction.followup.send("one more thing", ephemeral=True)
+
+        @self.tree.command(name="panel", description="A message whose button edits it")
+        async def panel(interaction: discord.Interaction) -> None:
+            view = discord.ui.View(timeout=60)
+            button: discord.ui.Button[Any] = discord.ui.Button(label="Next", custom_id="p:next")
+
+            async def next_step(press: discord.Interaction) -> None:
+                seen.add("next", press.id)
+                await press.response.edit_message(content="step 2", view=None)
+
+            button.callback = next_step  # type: ignore[method-assign]
+            view.add_item(button)
+            await interaction.response.send_message("step 1", view=view)
+
     async def setup_hook(self) -> None:
         self.add_view(PersistentView(self.seen))  # persistent: survives restarts
         await self.tree.sync()
@@ -233,7 +254,9 @@ async def test_client_connects_identifies_and_syncs(
         "form",
         "hello",
         "learn",
+        "panel",
         "slow",
+        "think",
     ]
     assert standin.errors() == []
 
@@ -467,3 +490,53 @@ async def test_rules_on_channel_messages_threads_and_members(
 async def test_wait_for_times_out_without_sleeping(standin: DiscordStandin) -> None:
     with pytest.raises(TimeoutError):
         await standin.wait_for(lambda r: False, timeout=0.01)
+
+
+async def test_defer_then_followups(standin: DiscordStandin, bot: TrivialBot) -> None:
+    it = await standin.send_slash_command(standin.member, "think")
+    callback = await it.wait_callback()
+    assert callback.ok and callback.json["type"] == CB_DEFERRED_CHANNEL_MESSAGE
+    await standin.wait_for_count(
+        lambda r: r.route == "webhook_followup" and r.params.get("token") == it.token, 2
+    )
+    reply = it.response_message()
+    # The first follow-up replaced the "thinking" message and kept the defer's ephemerality.
+    assert reply is not None and reply.content == "thought about it" and reply.ephemeral
+    assert [m.content for m in it.messages()] == ["thought about it", "one more thing"]
+    assert standin.errors() == []
+
+
+async def test_button_updates_its_message(standin: DiscordStandin, bot: TrivialBot) -> None:
+    it = await standin.send_slash_command(standin.member, "panel")
+    await it.wait_callback()
+    panel = it.response_message()
+    assert panel is not None and not panel.ephemeral and panel.custom_ids() == ["p:next"]
+    press = await standin.send_button(standin.member, "p:next", message=panel)
+    callback = await press.wait_callback()
+    assert callback.ok and callback.json["type"] == CB_UPDATE_MESSAGE
+    assert panel.content == "step 2" and panel.components == [] and panel.edits == 1
+
+
+async def test_bot_without_access_is_refused(standin: DiscordStandin, bot: TrivialBot) -> None:
+    hidden = standin.add_channel(
+        "mods-only",
+        permission_overwrites=[
+            {"id": str(standin.guild.id), "type": 0, "allow": "0", "deny": str(1 << 10)}
+        ],
+    )
+    with pytest.raises(discord.Forbidden) as info:
+        await bot.get_partial_messageable(hidden.id).send("hello?")
+    assert info.value.code == 50001
+    assert [r.status for r in standin.errors()] == [403]
+
+
+async def test_public_thread_from_a_card(standin: DiscordStandin, bot: TrivialBot) -> None:
+    channel = bot.get_channel(standin.volunteers_channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    card = await channel.send("card")
+    thread = await card.create_thread(name="Member 7F3A")
+    assert thread.id == card.id and thread.parent_id == channel.id
+    assert standin.channels[thread.id].type == 11
+    with pytest.raises(discord.HTTPException) as info:
+        await card.create_thread(name="again")
+    assert info.value.code == 160004

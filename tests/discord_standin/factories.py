@@ -321,6 +321,42 @@ class FakeGuild:
             return Perm.ALL
         return perms
 
+    def channel_permissions(self, member: FakeMember, channel: FakeChannel) -> int:
+        """Permissions in ``channel``: guild permissions with Discord's overwrite order
+        (@everyone, then roles together, then the member). Threads use their parent's;
+        a private thread also needs membership or Manage Threads to be seen."""
+        perms = self.member_permissions(member)
+        if perms & Perm.ADMINISTRATOR or member.id == self.owner_id:
+            return Perm.ALL
+        target = channel
+        if channel.is_thread and channel.parent_id is not None:
+            parent = next((c for c in self.channels if c.id == channel.parent_id), None)
+            if parent is not None:
+                target = parent
+        overwrites = {int(o["id"]): o for o in target.permission_overwrites}
+        everyone = overwrites.get(self.id)
+        if everyone is not None:
+            perms = (perms & ~int(everyone["deny"])) | int(everyone["allow"])
+        allow = deny = 0
+        for rid in member.roles:
+            o = overwrites.get(rid)
+            if o is not None and o.get("type", 0) == 0:
+                allow |= int(o["allow"])
+                deny |= int(o["deny"])
+        perms = (perms & ~deny) | allow
+        own = overwrites.get(member.id)
+        if own is not None and own.get("type", 1) == 1:
+            perms = (perms & ~int(own["deny"])) | int(own["allow"])
+        if not perms & Perm.VIEW_CHANNEL:
+            return 0
+        if (
+            channel.type == PRIVATE_THREAD
+            and member.id not in channel.member_ids
+            and not perms & Perm.MANAGE_THREADS
+        ):
+            return 0
+        return perms
+
     def to_payload(self) -> dict[str, Any]:
         guild_channels = [c for c in self.channels if not c.is_thread]
         threads = [c for c in self.channels if c.is_thread]

@@ -443,6 +443,16 @@ class DiscordStandin:
                 )
         return user
 
+    def add_channel(self, name: str, **kwargs: Any) -> FakeChannel:
+        """Add a guild text channel (``permission_overwrites=[...]`` for private ones).
+
+        When a session is live, CHANNEL_CREATE is dispatched."""
+        channel = self.guild.add_channel(name, **kwargs)
+        self.channels[channel.id] = channel
+        if self.gateway.intents & INTENT_GUILDS:
+            self.gateway.dispatch("CHANNEL_CREATE", channel.to_payload())
+        return channel
+
     def get_guild(self, guild_id: int) -> FakeGuild | None:
         return next((g for g in self.guilds if g.id == guild_id), None)
 
@@ -674,7 +684,7 @@ class DiscordStandin:
         member = self.member_of(user)
         if member is None:
             raise ValueError(f"{user.username} is not a member of the guild (use add_user)")
-        perms = self.guild.member_permissions(member)
+        perms = self.guild.channel_permissions(member, channel)
         return {"member": member.to_payload(permissions=perms)}
 
     def _interaction_base(
@@ -699,7 +709,7 @@ class DiscordStandin:
             "token": token,
             "version": 1,
             "locale": locale,
-            "app_permissions": str(Perm.BOT_DEFAULT),
+            "app_permissions": str(self._bot_permissions(channel)),
             "entitlements": [],
             "attachment_size_limit": self.attachment_size_limit,
             "channel_id": str(channel.id),
@@ -726,6 +736,8 @@ class DiscordStandin:
         else:
             payload.update({"context": 1, "authorizing_integration_owners": {"0": "0"}})
         payload.update(self._user_payloads(user, guild, channel))
+        if guild:
+            payload["channel"]["permissions"] = payload["member"]["permissions"]
         state = InteractionState(
             id=iid,
             token=token,
@@ -737,6 +749,12 @@ class DiscordStandin:
             created_at=self.clock.now(),
         )
         return state, payload
+
+    def _bot_permissions(self, channel: FakeChannel) -> int:
+        if channel.guild_id is None:
+            return Perm.MEMBER_DEFAULT
+        member = self.guild.members.get(self.bot_user.id)
+        return 0 if member is None else self.guild.channel_permissions(member, channel)
 
     def _dispatch_interaction(self, state: InteractionState) -> DispatchedInteraction:
         self.interactions[state.id] = state
@@ -1677,9 +1695,26 @@ class DiscordStandin:
         ]
         return 200, list(reversed(msgs))[:limit]
 
+    def _require_bot_permission(self, channel: FakeChannel, needed: int) -> None:
+        """403 Missing Access / Missing Permissions when the bot could not do this."""
+        if channel.guild_id is None:
+            return
+        guild = self.get_guild(channel.guild_id)
+        member = guild.members.get(self.bot_user.id) if guild else None
+        if guild is None or member is None:
+            raise DiscordError(403, 50001, "Missing Access")
+        perms = guild.channel_permissions(member, channel)
+        if not perms & Perm.VIEW_CHANNEL:
+            raise DiscordError(403, 50001, "Missing Access")
+        if perms & needed != needed:
+            raise DiscordError(403, 50013, "Missing Permissions")
+
     async def _create_message(self, r: RecordedRequest) -> tuple[int, Any]:
         channel = self._channel(r)
         body = r.json if isinstance(r.json, dict) else {}
+        self._require_bot_permission(
+            channel, Perm.SEND_MESSAGES_IN_THREADS if channel.is_thread else Perm.SEND_MESSAGES
+        )
         if (
             channel.type == DM
             and channel.recipient is not None
@@ -1697,6 +1732,9 @@ class DiscordStandin:
         channel = self._channel(r)
         stored = self.messages.get(int(r.params["message_id"]))
         if stored is None or stored.deleted or stored.channel_id != channel.id:
+            raise unknown_message()
+        if stored.ephemeral:
+            # Ephemeral messages exist only for the interaction's webhook routes.
             raise unknown_message()
         return stored
 
@@ -1727,6 +1765,10 @@ class DiscordStandin:
             raise invalid_form([f"name must be 1..{rules.THREAD_NAME_MAX} characters"])
         if parent.type != GUILD_TEXT:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        self._require_bot_permission(
+            parent,
+            Perm.CREATE_PRIVATE_THREADS if ttype == PRIVATE_THREAD else Perm.CREATE_PUBLIC_THREADS,
+        )
         thread = FakeChannel(
             name=name,
             type=ttype,
