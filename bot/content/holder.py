@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content.loader import load_catalog, validate
+from bot.content.loader import ValidationReport, load_catalog, validate
 from bot.core.catalog import Catalog
 from bot.core.errors import Problem
 
@@ -31,17 +32,29 @@ class ReloadResult:
 
 
 class ContentHolder:
-    def __init__(self, content_dir: Path, resources_file: Path, catalog: Catalog) -> None:
+    def __init__(
+        self,
+        content_dir: Path,
+        resources_file: Path,
+        catalog: Catalog,
+        *,
+        stamps: Mapping[Path, FileStamp] | None = None,
+    ) -> None:
         self.content_dir = content_dir
         self.resources_file = resources_file
         self._current = catalog
+        # The files as they were when last loaded; the watcher reloads when they differ.
+        self._loaded_stamps = stamps
         # Reloads run one at a time, so an older load cannot land after a newer one.
         self._reloading = asyncio.Lock()
 
     @classmethod
     def load(cls, content_dir: Path, resources_file: Path) -> ContentHolder:
         """Load at start-up; raises ContentInvalid, since there is nothing to fall back on."""
-        return cls(content_dir, resources_file, load_catalog(content_dir, resources_file))
+        # Stamps first: a file saved while loading then counts as changed.
+        stamps = file_stamps(content_dir, resources_file)
+        catalog = load_catalog(content_dir, resources_file)
+        return cls(content_dir, resources_file, catalog, stamps=stamps)
 
     @classmethod
     async def open(cls, content_dir: Path, resources_file: Path) -> ContentHolder:
@@ -54,7 +67,9 @@ class ContentHolder:
 
     async def reload(self) -> ReloadResult:
         async with self._reloading:
-            report = await asyncio.to_thread(validate, self.content_dir, self.resources_file)
+            stamps, report = await asyncio.to_thread(self._stamp_and_validate)
+            # Even a failed load was a look at these files: wait for the next save.
+            self._loaded_stamps = stamps
             if report.catalog is None:
                 return ReloadResult(False, report.problems, self._current.version)
             self._current = report.catalog
@@ -62,25 +77,30 @@ class ContentHolder:
 
     async def watch(self, interval: float = 1.0) -> None:
         """Reload whenever a content file changes; for development. Runs until cancelled."""
-        seen = await asyncio.to_thread(self._stamps)
+        if self._loaded_stamps is None:
+            self._loaded_stamps = await asyncio.to_thread(self._stamps)
         while True:
             await asyncio.sleep(interval)
-            stamps = await asyncio.to_thread(self._stamps)
-            if stamps == seen:
-                continue
-            seen = stamps
-            _log_reload(await self.reload())
+            if await asyncio.to_thread(self._stamps) != self._loaded_stamps:
+                _log_reload(await self.reload())
+
+    def _stamp_and_validate(self) -> tuple[dict[Path, FileStamp], ValidationReport]:
+        stamps = self._stamps()
+        return stamps, validate(self.content_dir, self.resources_file)
 
     def _stamps(self) -> dict[Path, FileStamp]:
-        paths = [*self.content_dir.rglob("*.yaml"), self.resources_file]
-        stamps = {}
-        for path in paths:
-            try:
-                stat = path.stat()
-            except OSError:
-                continue  # deleted between listing and stat; the next poll sees it gone
-            stamps[path] = (stat.st_mtime_ns, stat.st_size)
-        return stamps
+        return file_stamps(self.content_dir, self.resources_file)
+
+
+def file_stamps(content_dir: Path, resources_file: Path) -> dict[Path, FileStamp]:
+    stamps = {}
+    for path in [*content_dir.rglob("*.yaml"), resources_file]:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # deleted between listing and stat; the next poll sees it gone
+        stamps[path] = (stat.st_mtime_ns, stat.st_size)
+    return stamps
 
 
 def _log_reload(result: ReloadResult) -> None:

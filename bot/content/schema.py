@@ -135,7 +135,10 @@ class CheckinFile(_Strict):
 class MessagesFile(RootModel[dict[MessageKey, OptionalText]]):
     """A flat mapping `key: text`; texts may hold `{placeholders}`."""
 
-    model_config = ConfigDict(strict=True, frozen=True)
+    # Editors should flag a key that breaks the pattern, as validation does.
+    model_config = ConfigDict(
+        strict=True, frozen=True, json_schema_extra={"additionalProperties": False}
+    )
 
 
 SCHEMAS: dict[str, type[BaseModel]] = {
