@@ -8,17 +8,16 @@ from bot.core.catalog import Catalog, CrisisLine
 from bot.core.messages import Section
 
 
-def shows_danger(catalog: Catalog, text: str, urgency: str, locale: str) -> bool:
+def shows_danger(catalog: Catalog, text: str, urgency: str) -> bool:
     rules = catalog.crisis_rules
     if urgency in rules.urgencies:
         return True
     normalised = " ".join(text.lower().split())
     if not normalised:
         return False
-    # Phrases of the member's locale and of the default locale: people mix languages.
-    phrases = set(rules.phrases.get(locale, ())) | set(
-        rules.phrases.get(catalog.default_locale, ())
-    )
+    # Phrases of every locale, not just the member's: people mix languages, and a platform
+    # locale often differs from the language someone writes in when things are bad.
+    phrases = {phrase for listed in rules.phrases.values() for phrase in listed}
     return any(_contains_phrase(normalised, phrase) for phrase in phrases)
 
 

@@ -7,6 +7,8 @@ never the text on the card and never who an anonymous member is.
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -49,6 +51,9 @@ from bot.core.resources_view import resource_lines
 
 SUPPORT_TOPIC = "wellbeing-and-burnout"
 
+# Logs name check-ins by id and pseudonym only: never a member, never their words.
+log = logging.getLogger(__name__)
+
 
 class Desk:
     def __init__(
@@ -84,7 +89,7 @@ class Desk:
         urgency = values.get(FIELD_URGENCY, "")
         category = values.get(FIELD_CATEGORY, "") or "other"
         text = values.get(FIELD_TEXT, "").strip()[:MAX_TEXT]
-        crisis = shows_danger(catalog, text, urgency, locale)
+        crisis = shows_danger(catalog, text, urgency)
         pinned = self._pinned(catalog, locale, actor, crisis)
         if identity not in (ANONYMOUS, NAMED) or urgency not in catalog.checkin_urgencies:
             # Not sent until the member has chosen: show the form again, crisis lines first.
@@ -157,6 +162,12 @@ class Desk:
                 pinned=pinned, sections=(Section(self._status_text(catalog, locale, fresh)),)
             )
         self.outbox_changed.set()
+        log.info(
+            "check-in %s opened (crisis=%s, urgency=%s)",
+            checkin.id,
+            checkin.crisis,
+            checkin.urgency,
+        )
         return await self._received(catalog, locale, actor, opened, pinned)
 
     async def cancel(self, actor: Actor, checkin_id: str) -> Reply:
@@ -220,6 +231,7 @@ class Desk:
         ):
             raise Conflict("checkin.already_claimed")
         self.outbox_changed.set()
+        log.info("check-in %s claimed", checkin.id)
         return Reply(
             sections=(
                 Section(catalog.text(locale, "checkin.claimed_you", pseudonym=checkin.pseudonym)),
@@ -331,6 +343,7 @@ class Desk:
         )
         await self._store.enqueue([item])
         self.outbox_changed.set()
+        log.info("relayed a member message for check-in %s", checkin.id)
         return None
 
     async def _relay_from_volunteer(
@@ -441,6 +454,7 @@ class Desk:
         if not await self._store.close(checkin.id, side, now, items, audit):
             raise Conflict("checkin.already_closed")
         self.outbox_changed.set()
+        log.info("check-in %s closed by the %s", checkin.id, side)
 
     def _rating_request(self, catalog: Catalog, checkin: CheckIn) -> Reply:
         locale = checkin.locale
@@ -499,7 +513,7 @@ class Desk:
             raise Conflict("checkin.already_open", pseudonym=active.pseudonym)
         last = await self._store.last_closed_at(actor.key)
         if last is not None and now - last < self._settings.cooldown:
-            wait = int((self._settings.cooldown - (now - last)).total_seconds() // 60) + 1
+            wait = math.ceil((self._settings.cooldown - (now - last)).total_seconds() / 60)
             raise Conflict("checkin.cooldown", minutes=wait)
 
     def _refusal(

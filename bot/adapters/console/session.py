@@ -184,7 +184,7 @@ class ConsoleSession:
         if len(args) != 2 or args[0] not in ROLES:
             self._write(self._copy("console.as_usage"))
             return
-        self._actor = self._become(args[0], args[1])
+        self._actor = self._become(args[1], args[0])
         self._write(self._copy("console.now_you_are", name=args[1], role=args[0]))
 
     def _become(self, name: str, role: str) -> Actor:
