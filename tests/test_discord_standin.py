@@ -8,6 +8,7 @@ that waits for the test before replying (to be late), and a DM echo.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,7 +24,9 @@ from bot.adapters.discord.endpoints import (
     restore_endpoints,
 )
 from discord import app_commands
-from tests.discord_standin import (
+from discord.ext import commands
+
+from discord_standin import (
     CB_AUTOCOMPLETE_RESULT,
     CB_CHANNEL_MESSAGE,
     CB_DEFERRED_CHANNEL_MESSAGE,
@@ -179,24 +182,35 @@ async def standin() -> AsyncIterator[DiscordStandin]:
     assert s.unknown_routes() == []
 
 
-@pytest.fixture
-async def bot(standin: DiscordStandin) -> AsyncIterator[TrivialBot]:
-    client = TrivialBot(Seen(), guild_ready_timeout=0.01)
+@contextlib.asynccontextmanager
+async def running(
+    client: discord.Client, standin: DiscordStandin, ready: asyncio.Event, guild: asyncio.Event
+) -> AsyncIterator[None]:
+    """Start ``client`` against the stand-in; wait for on_ready and the guild; close it."""
     task = asyncio.create_task(client.start(standin.token))
-    ready = asyncio.create_task(client.ready.wait())
-    done, _ = await asyncio.wait({task, ready}, timeout=TIMEOUT, return_when="FIRST_COMPLETED")
-    if ready not in done:
-        ready.cancel()
+    waiter = asyncio.create_task(ready.wait())
+    done, _ = await asyncio.wait({task, waiter}, timeout=TIMEOUT, return_when="FIRST_COMPLETED")
+    if waiter not in done:
+        waiter.cancel()
         await client.close()
         if task.done():
             task.result()  # raise the start-up error
         pytest.fail("the client did not become ready")
-    await asyncio.wait_for(client.guild_ready.wait(), TIMEOUT)
     try:
-        yield client
+        await asyncio.wait_for(guild.wait(), TIMEOUT)
+        yield
     finally:
         await client.close()
         await asyncio.wait_for(task, TIMEOUT)
+
+
+@pytest.fixture
+async def bot(standin: DiscordStandin) -> AsyncIterator[TrivialBot]:
+    # guild_ready_timeout: how long discord.py waits for more GUILD_CREATEs before
+    # on_ready (2 s by default); the stand-in sends its one guild right after READY.
+    client = TrivialBot(Seen(), guild_ready_timeout=0.01)
+    async with running(client, standin, client.ready, client.guild_ready):
+        yield client
 
 
 def _callback_type(record: Any) -> int:
@@ -540,3 +554,54 @@ async def test_public_thread_from_a_card(standin: DiscordStandin, bot: TrivialBo
     with pytest.raises(discord.HTTPException) as info:
         await card.create_thread(name="again")
     assert info.value.code == 160004
+
+
+async def test_commands_bot_prefix_in_dm_and_slash(standin: DiscordStandin) -> None:
+    seen = Seen()
+    ready, guild_ready = asyncio.Event(), asyncio.Event()
+    client = commands.Bot(
+        command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.01
+    )
+
+    @client.command()
+    async def ping(ctx: commands.Context[commands.Bot]) -> None:
+        seen.add("ping", ctx.channel.id)
+        await ctx.send("pong")
+
+    @client.tree.command(name="about", description="About the bot")
+    async def about(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("about", ephemeral=True)
+
+    @client.listen()
+    async def on_message(message: discord.Message) -> None:
+        seen.add("message", (message.author.id, message.content))
+
+    @client.listen()
+    async def on_ready() -> None:
+        ready.set()
+
+    @client.listen()
+    async def on_guild_available(guild: discord.Guild) -> None:
+        guild_ready.set()
+
+    async with running(client, standin, ready, guild_ready):
+        # DMs carry content without the privileged intent, so prefix commands work there.
+        await standin.send_dm(standin.member, "!ping")
+        await seen.wait("ping")
+        pong = await standin.wait_for_message(lambda m: m.content == "pong")
+        assert pong.channel_id == standin.dm_channels[standin.member.id].id
+
+        # In a guild channel, without the message-content intent, content arrives empty,
+        # so the command does not run.
+        await standin.send_channel_message(standin.member, standin.general, "!ping")
+        it = await standin.send_slash_command(standin.member, "about")
+        assert (await it.wait_callback()).ok
+        messages = await seen.wait("message", 3)
+        # The bot is told about its own messages too (commands.Bot ignores them).
+        assert messages == [
+            (standin.member.id, "!ping"),
+            (standin.bot_user.id, "pong"),
+            (standin.member.id, ""),
+        ]
+        assert len(seen.of("ping")) == 1
+    assert standin.unknown_routes() == []

@@ -1873,7 +1873,19 @@ class DiscordStandin:
             msg, by_bot=True, interaction_id=state.id if state else None, source=source
         )
         self.messages[stored.id] = stored
+        self._echo(stored, "MESSAGE_CREATE")
         return stored
+
+    def _echo(self, stored: StoredMessage, event: str) -> None:
+        """Discord also tells the bot about its own (non-ephemeral) messages and edits."""
+        if stored.ephemeral or not stored.by_bot or self.gateway.session is None:
+            return
+        channel = self.channels.get(stored.channel_id)
+        needed = INTENT_DIRECT_MESSAGES if channel and channel.type == DM else INTENT_GUILD_MESSAGES
+        if not self.gateway.intents & needed:
+            return
+        payload = {k: v for k, v in stored.payload.items() if k != "allowed_mentions"}
+        self.gateway.dispatch(event, payload)
 
     def _mentions(self, content: str, allowed: dict[str, Any] | None) -> dict[str, Any]:
         parse = None if allowed is None else set(allowed.get("parse") or [])
@@ -1960,6 +1972,7 @@ class DiscordStandin:
         p.update(self._mentions(p.get("content") or "", p.get("allowed_mentions")))
         p["edited_timestamp"] = iso_now()
         stored.edits += 1
+        self._echo(stored, "MESSAGE_UPDATE")
 
 
 def _normalise_embed(embed: dict[str, Any]) -> dict[str, Any]:
