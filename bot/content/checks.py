@@ -15,9 +15,7 @@ from bot.content.tree_checks import (
 from bot.core.errors import Problem
 
 
-def cross_problems(
-    sources: Sources, scenarios_dir: str, *, all_scenarios_valid: bool
-) -> list[Problem]:
+def cross_problems(sources: Sources, scenarios_dir: str) -> list[Problem]:
     resource_ids = sources.resource_ids() if sources.resources is not None else None
     problems: list[Problem] = []
     for source in sources.scenarios:
@@ -26,8 +24,8 @@ def cross_problems(
     problems += duplicate_scenario_problems(sources.scenarios)
     originals = _first_by_id(sources)
     for translation in sources.translations():
-        problems += translation_problems(translation, originals)
-    if all_scenarios_valid:
+        problems += translation_problems(translation, originals, sources.broken_originals)
+    if not sources.broken_originals:
         # With a file missing from the count, a tactic might only seem unused.
         problems += unused_tactic_warnings(sources.originals(), scenarios_dir)
     if sources.resources is not None:

@@ -17,7 +17,8 @@ from bot.content.files import FileReader, Layout, discover, shown_path
 from bot.content.located import Located, validate_document
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile, ScenarioModel
 from bot.content.sources import ScenarioSource, Sources
-from bot.core.catalog import Catalog, Tactic
+from bot.content.yamlnodes import YamlDocument
+from bot.core.catalog import DEFAULT_LOCALE, Catalog, Tactic
 from bot.core.errors import ContentInvalid, Problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -67,10 +68,8 @@ def load_catalog(content_dir: Path, resources_file: Path) -> Catalog:
 def validate(content_dir: Path, resources_file: Path) -> ValidationReport:
     layout = discover(content_dir, resources_file)
     run = _Run(FileReader(content_dir), list(layout.problems))
-    sources, all_scenarios_valid = run.load_sources(layout)
-    run.problems += cross_problems(
-        sources, shown_path(content_dir / "scenarios"), all_scenarios_valid=all_scenarios_valid
-    )
+    sources = run.load_sources(layout)
+    run.problems += cross_problems(sources, shown_path(content_dir / "scenarios"))
     errors = _in_order(p for p in run.problems if p.severity == "error")
     warnings = _in_order(p for p in run.problems if p.severity == "warning")
     catalog = None if errors else build_catalog(sources, run.reader.version())
@@ -105,31 +104,42 @@ class _Run:
     reader: FileReader
     problems: list[Problem]
 
-    def load_sources(self, layout: Layout) -> tuple[Sources, bool]:
-        """Every file that passes its schema; and whether every scenario file did."""
+    def load_sources(self, layout: Layout) -> Sources:
+        """Every file that passes its schema, and the names of scenarios that did not."""
         scenarios = []
+        broken_originals: set[str] = set()
         for path, locale in layout.scenarios:
-            located = self.load(path, ScenarioModel)
+            shown, document = self.read(path)
+            located = self.check(ScenarioModel, document, shown)
             if located is not None:
                 scenarios.append(ScenarioSource(located, locale))
+            elif locale == DEFAULT_LOCALE:
+                broken_originals |= {path.stem, *_raw_id(document)}
         messages = {}
         for path, locale in layout.messages:
             located_messages = self.load(path, MessagesFile)
             if located_messages is not None:
                 messages[locale] = located_messages
-        sources = Sources(
+        return Sources(
             scenarios=tuple(scenarios),
             resources=self.load(layout.resources, ResourcesFile),
             checkin=self.load(layout.checkin, CheckinFile),
             messages=messages,
+            broken_originals=frozenset(broken_originals),
         )
-        return sources, len(scenarios) == len(layout.scenarios)
 
     def load(self, path: Path, model: type[M]) -> Located[M] | None:
         if not path.is_file():
             return None  # reported by `discover`
+        shown, document = self.read(path)
+        return self.check(model, document, shown)
+
+    def read(self, path: Path) -> tuple[str, YamlDocument | None]:
         shown, document, problems = self.reader.read(path)
         self.problems += problems
+        return shown, document
+
+    def check(self, model: type[M], document: YamlDocument | None, shown: str) -> Located[M] | None:
         if document is None:
             return None
         located, problems = validate_document(model, document, shown)
@@ -137,6 +147,14 @@ class _Run:
         if located is not None:
             self.problems += long_text_warnings(located)
         return located
+
+
+def _raw_id(document: YamlDocument | None) -> list[str]:
+    """The `id` a file that failed its schema seems to have, if any."""
+    data = document.data if document is not None else None
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        return [data["id"]]
+    return []
 
 
 def _in_order(problems: Iterable[Problem]) -> tuple[Problem, ...]:

@@ -41,6 +41,9 @@ class Sources:
     resources: Located[ResourcesFile] | None
     checkin: Located[CheckinFile] | None
     messages: Mapping[str, Located[MessagesFile]]  # locale -> file
+    # File stems and ids of default-locale scenarios that failed their schema: their
+    # translations cannot be compared, and their tactics cannot be counted.
+    broken_originals: frozenset[str] = frozenset()
 
     def originals(self) -> Iterator[ScenarioSource]:
         return (source for source in self.scenarios if not source.is_translation)

@@ -3,7 +3,8 @@ original, and 5Ds tactics no scenario lets a member practise."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from pathlib import PurePath
 
 from bot.content.sources import ScenarioSource
 from bot.core.catalog import DEFAULT_LOCALE, Tactic
@@ -40,12 +41,19 @@ def locale_problems(source: ScenarioSource) -> list[Problem]:
 
 
 def translation_problems(
-    translation: ScenarioSource, originals: dict[str, ScenarioSource]
+    translation: ScenarioSource,
+    originals: dict[str, ScenarioSource],
+    broken_originals: Collection[str] = (),
 ) -> list[Problem]:
-    """A translation translates; it keeps the original's steps and branching."""
+    """A translation translates; it keeps the original's steps and branching.
+
+    An original that failed its schema has its own errors; its translation waits for it.
+    """
     model = translation.model
     original = originals.get(model.id)
     if original is None:
+        if {model.id, PurePath(translation.path).stem} & set(broken_originals):
+            return []
         message = f"no scenario with id {model.id!r} in scenarios/ to translate"
         return [translation.located.problem(("id",), message)]
     problems = []

@@ -234,6 +234,16 @@ def test_translation_locale_must_match_its_directory(tree: Tree) -> None:
     ]
 
 
+def test_a_broken_original_does_not_orphan_its_translation(tree: Tree) -> None:
+    en = tree.content / "scenarios" / "lunch-joke.yaml"
+    en.write_text(en.read_text(encoding="utf-8").replace("title:", "titel:"), encoding="utf-8")
+    # Only the original's own error; the Spanish file is not called a translation of nothing.
+    assert tree.errors() == [
+        ("tree/content/scenarios/lunch-joke.yaml", 1, "missing key 'title'"),
+        ("tree/content/scenarios/lunch-joke.yaml", 2, "unknown key 'titel'"),
+    ]
+
+
 def test_translation_that_branches_differently(tree: Tree) -> None:
     es = tree.content / "scenarios" / "es" / "lunch-joke.yaml"
     text = es.read_text(encoding="utf-8")
