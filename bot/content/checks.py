@@ -25,7 +25,7 @@ def cross_problems(sources: Sources, scenarios_dir: str) -> list[Problem]:
     originals = _first_by_id(sources)
     for translation in sources.translations():
         problems += translation_problems(translation, originals, sources.broken_originals)
-    if not sources.broken_originals:
+    if any(sources.originals()) and not sources.broken_originals:
         # With a file missing from the count, a tactic might only seem unused.
         problems += unused_tactic_warnings(sources.originals(), scenarios_dir)
     if sources.resources is not None:

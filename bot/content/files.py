@@ -42,12 +42,17 @@ def shown_path(path: Path) -> str:
 
 def discover(content_dir: Path, resources_file: Path) -> Layout:
     problems: list[Problem] = []
+    checkin = content_dir / "checkin.yaml"
+    if not resources_file.is_file():
+        problems.append(Problem(shown_path(resources_file), WHOLE_FILE, "file not found"))
+    if not content_dir.is_dir():
+        # One message, rather than one per file that would have been inside it.
+        problems.append(Problem(shown_path(content_dir), WHOLE_FILE, "content directory not found"))
+        return Layout((), (), checkin, resources_file, tuple(problems))
     scenarios = _scenario_files(content_dir / "scenarios", problems)
     messages = _message_files(content_dir / "messages", problems)
-    checkin = content_dir / "checkin.yaml"
-    for required in (checkin, resources_file):
-        if not required.is_file():
-            problems.append(Problem(shown_path(required), WHOLE_FILE, "file not found"))
+    if not checkin.is_file():
+        problems.append(Problem(shown_path(checkin), WHOLE_FILE, "file not found"))
     return Layout(tuple(scenarios), tuple(messages), checkin, resources_file, tuple(problems))
 
 

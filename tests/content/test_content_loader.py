@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bot.content.loader import load_catalog
+from bot.content.loader import load_catalog, validate
 from bot.core.catalog import Catalog, Tactic
 from bot.core.errors import ContentInvalid
 from content_tree import Tree
@@ -289,6 +289,14 @@ def test_missing_files_are_reported(tree: Tree) -> None:
     errors = tree.errors()
     assert ("tree/content/checkin.yaml", 0, "file not found") in errors
     assert ("tree/content/messages/en.yaml", 0, "file not found: it holds every key") in errors
+
+
+def test_a_content_directory_that_does_not_exist_is_one_problem(tree: Tree) -> None:
+    report = validate(tree.root / "no-such-dir", tree.resources)
+    assert [(p.path, p.line, p.message) for p in report.problems] == [
+        ("tree/no-such-dir", 0, "content directory not found")
+    ]
+    assert report.catalog is None
 
 
 def test_a_date_that_is_not_a_date(tree: Tree) -> None:
