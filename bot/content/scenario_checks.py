@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from bot.content.schema import ScenarioModel
+from bot.content.schema import MAX_CHOICES, MIN_CHOICES, ScenarioModel
 from bot.content.sources import ScenarioSource
 from bot.content.yamlnodes import NodePath
 from bot.core.errors import Problem
-
-MIN_CHOICES = 2
 
 
 def scenario_problems(
@@ -43,7 +41,7 @@ def step_shape_problems(source: ScenarioSource) -> list[Problem]:
             message = f"step {step_id!r} has no choices and no `end: true`; add one or the other"
             problems.append(source.located.problem(at, message, key=True))
         elif len(step.choices) == 1:
-            message = f"step {step_id!r} has 1 choice; a step offers {MIN_CHOICES} to 5"
+            message = f"step {step_id!r} has 1 choice; a step offers {MIN_CHOICES} to {MAX_CHOICES}"
             problems.append(source.located.problem((*at, "choices"), message, key=True))
     return problems
 

@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, Strict, StringCons
 # a Discord message 2,000.
 LABEL_LIMIT = 75
 TEXT_LIMIT = 2000
+# A step offers 2 to 5 choices: one row of Discord buttons.
+MIN_CHOICES = 2
+MAX_CHOICES = 5
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 STEP_ID_PATTERN = r"^[a-z0-9]+([_-][a-z0-9]+)*$"
@@ -68,7 +71,7 @@ class StepModel(_Strict):
     text: Text
     # 2..5 choices: the upper bound is the schema's; "at least 2" is a cross-check so that
     # an ending with `choices: []` gets one clear message.
-    choices: list[ChoiceModel] = Field(default_factory=list, max_length=5)
+    choices: list[ChoiceModel] = Field(default_factory=list, max_length=MAX_CHOICES)
     end: bool = False
     resources: list[Slug] = Field(default_factory=list)
     takeaway: OptionalText = ""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
 import yaml
-from bot.content.schema import write_schemas
+from bot.content.schema import TacticName, write_schemas
+from bot.core.catalog import Tactic
 from content_tree import FIXTURES
 
 
@@ -59,3 +61,7 @@ def test_the_scenario_schema_knows_every_key_the_fixtures_use(tmp_path: Path) ->
     assert label["maxLength"] == 75
     tactic = definitions["ChoiceModel"]["properties"]["tactic"]
     assert tactic["enum"] == ["distract", "delegate", "document", "delay", "direct", "none"]
+
+
+def test_the_tactics_in_the_schema_are_the_core_tactics() -> None:
+    assert list(get_args(TacticName)) == [tactic.value for tactic in Tactic]
