@@ -349,7 +349,7 @@ async def test_autocomplete_and_typed_options(standin: DiscordStandin, bot: Triv
 async def test_late_reply_is_refused(standin: DiscordStandin, bot: TrivialBot) -> None:
     it = await standin.send_slash_command(standin.member, "slow")
     await bot.seen.wait("slow-started")
-    standin.clock.advance(4.0)  # type: ignore[attr-defined]
+    standin.clock.advance(4.0)
     bot.gate.set()
     callback = await it.wait_callback()
     assert callback.status == 404 and callback.error_code == 10062
@@ -382,7 +382,7 @@ async def test_followups_work_after_reply_and_expire(
     interaction_webhook = discord.Webhook.partial(standin.application_id, it.token, client=bot)
     sent = await interaction_webhook.send("follow-up", wait=True)
     assert standin.messages[sent.id].content == "follow-up"
-    standin.clock.advance(15 * 60 + 1)  # type: ignore[attr-defined]
+    standin.clock.advance(15 * 60 + 1)
     with pytest.raises(discord.HTTPException) as info:
         await interaction_webhook.send("too late", wait=True)
     assert info.value.code == 50027
@@ -605,3 +605,43 @@ async def test_commands_bot_prefix_in_dm_and_slash(standin: DiscordStandin) -> N
         ]
         assert len(seen.of("ping")) == 1
     assert standin.unknown_routes() == []
+
+
+async def test_slash_command_in_dm(standin: DiscordStandin, bot: TrivialBot) -> None:
+    it = await standin.send_slash_command(standin.member, "hello", guild=False)
+    assert "user" in it.payload and "member" not in it.payload and "guild_id" not in it.payload
+    callback = await it.wait_callback()
+    assert callback.ok
+    reply = it.response_message()
+    assert reply is not None
+    assert reply.channel_id == standin.dm_channels[standin.member.id].id
+
+
+async def test_unknown_routes_are_answered_404_and_recorded() -> None:
+    async with DiscordStandin() as standin, aiohttp.ClientSession() as session:
+        headers = {"Authorization": f"Bot {standin.token}"}
+        async with session.get(f"{standin.api_base}/stickers/1", headers=headers) as resp:
+            assert resp.status == 404
+            assert resp.headers["Content-Type"] == "application/json"
+            assert (await resp.json())["message"] == "404: Not Found"
+        async with session.get(f"{standin.api_base}/users/@me") as resp:
+            assert resp.status == 401  # no token
+        (unknown,) = standin.unknown_routes()
+        assert (unknown.method, unknown.path) == ("GET", "/stickers/1")
+
+
+async def test_sharded_client_asks_gateway_bot(standin: DiscordStandin) -> None:
+    client = discord.AutoShardedClient(intents=discord.Intents.default(), guild_ready_timeout=0.01)
+    ready, guild_ready = asyncio.Event(), asyncio.Event()
+
+    @client.event
+    async def on_ready() -> None:
+        ready.set()
+
+    @client.event
+    async def on_guild_available(guild: discord.Guild) -> None:
+        guild_ready.set()
+
+    async with running(client, standin, ready, guild_ready):
+        assert client.shard_count == 1
+        assert [r.route for r in standin.requests if r.route == "get_gateway_bot"]

@@ -310,7 +310,10 @@ class Gateway:
         self.session = session
         conn.session = session
         self.connection = conn
-        self.dispatch("READY", self.standin.ready_payload(session.id))
+        ready = self.standin.ready_payload(session.id)
+        if isinstance(data.get("shard"), list):
+            ready["shard"] = data["shard"]
+        self.dispatch("READY", ready)
         if intents & INTENT_GUILDS:
             for guild in self.standin.guilds:
                 self.dispatch("GUILD_CREATE", guild.to_payload())

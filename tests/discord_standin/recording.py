@@ -14,8 +14,14 @@ U = TypeVar("U")
 
 
 class Clock(Protocol):
+    """What the stand-in reads time from (deadlines, token lifetimes)."""
+
     def now(self) -> float:
         """Seconds, monotonic."""
+        ...
+
+    def advance(self, seconds: float) -> None:
+        """Make the stand-in believe ``seconds`` have passed."""
         ...
 
 
