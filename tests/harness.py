@@ -30,14 +30,14 @@ class Console:
     def button(self, label: str, text: str | None = None) -> str:
         """The number of the most recent button whose label contains `label`."""
         haystack = text if text is not None else "\n".join(self.lines)
-        found = re.findall(r"\[(\d+)\] ([^\[\n]*)", haystack)
+        found = re.findall(r"\[(o?\d+)\] ([^\[\n]*)", haystack)
         for number, shown in reversed(found):
             if label in shown:
                 return number
         raise AssertionError(f"no button {label!r} in:\n{haystack}")
 
     def button_exact(self, label: str) -> str:
-        found = re.findall(r"\[(\d+)\] ([^\[\n]*?)(?=  \[|$)", "\n".join(self.lines), re.M)
+        found = re.findall(r"\[(o?\d+)\] ([^\[\n]*?)(?=  \[|$)", "\n".join(self.lines), re.M)
         for number, shown in reversed(found):
             if shown.strip() == label:
                 return number

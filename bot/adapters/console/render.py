@@ -8,26 +8,37 @@ RULE = "─" * 60
 
 
 class ButtonBoard:
-    """Numbers every button ever shown, so a card's Claim stays pressable later on."""
+    """Buttons of the latest reply are 1, 2, 3…; buttons in messages sent to others
+    (cards, DMs) get running numbers o1, o2… so a card's Claim stays pressable later."""
 
     def __init__(self) -> None:
-        self._by_number: dict[int, str] = {}
-        self._next = 1
+        self._reply: dict[str, str] = {}
+        self._outbound: dict[str, str] = {}
+        self._next_outbound = 1
 
-    def number(self, action: Action) -> int:
-        number = self._next
-        self._by_number[number] = action.id
-        self._next += 1
-        return number
+    def new_reply(self) -> None:
+        self._reply = {}
 
-    def action_id(self, number: int) -> str | None:
-        return self._by_number.get(number)
+    def number(self, action: Action, *, outbound: bool) -> str:
+        if outbound:
+            label = f"o{self._next_outbound}"
+            self._next_outbound += 1
+            self._outbound[label] = action.id
+        else:
+            label = str(len(self._reply) + 1)
+            self._reply[label] = action.id
+        return label
+
+    def action_id(self, label: str) -> str | None:
+        return self._reply.get(label) or self._outbound.get(label)
 
 
-def render(reply: Reply, board: ButtonBoard) -> str:
+def render(reply: Reply, board: ButtonBoard, *, outbound: bool = False) -> str:
     blocks = [_section(s, pinned=True) for s in reply.pinned]
     blocks += [_section(s, pinned=False) for s in reply.sections]
-    buttons = [_button(a, board) for a in reply.actions]
+    if not outbound and reply.actions:
+        board.new_reply()
+    buttons = [_button(a, board, outbound) for a in reply.actions]
     if buttons:
         blocks.append("  ".join(buttons))
     return "\n\n".join(b for b in blocks if b)
@@ -40,7 +51,7 @@ def _section(section: Section, *, pinned: bool) -> str:
     return "\n".join(part for part in (title, section.text.strip()) if part)
 
 
-def _button(action: Action, board: ButtonBoard) -> str:
+def _button(action: Action, board: ButtonBoard, outbound: bool) -> str:
     if action.url:
         return f"[{action.label}: {action.url}]"
-    return f"[{board.number(action)}] {action.label}"
+    return f"[{board.number(action, outbound=outbound)}] {action.label}"

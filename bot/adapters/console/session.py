@@ -8,6 +8,7 @@ is typing, so one terminal can play both sides of a check-in.
 from __future__ import annotations
 
 import itertools
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ ROLES: dict[str, frozenset[Role]] = {
     "moderator": frozenset({Role.MODERATOR}),
 }
 DEFAULT_PERSONA = ("you", "moderator")
+BUTTON = re.compile(r"o?\d+")
 
 Write = Callable[[str], None]
 
@@ -45,7 +47,8 @@ class ConsoleMessenger:
             where += f" (updates message {outbound.update_ref})"
         if outbound.mention_leads:
             where += " @leads"
-        self._write(f"{RULE}\n→ {where}\n{render(outbound.reply, self._board)}\n{RULE}")
+        text = render(outbound.reply, self._board, outbound=True)
+        self._write(f"{RULE}\n→ {where}\n{text}\n{RULE}")
         return f"console-{next(self._refs)}"
 
 
@@ -81,8 +84,8 @@ class ConsoleSession:
             return
         if self._form is not None and line != "/cancel":
             await self._answer_field(line)
-        elif line.isdigit():
-            await self._press(int(line))
+        elif BUTTON.fullmatch(line):
+            await self._press(line)
         elif line.startswith("/"):
             await self._command(line)
         else:
@@ -136,7 +139,7 @@ class ConsoleSession:
         else:
             self._write(self._copy("console.unknown_command", command=name))
 
-    async def _press(self, number: int) -> None:
+    async def _press(self, number: str) -> None:
         action_id = self._board.action_id(number)
         if action_id is None:
             self._write(self._copy("console.no_such_button", number=number))

@@ -1,0 +1,203 @@
+"""One contract, two stores: the in-memory store must behave exactly like SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.core.catalog import Tactic
+from bot.core.models import (
+    AuditEntry,
+    CheckIn,
+    CheckinStatus,
+    Move,
+    OutboxItem,
+    PracticeRun,
+    RunStatus,
+)
+from bot.core.ports import Store
+from bot.storage.crypto import Cipher
+from bot.storage.memory import MemoryStore
+from bot.storage.sqlite import SqliteStore
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    if request.param == "memory":
+        made: Store = MemoryStore()
+    else:
+        made = await SqliteStore.open(tmp_path / "db.sqlite3", Cipher(Fernet.generate_key()))
+    yield made
+    await made.close_store()
+
+
+def run(run_id: str, member: str = "m:1", at: datetime = T0) -> PracticeRun:
+    return PracticeRun(run_id, member, "s1", "en", "start", (), RunStatus.ACTIVE, at, at)
+
+
+def checkin(cid: str, member: str = "m:1", crisis: bool = False) -> CheckIn:
+    return CheckIn(
+        id=cid,
+        platform="p",
+        member=member,
+        member_user_id=member.split(":")[1],
+        member_name="Ann",
+        pseudonym=f"Member {cid[:4].upper()}",
+        category="other",
+        urgency="today",
+        anonymous=True,
+        text="private words",
+        crisis=crisis,
+        locale="en",
+        status=CheckinStatus.DRAFT,
+        created_at=T0,
+    )
+
+
+def item(
+    iid: str, cid: str, purpose: str = "card", priority: int = 1, at: datetime = T0
+) -> OutboxItem:
+    return OutboxItem(iid, cid, purpose, priority, '{"x": 1}', 0, at, at)
+
+
+def audit(cid: str, action: str) -> AuditEntry:
+    return AuditEntry(T0, cid, "Member X", action, "Val")
+
+
+async def test_runs_round_trip_and_the_latest_active_one_wins(store: Store) -> None:
+    first = run("r1")
+    await store.save_run(first)
+    later = replace(
+        run("r2", at=T0 + timedelta(minutes=1)), moves=(Move("start", 1, Tactic.DELAY),)
+    )
+    await store.save_run(later)
+    assert await store.get_run("r2") == later
+    assert (await store.active_run("m:1")) == later
+    await store.save_run(replace(later, status=RunStatus.FINISHED))
+    assert (await store.active_run("m:1")) == first
+    assert [r.id for r in await store.member_runs("m:1")] == ["r1", "r2"]
+    assert await store.delete_member_runs("m:1") == 2
+    assert await store.get_run("r1") is None
+
+
+async def test_counters_add_up(store: Store) -> None:
+    await store.bump("tactic", "delay")
+    await store.bump("tactic", "delay", 2)
+    await store.bump("tactic", "direct")
+    assert dict(await store.counts("tactic")) == {"delay": 3, "direct": 1}
+    assert dict(await store.counts("nothing")) == {}
+
+
+async def test_open_is_atomic_with_its_outbox_and_happens_once(store: Store) -> None:
+    await store.save_draft(checkin("c1"))
+    assert await store.get_checkin("c1") == checkin("c1")
+    assert await store.open_checkin("c1", T0, [item("o1", "c1")])
+    assert not await store.open_checkin("c1", T0, [item("o2", "c1")])
+    assert await store.pending_outbox_count() == 1
+    opened = await store.get_checkin("c1")
+    assert opened is not None and opened.status is CheckinStatus.OPEN and opened.opened_at == T0
+    assert (await store.active_checkin("m:1")) == opened
+
+
+async def test_claim_is_won_once(store: Store) -> None:
+    await store.save_draft(checkin("c1"))
+    await store.open_checkin("c1", T0, [])
+    assert await store.claim(
+        "c1", ("v:1", "1", "Val"), T0, [item("o1", "c1")], audit("c1", "claimed")
+    )
+    assert not await store.claim(
+        "c1", ("v:2", "2", "Vic"), T0, [item("o2", "c1")], audit("c1", "claimed")
+    )
+    claimed = await store.active_claim("v:1")
+    assert claimed is not None and claimed.claimed_by_name == "Val"
+    assert await store.pending_outbox_count() == 1
+    assert [a.action for a in await store.audit_entries(10)] == ["claimed"]
+
+
+async def test_close_drops_pending_relays_and_allows_one_rating(store: Store) -> None:
+    await store.save_draft(checkin("c1"))
+    await store.open_checkin("c1", T0, [])
+    await store.enqueue([item("r1", "c1", "relay", 0)])
+    assert await store.close(
+        "c1", "member", T0, [item("n1", "c1", "notice")], audit("c1", "closed")
+    )
+    due = await store.due_outbox(T0, 10)
+    assert [i.id for i in due] == ["n1"]
+    assert await store.last_closed_at("m:1") == T0
+    assert await store.rate("c1", 4) and not await store.rate("c1", 2)
+    figures = await store.checkin_figures()
+    assert [(f.opened_at, f.closed_at, f.rating) for f in figures] == [(T0, T0, 4)]
+
+
+async def test_outbox_orders_by_priority_then_age_and_respects_retry_times(store: Store) -> None:
+    await store.enqueue(
+        [item("low", "c", priority=0), item("high", "c", priority=2, at=T0 + timedelta(seconds=1))]
+    )
+    assert [i.id for i in await store.due_outbox(T0 + timedelta(seconds=1), 10)] == ["high", "low"]
+    await store.retry_later("high", 1, T0 + timedelta(minutes=1))
+    assert [i.id for i in await store.due_outbox(T0 + timedelta(seconds=30), 10)] == ["low"]
+    later = await store.due_outbox(T0 + timedelta(minutes=2), 10)
+    assert [(i.id, i.attempts) for i in later] == [("high", 1), ("low", 0)]
+    await store.delivered("high")
+    assert await store.pending_outbox_count() == 1
+
+
+async def test_escalation_raises_a_level_once(store: Store) -> None:
+    await store.save_draft(checkin("c1"))
+    await store.open_checkin("c1", T0, [])
+    assert await store.escalate(
+        "c1", 1, T0, [item("e1", "c1", "escalation")], audit("c1", "escalated")
+    )
+    assert not await store.escalate("c1", 1, T0, [], audit("c1", "escalated"))
+    [waiting] = await store.unclaimed()
+    assert waiting.escalation_level == 1 and waiting.last_escalated_at == T0
+
+
+async def test_unclaimed_puts_crisis_first(store: Store) -> None:
+    for cid, crisis in (("a1", False), ("b2", True)):
+        await store.save_draft(checkin(cid, member=f"m:{cid}", crisis=crisis))
+        await store.open_checkin(cid, T0, [])
+    assert [c.id for c in await store.unclaimed()] == ["b2", "a1"]
+
+
+async def test_volunteers_blocks_and_purge(store: Store) -> None:
+    await store.set_availability("v:1", "p", True)
+    await store.set_availability("v:2", "p", False)
+    await store.set_availability("v:3", "q", True)
+    assert await store.available_volunteers("p") == ["v:1"]
+    assert await store.is_available("v:1") and not await store.is_available("v:9")
+    await store.block("m:1", T0 + timedelta(days=1))
+    assert await store.blocked_until("m:1") == T0 + timedelta(days=1)
+    assert await store.blocked_until("m:2") is None
+
+    await store.save_draft(checkin("old"))
+    await store.open_checkin("old", T0, [])
+    await store.close("old", "member", T0, [], audit("old", "closed"))
+    await store.save_draft(checkin("draft", member="m:2"))
+    assert await store.purge_draft("draft") and not await store.purge_draft("draft")
+    await store.save_draft(checkin("stale", member="m:3"))
+    purged = await store.purge(
+        closed_before=T0 + timedelta(days=1), drafts_before=T0 + timedelta(hours=2)
+    )
+    assert purged == 2
+    kept = await store.get_checkin("old")
+    assert kept is not None and kept.member == "" and kept.text == "" and kept.member_name == ""
+    assert await store.get_checkin("stale") is None
+    assert await store.member_checkins("m:1") == []
+
+
+async def test_forget_member_clears_identity_and_words(store: Store) -> None:
+    await store.save_draft(checkin("c1"))
+    await store.open_checkin("c1", T0, [])
+    await store.enqueue([item("r1", "c1", "relay", 0)])
+    assert await store.forget_member("m:1") == 1
+    left = await store.get_checkin("c1")
+    assert left is not None and (left.member, left.text, left.member_name) == ("", "", "")
+    assert await store.pending_outbox_count() == 0
