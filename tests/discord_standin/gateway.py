@@ -280,12 +280,15 @@ class Gateway:
         self.record("recv", op if isinstance(op, int) else -1, recorded, None, None, conn.number)
         if op == OP_HEARTBEAT:
             await conn.send({"op": OP_HEARTBEAT_ACK, "d": None})
-        elif op == OP_IDENTIFY:
-            await self._identify(conn, data)
-        elif op == OP_RESUME:
-            await self._resume(conn, data)
-        elif op == OP_REQUEST_GUILD_MEMBERS:
-            await self._request_members(conn, data)
+        elif op in (OP_IDENTIFY, OP_RESUME, OP_REQUEST_GUILD_MEMBERS):
+            if not isinstance(data, dict):
+                await conn.ws.close(code=4002, message=b"Error while decoding payload")
+            elif op == OP_IDENTIFY:
+                await self._identify(conn, data)
+            elif op == OP_RESUME:
+                await self._resume(conn, data)
+            else:
+                await self._request_members(conn, data)
         elif op in (OP_PRESENCE_UPDATE, OP_VOICE_STATE_UPDATE):
             pass
         else:

@@ -794,12 +794,12 @@ class DiscordStandin:
                     raise ValueError(f"required option {d['name']!r} is missing")
         out: list[dict[str, Any]] = []
         for name, value in options.items():
-            d = defs.get(name)
-            if definitions is not None and d is None:
+            found = defs.get(name)
+            if definitions is not None and found is None:
                 raise ValueError(f"the command has no option {name!r}")
-            otype = d["type"] if d else _infer_option_type(value)
-            if d and d.get("choices") and name != focused:
-                allowed = [c["value"] for c in d["choices"]]
+            otype = found["type"] if found else _infer_option_type(value)
+            if found and found.get("choices") and name != focused:
+                allowed = [c["value"] for c in found["choices"]]
                 if value not in allowed:
                     raise ValueError(f"{value!r} is not one of the choices of {name!r}")
             opt: dict[str, Any] = {"name": name, "type": otype}
@@ -1894,7 +1894,7 @@ class DiscordStandin:
         everyone = ("@everyone" in content or "@here" in content) and (
             parse is None or "everyone" in parse
         )
-        users = []
+        users: list[dict[str, Any]] = []
         for uid_text in USER_MENTION_RE.findall(content):
             uid = int(uid_text)
             if parse is None or "users" in parse or uid in allowed_users:
