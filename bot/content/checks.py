@@ -3,7 +3,12 @@ see all problems at once."""
 
 from __future__ import annotations
 
-from bot.content.file_checks import checkin_problems, messages_problems, resources_problems
+from bot.content.file_checks import (
+    checkin_label_problems,
+    checkin_problems,
+    messages_problems,
+    resources_problems,
+)
 from bot.content.scenario_checks import scenario_problems
 from bot.content.sources import ScenarioSource, Sources
 from bot.content.tree_checks import (
@@ -12,6 +17,7 @@ from bot.content.tree_checks import (
     translation_problems,
     unused_tactic_warnings,
 )
+from bot.core.catalog import DEFAULT_LOCALE
 from bot.core.errors import Problem
 
 
@@ -32,6 +38,9 @@ def cross_problems(sources: Sources, scenarios_dir: str) -> list[Problem]:
         problems += resources_problems(sources.resources)
     if sources.checkin is not None:
         problems += checkin_problems(sources.checkin)
+        default_messages = sources.messages.get(DEFAULT_LOCALE)
+        if default_messages is not None:
+            problems += checkin_label_problems(sources.checkin, default_messages)
     problems += messages_problems(sources.messages)
     return problems
 

@@ -63,6 +63,24 @@ def checkin_problems(located: Located[CheckinFile]) -> list[Problem]:
     return problems
 
 
+def checkin_label_problems(
+    checkin: Located[CheckinFile], default_messages: Located[MessagesFile]
+) -> list[Problem]:
+    """The check-in form shows each category and urgency by its `category.<id>` or
+    `urgency.<id>` text; without one, a member would see the bare key."""
+    texts = default_messages.model.root
+    choices = [("categories", "category", checkin.model.categories)]
+    choices.append(("urgencies", "urgency", checkin.model.urgencies))
+    problems = []
+    for field, prefix, values in choices:
+        for index, value in enumerate(values):
+            if f"{prefix}.{value}" not in texts:
+                key = f"{prefix}.{value}"
+                message = f"{prefix} {value!r} has no label: add `{key}` to {default_messages.path}"
+                problems.append(checkin.problem((field, index), message))
+    return problems
+
+
 def messages_problems(messages: Mapping[str, Located[MessagesFile]]) -> list[Problem]:
     """Templates must be valid; a translation may not invent keys or placeholders."""
     problems = []

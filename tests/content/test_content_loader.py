@@ -264,14 +264,11 @@ def test_translation_that_branches_differently(tree: Tree) -> None:
 
 
 def test_bot_copy_templates_must_be_valid(tree: Tree) -> None:
-    shown = tree.write(
-        "content/messages/en.yaml",
-        """\
-welcome: Hello {name}, welcome to practice.
-practice.done: You finished {title.
-checkin.received: We have your request, {}.
-""",
-    )
+    en = tree.content / "messages" / "en.yaml"
+    text = en.read_text(encoding="utf-8")
+    text = text.replace("{title}.", "{title.").replace("reach out.", "reach out, {}.")
+    en.write_text(text, encoding="utf-8")
+    shown = "tree/content/messages/en.yaml"
     assert tree.errors() == [
         (
             shown,
@@ -280,6 +277,19 @@ checkin.received: We have your request, {}.
             "(write {{ for a literal {)",
         ),
         (shown, 3, "'checkin.received' has a placeholder {} without a name"),
+    ]
+
+
+def test_every_checkin_choice_needs_a_label_in_the_default_copy(tree: Tree) -> None:
+    en = tree.content / "messages" / "en.yaml"
+    text = en.read_text(encoding="utf-8")
+    en.write_text(text.replace("urgency.today: Today\n", ""), encoding="utf-8")
+    assert tree.errors() == [
+        (
+            "tree/content/checkin.yaml",
+            2,
+            "urgency 'today' has no label: add `urgency.today` to tree/content/messages/en.yaml",
+        )
     ]
 
 
