@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import discord
 import pytest
 from bot.adapters.discord.endpoints import (
     DEFAULT_API_BASE,
@@ -23,9 +22,10 @@ from bot.adapters.discord.endpoints import (
     endpoints,
     restore_endpoints,
 )
-from discord import app_commands
 from discord.ext import commands
 
+import discord
+from discord import app_commands
 from discord_standin import (
     CB_AUTOCOMPLETE_RESULT,
     CB_CHANNEL_MESSAGE,
@@ -155,6 +155,22 @@ class TrivialBot(discord.Client):
             view.add_item(button)
             await interaction.response.send_message("step 1", view=view)
 
+        @self.tree.command(name="assign", description="Pick a volunteer")
+        @app_commands.choices(
+            urgency=[
+                app_commands.Choice(name="Today", value="today"),
+                app_commands.Choice(name="This week", value="week"),
+            ]
+        )
+        async def assign(
+            interaction: discord.Interaction,
+            volunteer: discord.Member,
+            urgency: app_commands.Choice[str],
+        ) -> None:
+            roles = [r.name for r in volunteer.roles if not r.is_default()]
+            seen.add("assign", (volunteer.id, roles, urgency.value))
+            await interaction.response.send_message("ok", ephemeral=True)
+
     async def setup_hook(self) -> None:
         self.add_view(PersistentView(self.seen))  # persistent: survives restarts
         await self.tree.sync()
@@ -265,6 +281,7 @@ async def test_client_connects_identifies_and_syncs(
     put = [r for r in standin.requests if r.route == "global_commands_put"]
     assert len(put) == 1 and put[0].ok
     assert sorted(c["name"] for c in standin.global_commands.values()) == [
+        "assign",
         "form",
         "hello",
         "learn",
@@ -645,3 +662,26 @@ async def test_sharded_client_asks_gateway_bot(standin: DiscordStandin) -> None:
     async with running(client, standin, ready, guild_ready):
         assert client.shard_count == 1
         assert [r.route for r in standin.requests if r.route == "get_gateway_bot"]
+
+
+async def test_user_option_is_resolved_and_choices_enforced(
+    standin: DiscordStandin, bot: TrivialBot
+) -> None:
+    it = await standin.send_slash_command(
+        standin.moderator, "assign", {"volunteer": standin.volunteer, "urgency": "week"}
+    )
+    assert (await it.wait_callback()).ok
+    assert bot.seen.of("assign") == [(standin.volunteer.id, ["Volunteer"], "week")]
+    assert it.payload["data"]["resolved"]["members"][str(standin.volunteer.id)]["roles"] == [
+        str(standin.volunteer_role.id)
+    ]
+    with pytest.raises(ValueError, match="choices"):
+        await standin.send_slash_command(
+            standin.moderator, "assign", {"volunteer": standin.volunteer, "urgency": "now"}
+        )
+    with pytest.raises(ValueError, match="no option"):
+        await standin.send_slash_command(
+            standin.moderator,
+            "assign",
+            {"volunteer": standin.volunteer, "urgency": "week", "nope": 1},
+        )
