@@ -1,0 +1,117 @@
+"""Getting a core reply to the person who asked: inline ack, response_url, modal or DM.
+
+- a slash command is answered in its ack body when the reply is ready within the
+  budget, else acknowledged at once and answered through its response_url;
+- a form opens as a modal with the request's trigger_id (valid for 3 s);
+- a button in a message answers through the message's response_url: replacing the
+  message when the core asks and the message has no pinned sections, else as a new
+  (ephemeral, or in a DM plain) message;
+- anything else (the Home tab, a modal's submission, a DM) is posted in the person's DM
+  with the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import render
+from bot.adapters.slack.convert import Where
+from bot.bootstrap import Runtime
+from bot.core.actors import Actor
+from bot.core.messages import Reply, Section
+
+log = logging.getLogger(__name__)
+
+# Slack wants every request acknowledged within 3 s; keep a margin for the network.
+ACK_BUDGET_SECONDS = 2.0
+
+
+async def within_budget(
+    work: Coroutine[Any, Any, Reply], budget: float = ACK_BUDGET_SECONDS
+) -> tuple[Reply | None, asyncio.Task[Reply]]:
+    """Start the core's work; return its reply if it is ready in time, and the task."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=budget)
+    return (task.result() if done else None), task
+
+
+def copy(runtime: Runtime, actor: Actor, key: str, **params: object) -> str:
+    catalog = runtime.content.current
+    return catalog.text(catalog.locale_for(actor.locale), key, **params)
+
+
+async def post_dm(client: AsyncWebClient, actor: Actor, reply: Reply) -> None:
+    try:
+        await client.chat_postMessage(
+            channel=actor.user_id, unfurl_links=False, unfurl_media=False, **render.message(reply)
+        )
+    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+        log.warning("could not post a reply in a DM: %s", _reason(exc))
+
+
+async def open_form(
+    runtime: Runtime, client: AsyncWebClient, actor: Actor, trigger_id: str, reply: Reply
+) -> bool:
+    """Open the reply's form as a modal; on failure tell the person (in their DM)."""
+    assert reply.form is not None
+    try:
+        await client.views_open(trigger_id=trigger_id, view=render.modal_view(reply.form, reply))
+        return True
+    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+        log.warning("views.open failed: %s", _reason(exc))
+    sorry = Reply(pinned=reply.pinned, sections=(Section(copy(runtime, actor, "error.sorry")),))
+    await post_dm(client, actor, sorry)
+    return False
+
+
+async def answer_press(
+    runtime: Runtime,
+    client: AsyncWebClient,
+    respond: AsyncRespond | None,
+    actor: Actor,
+    where: Where,
+    reply: Reply,
+    *,
+    keep: bool,
+) -> None:
+    """Show the reply to a pressed button or picker (see the module docstring)."""
+    if reply.form is not None:
+        await open_form(runtime, client, actor, where.trigger_id, reply)
+        return
+    if where.in_view or not where.response_url or respond is None:
+        await post_dm(client, actor, reply)
+        return
+    content = render.message(reply)
+    if reply.replace and not keep:
+        sent = await _respond(respond, replace_original=True, **content)
+    else:
+        kind = "in_channel" if where.channel_id.startswith("D") else "ephemeral"
+        sent = await _respond(respond, response_type=kind, replace_original=False, **content)
+    if not sent:
+        # An expired or used-up response_url: the DM still reaches them.
+        await post_dm(client, actor, reply)
+
+
+async def _respond(respond: AsyncRespond, **kwargs: Any) -> bool:
+    try:
+        response = await respond(**kwargs)
+    except (SlackClientError, OSError, TimeoutError) as exc:
+        log.warning("response_url failed: %s", _reason(exc))
+        return False
+    if response.status_code != 200:
+        log.warning("response_url answered %s", response.status_code)
+        return False
+    return True
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error", "error"))
+    return type(exc).__name__

@@ -1,0 +1,67 @@
+"""The slack-bolt app: one command, buttons, modals, DMs and the Home tab.
+
+Listeners only acknowledge, convert (``convert``), call the core (``runtime.app``) and
+render (``render``); every decision is the core's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.commands import register_commands
+from bot.adapters.slack.events import register_events
+from bot.adapters.slack.interactions import register_interactions
+from bot.adapters.slack.settings import SlackSettings
+from bot.bootstrap import Runtime
+
+log = logging.getLogger(__name__)
+
+RETRIES = 2
+
+
+def make_client(settings: SlackSettings, token: str | None = None) -> AsyncWebClient:
+    """The Web API client, retrying 429s (after Retry-After) and 5xx answers twice."""
+    return AsyncWebClient(
+        base_url=settings.api_base,
+        token=settings.bot_token if token is None else token,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
+        ],
+    )
+
+
+def build_slack_app(
+    runtime: Runtime,
+    settings: SlackSettings,
+    client: AsyncWebClient,
+    *,
+    authorize: Callable[..., Awaitable[AuthorizeResult]] | None = None,
+) -> AsyncApp:
+    """Build the app for one workspace (the bot token is on ``client``).
+
+    OAuth seam: to serve many workspaces, build ``client`` without a token and pass an
+    ``authorize`` (e.g. ``AsyncInstallationStoreAuthorize`` over an installation store,
+    or bolt's ``oauth_settings``) here; listeners already use the per-request
+    ``client`` bolt injects, so nothing else changes.
+    """
+    app = AsyncApp(
+        client=client,
+        # Signature verification stays on: every HTTP request is checked (v0 HMAC, 5 min).
+        signing_secret=settings.signing_secret,
+        authorize=authorize,
+        logger=logging.getLogger("bot.adapters.slack.bolt"),
+    )
+    register_commands(app, runtime, settings.command)
+    register_interactions(app, runtime)
+    register_events(app, runtime)
+    return app

@@ -1,0 +1,95 @@
+"""The one namespaced slash command: ``/upstander practice|resources|checkin|...``.
+
+Answered ephemerally in the ack body when the core's reply is ready in time; a form
+opens as a modal right away with the command's trigger_id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import render
+from bot.adapters.slack.answer import copy, open_form, within_budget
+from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args, resource_query
+from bot.bootstrap import Runtime
+from bot.core.actors import Actor
+from bot.core.messages import Reply, Section
+
+SUBCOMMANDS = (
+    "practice",
+    "resources",
+    "checkin",
+    "volunteer",
+    "mydata",
+    "help",
+    "reload",
+    "stats",
+    "audit",
+)
+
+
+def register_commands(app: AsyncApp, runtime: Runtime, command_name: str) -> None:
+    @app.command(command_name)
+    async def on_command(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await handle_command(runtime, ack, command, client, respond)
+
+
+async def handle_command(
+    runtime: Runtime,
+    ack: AsyncAck,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+) -> None:
+    actor = actor_from_command(command)
+    args = command_args(str(command.get("text", "")))
+    trigger_id = str(command.get("trigger_id", ""))
+    reply, task = await within_budget(dispatch(runtime, actor, args))
+    if reply is None:
+        # Slow today: acknowledge now, answer through the response_url when ready.
+        await ack()
+        late = await task
+        if late.form is not None:
+            await open_form(runtime, client, actor, trigger_id, late)
+        else:
+            await respond(response_type="ephemeral", **render.message(late))
+        return
+    if reply.form is not None:
+        await ack()
+        await open_form(runtime, client, actor, trigger_id, reply)
+        return
+    await ack(response_type="ephemeral", **render.message(reply))
+
+
+async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:
+    app = runtime.app
+    name, first = args.name, args.first
+    if name == "help":
+        return await app.help(actor)
+    if name == "practice":
+        return await app.practice(actor, first)
+    if name == "resources":
+        query = resource_query(args.args)
+        return await app.resources(actor, query.words, query.topic, query.kind)
+    if name == "checkin":
+        if first == "close":
+            return await app.close_checkin(actor)
+        return await app.checkin(actor)
+    if name == "volunteer":
+        return await app.volunteer(actor, first or "status")
+    if name == "mydata":
+        return await app.mydata(actor, first or "export")
+    if name == "reload":
+        return await app.reload(actor)
+    if name == "stats":
+        return await app.stats(actor)
+    if name == "audit":
+        return await app.audit(actor)
+    unknown = Section(copy(runtime, actor, "error.unknown_subcommand", command=name[:40]))
+    help_reply = await app.help(actor)
+    return Reply(sections=(unknown, *help_reply.sections))

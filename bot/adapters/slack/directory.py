@@ -1,0 +1,125 @@
+"""Who is a volunteer, a lead or a moderator in the Slack workspace.
+
+- volunteers: members of SLACK_VOLUNTEER_GROUP (``usergroups.users.list``), or, when no
+  group is set, members of the volunteers' channel (``conversations.members``);
+- leads: members of SLACK_LEAD_GROUP (leads count as volunteers too);
+- moderators: members of SLACK_MODERATOR_GROUP, and workspace admins and owners
+  (``users.info``).
+
+Answers are cached briefly (60 s by default).  A failed lookup grants nothing and is not
+cached: access fails closed, and the next request asks again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.settings import SlackSettings
+from bot.core.actors import Actor, Role
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 60.0
+PAGE_LIMIT = 200
+MAX_PAGES = 50
+
+
+class SlackDirectory:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        settings: SlackSettings,
+        *,
+        ttl: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        self._ttl = ttl
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Any]] = {}
+
+    async def roles(self, actor: Actor) -> frozenset[Role]:
+        user = actor.user_id
+        roles: set[Role] = set()
+        settings = self._settings
+        if settings.volunteer_group:
+            if user in await self._group(settings.volunteer_group):
+                roles.add(Role.VOLUNTEER)
+        elif settings.volunteer_channel and user in await self._channel(settings.volunteer_channel):
+            roles.add(Role.VOLUNTEER)
+        if settings.lead_group and user in await self._group(settings.lead_group):
+            roles.update((Role.LEAD, Role.VOLUNTEER))
+        if (
+            settings.moderator_group and user in await self._group(settings.moderator_group)
+        ) or await self._is_admin(user):
+            roles.add(Role.MODERATOR)
+        return frozenset(roles)
+
+    def forget(self) -> None:
+        """Drop every cached answer (e.g. after a membership change the bot was told of)."""
+        self._cache.clear()
+
+    # -- lookups ------------------------------------------------------------------------
+
+    async def _cached(self, key: str, fetch: Callable[[], Awaitable[Any]], empty: Any) -> Any:
+        now = self._clock()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        try:
+            value = await fetch()
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            log.warning("Slack lookup %s failed: %s", key, _reason(exc))
+            return empty
+        self._cache[key] = (now, value)
+        return value
+
+    async def _group(self, group_id: str) -> frozenset[str]:
+        async def fetch() -> frozenset[str]:
+            response = await self._client.usergroups_users_list(usergroup=group_id)
+            return frozenset(str(u) for u in response.get("users") or ())
+
+        found: frozenset[str] = await self._cached(f"group:{group_id}", fetch, frozenset())
+        return found
+
+    async def _channel(self, channel_id: str) -> frozenset[str]:
+        async def fetch() -> frozenset[str]:
+            members: set[str] = set()
+            cursor = ""
+            for _ in range(MAX_PAGES):
+                response = await self._client.conversations_members(
+                    channel=channel_id, limit=PAGE_LIMIT, cursor=cursor or None
+                )
+                members.update(str(m) for m in response.get("members") or ())
+                metadata = response.get("response_metadata") or {}
+                cursor = str(metadata.get("next_cursor") or "")
+                if not cursor:
+                    break
+            return frozenset(members)
+
+        found: frozenset[str] = await self._cached(f"channel:{channel_id}", fetch, frozenset())
+        return found
+
+    async def _is_admin(self, user_id: str) -> bool:
+        async def fetch() -> bool:
+            response = await self._client.users_info(user=user_id)
+            user = response.get("user") or {}
+            return bool(
+                user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
+            )
+
+        found: bool = await self._cached(f"admin:{user_id}", fetch, False)
+        return found
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error", "error"))
+    return type(exc).__name__

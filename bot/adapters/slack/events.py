@@ -1,0 +1,64 @@
+"""Events API: messages in the bot's DMs (the check-in relay) and the App Home tab."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import render
+from bot.adapters.slack.convert import actor_from_user_id, dm_from_person
+from bot.bootstrap import Runtime
+from bot.core.actors import Actor
+from bot.core.messages import parse_action_id
+from bot.core.practice import INTRO
+
+log = logging.getLogger(__name__)
+
+
+def register_events(app: AsyncApp, runtime: Runtime) -> None:
+    @app.event("message")
+    async def on_message(event: dict[str, Any], client: AsyncWebClient) -> None:
+        found = dm_from_person(event)
+        if found is None:
+            return
+        actor, text = found
+        reply = await runtime.app.message(actor, text)
+        if reply is None:
+            return
+        channel = str(event.get("channel") or actor.user_id)
+        try:
+            await client.chat_postMessage(
+                channel=channel, unfurl_links=False, unfurl_media=False, **render.message(reply)
+            )
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            log.warning("could not answer a DM: %s", type(exc).__name__)
+
+    @app.event("app_home_opened")
+    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        await publish_home(runtime, client, actor_from_user_id(str(event["user"])))
+
+
+async def home_parts(runtime: Runtime, actor: Actor) -> render.HomeParts:
+    app = runtime.app
+    practice = await app.practice(actor)
+    picked = tuple(a for a in practice.actions if parse_action_id(a.id)[0] == INTRO)
+    return render.HomeParts(
+        practice=practice,
+        picked=picked,
+        library=await app.resources(actor),
+        checkin=await app.checkin(actor),
+    )
+
+
+async def publish_home(runtime: Runtime, client: AsyncWebClient, actor: Actor) -> None:
+    view = render.home_view(await home_parts(runtime, actor))
+    try:
+        await client.views_publish(user_id=actor.user_id, view=view)
+    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+        log.warning("views.publish failed: %s", type(exc).__name__)

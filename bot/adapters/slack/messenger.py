@@ -1,0 +1,108 @@
+"""Sends what the core's outbox hands over: volunteer cards, details, relayed messages.
+
+Returns a reference ``"<channel>:<ts>"`` so that a later ``update_ref`` edits the same
+message with ``chat.update``.  Any Web API failure becomes a ``DeliveryError`` (with the
+429's Retry-After when there is one); slack_sdk's retry handlers have already retried
+5xx and 429 a couple of times by then, and the core's outbox retries again later.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.adapters.slack import render
+from bot.adapters.slack.settings import SlackSettings
+from bot.core.errors import DeliveryError
+from bot.core.messages import Destination, Outbound
+
+log = logging.getLogger(__name__)
+
+# chat.update errors after which a fresh message is the right thing to send instead.
+_POST_INSTEAD = frozenset(
+    {"message_not_found", "cant_update_message", "edit_window_closed", "msg_too_long"}
+)
+
+
+class SlackMessenger:
+    def __init__(self, client: AsyncWebClient, settings: SlackSettings) -> None:
+        self._client = client
+        self._settings = settings
+
+    async def send(self, outbound: Outbound) -> str:
+        mention = ""
+        if outbound.mention_leads and self._settings.lead_group:
+            mention = f"<!subteam^{self._settings.lead_group}>"
+        content = render.message(outbound.reply, mention=mention)
+        try:
+            if outbound.update_ref:
+                updated = await self._update(outbound.update_ref, content)
+                if updated is not None:
+                    return updated
+            response = await self._client.chat_postMessage(
+                channel=self._channel(outbound.destination),
+                unfurl_links=False,
+                unfurl_media=False,
+                **content,
+            )
+        except SlackApiError as exc:
+            raise _delivery_error(exc) from exc
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise DeliveryError(f"Slack unreachable: {type(exc).__name__}") from exc
+        return _ref(response)
+
+    def _channel(self, destination: Destination) -> str:
+        if destination.kind == "volunteers":
+            if not self._settings.volunteer_channel:
+                raise DeliveryError("SLACK_VOLUNTEER_CHANNEL is not set")
+            return self._settings.volunteer_channel
+        if destination.kind == "dm" and destination.user_id:
+            # Posting to a user id posts in the app's DM with them (its Messages tab).
+            return destination.user_id
+        raise DeliveryError(f"cannot send to a {destination.kind!r} destination on Slack")
+
+    async def _update(self, ref: str, content: dict[str, Any]) -> str | None:
+        channel, _, ts = ref.partition(":")
+        if not channel or not ts:
+            return None
+        try:
+            response = await self._client.chat_update(channel=channel, ts=ts, **content)
+        except SlackApiError as exc:
+            if str(exc.response.get("error", "")) in _POST_INSTEAD:
+                log.info("could not edit %s (%s); posting instead", ref, exc.response["error"])
+                return None
+            raise
+        return _ref(response, channel)
+
+
+def _ref(response: AsyncSlackResponse, channel: str = "") -> str:
+    return f"{response.get('channel') or channel}:{response.get('ts') or ''}"
+
+
+def _delivery_error(exc: SlackApiError) -> DeliveryError:
+    response = exc.response
+    retry_after: float | None = None
+    if response.status_code == 429:
+        raw = _header(response.headers, "retry-after")
+        try:
+            retry_after = float(raw) if raw else 1.0
+        except ValueError:
+            retry_after = 1.0
+    error = str(response.get("error", "")) if isinstance(response.data, dict) else ""
+    return DeliveryError(
+        f"Slack refused the message: {error or response.status_code}", retry_after=retry_after
+    )
+
+
+def _header(headers: Any, name: str) -> str:
+    if not isinstance(headers, dict):
+        return ""
+    for key, value in headers.items():
+        if str(key).lower() == name:
+            return str(value[0] if isinstance(value, list) and value else value)
+    return ""

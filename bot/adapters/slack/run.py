@@ -1,0 +1,160 @@
+"""Run the Slack adapter: HTTP mode (Events API + interactivity on PORT) or Socket Mode.
+
+HTTP mode serves ``POST /slack/events`` (slash commands, interactivity and events: set
+all three Request URLs to it) and ``GET /health``.  Socket Mode (SLACK_APP_TOKEN set)
+opens a WebSocket to Slack instead and serves only ``/health`` on PORT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.app import build_slack_app, make_client
+from bot.adapters.slack.convert import PLATFORM
+from bot.adapters.slack.directory import SlackDirectory
+from bot.adapters.slack.messenger import SlackMessenger
+from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH, SlackSettings
+from bot.bootstrap import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class _SocketMode(Protocol):
+    async def connect_async(self) -> None: ...
+
+    async def close_async(self) -> None: ...
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def attach_slack(runtime: Runtime, settings: SlackSettings, client: AsyncWebClient) -> AsyncApp:
+    """Register Slack's Directory and Messenger on the runtime and build the bolt app."""
+    runtime.register_platform(
+        PLATFORM, SlackDirectory(client, settings), SlackMessenger(client, settings)
+    )
+    return build_slack_app(runtime, settings, client)
+
+
+async def serve_slack(runtime: Runtime, stop: asyncio.Event) -> None:
+    settings = SlackSettings.from_env(runtime.settings.env)
+    client = make_client(settings)
+    app = attach_slack(runtime, settings, client)
+    if settings.socket_mode:
+        await _serve_socket_mode(app, runtime, settings, stop)
+    else:
+        server = await start_http(app, runtime, settings, host="0.0.0.0", port=settings.port)
+        log.info("Slack adapter listening on port %s (HTTP mode)", server.port)
+        try:
+            await stop.wait()
+        finally:
+            await server.close()
+
+
+async def _serve_socket_mode(
+    app: AsyncApp, runtime: Runtime, settings: SlackSettings, stop: asyncio.Event
+) -> None:
+    # slack_bolt leaves these two methods unannotated; the Protocol states what we use.
+    handler = cast(_SocketMode, AsyncSocketModeHandler(app, settings.app_token))
+    health = await start_http(None, runtime, settings, host="0.0.0.0", port=settings.port)
+    try:
+        await handler.connect_async()
+        log.info("Slack adapter connected (Socket Mode)")
+        await stop.wait()
+    finally:
+        await handler.close_async()
+        await health.close()
+
+
+# -- HTTP ----------------------------------------------------------------------------
+
+
+@dataclass
+class HttpServer:
+    runner: web.AppRunner
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def close(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start_http(
+    app: AsyncApp | None, runtime: Runtime, settings: SlackSettings, *, host: str, port: int
+) -> HttpServer:
+    """Serve the app's endpoint and /health; port 0 lets the OS choose (tests)."""
+    runner = web.AppRunner(make_web_app(app, runtime, settings), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_host, bound_port = runner.addresses[0][:2]
+    return HttpServer(runner, str(bound_host), int(bound_port))
+
+
+def make_web_app(
+    app: AsyncApp | None, runtime: Runtime, settings: SlackSettings
+) -> web.Application:
+    web_app = web.Application()
+    if app is not None:
+        web_app.router.add_post(EVENTS_PATH, _events_handler(app, settings))
+    web_app.router.add_get(HEALTH_PATH, _health_handler(runtime))
+    return web_app
+
+
+def _events_handler(app: AsyncApp, settings: SlackSettings) -> Handler:
+    verifier = SignatureVerifier(settings.signing_secret)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            bolt_request = await to_bolt_request(request)
+            if not isinstance(bolt_request.body, dict):
+                raise ValueError("not a JSON object")
+        except (ValueError, TypeError, AttributeError, KeyError):
+            # bolt cannot even parse it: say so, after checking who is asking.
+            body = await request.text()
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            if not verifier.is_valid_request(body, headers):
+                return web.Response(status=401, text="invalid request")
+            log.warning("malformed Slack request refused")
+            return web.Response(status=400, text="malformed request")
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
+
+    return handle
+
+
+def _health_handler(runtime: Runtime) -> Handler:
+    async def health(_request: web.Request) -> web.StreamResponse:
+        status: dict[str, Any] = {"status": "ok"}
+        try:
+            status["database"] = {
+                "status": "ok",
+                "outbox_pending": await runtime.store.pending_outbox_count(),
+            }
+        except Exception as exc:  # a failing store must still give an answer
+            log.warning("health: store check failed: %s", type(exc).__name__)
+            status["database"] = {"status": "error"}
+            status["status"] = "degraded"
+        try:
+            status["content"] = {"status": "ok", "version": runtime.content.current.version}
+        except Exception as exc:
+            log.warning("health: content check failed: %s", type(exc).__name__)
+            status["content"] = {"status": "error"}
+            status["status"] = "degraded"
+        return web.json_response(status, status=200 if status["status"] == "ok" else 503)
+
+    return health

@@ -1,0 +1,71 @@
+"""Slack settings, read from the environment (tokens and secrets live only there)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+DEFAULT_API_BASE: str = AsyncWebClient.BASE_URL
+DEFAULT_PORT = 3000
+DEFAULT_COMMAND = "/upstander"
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/health"
+
+
+class SlackSettingsError(ValueError):
+    """A Slack setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
+    bot_token: str
+    signing_secret: str
+    app_token: str = ""
+    volunteer_channel: str = ""
+    volunteer_group: str = ""
+    lead_group: str = ""
+    moderator_group: str = ""
+    api_base: str = DEFAULT_API_BASE
+    port: int = DEFAULT_PORT
+    command: str = DEFAULT_COMMAND
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SlackSettings:
+        def get(name: str) -> str:
+            return env.get(name, "").strip()
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        signing_secret = get("SLACK_SIGNING_SECRET")
+        app_token = get("SLACK_APP_TOKEN")
+        if not bot_token:
+            raise SlackSettingsError("SLACK_BOT_TOKEN is not set")
+        if not signing_secret and not app_token:
+            # HTTP mode verifies every request with it; Socket Mode does not need it.
+            raise SlackSettingsError("SLACK_SIGNING_SECRET is not set (needed in HTTP mode)")
+        raw_port = get("PORT") or str(DEFAULT_PORT)
+        if not raw_port.isdigit() or not 0 <= int(raw_port) <= 65535:
+            raise SlackSettingsError(f"PORT must be a port number, not {raw_port!r}")
+        api_base = get("SLACK_API_BASE") or DEFAULT_API_BASE
+        if not api_base.endswith("/"):
+            api_base += "/"  # slack_sdk joins method names onto it
+        command = get("SLACK_COMMAND") or DEFAULT_COMMAND
+        if not command.startswith("/"):
+            command = "/" + command
+        return cls(
+            bot_token=bot_token,
+            signing_secret=signing_secret,
+            app_token=app_token,
+            volunteer_channel=get("SLACK_VOLUNTEER_CHANNEL"),
+            volunteer_group=get("SLACK_VOLUNTEER_GROUP"),
+            lead_group=get("SLACK_LEAD_GROUP"),
+            moderator_group=get("SLACK_MODERATOR_GROUP"),
+            api_base=api_base,
+            port=int(raw_port),
+            command=command,
+        )
