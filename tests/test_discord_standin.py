@@ -175,6 +175,11 @@ class TrivialBot(discord.Client):
         self.add_view(PersistentView(self.seen))  # persistent: survives restarts
         await self.tree.sync()
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py sleeps 5 s before every re-IDENTIFY (Discord's identify rate limit);
+        # the stand-in has no such limit, so this test bot skips the wait.
+        return None
+
     async def on_ready(self) -> None:
         self.ready.set()
 
@@ -685,3 +690,23 @@ async def test_user_option_is_resolved_and_choices_enforced(
             "assign",
             {"volunteer": standin.volunteer, "urgency": "week", "nope": 1},
         )
+
+
+async def test_reconnect_request_resumes(standin: DiscordStandin, bot: TrivialBot) -> None:
+    mark = len(standin.gateway_frames.items)
+    await standin.send_reconnect()
+    await standin.wait_resumed(start=mark)
+    await standin.send_dm(standin.member, "after op 7")
+    assert await bot.seen.wait("dm") == ["after op 7"]
+
+
+async def test_invalid_session_makes_the_bot_identify_again(
+    standin: DiscordStandin, bot: TrivialBot
+) -> None:
+    mark = len(standin.gateway_frames.items)
+    await standin.invalidate_session()
+    await standin.wait_identified(start=mark)
+    identifies = [f for f in standin.gateway_frames.items[mark:] if f.op == 2]
+    assert len(identifies) == 1
+    await standin.send_dm(standin.member, "new session")
+    assert await bot.seen.wait("dm") == ["new session"]

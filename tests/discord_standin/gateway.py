@@ -230,6 +230,19 @@ class Gateway:
             raise RuntimeError("the bot is not connected to the gateway")
         await conn.send({"op": OP_RECONNECT, "d": None})
 
+    async def invalidate_session(self, *, resumable: bool = False) -> None:
+        """Send op 9 INVALID_SESSION. Not resumable: the session is forgotten, so the bot
+        must IDENTIFY again; dispatches it had not received are lost, as on Discord."""
+        conn = self.connection
+        if conn is None:
+            raise RuntimeError("the bot is not connected to the gateway")
+        if not resumable:
+            self.session = None
+            self.connection = None
+            conn.live = False
+            await conn.stop_writer()
+        await conn.send({"op": OP_INVALID_SESSION, "d": resumable})
+
     async def close_all(self) -> None:
         for conn in list(self.connections):
             await conn.stop_writer()

@@ -660,6 +660,25 @@ class DiscordStandin:
         are queued and replayed with their sequence numbers."""
         await self.gateway.drop_connection(code, abnormal=abnormal)
 
+    async def send_reconnect(self) -> None:
+        """Send op 7 RECONNECT: discord.py closes the socket and RESUMEs."""
+        await self.gateway.send_reconnect()
+
+    async def invalidate_session(self, *, resumable: bool = False) -> None:
+        """Send op 9 INVALID_SESSION (see Gateway.invalidate_session)."""
+        await self.gateway.invalidate_session(resumable=resumable)
+
+    async def wait_identified(
+        self,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        *,
+        start: int = 0,
+    ) -> GatewayFrame:
+        """Wait for a READY sent (from frame index ``start``)."""
+        return await self.wait_for_gateway(
+            lambda f: f.direction == "send" and f.event == "READY", timeout=timeout, start=start
+        )
+
     async def wait_resumed(
         self,
         timeout: float = 5.0,  # noqa: ASYNC109
