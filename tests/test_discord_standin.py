@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -710,3 +711,12 @@ async def test_invalid_session_makes_the_bot_identify_again(
     assert len(identifies) == 1
     await standin.send_dm(standin.member, "new session")
     assert await bot.seen.wait("dm") == ["new session"]
+
+
+async def test_file_upload_is_recorded(standin: DiscordStandin, bot: TrivialBot) -> None:
+    channel = bot.get_channel(standin.volunteers_channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.send("export", file=discord.File(io.BytesIO(b"{}"), "mydata.json"))
+    (post,) = [r for r in standin.requests if r.route == "create_message"]
+    assert post.files == ["mydata.json"] and post.json["content"] == "export"
+    assert [a.filename for a in message.attachments] == ["mydata.json"]

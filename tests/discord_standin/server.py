@@ -1540,7 +1540,9 @@ class DiscordStandin:
             problems = rules.check_message(data, files=len(r.files))
             if problems:
                 raise invalid_form(problems)
-            msg = self._make_message(channel, data, author=self.bot_user, interaction=state)
+            msg = self._make_message(
+                channel, data, author=self.bot_user, interaction=state, files=r.files
+            )
             self._store_bot_message(msg, state, "interaction")
             state.original_message_id = int(msg["id"])
             resource = {"type": ctype, "message": msg}
@@ -1643,7 +1645,9 @@ class DiscordStandin:
             state.loading = False
             return 200, stored.payload
         channel = self.channels[state.channel_id]
-        msg = self._make_message(channel, body, author=self.bot_user, interaction=state)
+        msg = self._make_message(
+            channel, body, author=self.bot_user, interaction=state, files=r.files
+        )
         msg["webhook_id"] = str(self.application_id)
         self._store_bot_message(msg, state, "followup")
         if r.query.get("wait") in ("true", "1", "True"):
@@ -1743,7 +1747,7 @@ class DiscordStandin:
         problems = rules.check_message(body, files=len(r.files))
         if problems:
             raise invalid_form(problems)
-        msg = self._make_message(channel, body, author=self.bot_user)
+        msg = self._make_message(channel, body, author=self.bot_user, files=r.files)
         self._store_bot_message(msg, None, "channel")
         return 200, msg
 
@@ -1936,8 +1940,19 @@ class DiscordStandin:
         *,
         author: FakeUser,
         interaction: InteractionState | None = None,
+        files: list[str] | None = None,
     ) -> dict[str, Any]:
         content = body.get("content") or ""
+        attachments = [
+            {
+                "id": str(next_snowflake()),
+                "filename": name,
+                "size": 0,
+                "url": f"{self.base_url}/attachments/{channel.id}/{name}",
+                "proxy_url": f"{self.base_url}/attachments/{channel.id}/{name}",
+            }
+            for name in files or []
+        ]
         msg: dict[str, Any] = {
             "id": str(next_snowflake()),
             "channel_id": str(channel.id),
@@ -1946,7 +1961,7 @@ class DiscordStandin:
             "timestamp": iso_now(),
             "edited_timestamp": None,
             "tts": bool(body.get("tts", False)),
-            "attachments": [],
+            "attachments": attachments,
             "embeds": [_normalise_embed(e) for e in body.get("embeds") or []],
             "components": list(body.get("components") or []),
             "pinned": False,
