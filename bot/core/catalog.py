@@ -128,8 +128,7 @@ class Copy:
             # A missing key is a content bug that validation should have caught; showing the
             # key keeps the bot working and makes the gap visible.
             return key
-        if not params:
-            return template
+        # Always format, so an escaped {{brace}} reads the same with or without parameters.
         return string.Formatter().vformat(template, (), _SafeParams(params))
 
 

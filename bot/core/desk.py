@@ -49,7 +49,7 @@ from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OutboxItem
 from bot.core.ports import CheckinStore, ContentSource
 from bot.core.resources_view import resource_lines
 
-SUPPORT_TOPIC = "wellbeing-and-burnout"
+SUPPORT_TOPIC = "wellbeing-burnout"
 
 # Logs name check-ins by id and pseudonym only: never a member, never their words.
 log = logging.getLogger(__name__)

@@ -112,14 +112,17 @@ async def test_each_crisis_rule_puts_crisis_lines_first(
 ) -> None:
     await volunteer_on(console)
     console.session._locale = locale  # the member's platform locale
+    catalog = console.runtime.content.current
+    lang = catalog.locale_for(locale)
+    crisis_title = catalog.text(lang, "crisis.title")
     summary = await open_checkin(console, text, urgency=urgency)
-    crisis_at = summary.find("If you are in danger right now")
-    assert crisis_at != -1 and crisis_at < summary.find("Please check before sending")
-    assert "Find A Helpline" in summary and "not a crisis service" in summary
-    received = await console.press("Send to volunteers")
-    assert received.find("If you are in danger right now") < received.find(
-        "Received and stored safely"
-    )
+    crisis_at = summary.find(crisis_title)
+    assert crisis_at != -1 and crisis_at < summary.find(catalog.text(lang, "checkin.summary_title"))
+    assert "Find A Helpline" in summary
+    assert catalog.text(lang, "crisis.not_a_service") in summary
+    received = await console.press(catalog.text(lang, "checkin.confirm_button"))
+    received_at = received.find(catalog.text(lang, "checkin.received", pseudonym="Member")[:20])
+    assert -1 < received.find(crisis_title) < received_at
     assert any("Safety concern" in t for t in console.outbound_text(to_volunteers=True))
 
 
