@@ -9,12 +9,13 @@ The real slack-bolt app (built by ``bot.adapters.slack``) is served over HTTP on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.adapters.slack.run import HttpServer
 from bot.adapters.slack.settings import SlackSettings
 from bot.bootstrap import Runtime
 
-from slack_standin import SlackDriver, SlackStandIn, drain_bolt_tasks
+from slack_standin import Call, SlackDriver, SlackStandIn, drain_bolt_tasks
 
 SECRET = "test-signing-secret-0123456789"
 MEMBER = "U0MEMBER1"
@@ -73,3 +74,79 @@ def populate(slack: SlackStandIn) -> None:
     slack.set_usergroup_members(LEAD_GROUP, [])
     slack.set_usergroup_members(MODERATOR_GROUP, [MODERATOR])
     slack.set_channel_members(VOLUNTEER_CHANNEL, [VOLUNTEER, slack.bot_user_id])
+
+
+# -- reading what the bot sent ---------------------------------------------------------
+
+JSON = dict[str, Any]
+
+
+def buttons(blocks: list[JSON]) -> list[JSON]:
+    """Every button element in ``blocks`` (actions blocks and section accessories)."""
+    found: list[JSON] = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            found.extend(e for e in block["elements"] if e.get("type") == "button")
+        accessory = block.get("accessory")
+        if isinstance(accessory, dict) and accessory.get("type") == "button":
+            found.append(accessory)
+    return found
+
+
+def button_valued(blocks: list[JSON], prefix: str) -> JSON:
+    """The first button whose core action id (its value) starts with ``prefix``."""
+    for element in buttons(blocks):
+        if str(element.get("value", "")).startswith(prefix):
+            return element
+    raise AssertionError(f"no button for {prefix!r} in {[b.get('value') for b in buttons(blocks)]}")
+
+
+def text_of(blocks: list[JSON]) -> str:
+    parts: list[str] = []
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict):
+            parts.append(str(text.get("text", "")))
+    return "\n".join(parts)
+
+
+async def next_call(
+    slack: SlackStandIn, method: str, after: int = 0, predicate: Any = None
+) -> Call:
+    """The first ``method`` call recorded after sequence number ``after``."""
+    return await slack.wait_for(
+        lambda c: c.method == method and c.seq > after and (predicate is None or predicate(c))
+    )
+
+
+def last_seq(slack: SlackStandIn) -> int:
+    calls = slack.calls()
+    return calls[-1].seq if calls else 0
+
+
+async def press_in_message(
+    bot: SlackBot, user_id: str, posted: Call, prefix: str, *, user_name: str | None = None
+) -> int:
+    """Press, as ``user_id``, the button valued ``prefix…`` in a message the bot posted
+    (a chat.postMessage call); returns the sequence number to look for answers after."""
+    element = button_valued(posted.args["blocks"], prefix)
+    before = last_seq(bot.slack)
+    ack = await bot.driver.click_button(
+        str(element["action_id"]),
+        str(element["value"]),
+        user_id=user_id,
+        user_name=user_name,
+        channel_id=str(posted.response["channel"]),
+        message=posted.response["message"],
+    )
+    assert ack.status == 200, ack.body
+    return before
+
+
+def posted_to(slack: SlackStandIn, channel: str, after: int = 0) -> list[Call]:
+    """Successful chat.postMessage calls to ``channel`` (a channel or a user id)."""
+    return [
+        c
+        for c in slack.delivered("chat.postMessage")
+        if c.seq > after and c.args.get("channel") == channel
+    ]
