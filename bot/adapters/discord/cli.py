@@ -1,0 +1,80 @@
+"""``python -m bot discord sync [--guild ID]``: register the slash commands with Discord.
+
+Logs in over REST only (no gateway), syncs the command tree and logs out. A guild sync
+shows the commands in that server at once; a global sync can take a while to spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord.client import intents, sync_tree
+from bot.adapters.discord.commands import install_commands
+from bot.adapters.discord.endpoints import configure_endpoints, restore_endpoints
+from bot.adapters.discord.settings import DiscordSettings, DiscordSettingsError
+from bot.config import Settings
+from bot.core.actors import Actor
+from bot.core.app import Upstander
+from bot.core.messages import Reply
+
+__all__ = ["discord_command", "sync_commands"]
+
+
+def discord_command(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "discord_command", None) != "sync":
+        print("usage: python -m bot discord sync [--guild ID]", file=sys.stderr)
+        return 2
+    try:
+        discord_settings = DiscordSettings.from_env(settings.env)
+    except DiscordSettingsError as exc:
+        print(f"cannot sync: {exc}", file=sys.stderr)
+        return 2
+    guild: int | None = getattr(args, "guild", None) or discord_settings.guild_id
+    try:
+        count = asyncio.run(sync_commands(discord_settings, guild))
+    except discord.LoginFailure:
+        print("cannot sync: Discord refused DISCORD_TOKEN", file=sys.stderr)
+        return 1
+    except discord.HTTPException as exc:
+        print(f"cannot sync: Discord answered HTTP {exc.status} ({exc.text})", file=sys.stderr)
+        return 1
+    where = f"guild {guild}" if guild else "all servers (global; may take a while to appear)"
+    print(f"synced {count} commands to {where}")
+    return 0
+
+
+async def sync_commands(settings: DiscordSettings, guild_id: int | None) -> int:
+    """Log in over REST, sync the tree (to ``guild_id`` or globally), log out."""
+    previous = configure_endpoints(settings.api_base, settings.gateway_url)
+    try:
+        options: dict[str, Any] = {}
+        if settings.application_id is not None:
+            options["application_id"] = settings.application_id
+        client = discord.Client(intents=intents(), **options)
+        tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+        install_commands(tree, _DefinitionsOnly())
+        async with client:
+            await client.login(settings.token)
+            return await sync_tree(tree, guild_id)
+    finally:
+        restore_endpoints(previous)
+
+
+class _DefinitionsOnly:
+    """A router for a tree that is only synced, never run."""
+
+    @property
+    def app(self) -> Upstander:
+        raise RuntimeError("commands are not served by `discord sync`")
+
+    async def command(
+        self, interaction: discord.Interaction[Any], call: Callable[[Actor], Awaitable[Reply]]
+    ) -> None:
+        raise RuntimeError("commands are not served by `discord sync`")

@@ -1,0 +1,101 @@
+"""The discord.py client: slash commands, button presses, modal submits and DMs.
+
+Intents: ``guilds`` (the guild, its channels and roles in the cache: the volunteers'
+channel and role checks use them) and ``dm_messages`` (a member's and a volunteer's DMs
+to the bot are the check-in relay). Nothing privileged: interactions arrive whatever the
+intents, and the content of a DM to the bot is delivered without the message-content
+intent. Guild messages are not needed and not asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord.commands import install_commands
+from bot.adapters.discord.convert import actor_from_message
+from bot.adapters.discord.directory import DiscordDirectory
+from bot.adapters.discord.interactions import NO_MENTIONS, Interactions
+from bot.adapters.discord.messenger import DiscordMessenger
+from bot.adapters.discord.render import render
+from bot.adapters.discord.settings import DiscordSettings
+from bot.core.app import Upstander
+from bot.core.ports import ContentSource
+
+__all__ = ["UpstanderClient", "intents"]
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> discord.Intents:
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.dm_messages = True
+    return wanted
+
+
+class UpstanderClient(discord.Client):
+    def __init__(
+        self,
+        app: Upstander,
+        content: ContentSource,
+        settings: DiscordSettings,
+        *,
+        sync_on_start: bool = False,
+        **options: Any,
+    ) -> None:
+        if settings.application_id is not None:
+            options.setdefault("application_id", settings.application_id)
+        super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS, **options)
+        self.settings = settings
+        self.app = app
+        self.router = Interactions(app, content)
+        self.tree: app_commands.CommandTree[UpstanderClient] = app_commands.CommandTree(self)
+        install_commands(self.tree, self.router)
+        self.directory = DiscordDirectory(self, settings)
+        self.messenger = DiscordMessenger(self, settings)
+        self.ready = asyncio.Event()
+        self._sync_on_start = sync_on_start
+
+    async def setup_hook(self) -> None:
+        if self._sync_on_start:
+            await sync_tree(self.tree, self.settings.guild_id)
+
+    async def on_ready(self) -> None:
+        log.info("connected to Discord as %s", self.user)
+        self.ready.set()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        # Slash commands and autocomplete go through the tree; buttons and modals have no
+        # view objects to dispatch to (see render.py), so every press lands here.
+        if interaction.type is discord.InteractionType.component:
+            await self.router.component(interaction)
+        elif interaction.type is discord.InteractionType.modal_submit:
+            await self.router.modal_submit(interaction)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None or message.author.bot:
+            return
+        if not isinstance(message.channel, discord.DMChannel):
+            return
+        try:
+            reply = await self.app.message(actor_from_message(message), message.content)
+            if reply is not None:
+                await message.channel.send(
+                    **render(reply).send_kwargs(), allowed_mentions=NO_MENTIONS
+                )
+        except discord.HTTPException as exc:
+            log.warning("could not answer a DM (HTTP %s, code %s)", exc.status, exc.code)
+
+
+async def sync_tree(tree: app_commands.CommandTree[Any], guild_id: int | None) -> int:
+    """Register the commands with Discord: in one guild (instant) or globally."""
+    if guild_id is None:
+        return len(await tree.sync())
+    guild = discord.Object(guild_id)
+    tree.copy_global_to(guild=guild)
+    return len(await tree.sync(guild=guild))

@@ -1,0 +1,130 @@
+"""Answering interactions: acknowledge in time, call the core, show its reply.
+
+Every callback funnels through :class:`Interactions`. The core's answer usually comes in
+milliseconds and is sent as the interaction response; when it has not come within
+``FAST_SECONDS`` the interaction is deferred first (ephemeral "thinking" for commands, a
+silent update for buttons) so that Discord's 3-second deadline is always met, and the
+reply follows as a follow-up or an edit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from bot.adapters.discord.convert import actor_from_interaction, custom_id, modal_values
+from bot.adapters.discord.render import render, render_modal
+from bot.core.actors import Actor
+from bot.core.app import Upstander
+from bot.core.messages import Reply
+from bot.core.ports import ContentSource
+
+__all__ = ["FAST_SECONDS", "NO_MENTIONS", "Interactions"]
+
+log = logging.getLogger(__name__)
+
+# Well inside Discord's 3 s, leaving room for the network on both legs.
+FAST_SECONDS = 1.5
+NO_MENTIONS = discord.AllowedMentions.none()
+
+Call = Callable[[Actor], Awaitable[Reply]]
+
+
+class Interactions:
+    """Routes interactions to the core and renders what it says."""
+
+    def __init__(self, app: Upstander, content: ContentSource) -> None:
+        self.app = app
+        self._content = content
+
+    async def command(self, interaction: discord.Interaction[Any], call: Call) -> None:
+        """A slash command: the core's reply, or the modal of the form it asks for."""
+        await self._answer(interaction, call, component=False)
+
+    async def component(self, interaction: discord.Interaction[Any]) -> None:
+        """A button press anywhere, on any message, from before or after a restart."""
+        action_id = custom_id(interaction)
+        await self._answer(
+            interaction, lambda actor: self.app.press(actor, action_id), component=True
+        )
+
+    async def modal_submit(self, interaction: discord.Interaction[Any]) -> None:
+        form_id = custom_id(interaction)
+        values = modal_values(interaction.data)
+        await self._answer(
+            interaction,
+            lambda actor: self.app.submit_form(actor, form_id, values),
+            component=False,
+        )
+
+    # -- the one path every answer takes -------------------------------------------
+
+    async def _answer(
+        self, interaction: discord.Interaction[Any], call: Call, *, component: bool
+    ) -> None:
+        actor = actor_from_interaction(interaction)
+        try:
+            work = asyncio.ensure_future(call(actor))
+            done, _ = await asyncio.wait({work}, timeout=FAST_SECONDS)
+            deferred = not done
+            if deferred:
+                if component:
+                    await interaction.response.defer()
+                else:
+                    await interaction.response.defer(ephemeral=True, thinking=True)
+            reply = await work
+            await self._show(interaction, reply, deferred=deferred, component=component)
+        except discord.HTTPException as exc:
+            log.warning(
+                "Discord refused an interaction response (HTTP %s, code %s)", exc.status, exc.code
+            )
+        except Exception:
+            log.exception("answering an interaction failed")
+            await self._apologise(interaction, actor)
+
+    async def _show(
+        self,
+        interaction: discord.Interaction[Any],
+        reply: Reply,
+        *,
+        deferred: bool,
+        component: bool,
+    ) -> None:
+        response = interaction.response
+        modal_allowed = interaction.type is not discord.InteractionType.modal_submit
+        if reply.form is not None and not deferred and modal_allowed:
+            await response.send_modal(render_modal(reply.form))
+            return
+        rendered = render(reply)
+        if component and reply.replace:
+            if deferred:
+                await interaction.edit_original_response(
+                    **rendered.edit_kwargs(), allowed_mentions=NO_MENTIONS
+                )
+            else:
+                await response.edit_message(**rendered.edit_kwargs(), allowed_mentions=NO_MENTIONS)
+            return
+        if deferred:
+            await interaction.followup.send(
+                **rendered.send_kwargs(), ephemeral=reply.private, allowed_mentions=NO_MENTIONS
+            )
+        else:
+            await response.send_message(
+                **rendered.send_kwargs(), ephemeral=reply.private, allowed_mentions=NO_MENTIONS
+            )
+
+    async def _apologise(self, interaction: discord.Interaction[Any], actor: Actor) -> None:
+        catalog = self._content.current
+        text = catalog.text(catalog.locale_for(actor.locale), "error.sorry")
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            else:
+                await interaction.response.send_message(
+                    text, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+        except discord.HTTPException:
+            log.warning("could not send the apology either")

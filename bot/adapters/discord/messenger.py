@@ -1,0 +1,102 @@
+"""Sends the core's outbound messages: check-in cards to the volunteers' channel, DMs.
+
+Every send disables mentions (user text never pings) except the lead role on an
+escalation. Discord's refusals become ``DeliveryError`` so that the core's outbox retries.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+
+import discord
+from bot.adapters.discord.render import Rendered, render
+from bot.adapters.discord.settings import DiscordSettings
+from bot.core.errors import DeliveryError
+from bot.core.messages import Outbound
+
+__all__ = ["DiscordMessenger", "format_ref", "parse_ref"]
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def format_ref(channel_id: int, message_id: int) -> str:
+    return f"{channel_id}:{message_id}"
+
+
+def parse_ref(ref: str) -> tuple[int, int] | None:
+    channel, _, message = ref.partition(":")
+    if not (channel.isdigit() and message.isdigit()):
+        return None
+    return int(channel), int(message)
+
+
+class DiscordMessenger:
+    def __init__(self, client: discord.Client, settings: DiscordSettings) -> None:
+        self._client = client
+        self._settings = settings
+
+    async def send(self, outbound: Outbound) -> str:
+        if self._client.is_closed() or self._client.user is None:
+            raise DeliveryError("the Discord client is not connected")
+        try:
+            return await self._send(outbound)
+        except discord.RateLimited as exc:
+            raise DeliveryError("Discord rate limit", retry_after=exc.retry_after) from exc
+        except discord.HTTPException as exc:
+            raise DeliveryError(
+                f"Discord refused the message (HTTP {exc.status}, code {exc.code})",
+                retry_after=_retry_after(exc),
+            ) from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise DeliveryError(f"could not reach Discord: {type(exc).__name__}") from exc
+
+    async def _send(self, outbound: Outbound) -> str:
+        prefix, mentions = "", NO_MENTIONS
+        lead = self._settings.lead_role_id
+        if outbound.mention_leads and lead is not None:
+            prefix = f"<@&{lead}>"
+            mentions = discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(lead)], replied_user=False
+            )
+        rendered = render(outbound.reply, prefix=prefix)
+        ref = parse_ref(outbound.update_ref) if outbound.update_ref else None
+        if ref is not None:
+            try:
+                return await self._edit(ref, rendered, mentions)
+            except discord.NotFound:
+                log.info("the message to update is gone; sending a new one")
+        channel = await self._channel(outbound)
+        message = await channel.send(**rendered.send_kwargs(), allowed_mentions=mentions)
+        return format_ref(message.channel.id, message.id)
+
+    async def _edit(
+        self, ref: tuple[int, int], rendered: Rendered, mentions: discord.AllowedMentions
+    ) -> str:
+        channel_id, message_id = ref
+        partial = self._client.get_partial_messageable(channel_id)
+        await partial.get_partial_message(message_id).edit(
+            **rendered.edit_kwargs(), allowed_mentions=mentions
+        )
+        return format_ref(channel_id, message_id)
+
+    async def _channel(self, outbound: Outbound) -> discord.abc.Messageable:
+        destination = outbound.destination
+        if destination.kind == "volunteers":
+            return self._client.get_partial_messageable(
+                self._settings.volunteer_channel_id, type=discord.ChannelType.text
+            )
+        if destination.kind == "dm" and destination.user_id.isdigit():
+            return await self._client.create_dm(discord.Object(int(destination.user_id)))
+        raise DeliveryError(f"no Discord destination for kind {destination.kind!r}")
+
+
+def _retry_after(exc: discord.HTTPException) -> float | None:
+    header = exc.response.headers.get("Retry-After") if exc.response is not None else None
+    try:
+        return float(header) if header else None
+    except ValueError:
+        return None

@@ -1,0 +1,70 @@
+"""Serve Upstander on Discord until ``stop`` is set."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from bot.adapters.discord.client import UpstanderClient
+from bot.adapters.discord.convert import PLATFORM
+from bot.adapters.discord.endpoints import configure_endpoints, restore_endpoints
+from bot.adapters.discord.settings import DiscordSettings
+from bot.bootstrap import Runtime
+
+__all__ = ["serve_discord"]
+
+log = logging.getLogger(__name__)
+
+SYNC_ON_START = "DISCORD_SYNC_ON_START"
+
+
+async def serve_discord(
+    runtime: Runtime,
+    stop: asyncio.Event,
+    *,
+    ready: asyncio.Event | None = None,
+    client_options: dict[str, Any] | None = None,
+) -> None:
+    """Register the platform, connect, and close cleanly once ``stop`` is set.
+
+    ``ready`` is set when the client is connected with its guilds loaded;
+    ``client_options`` go to ``discord.Client`` (tests shorten ``guild_ready_timeout``).
+    A login failure (a wrong token) is raised.
+    """
+    env = runtime.settings.env
+    settings = DiscordSettings.from_env(env)
+    previous = configure_endpoints(settings.api_base, settings.gateway_url)
+    client = UpstanderClient(
+        runtime.app,
+        runtime.content,
+        settings,
+        sync_on_start=env.get(SYNC_ON_START, "") in ("1", "true", "yes"),
+        **(client_options or {}),
+    )
+    runtime.register_platform(PLATFORM, client.directory, client.messenger)
+    try:
+        running = asyncio.create_task(client.start(settings.token), name="discord-client")
+        stopping = asyncio.create_task(stop.wait(), name="discord-stop")
+        watchers = {running, stopping}
+        if ready is not None:
+            watchers.add(asyncio.create_task(_relay_ready(client, ready)))
+        try:
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await client.close()
+            for task in watchers - {running}:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            with contextlib.suppress(asyncio.CancelledError):
+                await running  # raises a login or connection failure
+    finally:
+        restore_endpoints(previous)
+        log.info("disconnected from Discord")
+
+
+async def _relay_ready(client: UpstanderClient, ready: asyncio.Event) -> None:
+    await client.ready.wait()
+    ready.set()
