@@ -101,7 +101,9 @@ async def test_reload_keeps_old_content_on_a_broken_file_and_swaps_on_a_good_one
 async def test_a_spanish_member_plays_in_spanish(console: Console, content_dir: Path) -> None:
     shutil.copy(CONTENT / "messages" / "es.yaml", content_dir / "messages" / "es.yaml")
     await console.say("/as moderator mo", "/reload")
-    reply = await console.runtime.app.practice(Actor("console", "ana", locale="es-ES"), "lift-remark")
+    reply = await console.runtime.app.practice(
+        Actor("console", "ana", locale="es-ES"), "lift-remark"
+    )
     text = reply.text()
     assert "Aviso de contenido" in text
     assert [a.label for a in reply.actions] == ["Empezar", "Ahora no"]
