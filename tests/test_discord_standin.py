@@ -172,6 +172,16 @@ class TrivialBot(discord.Client):
             seen.add("assign", (volunteer.id, roles, urgency.value))
             await interaction.response.send_message("ok", ephemeral=True)
 
+        @self.tree.command(name="revise", description="Reply, then revise")
+        async def revise(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("v1", ephemeral=True)
+            await interaction.edit_original_response(content="v2")
+            extra = await interaction.followup.send("f1", ephemeral=True, wait=True)
+            await extra.edit(content="f2")
+            fetched = await interaction.original_response()
+            seen.add("revise", fetched.content)
+            await extra.delete()
+
     async def setup_hook(self) -> None:
         self.add_view(PersistentView(self.seen))  # persistent: survives restarts
         await self.tree.sync()
@@ -292,6 +302,7 @@ async def test_client_connects_identifies_and_syncs(
         "hello",
         "learn",
         "panel",
+        "revise",
         "slow",
         "think",
     ]
@@ -720,3 +731,22 @@ async def test_file_upload_is_recorded(standin: DiscordStandin, bot: TrivialBot)
     (post,) = [r for r in standin.requests if r.route == "create_message"]
     assert post.files == ["mydata.json"] and post.json["content"] == "export"
     assert [a.filename for a in message.attachments] == ["mydata.json"]
+
+
+async def test_webhook_message_routes(standin: DiscordStandin, bot: TrivialBot) -> None:
+    it = await standin.send_slash_command(standin.member, "revise")
+    assert await bot.seen.wait("revise") == ["v2"]
+    await it.wait_followup(lambda r: r.method == "DELETE")
+    routes = [(r.method, r.route, r.path.rsplit("/", 1)[-1]) for r in it.followups()]
+    assert [(m, name) for m, name, _ in routes] == [
+        ("PATCH", "webhook_edit"),
+        ("POST", "webhook_followup"),
+        ("PATCH", "webhook_edit"),
+        ("GET", "webhook_get"),
+        ("DELETE", "webhook_delete"),
+    ]
+    assert routes[0][2] == "@original" and routes[3][2] == "@original"
+    reply = it.response_message()
+    assert reply is not None and reply.content == "v2" and reply.ephemeral
+    assert [m.content for m in it.messages()] == ["v2"]  # the follow-up was deleted
+    assert standin.errors() == []

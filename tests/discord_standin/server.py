@@ -250,7 +250,9 @@ class DispatchedInteraction:
     def messages(self) -> list[StoredMessage]:
         """Messages created through this interaction (the reply and follow-ups)."""
         return [
-            m for m in self.standin.messages.values() if m.interaction_id == self.id and m.by_bot
+            m
+            for m in self.standin.messages.values()
+            if m.interaction_id == self.id and m.by_bot and not m.deleted
         ]
 
     def response_message(self) -> StoredMessage | None:
