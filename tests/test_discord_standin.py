@@ -512,6 +512,8 @@ async def test_rules_on_channel_messages_threads_and_members(
         f"@everyone <@{standin.member.id}>", allowed_mentions=discord.AllowedMentions.none()
     )
     assert standin.pings() == []
+    loud = await channel.send(f"<@&{standin.volunteer_role.id}> new card")
+    assert standin.pings() == [(loud.id, "role", standin.volunteer_role.id)]
 
     thread = await channel.create_thread(
         name="Member 7F3A", type=discord.ChannelType.private_thread

@@ -140,6 +140,8 @@ class StoredMessage:
     source: str = "channel"  # channel | interaction | followup | gateway
     deleted: bool = False
     edits: int = 0
+    # Who was notified when the message was created (edits never notify anyone).
+    notified: list[tuple[str, int | None]] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -600,20 +602,16 @@ class DiscordStandin:
         return out
 
     def pings(self) -> list[tuple[int, str, int | None]]:
-        """(message id, "everyone" | "user" | "role", target id) for every ping the bot's
-        messages would really cause, given their ``allowed_mentions``."""
-        out: list[tuple[int, str, int | None]] = []
-        for m in self.sent_messages():
-            if m.ephemeral:
-                continue
-            p = m.payload
-            if p.get("mention_everyone"):
-                out.append((m.id, "everyone", None))
-            for u in p.get("mentions") or []:
-                out.append((m.id, "user", int(u["id"])))
-            for rid in p.get("mention_roles") or []:
-                out.append((m.id, "role", int(rid)))
-        return out
+        """(message id, "everyone" | "user" | "role", target id) for every notification
+        the bot's messages caused, given their ``allowed_mentions``. Only new,
+        non-ephemeral messages notify; edits (including the follow-up that fills a
+        deferred reply) never do, as on Discord."""
+        return [
+            (m.id, kind, target)
+            for m in self.messages.values()
+            if m.by_bot
+            for kind, target in m.notified
+        ]
 
     # =================================================================================
     # fault injection
@@ -1897,6 +1895,11 @@ class DiscordStandin:
         stored = StoredMessage(
             msg, by_bot=True, interaction_id=state.id if state else None, source=source
         )
+        if not stored.ephemeral:
+            if msg.get("mention_everyone"):
+                stored.notified.append(("everyone", None))
+            stored.notified.extend(("user", int(u["id"])) for u in msg.get("mentions") or [])
+            stored.notified.extend(("role", int(r)) for r in msg.get("mention_roles") or [])
         self.messages[stored.id] = stored
         self._echo(stored, "MESSAGE_CREATE")
         return stored
