@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck bench console validate schema clean
+.PHONY: run test lint typecheck validate schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,6 @@ lint: $(STAMP_TEST)
 
 typecheck: $(STAMP_TEST)
 	$(BIN)/mypy
-
-bench: $(STAMP_TEST)
-	$(BIN)/python -m tests.bench
 
 validate: $(STAMP_RUN)
 	$(BIN)/python -m bot content validate

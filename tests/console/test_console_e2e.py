@@ -65,3 +65,32 @@ def test_progress_survives_between_two_processes(tmp_path: Path, content_dir: Pa
     out = run_console("/as member sam\n/practice\n1\n", tmp_path / "d", content_dir, resources)
     assert "[1] Resume: A remark in the lift" in out
     assert "The lift reaches the lobby" in out
+
+
+def test_content_preview_plays_one_scenario_and_stores_nothing(
+    tmp_path: Path, content_dir: Path
+) -> None:
+    env = {
+        **os.environ,
+        "UPSTANDER_DATA_DIR": str(tmp_path / "data"),
+        "UPSTANDER_CONTENT_DIR": str(content_dir),
+        "UPSTANDER_RESOURCES": str(tmp_path / "resources.yaml"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "preview", "lift-remark"],
+        input="1\n3\n3\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    assert "Content note: this scenario includes a remark about religion." in done.stdout
+    assert "You chose: Look at your phone (Not stepping in)" in done.stdout
+    assert "She leaves the building on her own." in done.stdout
+    assert not (tmp_path / "data" / "upstander.sqlite3").exists(), "a preview stores nothing"
+    missing = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "preview", "nope"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
+    assert missing.returncode == 1 and "no scenario with id 'nope'" in missing.stderr
