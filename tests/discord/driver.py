@@ -1,0 +1,130 @@
+"""Drive the running Upstander bot through the Discord stand-in, as its people would."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from bot.adapters.discord.run import serve_discord
+from bot.bootstrap import Runtime
+from tests.discord_standin import (
+    CB_CHANNEL_MESSAGE,
+    CB_UPDATE_MESSAGE,
+    DiscordStandin,
+    DispatchedInteraction,
+    FakeUser,
+    StoredMessage,
+)
+
+TIMEOUT = 5.0
+
+
+class DiscordBot:
+    """One running bot: start it, drive it through the stand-in, stop it."""
+
+    def __init__(self, standin: DiscordStandin, runtime: Runtime) -> None:
+        self.standin = standin
+        self.runtime = runtime
+        self.stop = asyncio.Event()
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(
+            serve_discord(
+                self.runtime,
+                self.stop,
+                ready=self.ready,
+                client_options={"guild_ready_timeout": 0.01},
+            )
+        )
+        waiter = asyncio.create_task(self.ready.wait())
+        done, _ = await asyncio.wait(
+            {self.task, waiter}, timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
+        if waiter not in done:
+            waiter.cancel()
+            await self.close()
+            pytest.fail("the bot did not become ready")
+
+    async def close(self) -> None:
+        self.stop.set()
+        if self.task is not None:
+            await asyncio.wait_for(self.task, TIMEOUT)
+            self.task = None
+
+    # -- driving -------------------------------------------------------------------
+
+    async def command(
+        self,
+        user: FakeUser,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        subcommand: str | None = None,
+        guild: bool = True,
+    ) -> StoredMessage:
+        it = await self.standin.send_slash_command(
+            user, name, options, subcommand=subcommand, guild=guild
+        )
+        return await self.shown(it)
+
+    async def press(
+        self, user: FakeUser, custom_id: str, message: StoredMessage | None = None
+    ) -> StoredMessage:
+        it = await self.standin.send_button(user, custom_id, message=message)
+        return await self.shown(it)
+
+    async def shown(self, it: DispatchedInteraction) -> StoredMessage:
+        """The message the bot answered with (a new one, or the one a button edited)."""
+        callback = await it.wait_callback()
+        assert callback.ok, callback.response
+        assert callback.json["type"] in (CB_CHANNEL_MESSAGE, CB_UPDATE_MESSAGE), callback.json
+        message = it.response_message()
+        assert message is not None
+        return message
+
+    async def drain(self) -> None:
+        await self.runtime.deliveries.drain()
+
+    async def wait_messages(
+        self, channel_id: int, count: int, predicate: Callable[[StoredMessage], bool] | None = None
+    ) -> list[StoredMessage]:
+        def found() -> list[StoredMessage] | None:
+            msgs = [
+                m
+                for m in self.standin.sent_messages(channel_id)
+                if predicate is None or predicate(m)
+            ]
+            return msgs if len(msgs) >= count else None
+
+        result: list[StoredMessage] = await self.standin.request_log.wait_until(
+            found, timeout=TIMEOUT
+        )
+        return result
+
+
+def text(message: StoredMessage) -> str:
+    """What a person reads in a message: content, embeds, button labels."""
+    parts = [message.content]
+    parts += [
+        str(e.get("title") or "") + "\n" + str(e.get("description") or "") for e in message.embeds
+    ]
+    parts += [str(b.get("label") or "") for b in message.buttons()]
+    return "\n".join(p for p in parts if p)
+
+
+def button(message: StoredMessage, label: str) -> str:
+    """The custom id of the first button whose label contains ``label``."""
+    for b in message.buttons():
+        if label in str(b.get("label")) and "custom_id" in b:
+            return str(b["custom_id"])
+    raise AssertionError(f"no button {label!r} in {[b.get('label') for b in message.buttons()]}")
+
+
+async def start_bot(standin: DiscordStandin, runtime: Runtime) -> DiscordBot:
+    bot = DiscordBot(standin, runtime)
+    await bot.start()
+    return bot
