@@ -15,7 +15,14 @@ from bot.adapters.slack.run import HttpServer
 from bot.adapters.slack.settings import SlackSettings
 from bot.bootstrap import Runtime
 
-from slack_standin import Call, SlackDriver, SlackStandIn, drain_bolt_tasks
+from slack_standin import (
+    Call,
+    SlackDriver,
+    SlackStandIn,
+    drain_bolt_tasks,
+    plain_text_value,
+    radio_buttons_value,
+)
 
 SECRET = "test-signing-secret-0123456789"
 MEMBER = "U0MEMBER1"
@@ -150,3 +157,35 @@ def posted_to(slack: SlackStandIn, channel: str, after: int = 0) -> list[Call]:
         for c in slack.delivered("chat.postMessage")
         if c.seq > after and c.args.get("channel") == channel
     ]
+
+
+# -- the check-in form -----------------------------------------------------------------
+
+CHECKIN_TEXT = "Someone keeps posting <!channel> jokes about me and tagged <@U0MODER01> too"
+MEMBER_SAYS = "Thank you. <!everyone> saw it, ask <@U0MODER01> & <#C0GENERAL>"
+VOLUNTEER_SAYS = "I hear you. <!here> is not needed; take your time"
+
+
+def form_values(identity: str, text: str = CHECKIN_TEXT) -> dict[str, dict[str, dict[str, object]]]:
+    return {
+        "text": {"value": plain_text_value(text)},
+        "category": {"value": radio_buttons_value("harassment")},
+        "urgency": {"value": radio_buttons_value("this-week")},
+        "identity": {"value": radio_buttons_value(identity)},
+    }
+
+
+async def open_checkin(bot: SlackBot, identity: str = "anonymous") -> Call:
+    """/upstander checkin → modal → submit; returns the summary posted in the member's DM."""
+    ack = await bot.driver.slash_command("/upstander", "checkin", user_id=MEMBER)
+    assert ack.status == 200
+    opened = await bot.slack.wait_for("views.open")
+    assert opened.ok
+    view = bot.slack.last_view(MEMBER)
+    assert view["private_metadata"] == "checkin.form"
+    identity_block = next(b for b in view["blocks"] if b.get("block_id") == "identity")
+    assert "initial_option" not in identity_block["element"]  # no pre-selected default
+    before = last_seq(bot.slack)
+    submitted = await bot.driver.submit_view(view, form_values(identity), user_id=MEMBER)
+    assert submitted.status == 200 and not submitted.body  # the modal closes
+    return await next_call(bot.slack, "chat.postMessage", before)

@@ -12,48 +12,22 @@ from slack_harness import (
     MEMBER_DISPLAY_NAME,
     MEMBER_NAME,
     MEMBER_REAL_NAME,
+    MEMBER_SAYS,
     VOLUNTEER,
     VOLUNTEER_CHANNEL,
     VOLUNTEER_NAME,
+    VOLUNTEER_SAYS,
     SlackBot,
     button_valued,
     last_seq,
     next_call,
+    open_checkin,
     posted_to,
     press_in_message,
     text_of,
 )
 
-from slack_standin import RESPONSE_URL_METHOD, Call, plain_text_value, radio_buttons_value
-
-CHECKIN_TEXT = "Someone keeps posting <!channel> jokes about me and tagged <@U0MODER01> too"
-MEMBER_SAYS = "Thank you. <!everyone> saw it, ask <@U0MODER01> & <#C0GENERAL>"
-VOLUNTEER_SAYS = "I hear you. <!here> is not needed; take your time"
-
-
-def form_values(identity: str, text: str = CHECKIN_TEXT) -> dict[str, dict[str, dict[str, object]]]:
-    return {
-        "text": {"value": plain_text_value(text)},
-        "category": {"value": radio_buttons_value("harassment")},
-        "urgency": {"value": radio_buttons_value("this-week")},
-        "identity": {"value": radio_buttons_value(identity)},
-    }
-
-
-async def open_checkin(bot: SlackBot, identity: str = "anonymous") -> Call:
-    """/upstander checkin → modal → submit; returns the summary posted in the member's DM."""
-    ack = await bot.driver.slash_command("/upstander", "checkin", user_id=MEMBER)
-    assert ack.status == 200
-    opened = await bot.slack.wait_for("views.open")
-    assert opened.ok
-    view = bot.slack.last_view(MEMBER)
-    assert view["private_metadata"] == "checkin.form"
-    identity_block = next(b for b in view["blocks"] if b.get("block_id") == "identity")
-    assert "initial_option" not in identity_block["element"]  # no pre-selected default
-    before = last_seq(bot.slack)
-    submitted = await bot.driver.submit_view(view, form_values(identity), user_id=MEMBER)
-    assert submitted.status == 200 and not submitted.body  # the modal closes
-    return await next_call(bot.slack, "chat.postMessage", before)
+from slack_standin import RESPONSE_URL_METHOD, Call
 
 
 async def test_checkin_claim_relay_close_and_rate_keep_the_member_anonymous(
