@@ -128,3 +128,42 @@ async def start_bot(standin: DiscordStandin, runtime: Runtime) -> DiscordBot:
     bot = DiscordBot(standin, runtime)
     await bot.start()
     return bot
+
+
+async def dm_and_deliver(bot: DiscordBot, user: FakeUser, content: str) -> None:
+    """``user`` DMs the bot; wait until the core has queued the relay, then deliver it."""
+    changed = bot.runtime.desk.outbox_changed
+    changed.clear()
+    await bot.standin.send_dm(user, content)
+    await asyncio.wait_for(changed.wait(), TIMEOUT)
+    await bot.drain()
+
+
+def select_values(modal: dict[str, Any]) -> dict[str, list[str]]:
+    """Each select in a modal: its option values, and no option marked as the default."""
+    out: dict[str, list[str]] = {}
+    for top in modal["components"]:
+        inner = top.get("component") or {}
+        if inner.get("type") == 3:
+            assert not any(o.get("default") for o in inner["options"]), inner
+            out[inner["custom_id"]] = [o["value"] for o in inner["options"]]
+    return out
+
+
+def requests_to_channels(standin: DiscordStandin, channel_ids: set[int]) -> list[Any]:
+    """The JSON bodies of every request the bot made to these channels."""
+    return [
+        r.json
+        for r in standin.requests
+        if r.json is not None and int(r.params.get("channel_id", "0") or 0) in channel_ids
+    ]
+
+
+def strings_in(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings_in(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    return []
