@@ -34,11 +34,11 @@ ACK_BUDGET_SECONDS = 2.0
 
 
 async def within_budget(
-    work: Coroutine[Any, Any, Reply], budget: float = ACK_BUDGET_SECONDS
+    work: Coroutine[Any, Any, Reply], budget: float | None = None
 ) -> tuple[Reply | None, asyncio.Task[Reply]]:
     """Start the core's work; return its reply if it is ready in time, and the task."""
     task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=budget)
+    done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET_SECONDS if budget is None else budget)
     return (task.result() if done else None), task
 
 
