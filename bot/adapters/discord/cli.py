@@ -13,8 +13,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
-from discord import app_commands
-
 from bot.adapters.discord.client import intents, sync_tree
 from bot.adapters.discord.commands import install_commands
 from bot.adapters.discord.endpoints import configure_endpoints, restore_endpoints
@@ -58,7 +56,9 @@ async def sync_commands(settings: DiscordSettings, guild_id: int | None) -> int:
         if settings.application_id is not None:
             options["application_id"] = settings.application_id
         client = discord.Client(intents=intents(), **options)
-        tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+        tree: discord.app_commands.CommandTree[discord.Client] = discord.app_commands.CommandTree(
+            client
+        )
         install_commands(tree, _DefinitionsOnly())
         async with client:
             await client.login(settings.token)

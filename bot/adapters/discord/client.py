@@ -14,12 +14,10 @@ import logging
 from typing import Any
 
 import discord
-from discord import app_commands
-
 from bot.adapters.discord.commands import install_commands
 from bot.adapters.discord.convert import actor_from_message
 from bot.adapters.discord.directory import DiscordDirectory
-from bot.adapters.discord.interactions import NO_MENTIONS, Interactions
+from bot.adapters.discord.interactions import FAST_SECONDS, NO_MENTIONS, Interactions
 from bot.adapters.discord.messenger import DiscordMessenger
 from bot.adapters.discord.render import render
 from bot.adapters.discord.settings import DiscordSettings
@@ -46,6 +44,7 @@ class UpstanderClient(discord.Client):
         settings: DiscordSettings,
         *,
         sync_on_start: bool = False,
+        ack_after: float = FAST_SECONDS,
         **options: Any,
     ) -> None:
         if settings.application_id is not None:
@@ -53,8 +52,10 @@ class UpstanderClient(discord.Client):
         super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS, **options)
         self.settings = settings
         self.app = app
-        self.router = Interactions(app, content)
-        self.tree: app_commands.CommandTree[UpstanderClient] = app_commands.CommandTree(self)
+        self.router = Interactions(app, content, ack_after=ack_after)
+        self.tree: discord.app_commands.CommandTree[UpstanderClient] = (
+            discord.app_commands.CommandTree(self)
+        )
         install_commands(self.tree, self.router)
         self.directory = DiscordDirectory(self, settings)
         self.messenger = DiscordMessenger(self, settings)
@@ -92,7 +93,7 @@ class UpstanderClient(discord.Client):
             log.warning("could not answer a DM (HTTP %s, code %s)", exc.status, exc.code)
 
 
-async def sync_tree(tree: app_commands.CommandTree[Any], guild_id: int | None) -> int:
+async def sync_tree(tree: discord.app_commands.CommandTree[Any], guild_id: int | None) -> int:
     """Register the commands with Discord: in one guild (instant) or globally."""
     if guild_id is None:
         return len(await tree.sync())

@@ -11,8 +11,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
 import discord
-from discord import app_commands
-
 from bot.adapters.discord.convert import actor_from_interaction
 from bot.core.actors import Actor
 from bot.core.app import Upstander
@@ -23,7 +21,7 @@ __all__ = ["Router", "install_commands"]
 AUTOCOMPLETE_MAX = 25
 CHOICE_MAX = 100
 
-Choice = app_commands.Choice[str]
+Choice = discord.app_commands.Choice[str]
 
 
 class Router(Protocol):
@@ -37,13 +35,15 @@ class Router(Protocol):
 
 def _choices(options: tuple[Option, ...]) -> list[Choice]:
     return [
-        app_commands.Choice(name=o.label[:CHOICE_MAX] or o.value[:CHOICE_MAX], value=o.value)
+        discord.app_commands.Choice(
+            name=o.label[:CHOICE_MAX] or o.value[:CHOICE_MAX], value=o.value
+        )
         for o in options[:AUTOCOMPLETE_MAX]
         if len(o.value) <= CHOICE_MAX
     ]
 
 
-def install_commands(tree: app_commands.CommandTree[Any], router: Router) -> None:
+def install_commands(tree: discord.app_commands.CommandTree[Any], router: Router) -> None:
     """Add every Upstander command to ``tree``; callbacks reach the core through ``router``."""
 
     async def scenarios(interaction: discord.Interaction[Any], current: str) -> list[Choice]:
@@ -59,16 +59,16 @@ def install_commands(tree: app_commands.CommandTree[Any], router: Router) -> Non
         await router.command(interaction, router.app.help)
 
     @tree.command(name="practice", description="Practise a 'what would you do?' scenario")
-    @app_commands.describe(scenario="A scenario to start (leave empty for the list)")
-    @app_commands.autocomplete(scenario=scenarios)
+    @discord.app_commands.describe(scenario="A scenario to start (leave empty for the list)")
+    @discord.app_commands.autocomplete(scenario=scenarios)
     async def practice(interaction: discord.Interaction[Any], scenario: str = "") -> None:
         await router.command(interaction, lambda actor: router.app.practice(actor, scenario))
 
     @tree.command(name="resources", description="Reading lists on allyship and intervention")
-    @app_commands.describe(
+    @discord.app_commands.describe(
         search="Words to search for", topic="A reading list topic", kind="A kind of resource"
     )
-    @app_commands.autocomplete(topic=topics)
+    @discord.app_commands.autocomplete(topic=topics)
     async def resources(
         interaction: discord.Interaction[Any], search: str = "", topic: str = "", kind: str = ""
     ) -> None:
@@ -81,21 +81,21 @@ def install_commands(tree: app_commands.CommandTree[Any], router: Router) -> Non
         await router.command(interaction, router.app.checkin)
 
     @tree.command(name="volunteer", description="Volunteers: take check-ins or pause")
-    @app_commands.describe(state="on, off or status")
+    @discord.app_commands.describe(state="on, off or status")
     async def volunteer(
         interaction: discord.Interaction[Any], state: Literal["on", "off", "status"] = "status"
     ) -> None:
         await router.command(interaction, lambda actor: router.app.volunteer(actor, state))
 
     @tree.command(name="mydata", description="See or erase what Upstander keeps about you")
-    @app_commands.describe(action="export or delete")
+    @discord.app_commands.describe(action="export or delete")
     async def mydata(
         interaction: discord.Interaction[Any], action: Literal["export", "delete"]
     ) -> None:
         await router.command(interaction, lambda actor: router.app.mydata(actor, action))
 
     # Hidden from members by default; the core checks the moderator role again.
-    admin = app_commands.Group(
+    admin = discord.app_commands.Group(
         name="upstander",
         description="Moderators: reload content, see statistics and the audit trail",
         default_permissions=discord.Permissions(manage_guild=True),

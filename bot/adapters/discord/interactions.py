@@ -36,9 +36,12 @@ Call = Callable[[Actor], Awaitable[Reply]]
 class Interactions:
     """Routes interactions to the core and renders what it says."""
 
-    def __init__(self, app: Upstander, content: ContentSource) -> None:
+    def __init__(
+        self, app: Upstander, content: ContentSource, *, ack_after: float = FAST_SECONDS
+    ) -> None:
         self.app = app
         self._content = content
+        self._ack_after = ack_after
 
     async def command(self, interaction: discord.Interaction[Any], call: Call) -> None:
         """A slash command: the core's reply, or the modal of the form it asks for."""
@@ -68,7 +71,7 @@ class Interactions:
         actor = actor_from_interaction(interaction)
         try:
             work = asyncio.ensure_future(call(actor))
-            done, _ = await asyncio.wait({work}, timeout=FAST_SECONDS)
+            done, _ = await asyncio.wait({work}, timeout=self._ack_after)
             deferred = not done
             if deferred:
                 if component:

@@ -30,7 +30,8 @@ async def serve_discord(
     """Register the platform, connect, and close cleanly once ``stop`` is set.
 
     ``ready`` is set when the client is connected with its guilds loaded;
-    ``client_options`` go to ``discord.Client`` (tests shorten ``guild_ready_timeout``).
+    ``client_options`` go to the client (tests shorten ``guild_ready_timeout`` and
+    ``ack_after``, the time the core gets before an interaction is deferred).
     A login failure (a wrong token) is raised.
     """
     env = runtime.settings.env
