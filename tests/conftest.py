@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from harness import Console, build_console
+
 from bot.config import Settings
 from bot.core.clock import ManualClock
-
-from harness import Console, build_console
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -14,19 +14,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import pytest
-from bot.adapters.discord.endpoints import (
-    DEFAULT_API_BASE,
-    DEFAULT_GATEWAY_URL,
-    configure_endpoints,
-    current_endpoints,
-    endpoints,
-    restore_endpoints,
-)
-from discord.ext import commands
-
 import discord
+import pytest
 from discord import app_commands
+from discord.ext import commands
 from discord_standin import (
     CB_AUTOCOMPLETE_RESULT,
     CB_CHANNEL_MESSAGE,
@@ -34,6 +25,15 @@ from discord_standin import (
     CB_MODAL,
     CB_UPDATE_MESSAGE,
     DiscordStandin,
+)
+
+from bot.adapters.discord.endpoints import (
+    DEFAULT_API_BASE,
+    DEFAULT_GATEWAY_URL,
+    configure_endpoints,
+    current_endpoints,
+    endpoints,
+    restore_endpoints,
 )
 
 TIMEOUT = 5.0

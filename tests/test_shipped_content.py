@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from harness import Console
+
 from bot.content.loader import load_catalog, validate
 from bot.content.playthrough import playthrough_problems, walk_paths
 from bot.core.actors import Actor
 from bot.core.catalog import Catalog, Tactic
-
-from harness import Console
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "scripts_content"

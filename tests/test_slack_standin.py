@@ -20,7 +20,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
-
 from slack_standin import (
     RESPONSE_URL_METHOD,
     Call,

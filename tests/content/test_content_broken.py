@@ -5,8 +5,9 @@ The fixture files mark the offending line with a `# <- line N` comment.
 
 from __future__ import annotations
 
-from bot.core.errors import Problem
 from content_tree import Tree
+
+from bot.core.errors import Problem
 
 BASE_ES = "tree/content/scenarios/es/lunch-joke.yaml"
 

@@ -6,8 +6,9 @@ import io
 import json
 from pathlib import Path
 
-from bot.content.cli import schema_command, validate_command
 from content_tree import Tree
+
+from bot.content.cli import schema_command, validate_command
 
 
 def test_validate_prints_coverage_and_an_ok_summary(tree: Tree) -> None:

@@ -7,9 +7,10 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from content_tree import Tree
+
 from bot.content.holder import ContentHolder
 from bot.core.errors import ContentInvalid
-from content_tree import Tree
 
 
 async def test_reload_keeps_the_old_catalog_on_a_broken_file_and_swaps_on_a_good_one(

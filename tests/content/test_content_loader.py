@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from content_tree import Tree
+
 from bot.content.loader import load_catalog, validate
 from bot.core.catalog import Catalog, Tactic
 from bot.core.errors import ContentInvalid
-from content_tree import Tree
 
 
 @pytest.fixture

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
+
 from bot.content.located import validate_document
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile, ScenarioModel
 from bot.content.yamlnodes import read_yaml
-from pydantic import BaseModel
 
 SIX_CHOICES = "".join(
     f"      - {{label: c{i}, tactic: delay, feedback: x, next: a}}\n" for i in range(6)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from content_tree import Tree
+
 from bot.content.loader import load_catalog
 from bot.content.playthrough import playthrough_problems, walk, walk_paths
 from bot.core.catalog import Catalog, Choice, Scenario, Step, Tactic
-from content_tree import Tree
 
 
 @pytest.fixture

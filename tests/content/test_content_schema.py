@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import get_args
 
 import yaml
+from content_tree import FIXTURES
+
 from bot.content.schema import TacticName, write_schemas
 from bot.core.catalog import Tactic
-from content_tree import FIXTURES
 
 
 def test_schema_files_are_written_as_json_with_the_expected_properties(tmp_path: Path) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 
 import yaml
-from bot.content.yamlnodes import MAX_VALUES, read_yaml
-from bot.core.errors import Problem
 from hypothesis import given
 from hypothesis import strategies as st
+
+from bot.content.yamlnodes import MAX_VALUES, read_yaml
+from bot.core.errors import Problem
 
 
 def test_values_and_lines() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
+from harness import Console
+
 from bot.core.clock import ManualClock
 from bot.core.models import CheckinStatus
-
-from harness import Console
 
 MEMBER = "zephyrine"  # a name that cannot appear by accident in any copy
 VOLUNTEER = "val"

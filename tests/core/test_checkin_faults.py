@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from harness import Console, build_console
+
 from bot.bootstrap import build
 from bot.config import Settings
 from bot.core.actors import Actor
@@ -12,8 +14,6 @@ from bot.core.errors import DeliveryError, StorageError
 from bot.core.messages import Outbound
 from bot.core.models import CheckinStatus, OutboxItem
 from bot.storage.memory import MemoryStore
-
-from harness import Console, build_console
 
 
 class FlakyMessenger:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from harness import Console
+
 from bot.core.catalog import Resource
 from bot.core.library import Query, search
-
-from harness import Console
 
 
 def make(rid: str, title: str, topic: str = "t", kind: str = "book") -> Resource:

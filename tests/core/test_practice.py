@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from harness import Console, build_console
+
 from bot.config import Settings
 from bot.core.actors import Actor
 from bot.core.clock import ManualClock
-
-from harness import Console, build_console
 
 
 async def test_a_whole_run_shows_warnings_then_feedback_then_a_recap(console: Console) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.stats import shown
-
 from harness import Console
+
+from bot.core.stats import shown
 
 
 def test_small_counts_are_hidden() -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import aiosqlite
 import pytest
+from cryptography.fernet import Fernet
+
 from bot.core.errors import StorageError
 from bot.storage.crypto import KEY_FILE_NAME, Cipher, load_key
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.sqlite import SqliteStore
-from cryptography.fernet import Fernet
 
 
 async def test_wal_and_migrations_are_recorded_once(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
+
 from bot.core.catalog import Tactic
 from bot.core.models import (
     AuditEntry,
@@ -22,7 +24,6 @@ from bot.core.ports import Store
 from bot.storage.crypto import Cipher
 from bot.storage.memory import MemoryStore
 from bot.storage.sqlite import SqliteStore
-from cryptography.fernet import Fernet
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
