@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from bot.bootstrap import build
 from bot.config import Settings
 from bot.core.clock import ManualClock

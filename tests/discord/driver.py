@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from bot.adapters.discord.run import serve_discord
 from bot.bootstrap import Runtime
 from tests.discord_standin import (
     CB_CHANNEL_MESSAGE,
+    CB_MODAL,
     CB_UPDATE_MESSAGE,
     DiscordStandin,
     DispatchedInteraction,
@@ -24,9 +26,10 @@ TIMEOUT = 5.0
 class DiscordBot:
     """One running bot: start it, drive it through the stand-in, stop it."""
 
-    def __init__(self, standin: DiscordStandin, runtime: Runtime) -> None:
+    def __init__(self, standin: DiscordStandin, runtime: Runtime, **options: Any) -> None:
         self.standin = standin
         self.runtime = runtime
+        self.options: dict[str, Any] = {"guild_ready_timeout": 0.01, **options}
         self.stop = asyncio.Event()
         self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -37,7 +40,7 @@ class DiscordBot:
                 self.runtime,
                 self.stop,
                 ready=self.ready,
-                client_options={"guild_ready_timeout": 0.01},
+                client_options=self.options,
             )
         )
         waiter = asyncio.create_task(self.ready.wait())
@@ -124,8 +127,8 @@ def button(message: StoredMessage, label: str) -> str:
     raise AssertionError(f"no button {label!r} in {[b.get('label') for b in message.buttons()]}")
 
 
-async def start_bot(standin: DiscordStandin, runtime: Runtime) -> DiscordBot:
-    bot = DiscordBot(standin, runtime)
+async def start_bot(standin: DiscordStandin, runtime: Runtime, **options: Any) -> DiscordBot:
+    bot = DiscordBot(standin, runtime, **options)
     await bot.start()
     return bot
 
@@ -167,3 +170,33 @@ def strings_in(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in strings_in(v)]
     return []
+
+
+WORDS = "@everyone someone keeps mocking my accent in voice chat"
+
+
+async def open_checkin(bot: DiscordBot, *, identity: str = "anonymous") -> StoredMessage:
+    """The member fills the modal and confirms; returns the confirmation message."""
+    standin = bot.standin
+    it = await standin.send_slash_command(standin.member, "checkin")
+    callback = await it.wait_callback()
+    assert callback.ok and callback.json["type"] == CB_MODAL
+    modal = it.modal()
+    assert modal is not None and len(modal["title"]) <= 45
+    choices = select_values(modal)
+    assert choices["identity"] == ["anonymous", "named"]
+    submit = await standin.send_modal_submit(
+        standin.member,
+        modal["custom_id"],
+        {
+            "text": WORDS,
+            "category": [choices["category"][0]],
+            "urgency": [choices["urgency"][0]],
+            "identity": [identity],
+        },
+    )
+    summary = await bot.shown(submit)
+    assert summary.ephemeral and "Please check before sending" in text(summary)
+    received = await bot.press(standin.member, button(summary, "Send to volunteers"), summary)
+    assert "Received and stored safely" in text(received)
+    return received

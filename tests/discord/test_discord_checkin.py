@@ -5,44 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from tests.discord.driver import (
+    WORDS,
     DiscordBot,
     button,
     dm_and_deliver,
+    open_checkin,
     requests_to_channels,
-    select_values,
     strings_in,
     text,
 )
-from tests.discord_standin import CB_MODAL, DiscordStandin, StoredMessage
-
-WORDS = "@everyone someone keeps mocking my accent in voice chat"
-
-
-async def open_checkin(bot: DiscordBot, *, identity: str = "anonymous") -> StoredMessage:
-    """The member fills the modal and confirms; returns the confirmation message."""
-    standin = bot.standin
-    it = await standin.send_slash_command(standin.member, "checkin")
-    callback = await it.wait_callback()
-    assert callback.ok and callback.json["type"] == CB_MODAL
-    modal = it.modal()
-    assert modal is not None and len(modal["title"]) <= 45
-    choices = select_values(modal)
-    assert choices["identity"] == ["anonymous", "named"]
-    submit = await standin.send_modal_submit(
-        standin.member,
-        modal["custom_id"],
-        {
-            "text": WORDS,
-            "category": [choices["category"][0]],
-            "urgency": [choices["urgency"][0]],
-            "identity": [identity],
-        },
-    )
-    summary = await bot.shown(submit)
-    assert summary.ephemeral and "Please check before sending" in text(summary)
-    received = await bot.press(standin.member, button(summary, "Send to volunteers"), summary)
-    assert "Received and stored safely" in text(received)
-    return received
+from tests.discord_standin import DiscordStandin
 
 
 async def test_checkin_card_claim_relay_close_and_anonymity(

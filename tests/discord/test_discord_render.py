@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from bot.adapters.discord.convert import modal_values
 from bot.adapters.discord.directory import roles_for
 from bot.adapters.discord.messenger import format_ref, parse_ref

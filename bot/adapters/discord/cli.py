@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
+
 from bot.adapters.discord.client import intents, sync_tree
 from bot.adapters.discord.commands import install_commands
 from bot.adapters.discord.endpoints import configure_endpoints, restore_endpoints

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 import discord
+
 from bot.adapters.discord.commands import install_commands
 from bot.adapters.discord.convert import actor_from_message
 from bot.adapters.discord.directory import DiscordDirectory

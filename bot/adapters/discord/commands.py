@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
 import discord
+
 from bot.adapters.discord.convert import actor_from_interaction
 from bot.core.actors import Actor
 from bot.core.app import Upstander

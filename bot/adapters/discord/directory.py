@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 
 import discord
+
 from bot.adapters.discord.settings import DiscordSettings
 from bot.core.actors import Actor, Role
 

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
+
 from bot.adapters.discord.convert import actor_from_interaction, custom_id, modal_values
 from bot.adapters.discord.render import render, render_modal
 from bot.core.actors import Actor

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 
 import aiohttp
-
 import discord
+
 from bot.adapters.discord.render import Rendered, render
 from bot.adapters.discord.settings import DiscordSettings
 from bot.core.errors import DeliveryError

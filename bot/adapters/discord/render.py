@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import discord
+
 from bot.core.messages import Action, Field, Form, Reply, Section, Style
 
 __all__ = [
