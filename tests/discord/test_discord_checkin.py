@@ -114,3 +114,16 @@ async def test_everyone_in_the_checkin_text_never_pings(
             assert data["allowed_mentions"] == {"parse": []}
     assert received.ephemeral
     assert standin.pings() == []
+
+
+async def test_member_closes_with_the_command(
+    standin: DiscordStandin, discord_bot: DiscordBot
+) -> None:
+    bot = discord_bot
+    await open_checkin(bot)
+    await bot.drain()
+    closed = await bot.command(standin.member, "checkin", {"action": "close"})
+    assert "Closed" in text(closed) and closed.ephemeral
+    await bot.drain()
+    (card,) = standin.sent_messages(standin.volunteers_channel.id)
+    assert card.edits == 1 and "Claim" not in text(card)

@@ -78,8 +78,12 @@ def install_commands(tree: discord.app_commands.CommandTree[Any], router: Router
         )
 
     @tree.command(name="checkin", description="Ask a trained volunteer for support, privately")
-    async def checkin(interaction: discord.Interaction[Any]) -> None:
-        await router.command(interaction, router.app.checkin)
+    @discord.app_commands.describe(action="open (the default) or close your check-in")
+    async def checkin(
+        interaction: discord.Interaction[Any], action: Literal["open", "close"] = "open"
+    ) -> None:
+        call = router.app.close_checkin if action == "close" else router.app.checkin
+        await router.command(interaction, call)
 
     @tree.command(name="volunteer", description="Volunteers: take check-ins or pause")
     @discord.app_commands.describe(state="on, off or status")
