@@ -6,6 +6,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from slack_harness import SECRET, SlackBot, populate, slack_env
+from slack_standin import ManualClock as StandInClock
+from slack_standin import SlackDriver, SlackStandIn, drain_bolt_tasks
+
 from bot.adapters.slack.app import make_client
 from bot.adapters.slack.run import attach_slack, start_http
 from bot.adapters.slack.settings import EVENTS_PATH, SlackSettings
@@ -13,10 +17,6 @@ from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.storage.memory import MemoryStore
-from slack_harness import SECRET, SlackBot, populate, slack_env
-
-from slack_standin import ManualClock as StandInClock
-from slack_standin import SlackDriver, SlackStandIn, drain_bolt_tasks
 
 
 @pytest.fixture

@@ -11,10 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.adapters.slack.run import HttpServer
-from bot.adapters.slack.settings import SlackSettings
-from bot.bootstrap import Runtime
-
 from slack_standin import (
     Call,
     SlackDriver,
@@ -23,6 +19,10 @@ from slack_standin import (
     plain_text_value,
     radio_buttons_value,
 )
+
+from bot.adapters.slack.run import HttpServer
+from bot.adapters.slack.settings import SlackSettings
+from bot.bootstrap import Runtime
 
 SECRET = "test-signing-secret-0123456789"
 MEMBER = "U0MEMBER1"

@@ -6,7 +6,6 @@ volunteer's DM names them, and nothing they type can ping anyone.
 
 from __future__ import annotations
 
-from bot.core.desk_support import CLAIM, CLOSE, CONFIRM, RATE
 from slack_harness import (
     MEMBER,
     MEMBER_DISPLAY_NAME,
@@ -26,8 +25,9 @@ from slack_harness import (
     press_in_message,
     text_of,
 )
-
 from slack_standin import RESPONSE_URL_METHOD, Call
+
+from bot.core.desk_support import CLAIM, CLOSE, CONFIRM, RATE
 
 
 async def test_checkin_claim_relay_close_and_rate_keep_the_member_anonymous(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.core.desk_support import CONFIRM
 from slack_harness import MEMBER, SlackBot, last_seq, next_call, press_in_message, text_of
-
 from slack_standin import RESPONSE_URL_METHOD, plain_text_value, radio_buttons_value
+
+from bot.core.desk_support import CONFIRM
 
 DANGER = "He said he is going to hurt me tonight"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import cast
 
+from slack_harness import MEMBER, VOLUNTEER_CHANNEL, SlackBot, open_checkin, press_in_message
+from slack_standin import Call
+
 from bot.core.clock import ManualClock
 from bot.core.desk_support import CLAIM, CONFIRM
-from slack_harness import MEMBER, VOLUNTEER_CHANNEL, SlackBot, open_checkin, press_in_message
-
-from slack_standin import Call
 
 
 async def _confirm_with_card_failing(bot: SlackBot, status: int, times: int = 1) -> None:

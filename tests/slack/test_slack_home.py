@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from slack_harness import MEMBER, SlackBot, buttons, last_seq, next_call, text_of
+
 from bot.adapters.slack.render import HOME_FORM_ACTION_ID, HOME_PICK_ACTION_ID
 from bot.core.library import TOPIC
 from bot.core.practice import BEGIN, INTRO, RESUME
-from slack_harness import MEMBER, SlackBot, buttons, last_seq, next_call, text_of
 
 
 def _picker(blocks: list[dict[str, object]]) -> dict[str, object]:

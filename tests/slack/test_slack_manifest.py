@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from bot.adapters.slack.settings import (
     DEFAULT_API_BASE,
     DEFAULT_COMMAND,

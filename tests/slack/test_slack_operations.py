@@ -7,13 +7,6 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from bot.adapters.slack import answer
-from bot.adapters.slack.run import serve_slack
-from bot.bootstrap import build
-from bot.config import Settings
-from bot.core.clock import ManualClock
-from bot.core.desk_support import CONFIRM
-from bot.storage.memory import MemoryStore
 from slack_harness import (
     LEAD_GROUP,
     MEMBER,
@@ -25,8 +18,16 @@ from slack_harness import (
     press_in_message,
     text_of,
 )
-
 from slack_standin import RESPONSE_URL_METHOD, SlackStandIn
+from socket_standin import SocketModeStandIn
+
+from bot.adapters.slack import answer
+from bot.adapters.slack.run import serve_slack
+from bot.bootstrap import build
+from bot.config import Settings
+from bot.core.clock import ManualClock
+from bot.core.desk_support import CONFIRM
+from bot.storage.memory import MemoryStore
 
 
 async def test_an_unclaimed_checkin_is_reposted_mentioning_the_lead_group(bot: SlackBot) -> None:
@@ -87,4 +88,39 @@ async def test_serve_slack_registers_the_platform_and_stops_cleanly(
     stop.set()  # already asked to stop: it starts, serves, and closes at once
     await asyncio.wait_for(serve_slack(runtime, stop), timeout=5)
     assert "slack" in runtime.messengers and "slack" in runtime.directories
+    await runtime.aclose()
+
+
+async def test_socket_mode_answers_a_command_over_the_websocket(
+    tmp_path: Path, slack: SlackStandIn
+) -> None:
+    app_token = "xapp-1-standin"
+    env = {
+        "UPSTANDER_DATA_DIR": str(tmp_path),
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_APP_TOKEN": app_token,
+        "SLACK_API_BASE": slack.api_url,
+        "PORT": "0",
+    }
+    runtime = await build(Settings.from_env(env), store=MemoryStore(), clock=ManualClock())
+    stop = asyncio.Event()
+    async with SocketModeStandIn(slack, app_token) as socket:
+        serving = asyncio.create_task(serve_slack(runtime, stop))
+        command = {
+            "command": "/upstander",
+            "text": "help",
+            "user_id": MEMBER,
+            "user_name": "maya",
+            "channel_id": "C0GENERAL",
+            "team_id": slack.team_id,
+            "api_app_id": slack.app_id,
+            "response_url": slack.issue_response_url("C0GENERAL", MEMBER),
+            "trigger_id": slack.issue_trigger_id(MEMBER),
+        }
+        ack = await socket.send("slash_commands", command)
+        stop.set()
+        await asyncio.wait_for(serving, timeout=5)
+    help_title = runtime.content.current.text("en", "help.title")
+    assert help_title in text_of(ack["payload"]["blocks"])
+    assert ack["payload"]["response_type"] == "ephemeral"
     await runtime.aclose()

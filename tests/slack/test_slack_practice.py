@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot.core.library import PAGE, TOPIC
-from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU
 from slack_harness import (
     MEMBER,
     SlackBot,
@@ -13,8 +11,10 @@ from slack_harness import (
     next_call,
     text_of,
 )
-
 from slack_standin import RESPONSE_URL_METHOD
+
+from bot.core.library import PAGE, TOPIC
+from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU
 
 CHANNEL = "C0GENERAL"
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_harness import buttons, text_of
+
 from bot.adapters.slack import convert, render
 from bot.core.messages import Action, Field, Form, Option, Reply, Section, Style
-from slack_harness import buttons, text_of
 
 PINGS = "<!channel> <!here> <!everyone> <@U0MEMBER1> <#C0GENERAL> & done"
 
