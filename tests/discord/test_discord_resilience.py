@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import discord
+import pytest
+
+from bot.adapters.discord.endpoints import current_endpoints
+from bot.adapters.discord.run import serve_discord
 from bot.bootstrap import build
 from bot.config import Settings
 from bot.core.clock import ManualClock
+from bot.storage.memory import MemoryStore
 from tests.discord.driver import DiscordBot, button, start_bot, text
 from tests.discord_standin import DiscordStandin
 
@@ -77,3 +85,17 @@ async def test_a_gateway_drop_mid_flow_resumes_and_loses_nothing(
     recap = await bot.press(standin.member, button(after, "Ask her if she is all right"), after)
     assert "Your recap" in text(recap)
     assert standin.errors() == []
+
+
+async def test_a_wrong_token_is_reported_and_endpoints_restored(
+    standin: DiscordStandin, discord_settings: Settings
+) -> None:
+    before = current_endpoints()
+    settings = Settings.from_env({**discord_settings.env, "DISCORD_TOKEN": "wrong"})
+    runtime = await build(settings, store=MemoryStore(), clock=ManualClock())
+    try:
+        with pytest.raises(discord.LoginFailure):
+            await asyncio.wait_for(serve_discord(runtime, asyncio.Event()), 5)
+    finally:
+        await runtime.aclose()
+    assert current_endpoints() == before
