@@ -129,3 +129,9 @@ def test_only_people_s_own_dm_messages_are_relayed() -> None:
     assert convert.dm_from_person({**base, "subtype": "message_changed"}) is None
     assert convert.dm_from_person({**base, "bot_id": "B1"}) is None
     assert convert.dm_from_person({**base, "channel_type": "channel"}) is None
+
+
+def test_titles_are_cut_at_a_word_boundary() -> None:
+    assert render.clip("Check in with a volunteer", 24) == "Check in with a…"
+    assert render.clip("short", 24) == "short"
+    assert len(render.clip("x" * 100, 24)) == 24
