@@ -66,7 +66,7 @@ def _platforms(settings: Settings) -> bool:
 
 async def _run(settings: Settings, *, console_only: bool) -> int:
     from bot.bootstrap import build
-    from bot.core.errors import ContentInvalid
+    from bot.core.errors import ContentInvalid, UpstanderError
 
     try:
         runtime = await build(settings)
@@ -85,6 +85,10 @@ async def _run(settings: Settings, *, console_only: bool) -> int:
             await run_console(runtime)
         else:
             await _serve_platforms(runtime, stop)
+    except UpstanderError as exc:
+        # Configuration and start-up problems the operator can fix: say what, no traceback.
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
     finally:
         await runtime.aclose()
     return 0

@@ -199,7 +199,8 @@ class MemoryStore:
 
     async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
         due = [i for i in self._outbox.values() if i.next_attempt_at <= now]
-        due.sort(key=lambda i: (-i.priority, i.created_at, i.id))
+        # Stable sort: items queued together keep the order they were queued in.
+        due.sort(key=lambda i: (-i.priority, i.created_at))
         return due[:limit]
 
     async def pending_outbox_count(self) -> int:

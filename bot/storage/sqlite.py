@@ -338,7 +338,7 @@ class SqliteStore:
     async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
         rows = await self._read(
             "SELECT * FROM outbox WHERE next_attempt_at <= ?"
-            " ORDER BY priority DESC, created_at, id LIMIT ?",
+            " ORDER BY priority DESC, created_at, rowid LIMIT ?",
             (_ts(now), limit),
         )
         return [self._outbox_item(r) for r in rows]

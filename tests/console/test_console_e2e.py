@@ -91,6 +91,10 @@ def test_content_preview_plays_one_scenario_and_stores_nothing(
     assert not (tmp_path / "data" / "upstander.sqlite3").exists(), "a preview stores nothing"
     missing = subprocess.run(
         [sys.executable, "-m", "bot", "content", "preview", "nope"],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert missing.returncode == 1 and "no scenario with id 'nope'" in missing.stderr

@@ -188,7 +188,7 @@ async def test_one_open_checkin_and_a_cooldown(console: Console, clock: ManualCl
     cooling = await console.say("/checkin")
     assert "You can open a new one in 5 minute(s)" in cooling
     clock.advance(minutes=6)
-    assert "Check in with a volunteer" in await console.say("/checkin")
+    assert "Talk to a volunteer" in await console.say("/checkin")
 
 
 async def test_only_volunteers_can_claim_and_nothing_changes(console: Console) -> None:

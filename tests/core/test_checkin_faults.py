@@ -112,15 +112,16 @@ async def test_a_failed_commit_never_tells_the_member_received(
 async def test_text_is_not_readable_in_the_database_file(
     sqlite_console: Console, settings: Settings
 ) -> None:
+    # Needles long enough that base64 ciphertext cannot contain them by chance.
     secret = "quetzal-lantern words about my manager"
     await sqlite_console.say("/as volunteer val", "/volunteer on")
-    await sqlite_console.say("/as member zed", "/checkin", secret, "1", "1", "2")
+    await sqlite_console.say("/as member zephyrine", "/checkin", secret, "1", "1", "2")
     await sqlite_console.press("Send to volunteers")
     await sqlite_console.say("/as volunteer val", sqlite_console.button("Claim"))
-    await sqlite_console.say("/as member zed", "a relayed quetzal-ember message")
+    await sqlite_console.say("/as member zephyrine", "a relayed quetzal-ember message")
     raw = b"".join(p.read_bytes() for p in settings.data_dir.glob("upstander.sqlite3*"))
     assert len(raw) > 10_000
-    for needle in (b"quetzal", b"Zed", b"manager"):
+    for needle in (b"quetzal-lantern", b"quetzal-ember", b"Zephyrine", b"about my manager"):
         assert needle not in raw
-    [checkin] = await sqlite_console.runtime.store.member_checkins("console:zed")
+    [checkin] = await sqlite_console.runtime.store.member_checkins("console:zephyrine")
     assert checkin.text == secret, "and yet the bot can read it back"

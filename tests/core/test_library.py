@@ -28,9 +28,7 @@ async def test_search_requires_every_word_and_ranks_title_hits_first(console: Co
 
 async def test_filters_by_topic_and_kind(console: Console) -> None:
     catalog = console.runtime.content.current
-    assert [r.id for r in search(catalog, Query(topic="wellbeing-burnout")).items] == [
-        "test-care"
-    ]
+    assert [r.id for r in search(catalog, Query(topic="wellbeing-burnout")).items] == ["test-care"]
     assert [r.id for r in search(catalog, Query(kind="book")).items] == ["test-book"]
     assert search(catalog, Query(kind="book", topic="wellbeing-burnout")).total == 0
 

@@ -201,3 +201,9 @@ async def test_forget_member_clears_identity_and_words(store: Store) -> None:
     left = await store.get_checkin("c1")
     assert left is not None and (left.member, left.text, left.member_name) == ("", "", "")
     assert await store.pending_outbox_count() == 0
+
+
+async def test_items_queued_together_keep_their_order(store: Store) -> None:
+    # A close queues "the volunteer closed this" before "how helpful was it?".
+    await store.enqueue([item("zz-first", "c"), item("aa-second", "c")])
+    assert [i.id for i in await store.due_outbox(T0, 10)] == ["zz-first", "aa-second"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.core.errors import UpstanderError
+
 __all__ = ["DiscordSettings", "DiscordSettingsError"]
 
 
-class DiscordSettingsError(ValueError):
+class DiscordSettingsError(UpstanderError, ValueError):
     """A Discord setting is missing or malformed; the message names the variable."""
 
 

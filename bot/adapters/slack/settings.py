@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.errors import UpstanderError
+
 DEFAULT_API_BASE: str = AsyncWebClient.BASE_URL
 DEFAULT_PORT = 3000
 DEFAULT_COMMAND = "/upstander"
@@ -14,7 +16,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/health"
 
 
-class SlackSettingsError(ValueError):
+class SlackSettingsError(UpstanderError, ValueError):
     """A Slack setting is missing or malformed; the message names it."""
 
 
