@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck validate schema clean
+.PHONY: run test bench lint typecheck validate schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,16 @@ run: $(STAMP_RUN)
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest -q
-	$(BIN)/ruff check bot tests
+	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy
 
+# Speed and size against a floor measured in the same run; figures in bench-results/.
+bench: $(STAMP_TEST)
+	$(BIN)/python -m bench
+
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check bot tests
-	$(BIN)/ruff format --check bot tests
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
 
 typecheck: $(STAMP_TEST)
 	$(BIN)/mypy
