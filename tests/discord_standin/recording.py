@@ -106,15 +106,39 @@ class Log(Generic[T]):
         self.items: list[T] = []
         self._changed = asyncio.Event()
         self._waiters = 0
+        # wait_for's pending predicates, tested against each new entry as it is appended,
+        # so that a waiter is woken only by its own match (many concurrent waiters would
+        # otherwise all wake, and rescan, on every entry).
+        self._pending: list[tuple[Callable[[T], bool], asyncio.Future[T]]] = []
 
     def append(self, item: T) -> None:
         self.items.append(item)
         self._changed.set()
+        if self._pending:
+            self._offer(item)
+
+    def _offer(self, item: T) -> None:
+        still: list[tuple[Callable[[T], bool], asyncio.Future[T]]] = []
+        for predicate, future in self._pending:
+            if future.done():
+                continue  # timed out or cancelled
+            try:
+                matched = predicate(item)
+            except Exception as exc:
+                future.set_exception(exc)
+                continue
+            if matched:
+                future.set_result(item)
+            else:
+                still.append((predicate, future))
+        self._pending = still
 
     def find(self, predicate: Callable[[T], bool], start: int = 0) -> T | None:
-        for item in self.items[start:]:
-            if predicate(item):
-                return item
+        items = self.items
+        # By index: slicing would copy the whole log on every call.
+        for index in range(start, len(items)):
+            if predicate(items[index]):
+                return items[index]
         return None
 
     async def wait_for(
@@ -124,17 +148,12 @@ class Log(Generic[T]):
         timeout: float = 5.0,  # noqa: ASYNC109
         start: int = 0,
     ) -> T:
-        async def _wait() -> T:
-            scanned = start
-            while True:
-                found = self.find(predicate, scanned)
-                if found is not None:
-                    return found
-                scanned = max(scanned, len(self.items))
-                self._changed.clear()
-                await self._changed.wait()
-
-        return await asyncio.wait_for(_wait(), timeout)
+        found = self.find(predicate, start)
+        if found is not None:
+            return found
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((predicate, future))
+        return await asyncio.wait_for(future, timeout)
 
     async def wait_until(
         self,

@@ -213,6 +213,8 @@ class DispatchedInteraction:
     type: int
     payload: dict[str, Any]
     seq: int | None
+    # Requests recorded before the dispatch cannot answer it: waits start scanning here.
+    log_start: int = 0
 
     def callbacks(self) -> list[RecordedRequest]:
         return self.standin.callbacks(self.id)
@@ -224,6 +226,7 @@ class DispatchedInteraction:
                 r.route == "interaction_callback" and r.params.get("interaction_id") == str(self.id)
             ),
             timeout=timeout,
+            start=self.log_start,
         )
 
     def followups(self) -> list[RecordedRequest]:
@@ -247,6 +250,7 @@ class DispatchedInteraction:
                 and (predicate is None or predicate(r))
             ),
             timeout=timeout,
+            start=self.log_start,
         )
 
     def messages(self) -> list[StoredMessage]:
@@ -782,8 +786,11 @@ class DiscordStandin:
             state.dispatched_at = self.clock.now()
             state.created_at = state.dispatched_at
 
+        start = len(self.requests)
         seq = self.gateway.dispatch("INTERACTION_CREATE", state.payload, on_sent)
-        return DispatchedInteraction(self, state.id, state.token, state.type, state.payload, seq)
+        return DispatchedInteraction(
+            self, state.id, state.token, state.type, state.payload, seq, start
+        )
 
     def _find_command(self, name: str, ctype: int, guild: bool) -> dict[str, Any] | None:
         if guild:
