@@ -47,6 +47,7 @@ class ContentHolder:
         self._loaded_stamps = stamps
         # Reloads run one at a time, so an older load cannot land after a newer one.
         self._reloading = asyncio.Lock()
+        self._last_reload: ReloadResult | None = None
 
     @classmethod
     def load(cls, content_dir: Path, resources_file: Path) -> ContentHolder:
@@ -65,15 +66,23 @@ class ContentHolder:
     def current(self) -> Catalog:
         return self._current
 
+    @property
+    def last_reload(self) -> ReloadResult | None:
+        """The outcome of the latest reload (None before the first): health reports it."""
+        return self._last_reload
+
     async def reload(self) -> ReloadResult:
         async with self._reloading:
             stamps, report = await asyncio.to_thread(self._stamp_and_validate)
             # Even a failed load was a look at these files: wait for the next save.
             self._loaded_stamps = stamps
             if report.catalog is None:
-                return ReloadResult(False, report.problems, self._current.version)
-            self._current = report.catalog
-            return ReloadResult(True, report.problems, report.catalog.version)
+                result = ReloadResult(False, report.problems, self._current.version)
+            else:
+                self._current = report.catalog
+                result = ReloadResult(True, report.problems, report.catalog.version)
+            self._last_reload = result
+            return result
 
     async def watch(self, interval: float = 1.0) -> None:
         """Reload whenever a content file changes; for development. Runs until cancelled."""
