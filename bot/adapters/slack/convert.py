@@ -6,13 +6,20 @@ trusts a role or a name for a decision: the core asks the Directory.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict, cast
 
 from bot.core.actors import Actor
+from bot.core.errors import UpstanderError
 
 PLATFORM = "slack"
+
+
+class MalformedPayload(UpstanderError, ValueError):
+    """Slack sent something this adapter cannot read (a payload without a user id, or not
+    an object where one belongs). The request is refused; nothing reaches the core."""
 
 
 class SlashCommand(TypedDict):
@@ -63,18 +70,41 @@ class MessageEvent(TypedDict):
 
 
 def actor_from_command(command: Mapping[str, Any]) -> Actor:
-    body = cast(SlashCommand, command)
-    return Actor(PLATFORM, str(body["user_id"]), display_name=str(body.get("user_name", "")))
+    body = cast(SlashCommand, _mapping(command, "a slash command"))
+    return Actor(PLATFORM, _user_id(body.get("user_id")), display_name=_text(body.get("user_name")))
 
 
 def actor_from_payload(payload: Mapping[str, Any]) -> Actor:
-    user = cast(InteractionPayload, payload)["user"]
-    name = user.get("name") or user.get("username") or ""
-    return Actor(PLATFORM, str(user["id"]), display_name=str(name))
+    body = cast(InteractionPayload, _mapping(payload, "an interaction payload"))
+    user = _mapping(body.get("user"), "the payload's user")
+    name = _text(user.get("name")) or _text(user.get("username"))
+    return Actor(PLATFORM, _user_id(user.get("id")), display_name=name)
 
 
 def actor_from_user_id(user_id: str) -> Actor:
-    return Actor(PLATFORM, user_id)
+    return Actor(PLATFORM, _user_id(user_id))
+
+
+# Slack's ids (U…, W…, B…, C…): letters and digits.  Anything else in an id (``<``, ``!``,
+# ``@``, spaces) could become markup where the id is shown, so it is refused.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _user_id(value: object) -> str:
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise MalformedPayload("no valid user id in the payload")
+    return value
+
+
+def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise MalformedPayload(f"{what} is not an object")
+    return value
+
+
+def _text(value: object) -> str:
+    """A string Slack sent, or "" for a missing key or anything that is not a string."""
+    return value if isinstance(value, str) else ""
 
 
 # -- slash command arguments -----------------------------------------------------------
@@ -128,17 +158,17 @@ def form_values(view: Mapping[str, Any]) -> dict[str, str]:
     One input per block: the block id is the core's field id.  Unknown element types and
     missing selections become "" (the core decides what is required).
     """
-    state = view.get("state")
+    state = _mapping(view, "the view").get("state")
     values = state.get("values") if isinstance(state, Mapping) else None
     out: dict[str, str] = {}
     if not isinstance(values, Mapping):
         return out
     for block_id, actions in values.items():
-        if not isinstance(actions, Mapping):
+        if not isinstance(block_id, str) or not isinstance(actions, Mapping):
             continue
         for element in actions.values():
             if isinstance(element, Mapping):
-                out[str(block_id)] = _element_value(element)
+                out[block_id] = _element_value(element)
                 break
     return out
 
@@ -146,17 +176,17 @@ def form_values(view: Mapping[str, Any]) -> dict[str, str]:
 def _element_value(element: Mapping[str, Any]) -> str:
     kind = element.get("type")
     if kind in ("radio_buttons", "static_select", "external_select"):
-        selected = element.get("selected_option")
-        if isinstance(selected, Mapping):
-            return str(selected.get("value") or "")
-        return ""
-    value = element.get("value")
-    return value if isinstance(value, str) else ""
+        return _selected(element)
+    return _text(element.get("value"))
+
+
+def _selected(element: Mapping[str, Any]) -> str:
+    selected = element.get("selected_option")
+    return _text(selected.get("value")) if isinstance(selected, Mapping) else ""
 
 
 def form_id(view: Mapping[str, Any]) -> str:
-    metadata = view.get("private_metadata")
-    return metadata if isinstance(metadata, str) else ""
+    return _text(_mapping(view, "the view").get("private_metadata"))
 
 
 # -- block actions ---------------------------------------------------------------------
@@ -164,11 +194,10 @@ def form_id(view: Mapping[str, Any]) -> str:
 
 def pressed_value(action: Mapping[str, Any]) -> str:
     """The core's Action.id a button (``value``) or a picker (selected option) carries."""
-    selected = action.get("selected_option")
-    if isinstance(selected, Mapping):
-        return str(selected.get("value") or "")
-    value = action.get("value")
-    return value if isinstance(value, str) else ""
+    action = _mapping(action, "the action")
+    if isinstance(action.get("selected_option"), Mapping):
+        return _selected(action)
+    return _text(action.get("value"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,13 +211,15 @@ class Where:
 
 
 def where_pressed(payload: Mapping[str, Any]) -> Where:
-    body = cast(InteractionPayload, payload)
-    container = body.get("container", {})
+    body = _mapping(payload, "an interaction payload")
+    container = body.get("container")
+    if not isinstance(container, Mapping):
+        container = {}
     return Where(
         in_view=container.get("type") == "view",
-        channel_id=str(container.get("channel_id", "")),
-        response_url=str(body.get("response_url", "")),
-        trigger_id=str(body.get("trigger_id", "")),
+        channel_id=_text(container.get("channel_id")),
+        response_url=_text(body.get("response_url")),
+        trigger_id=_text(body.get("trigger_id")),
     )
 
 
@@ -197,13 +228,15 @@ def where_pressed(payload: Mapping[str, Any]) -> Where:
 
 def dm_from_person(event: Mapping[str, Any]) -> tuple[Actor, str] | None:
     """A person's own message in their DM with the bot, or None for anything else
-    (bots, edits, joins and other subtypes, channels)."""
+    (bots, edits, joins and other subtypes, channels, events without a usable user)."""
+    if not isinstance(event, Mapping):
+        return None
     body = cast(MessageEvent, event)
     if body.get("channel_type") != "im" or body.get("subtype") or body.get("bot_id"):
         return None
     user = body.get("user")
     text = body.get("text")
-    if not user or not isinstance(text, str):
+    if not isinstance(user, str) or not _ID.fullmatch(user) or not isinstance(text, str):
         return None
     return actor_from_user_id(user), unescape(text)
 
