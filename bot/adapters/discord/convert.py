@@ -5,14 +5,20 @@ Nothing here does I/O; the functions read discord.py objects and raw payloads on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import discord
 
 from bot.core.actors import Actor
+from bot.core.errors import UpstanderError
 
 PLATFORM = "discord"
+
+
+class MalformedPayload(UpstanderError, ValueError):
+    """Discord sent something this adapter cannot read."""
+
 
 __all__ = [
     "PLATFORM",
@@ -51,35 +57,61 @@ def actor_from_message(message: discord.Message) -> Actor:
 
 def custom_id(interaction: discord.Interaction[Any]) -> str:
     """The custom id of a component press or a modal submit ("" when there is none)."""
-    data: Mapping[str, Any] = interaction.data or {}
-    value = data.get("custom_id", "")
+    data = interaction.data
+    value = data.get("custom_id", "") if isinstance(data, Mapping) else ""
     return value if isinstance(value, str) else ""
 
 
+# Discord allows 5 rows of 5 components in a modal; far more than that is not a form.
+MAX_COMPONENTS = 1000
+
+
 def modal_values(data: Mapping[str, Any] | None) -> dict[str, str]:
-    """A MODAL_SUBMIT's inputs by custom id: text as typed, a select's single choice."""
+    """A MODAL_SUBMIT's inputs by custom id: text as typed, a select's single choice.
+
+    Inputs without a string custom id are skipped; a value that is not a string (or a
+    select with no string choice) reads as "".  ``data`` that is not an object raises
+    :class:`MalformedPayload`.
+    """
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise MalformedPayload("the modal submit's data is not an object")
     values: dict[str, str] = {}
-    for component in _walk((data or {}).get("components") or []):
+    for component in _walk(data.get("components")):
         cid = component.get("custom_id")
         if not isinstance(cid, str):
             continue
         if "value" in component:
             value = component.get("value")
-            values[cid] = "" if value is None else str(value)
+            values[cid] = value if isinstance(value, str) else ""
         elif "values" in component:
-            chosen = component.get("values") or []
-            values[cid] = str(chosen[0]) if chosen else ""
+            chosen = component.get("values")
+            first = chosen[0] if isinstance(chosen, list) and chosen else None
+            values[cid] = first if isinstance(first, str) else ""
     return values
 
 
-def _walk(components: Iterable[Any]) -> Iterable[Mapping[str, Any]]:
-    for component in components:
-        if not isinstance(component, Mapping):
+def _walk(components: object) -> Iterator[Mapping[str, Any]]:
+    """Every component in the tree, depth first, without recursion and at most
+    ``MAX_COMPONENTS`` of them (a payload is never trusted to be small or shallow)."""
+    stack: list[object] = [components]
+    seen = 0
+    while stack and seen < MAX_COMPONENTS:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
             continue
-        yield component
-        nested = component.get("components")
-        if isinstance(nested, list):
-            yield from _walk(nested)
-        inner = component.get("component")
+        if not isinstance(node, Mapping):
+            continue
+        seen += 1
+        yield node
+        # Children after the node itself: a label's ``component``, a row's ``components``.
+        children: list[object] = []
+        inner = node.get("component")
         if isinstance(inner, Mapping):
-            yield from _walk([inner])
+            children.append(inner)
+        nested = node.get("components")
+        if isinstance(nested, list):
+            children.append(nested)
+        stack.extend(reversed(children))
