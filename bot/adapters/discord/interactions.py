@@ -5,6 +5,9 @@ milliseconds and is sent as the interaction response; when it has not come withi
 ``FAST_SECONDS`` the interaction is deferred first (ephemeral "thinking" for commands, a
 silent update for buttons) so that Discord's 3-second deadline is always met, and the
 reply follows as a follow-up or an edit.
+
+Every answer in progress is tracked, so that a shutdown can let them finish
+(:meth:`Interactions.drain`) before the client closes its HTTP session under them.
 """
 
 from __future__ import annotations
@@ -43,6 +46,32 @@ class Interactions:
         self.app = app
         self._content = content
         self._ack_after = ack_after
+        # The tasks answering right now: discord.py runs each event in a task of its own
+        # and does not wait for them when the client closes.
+        self._in_flight: set[asyncio.Task[Any]] = set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    async def drain(self, timeout: float) -> int:  # noqa: ASYNC109
+        """Wait up to ``timeout`` seconds for the answers in progress, those still coming
+        in included; cancel what is left then and return how many that was."""
+        # Interactions already read from the gateway have tasks that have not run yet.
+        await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._in_flight:
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            await asyncio.wait(set(self._in_flight), timeout=left)
+        unfinished = list(self._in_flight)
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            await asyncio.wait(unfinished)
+        return len(unfinished)
 
     async def command(self, interaction: discord.Interaction[Any], call: Call) -> None:
         """A slash command: the core's reply, or the modal of the form it asks for."""
@@ -69,25 +98,65 @@ class Interactions:
     async def _answer(
         self, interaction: discord.Interaction[Any], call: Call, *, component: bool
     ) -> None:
-        actor = actor_from_interaction(interaction)
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
         try:
-            work = asyncio.ensure_future(call(actor))
-            done, _ = await asyncio.wait({work}, timeout=self._ack_after)
-            deferred = not done
-            if deferred:
-                if component:
-                    await interaction.response.defer()
-                else:
-                    await interaction.response.defer(ephemeral=True, thinking=True)
-            reply = await work
-            await self._show(interaction, reply, deferred=deferred, component=component)
+            await self._answer_now(interaction, call, component=component)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _answer_now(
+        self, interaction: discord.Interaction[Any], call: Call, *, component: bool
+    ) -> None:
+        actor = actor_from_interaction(interaction)
+        acknowledging: asyncio.Task[Exception | None] | None = None
+
+        def acknowledge() -> None:
+            nonlocal acknowledging
+            acknowledging = asyncio.create_task(self._defer(interaction, component=component))
+            self._in_flight.add(acknowledging)
+            acknowledging.add_done_callback(self._in_flight.discard)
+
+        # A timer rather than a task for the core plus asyncio.wait: this runs for every
+        # interaction, and the core usually answers long before the timer would fire.
+        timer = asyncio.get_running_loop().call_later(self._ack_after, acknowledge)
+        try:
+            try:
+                reply = await call(actor)
+            finally:
+                timer.cancel()
+            if acknowledging is not None:
+                failure = await acknowledging
+                if failure is not None:
+                    raise failure
+            await self._show(
+                interaction, reply, deferred=acknowledging is not None, component=component
+            )
         except discord.HTTPException as exc:
             log.warning(
                 "Discord refused an interaction response (HTTP %s, code %s)", exc.status, exc.code
             )
         except Exception:
             log.exception("answering an interaction failed")
+            if acknowledging is not None:
+                await acknowledging  # so that the apology knows whether it was acknowledged
             await self._apologise(interaction, actor)
+
+    async def _defer(
+        self, interaction: discord.Interaction[Any], *, component: bool
+    ) -> Exception | None:
+        """Acknowledge now, the answer to come later; what went wrong, returned to the
+        answer (which waits for this) rather than raised into a task nobody awaits."""
+        try:
+            if component:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+        except Exception as exc:
+            return exc
+        return None
 
     async def _show(
         self,

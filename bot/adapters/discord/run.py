@@ -18,6 +18,8 @@ __all__ = ["serve_discord"]
 log = logging.getLogger(__name__)
 
 SYNC_ON_START = "DISCORD_SYNC_ON_START"
+# How long a stop waits for interactions already being answered before closing the client.
+DRAIN_SECONDS = 10.0
 
 
 async def serve_discord(
@@ -26,13 +28,16 @@ async def serve_discord(
     *,
     ready: asyncio.Event | None = None,
     client_options: dict[str, Any] | None = None,
+    drain_seconds: float = DRAIN_SECONDS,
 ) -> None:
     """Register the platform, connect, and close cleanly once ``stop`` is set.
 
     ``ready`` is set when the client is connected with its guilds loaded;
     ``client_options`` go to the client (tests shorten ``guild_ready_timeout`` and
     ``ack_after``, the time the core gets before an interaction is deferred).
-    A login failure (a wrong token) is raised.
+    On ``stop``, interactions already being answered get up to ``drain_seconds`` to
+    finish before the client closes (discord.py's close does not wait for them, and
+    closes the HTTP session their answers need). A login failure (a wrong token) is raised.
     """
     env = runtime.settings.env
     settings = DiscordSettings.from_env(env)
@@ -53,6 +58,8 @@ async def serve_discord(
             watchers.add(asyncio.create_task(_relay_ready(client, ready)))
         try:
             await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if stopping.done() and not running.done():
+                await _finish_answers(client, drain_seconds)
         finally:
             await client.close()
             for task in watchers - {running}:
@@ -64,6 +71,16 @@ async def serve_discord(
     finally:
         restore_endpoints(previous)
         log.info("disconnected from Discord")
+
+
+async def _finish_answers(client: UpstanderClient, seconds: float) -> None:
+    if client.router.in_flight:
+        log.info("finishing %d interaction(s) in flight", client.router.in_flight)
+    unfinished = await client.router.drain(seconds)
+    if unfinished:
+        log.warning(
+            "%d interaction(s) were not answered within %.0f s of the stop", unfinished, seconds
+        )
 
 
 async def _relay_ready(client: UpstanderClient, ready: asyncio.Event) -> None:
