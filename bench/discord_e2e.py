@@ -1,0 +1,389 @@
+"""a. Discord end to end: practice steps by button press through the real discord.py client.
+
+Fifty simulated members press buttons in a closed loop against the loopback stand-in of
+Discord's gateway and REST API that the tests use (``tests/discord_standin``): each member
+presses its next button as soon as its previous press was answered, so 50 interactions
+are always in flight.  A member starts with ``/practice``, picks a scenario, presses
+Begin, makes choices until the recap, and goes back to the menu from the recap's button.
+
+Latency is taken by the stand-in's own clock, from the moment the INTERACTION_CREATE
+frame went out on the gateway to the moment the interaction callback (the response)
+arrived at its REST API, so the driver's own scheduling is not part of it.
+
+The same load runs against two clients, in alternating rounds, each round on a freshly
+connected client so that only one of them talks to the stand-ins at a time (discord.py
+keeps its REST base URL process-wide):
+
+* the bot: ``serve_discord`` on a runtime from ``bot.bootstrap.build``, with the embedded
+  default store (SQLite in a temporary directory) and the bundled content;
+* the floor: a plain ``discord.Client`` whose ``on_interaction`` answers every press with
+  one constant message of similar size (an embed and four buttons) through the same
+  callback route the bot uses (a message update for a button, a new message for a
+  command), doing no work of its own beyond answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import discord
+from cryptography.fernet import Fernet
+
+from bench.report import Figure, Options, Target, median, percentile
+from bot.adapters.discord.endpoints import endpoints
+from bot.adapters.discord.run import serve_discord
+from bot.bootstrap import Runtime, build
+from bot.config import Settings
+from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU
+from tests.discord_standin import (
+    CB_CHANNEL_MESSAGE,
+    CB_DEFERRED_CHANNEL_MESSAGE,
+    CB_DEFERRED_UPDATE_MESSAGE,
+    CB_UPDATE_MESSAGE,
+    DiscordStandin,
+    DispatchedInteraction,
+    FakeUser,
+    RecordedRequest,
+    StoredMessage,
+)
+
+__all__ = ["measure"]
+
+SECTION = "a. Discord end to end"
+IN_FLIGHT = 50
+# Generous: a callback that has not come by then means the harness is broken, not slow.
+CALLBACK_TIMEOUT_S = 30.0
+CONNECT_TIMEOUT_S = 30.0
+# Which button a member presses, in order of preference; none of them: back to /practice.
+PRESS_ORDER = (CHOOSE, BEGIN, INTRO, MENU)
+FLOOR_NOTE = (
+    "floor: a plain discord.Client on the same stand-in whose on_interaction answers every "
+    "press with one constant message (an embed of ~1,500 characters and four buttons) "
+    "through the same callback route, doing no work of its own beyond answering"
+)
+LATENCY_NOTE = (
+    "from INTERACTION_CREATE sent on the gateway to the interaction callback arriving at "
+    "the REST API, by the stand-in's clock; 50 members in a closed loop"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    rounds: int  # alternating floor/bot rounds
+    warmup: int  # interactions per round before measuring (fresh connection each round)
+    measured: int  # interactions measured per round
+
+    @classmethod
+    def of(cls, options: Options) -> Workload:
+        return cls(
+            rounds=options.size(4, 1),
+            warmup=options.size(200, 50),
+            measured=options.size(1000, 100),
+        )
+
+
+@dataclass(slots=True)
+class Tally:
+    """What one side did in the measured part of every round."""
+
+    count: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    deferred: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds > 0 else float("nan")
+
+
+@dataclass(slots=True)
+class Member:
+    user: FakeUser
+    rng: random.Random
+    message: StoredMessage | None = None
+
+
+def next_press(message: StoredMessage | None, rng: random.Random) -> str | None:
+    """The custom id the member presses next on ``message``; None: send /practice."""
+    if message is None:
+        return None
+    ids = message.custom_ids()
+    for prefix in PRESS_ORDER:
+        choices = [cid for cid in ids if cid.startswith(prefix + "|")]
+        if choices:
+            return rng.choice(choices)
+    return None
+
+
+class Side:
+    """One client under load: members on its own stand-in and a way to (re)connect it."""
+
+    def __init__(
+        self,
+        name: str,
+        standin: DiscordStandin,
+        connect: Callable[[], contextlib.AbstractAsyncContextManager[None]],
+    ) -> None:
+        self.name = name
+        self.standin = standin
+        self.connect = connect
+        self.members = [
+            Member(standin.add_user(f"{name}-member-{n:02d}"), random.Random(n))
+            for n in range(IN_FLIGHT)
+        ]
+        self.tally = Tally()
+
+    async def round(self, workload: Workload) -> None:
+        async with self.connect():
+            await self._drive(workload.warmup, None)
+            await self._drive(workload.measured, self.tally)
+
+    async def _drive(self, count: int, tally: Tally | None) -> None:
+        budget = [count]
+        started = time.perf_counter()
+        async with asyncio.TaskGroup() as group:
+            for member in self.members:
+                group.create_task(self._member(member, budget, tally))
+        if tally is not None:
+            tally.seconds += time.perf_counter() - started
+            tally.count += count
+
+    async def _member(self, member: Member, budget: list[int], tally: Tally | None) -> None:
+        while budget[0] > 0:
+            budget[0] -= 1
+            latency_ms = await self._step(member, tally)
+            if tally is not None:
+                tally.latencies_ms.append(latency_ms)
+
+    async def _step(self, member: Member, tally: Tally | None) -> float:
+        standin = self.standin
+        press = next_press(member.message, member.rng)
+        it: DispatchedInteraction
+        if press is None:
+            it = await standin.send_slash_command(member.user, "practice")
+        else:
+            it = await standin.send_button(member.user, press, message=member.message)
+        answer = await it.wait_callback(timeout=CALLBACK_TIMEOUT_S)
+        if not answer.ok:
+            raise RuntimeError(f"{self.name}: the stand-in refused a callback: {answer.response}")
+        kind = answer.json["type"]
+        if kind in (CB_DEFERRED_UPDATE_MESSAGE, CB_DEFERRED_CHANNEL_MESSAGE):
+            # Acknowledged only: the member sees the answer when the follow-up comes.
+            if tally is not None:
+                tally.deferred += 1
+            answer = await it.wait_followup(timeout=CALLBACK_TIMEOUT_S)
+        elif kind not in (CB_UPDATE_MESSAGE, CB_CHANNEL_MESSAGE):
+            raise RuntimeError(f"{self.name}: unexpected callback type {kind}")
+        member.message = it.response_message()
+        return _latency_ms(standin, it, answer)
+
+    def check(self) -> None:
+        """The stand-in refused nothing and saw no route it does not know."""
+        problems = self.standin.errors() + self.standin.unknown_routes()
+        if problems:
+            first = problems[0]
+            raise RuntimeError(
+                f"{self.name}: {len(problems)} request(s) went wrong, first "
+                f"{first.method} {first.path} -> {first.status} {first.response}"
+            )
+
+
+def _latency_ms(
+    standin: DiscordStandin, it: DispatchedInteraction, answer: RecordedRequest
+) -> float:
+    dispatched = standin.interactions[it.id].dispatched_at
+    assert dispatched is not None  # a callback is refused before the dispatch went out
+    return (answer.at - dispatched) * 1000.0
+
+
+# -- the bot --------------------------------------------------------------------------------
+
+
+def bot_settings(standin: DiscordStandin, data_dir: Path) -> Settings:
+    """The embedded default (SQLite, bundled content) pointed at the stand-in."""
+    return Settings.from_env(
+        {
+            "UPSTANDER_DATA_DIR": str(data_dir),
+            "UPSTANDER_SECRET_KEY": Fernet.generate_key().decode(),
+            "DISCORD_TOKEN": standin.token,
+            "DISCORD_APPLICATION_ID": str(standin.application_id),
+            "DISCORD_GUILD_ID": str(standin.guild.id),
+            "DISCORD_VOLUNTEER_CHANNEL_ID": str(standin.volunteers_channel.id),
+            "DISCORD_VOLUNTEER_ROLE_ID": str(standin.volunteer_role.id),
+            "DISCORD_LEAD_ROLE_ID": str(standin.lead_role.id),
+            "DISCORD_MODERATOR_ROLE_ID": str(standin.moderator_role.id),
+            "DISCORD_API_BASE": standin.api_base,
+            "DISCORD_GATEWAY_URL": standin.gateway_url,
+            "DISCORD_SYNC_ON_START": "1",
+        }
+    )
+
+
+def bot_connection(runtime: Runtime) -> Callable[[], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def connected() -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        ready = asyncio.Event()
+        serving = asyncio.create_task(
+            serve_discord(runtime, stop, ready=ready, client_options={"guild_ready_timeout": 0.01})
+        )
+        try:
+            await _until_ready(ready, serving)
+            yield
+        finally:
+            stop.set()
+            await serving
+
+    return connected
+
+
+# -- the floor ------------------------------------------------------------------------------
+
+FLOOR_TEXT = (
+    "**You chose: the floor's answer**\n"
+    + "A constant reply of about the size of a practice step, sent as it is. " * 20
+).strip()
+
+
+class FloorClient(discord.Client):
+    """Answers every interaction with the same message and does nothing else."""
+
+    def __init__(self) -> None:
+        wanted = discord.Intents.none()
+        wanted.guilds = True
+        wanted.dm_messages = True
+        super().__init__(intents=wanted, guild_ready_timeout=0.01)
+        self.ready = asyncio.Event()
+        self.embed = discord.Embed(description=FLOOR_TEXT)
+        view = discord.ui.View(timeout=None)
+        for n in range(4):
+            view.add_item(
+                discord.ui.Button(
+                    label=f"Choice {n + 1}: a label of ordinary length",
+                    custom_id=f"{CHOOSE}|floor:{n}",
+                    style=discord.ButtonStyle.secondary,
+                )
+            )
+        # Presses come back through on_interaction; discord.py must not track this view.
+        view.stop()
+        self.view = view
+        self.mentions = discord.AllowedMentions.none()
+
+    async def on_ready(self) -> None:
+        self.ready.set()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type is discord.InteractionType.component:
+            await interaction.response.edit_message(
+                embeds=[self.embed], view=self.view, allowed_mentions=self.mentions
+            )
+        else:
+            await interaction.response.send_message(
+                embeds=[self.embed], view=self.view, ephemeral=True, allowed_mentions=self.mentions
+            )
+
+
+def floor_connection(
+    standin: DiscordStandin,
+) -> Callable[[], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def connected() -> AsyncIterator[None]:
+        with endpoints(standin.api_base, standin.gateway_url):
+            client = FloorClient()
+            running = asyncio.create_task(client.start(standin.token))
+            try:
+                await _until_ready(client.ready, running)
+                yield
+            finally:
+                await client.close()
+                await running
+
+    return connected
+
+
+async def _until_ready(ready: asyncio.Event, running: asyncio.Task[None]) -> None:
+    waiter = asyncio.create_task(ready.wait())
+    done, _ = await asyncio.wait(
+        {waiter, running}, timeout=CONNECT_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+    )
+    if waiter not in done:
+        waiter.cancel()
+        if running in done:
+            running.result()  # raises why it stopped
+        raise RuntimeError("the client did not become ready")
+
+
+# -- the section ----------------------------------------------------------------------------
+
+
+async def measure(options: Options) -> list[Figure]:
+    workload = Workload.of(options)
+    async with contextlib.AsyncExitStack() as stack:
+        floor_standin = await stack.enter_async_context(DiscordStandin())
+        bot_standin = await stack.enter_async_context(DiscordStandin())
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-a-")))
+        runtime = await build(bot_settings(bot_standin, data_dir))
+        stack.push_async_callback(runtime.aclose)
+        runtime.start_background()
+        floor = Side("floor", floor_standin, floor_connection(floor_standin))
+        bot = Side("bot", bot_standin, bot_connection(runtime))
+        for _ in range(workload.rounds):
+            await floor.round(workload)
+            await bot.round(workload)
+        floor.check()
+        bot.check()
+    return figures(floor.tally, bot.tally, workload)
+
+
+def figures(floor: Tally, bot: Tally, workload: Workload) -> list[Figure]:
+    size = (
+        f"{workload.rounds} alternating round(s) of {workload.measured} measured interactions "
+        f"per side after {workload.warmup} warm-up"
+    )
+    bot_note = LATENCY_NOTE
+    if bot.deferred:
+        bot_note += f"; {bot.deferred} answer(s) were deferred (latency to the follow-up)"
+    ratio = bot.rate / floor.rate if floor.rate > 0 else float("nan")
+    return [
+        Figure(SECTION, "floor: interactions/s at 50 in flight", floor.rate, "/s", note=FLOOR_NOTE),
+        Figure(SECTION, "floor: p50 latency", median(floor.latencies_ms), "ms", note=LATENCY_NOTE),
+        Figure(
+            SECTION,
+            "floor: p99 latency",
+            percentile(floor.latencies_ms, 0.99),
+            "ms",
+            note=LATENCY_NOTE,
+        ),
+        Figure(
+            SECTION,
+            "bot: interactions/s at 50 in flight",
+            bot.rate,
+            "/s",
+            note="serve_discord with SQLite and the bundled content; " + size,
+        ),
+        Figure(SECTION, "bot: p50 latency", median(bot.latencies_ms), "ms", note=bot_note),
+        Figure(
+            SECTION,
+            "bot: p99 latency",
+            percentile(bot.latencies_ms, 0.99),
+            "ms",
+            Target("<", 100),
+            note=bot_note,
+        ),
+        Figure(
+            SECTION,
+            "bot / floor, interactions/s",
+            ratio,
+            "x",
+            Target(">=", 0.8),
+            note=FLOOR_NOTE,
+        ),
+    ]
