@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from bot.content.located import Located
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile
-from bot.content.yamlnodes import NodePath, iter_strings
+from bot.content.yamlnodes import NodePath, long_strings
 from bot.core.catalog import DEFAULT_LOCALE
 from bot.core.errors import Problem
 
@@ -25,8 +25,7 @@ def long_text_warnings(located: Located[BaseModel]) -> list[Problem]:
             f"text is {len(text.strip())} characters; over {LONG_TEXT} is long for chat",
             warning=True,
         )
-        for at, text in iter_strings(located.doc.data)
-        if len(text.strip()) > LONG_TEXT
+        for at, text in long_strings(located.doc.data, LONG_TEXT)
     ]
 
 

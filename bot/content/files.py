@@ -107,15 +107,25 @@ class FileReader:
 
     root: Path
     _digest: hashlib._Hash = field(default_factory=hashlib.sha256)
+    # Resolved once per reader: resolving them again for each of a thousand files showed
+    # up in profiles of a large library.
+    _places: tuple[Path | None, Path] | None = None
 
     def read(self, path: Path) -> tuple[str, YamlDocument | None, list[Problem]]:
         """The path as shown to people, the document (None if unreadable) and its problems."""
-        shown = shown_path(path)
+        try:
+            resolved = path.resolve()
+        except OSError:
+            resolved = path
+        cwd, root = self._resolved_places()
+        shown = str(path)
+        if cwd is not None and resolved.is_relative_to(cwd):
+            shown = str(resolved.relative_to(cwd))
         try:
             raw = path.read_bytes()
         except OSError as exc:
             return shown, None, [Problem(shown, WHOLE_FILE, f"cannot read: {exc.strerror}")]
-        self._remember(path, raw)
+        self._remember(resolved, root, path.name, raw)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -127,12 +137,25 @@ class FileReader:
     def version(self) -> str:
         return self._digest.hexdigest()[:12]
 
-    def _remember(self, path: Path, raw: bytes) -> None:
+    def _resolved_places(self) -> tuple[Path | None, Path]:
+        if self._places is None:
+            try:
+                cwd: Path | None = Path.cwd().resolve()
+            except OSError:
+                cwd = None  # the working directory is gone: paths are shown as given
+            try:
+                root = self.root.resolve()
+            except OSError:
+                root = self.root
+            self._places = (cwd, root)
+        return self._places
+
+    def _remember(self, resolved: Path, root: Path, fallback: str, raw: bytes) -> None:
         # The name counts too (renaming a file changes the content); relative to the root,
         # so the same tree checked out elsewhere has the same version.
         try:
-            name = path.resolve().relative_to(self.root.resolve()).as_posix()
+            name = resolved.relative_to(root).as_posix()
         except ValueError:
-            name = path.name
+            name = fallback
         self._digest.update(f"{name}\0{len(raw)}\0".encode())
         self._digest.update(raw)

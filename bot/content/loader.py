@@ -14,6 +14,7 @@ from bot.content.build import build_catalog
 from bot.content.checks import cross_problems
 from bot.content.file_checks import long_text_warnings
 from bot.content.files import FileReader, Layout, discover, shown_path
+from bot.content.gcpause import collector_paused
 from bot.content.located import Located, validate_document
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile, ScenarioModel
 from bot.content.sources import ScenarioSource, Sources
@@ -66,6 +67,11 @@ def load_catalog(content_dir: Path, resources_file: Path) -> Catalog:
 
 
 def validate(content_dir: Path, resources_file: Path) -> ValidationReport:
+    with collector_paused():
+        return _validate(content_dir, resources_file)
+
+
+def _validate(content_dir: Path, resources_file: Path) -> ValidationReport:
     layout = discover(content_dir, resources_file)
     run = _Run(FileReader(content_dir), list(layout.problems))
     sources = run.load_sources(layout)

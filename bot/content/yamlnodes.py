@@ -7,7 +7,7 @@ Moderators then get `file:line` for every problem, not just for syntax errors.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 import yaml
@@ -20,10 +20,17 @@ NodePath = tuple[Hashable, ...]
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+# Keys that `flatten_mapping` rewrites: merges (`<<`) and the rarely seen value key (`=`).
+_FLATTENED_TAGS = frozenset({_MERGE_TAG, "tag:yaml.org,2002:value"})
 
 # Aliases are expanded per path (each copy gets its own lines), so a few nested aliases
 # could expand exponentially ("billion laughs"); no real content file comes near this.
 MAX_VALUES = 200_000
+
+
+# Same values as SafeLoader (its resolver and constructor), composed in C when available.
+_CSafeLoader: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 
 class _TooManyValues(Exception):
@@ -53,13 +60,44 @@ class YamlDocument:
 
 def read_yaml(text: str, shown_path: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse one YAML document. On a syntax error the document is None."""
+    composed = _compose_fast(text)
+    if composed is not None:
+        return _build(composed[0], composed[1], text, shown_path)
     try:
         loader = yaml.SafeLoader(text)
     except yaml.YAMLError as exc:  # the reader rejects control characters up front
         return None, [_syntax_problem(exc, text, shown_path)]
-    builder = _Builder(loader, shown_path)
     try:
         node = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        loader.dispose()
+        return None, [_syntax_problem(exc, text, shown_path)]
+    return _build(loader, node, text, shown_path)
+
+
+def _compose_fast(text: str) -> tuple[yaml.SafeLoader, yaml.Node | None] | None:
+    """The node graph composed by libyaml, or None to take the pure-Python path.
+
+    The pure-Python scanner is about ten times slower and was nine tenths of loading a
+    large library. libyaml's error messages are worded differently, so a document it
+    refuses (or anything unexpected, such as text it cannot encode) is composed again by
+    the Python parser, which then gives moderators the messages they are used to.
+    """
+    if _CSafeLoader is None:
+        return None
+    loader = _CSafeLoader(text)
+    try:
+        return loader, loader.get_single_node()
+    except Exception:
+        loader.dispose()
+        return None
+
+
+def _build(
+    loader: yaml.SafeLoader, node: yaml.Node | None, text: str, shown_path: str
+) -> tuple[YamlDocument | None, list[Problem]]:
+    builder = _Builder(loader, shown_path)
+    try:
         data = None if node is None else builder.build(node, ())
     except yaml.YAMLError as exc:
         return None, [_syntax_problem(exc, text, shown_path)]
@@ -72,16 +110,25 @@ def read_yaml(text: str, shown_path: str) -> tuple[YamlDocument | None, list[Pro
     return document, builder.problems
 
 
-def iter_strings(data: object, path: NodePath = ()) -> Iterator[tuple[NodePath, str]]:
-    """Every string value in `data` (not mapping keys) with its path."""
-    if isinstance(data, str):
-        yield path, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from iter_strings(value, (*path, key))
-    elif isinstance(data, list):
-        for index, item in enumerate(data):
-            yield from iter_strings(item, (*path, index))
+def long_strings(data: object, limit: int) -> list[tuple[NodePath, str]]:
+    """The string values longer than `limit` once stripped, with their paths, in order.
+
+    A loop over a stack rather than nested generators: every file is scanned, and a
+    generator per level was one of the larger costs of loading a large library.
+    """
+    found: list[tuple[NodePath, str]] = []
+    stack: list[tuple[NodePath, object]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if len(value) > limit and len(value.strip()) > limit:
+                found.append((path, value))
+        elif isinstance(value, dict):
+            stack.extend(((*path, key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, index), item) for index, item in enumerate(value))
+    found.reverse()
+    return found
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str, shown_path: str) -> Problem:
@@ -115,7 +162,7 @@ class _Builder:
     def build(self, node: yaml.Node, path: NodePath) -> object:
         if len(self.value_lines) >= MAX_VALUES:
             raise _TooManyValues
-        self.value_lines.setdefault(path, _line(node))
+        self.value_lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if id(node) in self._open:
@@ -131,6 +178,10 @@ class _Builder:
             self._open.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode) -> object:
+        if node.tag == _STR_TAG:
+            # What construct_object returns for text, without its per-node bookkeeping:
+            # most values are text, and this walk was most of loading a large library.
+            return node.value
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError:
@@ -149,22 +200,33 @@ class _Builder:
     def _mapping(self, node: yaml.MappingNode, path: NodePath) -> dict[Hashable, object]:
         if node.tag != _MAP_TAG:
             self._problem(node, f"unsupported YAML tag {node.tag!r}")
-        if id(node) not in self._checked:
-            self._checked.add(id(node))
-            self._report_duplicate_keys(node)
-        # `<<: *anchor` merges, as safe_load does; explicit keys come last and win.
-        self.loader.flatten_mapping(node)
+        unchecked = id(node) not in self._checked
+        self._checked.add(id(node))
+        if any(key_node.tag in _FLATTENED_TAGS for key_node, _ in node.value):
+            if unchecked:
+                self._report_duplicate_keys(node)
+            # `<<: *anchor` merges, as safe_load does; explicit keys come last and win.
+            self.loader.flatten_mapping(node)
+            keys = [self._key(key_node) for key_node, _ in node.value]
+        else:
+            # Nothing to merge: the keys are built once, for both the check and the result.
+            keys = [self._key(key_node) for key_node, _ in node.value]
+            if unchecked:
+                self._report_duplicates_among(node, keys)
         result: dict[Hashable, object] = {}
-        for key_node, value_node in node.value:
-            key = self._key(key_node)
+        key_lines = self.key_lines
+        for key, (key_node, value_node) in zip(keys, node.value, strict=True):
             if key is _UNUSABLE:
                 continue
             child = (*path, key)
-            self.key_lines.setdefault(child, _line(key_node))
+            key_lines.setdefault(child, key_node.start_mark.line + 1)
             result[key] = self.build(value_node, child)
         return result
 
     def _key(self, key_node: yaml.Node) -> Hashable:
+        if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
+            text: str = key_node.value
+            return text
         if not isinstance(key_node, yaml.ScalarNode):
             self._problem(key_node, "a key must be a plain value, not a list or mapping")
             return _UNUSABLE
@@ -181,6 +243,16 @@ class _Builder:
                 continue
             key = self._scalar(key_node)
             if not isinstance(key, Hashable):
+                continue
+            if key in first_lines:
+                self._problem(key_node, f"duplicate key {key!r} (first on line {first_lines[key]})")
+            else:
+                first_lines[key] = _line(key_node)
+
+    def _report_duplicates_among(self, node: yaml.MappingNode, keys: list[Hashable]) -> None:
+        first_lines: dict[Hashable, int] = {}
+        for key, (key_node, _) in zip(keys, node.value, strict=True):
+            if key is _UNUSABLE:
                 continue
             if key in first_lines:
                 self._problem(key_node, f"duplicate key {key!r} (first on line {first_lines[key]})")
