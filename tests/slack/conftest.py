@@ -10,7 +10,6 @@ from slack_harness import SECRET, SlackBot, populate, slack_env
 from slack_standin import ManualClock as StandInClock
 from slack_standin import SlackDriver, SlackStandIn, drain_bolt_tasks
 
-from bot.adapters.slack.app import make_client
 from bot.adapters.slack.run import attach_slack, start_http
 from bot.adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.bootstrap import Runtime, build
@@ -40,11 +39,13 @@ async def slack() -> AsyncIterator[SlackStandIn]:
 @pytest.fixture
 async def bot(runtime: Runtime, slack: SlackStandIn) -> AsyncIterator[SlackBot]:
     settings = SlackSettings.from_env(slack_env(slack))
-    app = attach_slack(runtime, settings, make_client(settings))
-    server = await start_http(app, runtime, settings, host="127.0.0.1", port=0)
+    adapter = attach_slack(runtime, settings)
+    server = await start_http(adapter, runtime, settings, host="127.0.0.1", port=0)
     try:
         async with SlackDriver(server.url + EVENTS_PATH, SECRET, standin=slack) as driver:
-            yield SlackBot(runtime, slack, driver, server, settings)
+            bot = SlackBot(runtime, slack, driver, server, settings, adapter)
+            yield bot
+            await bot.settle_work()
             await drain_bolt_tasks()
     finally:
-        await server.close()
+        await server.close()  # closes the adapter (its work and session) too

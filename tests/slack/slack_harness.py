@@ -20,7 +20,7 @@ from slack_standin import (
     radio_buttons_value,
 )
 
-from bot.adapters.slack.run import HttpServer
+from bot.adapters.slack.run import HttpServer, SlackAdapter
 from bot.adapters.slack.settings import SlackSettings
 from bot.bootstrap import Runtime
 
@@ -45,13 +45,21 @@ class SlackBot:
     driver: SlackDriver
     server: HttpServer
     settings: SlackSettings
+    adapter: SlackAdapter
 
     @property
     def health_url(self) -> str:
         return f"{self.server.url}/health"
 
+    async def settle_work(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait for the work listeners handed over after their acks; a task still
+        running after ``timeout`` is a hang the test must see."""
+        finished = await self.adapter.work.drain(timeout)
+        assert finished, f"Slack work still running after {timeout}s (cancelled)"
+
     async def settle(self) -> None:
         """Let listeners finish after their acks, then deliver what the outbox holds."""
+        await self.settle_work()
         await drain_bolt_tasks()
         await self.runtime.deliveries.drain()
 

@@ -6,11 +6,14 @@ what ``AsyncApp.start()`` uses) builds an ``aiohttp.web.Application`` routing PO
 own loop, signal handlers), so here only its ``web_app`` is taken and run with an
 ``AppRunner`` + ``TCPSite`` on port 0 inside the test's loop.
 
-With ``process_before_response=False`` (the default, and what HTTP mode wants) bolt
-answers as soon as ``ack()`` is called and keeps running the listener (and any lazy
-listeners) in tasks it starts with ``asyncio.ensure_future`` and keeps no handle on.
-:func:`drain_bolt_tasks` waits for those, and :func:`serve_bolt_app` drains them before
-it stops, so that no listener is cut off half-way through an HTTP call at teardown.
+With ``process_before_response=False`` (bolt's default) bolt answers as soon as
+``ack()`` is called (it polls for it every 10 ms) and keeps running the listener (and
+any lazy listeners) in tasks it starts with ``asyncio.ensure_future`` and keeps no
+handle on.  Upstander's adapter instead runs with ``process_before_response=True`` and
+hands the work after an ack to tasks of its own (``bot.adapters.slack.work``).
+:func:`drain_bolt_tasks` waits for both kinds, and :func:`serve_bolt_app` drains them
+before it stops, so that no listener is cut off half-way through an HTTP call at
+teardown.
 """
 
 from __future__ import annotations
@@ -25,17 +28,19 @@ from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 
 _BOLT_DIR = f"{os.sep}slack_bolt{os.sep}"
+_ADAPTER_DIR = f"{os.sep}bot{os.sep}adapters{os.sep}slack{os.sep}"
 
 
 def bolt_listener_tasks() -> set[asyncio.Task[object]]:
-    """Unfinished tasks running slack-bolt code (listeners after ack, lazy listeners)."""
+    """Unfinished tasks running slack-bolt code (listeners after ack, lazy listeners) or
+    the Upstander adapter's work after an ack."""
     current = asyncio.current_task()
     found: set[asyncio.Task[object]] = set()
     for task in asyncio.all_tasks():
         if task is current or task.done():
             continue
         code = getattr(task.get_coro(), "cr_code", None)
-        if code is not None and _BOLT_DIR in code.co_filename:
+        if code is not None and (_BOLT_DIR in code.co_filename or _ADAPTER_DIR in code.co_filename):
             found.add(task)
     return found
 

@@ -153,6 +153,7 @@ class SlackStandIn:
 
         self._triggers: dict[str, _Trigger] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
+        self._response_waiters: dict[str, asyncio.Future[Call]] = {}
 
         self.users: dict[str, UserProfile] = {}
         self.usergroups: dict[str, list[str]] = {}
@@ -293,6 +294,19 @@ class SlackStandIn:
         )
         return f"{self.base_url}/response/{response_id}"
 
+    def expect_response(self, response_url: str) -> asyncio.Future[Call]:
+        """A future resolved with the next post to ``response_url`` (whatever its answer).
+
+        For load generators: waiting on it costs nothing per other call, unlike
+        :meth:`wait_for`, which scans every recorded call.
+        """
+        response_id = response_url.rsplit("/", 1)[-1]
+        if response_id not in self._response_urls:
+            raise StandInError(f"{response_url!r} was not issued by this stand-in")
+        future: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+        self._response_waiters[response_id] = future
+        return future
+
     # ------------------------------------------------------------ fault injection
 
     def fail_next(
@@ -412,7 +426,7 @@ class SlackStandIn:
         request: web.Request,
         status: int,
         response: JSONDict,
-    ) -> None:
+    ) -> Call:
         call = Call(
             seq=next(self._seq),
             method=method,
@@ -428,6 +442,7 @@ class SlackStandIn:
         async with self._changed:
             self._calls.append(call)
             self._changed.notify_all()
+        return call
 
     def _take_fault(self, method: str) -> Fault | None:
         queue = self._faults.get(method)
@@ -488,7 +503,7 @@ class SlackStandIn:
         else:
             entry.uses += 1
             status, response = 200, {"ok": True}
-        await self._record(
+        call = await self._record(
             method=RESPONSE_URL_METHOD,
             args=args,
             token=None,
@@ -496,6 +511,9 @@ class SlackStandIn:
             status=status,
             response=response,
         )
+        waiter = self._response_waiters.pop(response_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(call)
         return web.json_response(response, status=status, headers=headers)
 
     # ------------------------------------------------------------ method handlers

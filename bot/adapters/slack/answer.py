@@ -8,6 +8,9 @@
   (ephemeral, or in a DM plain) message;
 - anything else (the Home tab, a modal's submission, a DM) is posted in the person's DM
   with the bot.
+
+response_urls are posted to on the adapter's one shared session (``Work.session``), not
+with bolt's ``respond``, which opens a new session (and connection) for every call.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from slack_bolt.context.respond.async_respond import AsyncRespond
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.convert import Where
+from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
 from bot.core.actors import Actor
 from bot.core.messages import Reply, Section
@@ -74,7 +78,7 @@ async def open_form(
 async def answer_press(
     runtime: Runtime,
     client: AsyncWebClient,
-    respond: AsyncRespond | None,
+    work: Work,
     actor: Actor,
     where: Where,
     reply: Reply,
@@ -85,28 +89,33 @@ async def answer_press(
     if reply.form is not None:
         await open_form(runtime, client, actor, where.trigger_id, reply)
         return
-    if where.in_view or not where.response_url or respond is None:
+    if where.in_view or not where.response_url:
         await post_dm(client, actor, reply)
         return
     content = render.message(reply)
     if reply.replace and not keep:
-        sent = await _respond(respond, replace_original=True, **content)
+        sent = await respond(work, where.response_url, replace_original=True, **content)
     else:
         kind = "in_channel" if where.channel_id.startswith("D") else "ephemeral"
-        sent = await _respond(respond, response_type=kind, replace_original=False, **content)
+        sent = await respond(
+            work, where.response_url, response_type=kind, replace_original=False, **content
+        )
     if not sent:
         # An expired or used-up response_url: the DM still reaches them.
         await post_dm(client, actor, reply)
 
 
-async def _respond(respond: AsyncRespond, **kwargs: Any) -> bool:
+async def respond(work: Work, response_url: str, **message: Any) -> bool:
+    """POST ``message`` (JSON) to a response_url on the shared session; True when taken."""
     try:
-        response = await respond(**kwargs)
-    except (SlackClientError, OSError, TimeoutError) as exc:
+        async with work.session.post(response_url, json=message) as response:
+            await response.read()
+            status = response.status
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         log.warning("response_url failed: %s", _reason(exc))
         return False
-    if response.status_code != 200:
-        log.warning("response_url answered %s", response.status_code)
+    if status != 200:
+        log.warning("response_url answered %s", status)
         return False
     return True
 

@@ -1,7 +1,10 @@
 """The slack-bolt app: one command, buttons, modals, DMs and the Home tab.
 
 Listeners only acknowledge, convert (``convert``), call the core (``runtime.app``) and
-render (``render``); every decision is the core's.
+render (``render``); every decision is the core's.  The app runs with
+``process_before_response=True``: each listener acks and hands the rest to ``Work``, so
+the HTTP response leaves as soon as the listener returns (bolt's default runner would
+poll for the ack every 10 ms instead).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -21,6 +25,7 @@ from bot.adapters.slack.commands import register_commands
 from bot.adapters.slack.events import register_events
 from bot.adapters.slack.interactions import register_interactions
 from bot.adapters.slack.settings import SlackSettings
+from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
@@ -28,11 +33,20 @@ log = logging.getLogger(__name__)
 RETRIES = 2
 
 
-def make_client(settings: SlackSettings, token: str | None = None) -> AsyncWebClient:
-    """The Web API client, retrying 429s (after Retry-After) and 5xx answers twice."""
+def make_client(
+    settings: SlackSettings,
+    token: str | None = None,
+    *,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
+    """The Web API client, retrying 429s (after Retry-After) and 5xx answers twice.
+
+    Pass the adapter's shared ``session`` (``Work.session``); without one, slack_sdk
+    opens a new session for every call."""
     return AsyncWebClient(
         base_url=settings.api_base,
         token=settings.bot_token if token is None else token,
+        session=session,
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
             AsyncServerErrorRetryHandler(max_retry_count=RETRIES),
@@ -44,6 +58,7 @@ def build_slack_app(
     runtime: Runtime,
     settings: SlackSettings,
     client: AsyncWebClient,
+    work: Work,
     *,
     authorize: Callable[..., Awaitable[AuthorizeResult]] | None = None,
 ) -> AsyncApp:
@@ -60,8 +75,10 @@ def build_slack_app(
         signing_secret=settings.signing_secret,
         authorize=authorize,
         logger=logging.getLogger("bot.adapters.slack.bolt"),
+        # Listeners ack, spawn their work on ``work`` and return: answer at once.
+        process_before_response=True,
     )
-    register_commands(app, runtime, settings.command)
-    register_interactions(app, runtime)
-    register_events(app, runtime)
+    register_commands(app, runtime, work, settings.command)
+    register_interactions(app, runtime, work)
+    register_events(app, runtime, work)
     return app

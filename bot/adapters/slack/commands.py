@@ -1,19 +1,22 @@
 """The one namespaced slash command: ``/upstander practice|resources|checkin|...``.
 
 Answered ephemerally in the ack body when the core's reply is ready in time; a form
-opens as a modal right away with the command's trigger_id.
+opens as a modal right away (after the ack) with the command's trigger_id; a late reply
+goes through the command's response_url.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
-from bot.adapters.slack.answer import copy, open_form, within_budget
+from bot.adapters.slack.answer import copy, open_form, post_dm, respond, within_budget
 from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args, resource_query
+from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
 from bot.core.actors import Actor
 from bot.core.messages import Reply, Section
@@ -31,20 +34,18 @@ SUBCOMMANDS = (
 )
 
 
-def register_commands(app: AsyncApp, runtime: Runtime, command_name: str) -> None:
+def register_commands(app: AsyncApp, runtime: Runtime, work: Work, command_name: str) -> None:
     @app.command(command_name)
-    async def on_command(
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
-        await handle_command(runtime, ack, command, client, respond)
+    async def on_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+        await handle_command(runtime, work, ack, command, client)
 
 
 async def handle_command(
     runtime: Runtime,
+    work: Work,
     ack: AsyncAck,
     command: dict[str, Any],
     client: AsyncWebClient,
-    respond: AsyncRespond,
 ) -> None:
     actor = actor_from_command(command)
     args = command_args(str(command.get("text", "")))
@@ -53,17 +54,40 @@ async def handle_command(
     if reply is None:
         # Slow today: acknowledge now, answer through the response_url when ready.
         await ack()
-        late = await task
-        if late.form is not None:
-            await open_form(runtime, client, actor, trigger_id, late)
-        else:
-            await respond(response_type="ephemeral", **render.message(late))
+        response_url = str(command.get("response_url", ""))
+        work.spawn(_answer_late(runtime, work, client, actor, trigger_id, response_url, task))
         return
     if reply.form is not None:
         await ack()
-        await open_form(runtime, client, actor, trigger_id, reply)
+        work.spawn(_open(runtime, client, actor, trigger_id, reply), "slash command form")
         return
     await ack(response_type="ephemeral", **render.message(reply))
+
+
+async def _open(
+    runtime: Runtime, client: AsyncWebClient, actor: Actor, trigger_id: str, reply: Reply
+) -> None:
+    await open_form(runtime, client, actor, trigger_id, reply)
+
+
+async def _answer_late(
+    runtime: Runtime,
+    work: Work,
+    client: AsyncWebClient,
+    actor: Actor,
+    trigger_id: str,
+    response_url: str,
+    task: asyncio.Task[Reply],
+) -> None:
+    late = await task
+    if late.form is not None:
+        await open_form(runtime, client, actor, trigger_id, late)
+        return
+    content = render.message(late)
+    if not response_url or not await respond(
+        work, response_url, response_type="ephemeral", **content
+    ):
+        await post_dm(client, actor, late)
 
 
 async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:

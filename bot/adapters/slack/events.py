@@ -1,4 +1,8 @@
-"""Events API: messages in the bot's DMs (the check-in relay) and the App Home tab."""
+"""Events API: messages in the bot's DMs (the check-in relay) and the App Home tab.
+
+bolt acknowledges an event when its listener returns: the listeners hand their work to
+a task the adapter tracks (``Work``) and return at once.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.convert import actor_from_user_id, dm_from_person
+from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
 from bot.core.actors import Actor
 from bot.core.messages import parse_action_id
@@ -19,29 +24,36 @@ from bot.core.practice import INTRO
 log = logging.getLogger(__name__)
 
 
-def register_events(app: AsyncApp, runtime: Runtime) -> None:
+def register_events(app: AsyncApp, runtime: Runtime, work: Work) -> None:
     @app.event("message")
     async def on_message(event: dict[str, Any], client: AsyncWebClient) -> None:
         found = dm_from_person(event)
         if found is None:
             return
         actor, text = found
-        reply = await runtime.app.message(actor, text)
-        if reply is None:
-            return
         channel = str(event.get("channel") or actor.user_id)
-        try:
-            await client.chat_postMessage(
-                channel=channel, unfurl_links=False, unfurl_media=False, **render.message(reply)
-            )
-        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-            log.warning("could not answer a DM: %s", type(exc).__name__)
+        work.spawn(_relay(runtime, client, actor, text, channel), "DM")
 
     @app.event("app_home_opened")
     async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        await publish_home(runtime, client, actor_from_user_id(str(event["user"])))
+        actor = actor_from_user_id(str(event["user"]))
+        work.spawn(publish_home(runtime, client, actor), "Home tab")
+
+
+async def _relay(
+    runtime: Runtime, client: AsyncWebClient, actor: Actor, text: str, channel: str
+) -> None:
+    reply = await runtime.app.message(actor, text)
+    if reply is None:
+        return
+    try:
+        await client.chat_postMessage(
+            channel=channel, unfurl_links=False, unfurl_media=False, **render.message(reply)
+        )
+    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+        log.warning("could not answer a DM: %s", type(exc).__name__)
 
 
 async def home_parts(runtime: Runtime, actor: Actor) -> render.HomeParts:

@@ -1,12 +1,17 @@
-"""Buttons, pickers and modal submissions: ``block_actions`` and ``view_submission``."""
+"""Buttons, pickers and modal submissions: ``block_actions`` and ``view_submission``.
+
+A press is acknowledged at once and its work (the core, then the answer) runs in a task
+the adapter tracks (``Work``); a modal submission waits for the core within the ack
+budget, because its ack is where errors are shown (``response_action``).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
@@ -18,45 +23,35 @@ from bot.adapters.slack.convert import (
     pressed_value,
     where_pressed,
 )
+from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
+from bot.core.actors import Actor
+from bot.core.messages import Reply
 
 CORE_BUTTON = re.compile(r"^upk?:\d+$")
 LINK_BUTTON = re.compile(r"^link:\d+$")
 
 
-def register_interactions(app: AsyncApp, runtime: Runtime) -> None:
+def register_interactions(app: AsyncApp, runtime: Runtime, work: Work) -> None:
     @app.action(CORE_BUTTON)
     async def on_button(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond | None = None,
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
         keep = str(action.get("action_id", "")).startswith(render.KEEP_PREFIX)
-        await _press(runtime, body, action, client, respond, keep=keep)
+        work.spawn(_press(runtime, work, body, action, client, keep=keep), "button press")
 
     @app.action(render.HOME_PICK_ACTION_ID)
     async def on_pick(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond | None = None,
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        await _press(runtime, body, action, client, respond, keep=True)
+        work.spawn(_press(runtime, work, body, action, client, keep=True), "Home pick")
 
     @app.action(render.HOME_FORM_ACTION_ID)
     async def on_home_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        actor = actor_from_payload(body)
-        reply = await runtime.app.checkin(actor)
-        if reply.form is not None:
-            await open_form(runtime, client, actor, where_pressed(body).trigger_id, reply)
-        else:
-            await post_dm(client, actor, reply)
+        work.spawn(_home_form(runtime, body, client), "Home check-in")
 
     @app.action(LINK_BUTTON)
     async def on_link(ack: AsyncAck) -> None:
@@ -69,11 +64,11 @@ def register_interactions(app: AsyncApp, runtime: Runtime) -> None:
     ) -> None:
         actor = actor_from_payload(body)
         values = form_values(view)
-        work = runtime.app.submit_form(actor, form_id(view), values)
-        reply, task = await within_budget(work)
+        submitted = runtime.app.submit_form(actor, form_id(view), values)
+        reply, task = await within_budget(submitted)
         if reply is None:
             await ack()
-            await post_dm(client, actor, await task)
+            work.spawn(_dm_when_ready(client, actor, task), "late form answer")
             return
         if reply.form is not None:
             if reply.pinned:
@@ -86,18 +81,31 @@ def register_interactions(app: AsyncApp, runtime: Runtime) -> None:
                 await ack(response_action="errors", errors=errors)
             return
         await ack()
-        await post_dm(client, actor, reply)
+        work.spawn(post_dm(client, actor, reply), "form answer")
 
 
 async def _press(
     runtime: Runtime,
+    work: Work,
     body: dict[str, Any],
     action: dict[str, Any],
     client: AsyncWebClient,
-    respond: AsyncRespond | None,
     *,
     keep: bool,
 ) -> None:
     actor = actor_from_payload(body)
     reply = await runtime.app.press(actor, pressed_value(action))
-    await answer_press(runtime, client, respond, actor, where_pressed(body), reply, keep=keep)
+    await answer_press(runtime, client, work, actor, where_pressed(body), reply, keep=keep)
+
+
+async def _home_form(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
+    actor = actor_from_payload(body)
+    reply = await runtime.app.checkin(actor)
+    if reply.form is not None:
+        await open_form(runtime, client, actor, where_pressed(body).trigger_id, reply)
+    else:
+        await post_dm(client, actor, reply)
+
+
+async def _dm_when_ready(client: AsyncWebClient, actor: Actor, task: asyncio.Task[Reply]) -> None:
+    await post_dm(client, actor, await task)

@@ -3,6 +3,10 @@
 HTTP mode serves ``POST /slack/events`` (slash commands, interactivity and events: set
 all three Request URLs to it) and ``GET /health``.  Socket Mode (SLACK_APP_TOKEN set)
 opens a WebSocket to Slack instead and serves only ``/health`` on PORT.
+
+Stopping: the server stops accepting requests and finishes the ones in flight, then the
+work that listeners handed over after their acks is finished (at most ``DRAIN_SECONDS``,
+then cancelled) and the shared HTTP session is closed.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from bot.adapters.slack.convert import PLATFORM
 from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH, SlackSettings
+from bot.adapters.slack.work import DRAIN_SECONDS, Work
 from bot.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
@@ -39,27 +44,60 @@ class _SocketMode(Protocol):
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def attach_slack(runtime: Runtime, settings: SlackSettings, client: AsyncWebClient) -> AsyncApp:
-    """Register Slack's Directory and Messenger on the runtime and build the bolt app."""
+@dataclass
+class SlackAdapter:
+    """The bolt app, its Web API client and the work it hands over after acks."""
+
+    app: AsyncApp
+    client: AsyncWebClient
+    work: Work
+
+    async def close(self, timeout: float = DRAIN_SECONDS) -> bool:  # noqa: ASYNC109
+        """Finish the work in flight (cancelled after ``timeout``), close the session."""
+        return await self.work.close(timeout)
+
+
+def attach_slack(
+    runtime: Runtime,
+    settings: SlackSettings,
+    client: AsyncWebClient | None = None,
+    *,
+    work: Work | None = None,
+) -> SlackAdapter:
+    """Register Slack's Directory and Messenger on the runtime and build the bolt app.
+
+    Everything talks through one HTTP session (``work.session``, a new one unless
+    ``work`` is given); a ``client`` passed in is used as it is.  ``start_http(adapter)``
+    closes the adapter with the server; otherwise call ``adapter.close()``.
+    """
+    work = work if work is not None else Work()
+    if client is None:
+        client = make_client(settings, session=work.session)
     runtime.register_platform(
         PLATFORM, SlackDirectory(client, settings), SlackMessenger(client, settings)
     )
-    return build_slack_app(runtime, settings, client)
+    return SlackAdapter(build_slack_app(runtime, settings, client, work), client, work)
 
 
 async def serve_slack(runtime: Runtime, stop: asyncio.Event) -> None:
     settings = SlackSettings.from_env(runtime.settings.env)
-    client = make_client(settings)
-    app = attach_slack(runtime, settings, client)
-    if settings.socket_mode:
-        await _serve_socket_mode(app, runtime, settings, stop)
-    else:
-        server = await start_http(app, runtime, settings, host="0.0.0.0", port=settings.port)
-        log.info("Slack adapter listening on port %s (HTTP mode)", server.port)
-        try:
-            await stop.wait()
-        finally:
-            await server.close()
+    adapter = attach_slack(runtime, settings)
+    try:
+        if settings.socket_mode:
+            await _serve_socket_mode(adapter.app, runtime, settings, stop)
+        else:
+            server = await start_http(
+                adapter, runtime, settings, host="0.0.0.0", port=settings.port
+            )
+            log.info("Slack adapter listening on port %s (HTTP mode)", server.port)
+            try:
+                await stop.wait()
+            finally:
+                # Stops accepting, waits for the requests in flight, then the work.
+                await server.close()
+    finally:
+        await adapter.close()  # at once if the server already closed it
+        log.info("Slack adapter stopped")
 
 
 async def _serve_socket_mode(
@@ -85,25 +123,41 @@ class HttpServer:
     runner: web.AppRunner
     host: str
     port: int
+    adapter: SlackAdapter | None = None
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     async def close(self) -> None:
+        """Stop accepting, finish the requests in flight (at most ``DRAIN_SECONDS``),
+        then the adapter's work after acks, and close its session."""
         await self.runner.cleanup()
+        if self.adapter is not None and not await self.adapter.close():
+            log.warning("Slack work still running after %ss was cancelled", DRAIN_SECONDS)
 
 
 async def start_http(
-    app: AsyncApp | None, runtime: Runtime, settings: SlackSettings, *, host: str, port: int
+    app: SlackAdapter | AsyncApp | None,
+    runtime: Runtime,
+    settings: SlackSettings,
+    *,
+    host: str,
+    port: int,
 ) -> HttpServer:
-    """Serve the app's endpoint and /health; port 0 lets the OS choose (tests)."""
-    runner = web.AppRunner(make_web_app(app, runtime, settings), access_log=None)
+    """Serve the app's endpoint and /health; port 0 lets the OS choose (tests).
+
+    Given a ``SlackAdapter``, closing the server closes the adapter too."""
+    adapter = app if isinstance(app, SlackAdapter) else None
+    bolt = app.app if isinstance(app, SlackAdapter) else app
+    runner = web.AppRunner(
+        make_web_app(bolt, runtime, settings), access_log=None, shutdown_timeout=DRAIN_SECONDS
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
     bound_host, bound_port = runner.addresses[0][:2]
-    return HttpServer(runner, str(bound_host), int(bound_port))
+    return HttpServer(runner, str(bound_host), int(bound_port), adapter)
 
 
 def make_web_app(

@@ -1,0 +1,433 @@
+"""b. Slack end to end: signed ``block_actions`` through the real slack-bolt app.
+
+The bot is the adapter's own bolt app (``attach_slack`` + ``start_http``) on the real
+core, with the embedded default store (SQLite in a temp dir, a generated key) and the
+bundled content.  Slack is the test suite's stand-in (``tests/slack_standin``): it signs
+requests like Slack (``SlackDriver``), serves the Web API and the response_urls.
+
+Load: 50 simulated members on a closed loop, each pressing the next practice choice as
+soon as its previous press was answered.  Latency is request sent → the member's answer
+(the response_url POST) arriving at the stand-in; the HTTP ack latency is request sent →
+the bot's HTTP response.
+
+Floor: a plain slack-bolt ``AsyncApp`` served the same way (the adapter's aiohttp
+endpoint, the same signing secret, ``process_before_response=True``), whose action
+listener acks and answers, through the same response_url, with a constant message of
+the same size as a practice step (one the bot sent, recorded during the warm-up), posted
+on one shared aiohttp session; its command listener acks with a constant help message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_standin import Call, SlackDriver, SlackStandIn
+
+from bench.report import Figure, Options, Target, median, percentile
+from bot.adapters.slack.run import HttpServer, attach_slack, start_http
+from bot.adapters.slack.settings import EVENTS_PATH, SlackSettings
+from bot.bootstrap import Runtime, build
+from bot.config import Settings
+from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU
+
+SECTION = "b. Slack end to end"
+SECRET = "bench-signing-secret-0123456789"
+CHANNEL = "C0GENERAL"
+IN_FLIGHT = 50
+ANSWER_TIMEOUT = 30.0
+FLOOR_NOTE = (
+    "floor: a plain slack-bolt AsyncApp served by the same aiohttp endpoint with the same "
+    "signing secret (process_before_response=True); its action listener acks and answers "
+    "with a constant message the size of a practice step through the same response_url "
+    "(one shared aiohttp session); it does no work of its own beyond answering"
+)
+# The order in which a member looks for its next button in the answer it got.
+NEXT = (f"{CHOOSE}|", f"{BEGIN}|", f"{INTRO}|", f"{MENU}|")
+
+Json = dict[str, Any]
+
+
+# -- the two servers -------------------------------------------------------------------
+
+
+@dataclass
+class Side:
+    """One server under load: the bot or the floor."""
+
+    name: str
+    url: str
+    close: Callable[[], Awaitable[None]]
+
+
+async def start_bot(tmp: Path, slack: SlackStandIn) -> tuple[Side, Runtime]:
+    env = {
+        "UPSTANDER_DATA_DIR": str(tmp / "data"),
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_BASE": slack.api_url,
+    }
+    runtime = await build(Settings.from_env(env))
+    settings = SlackSettings.from_env(env)
+    adapter = attach_slack(runtime, settings)
+    server = await start_http(adapter, runtime, settings, host="127.0.0.1", port=0)
+
+    async def close() -> None:
+        await server.close()  # and the adapter: its work after acks, its session
+        await runtime.aclose()
+
+    return Side("bot", server.url + EVENTS_PATH, close), runtime
+
+
+@dataclass
+class FloorAnswers:
+    """What the floor answers with: set from what the bot sent during the warm-up."""
+
+    press: Json = field(default_factory=dict)
+    command: Json = field(default_factory=dict)
+
+
+async def start_floor(
+    runtime: Runtime, slack: SlackStandIn, answers: FloorAnswers, *, before_response: bool
+) -> Side:
+    session = aiohttp.ClientSession()
+    client = AsyncWebClient(base_url=slack.api_url, token=slack.bot_token, session=session)
+    app = AsyncApp(client=client, signing_secret=SECRET, process_before_response=before_response)
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def answer(url: str) -> None:
+        async with session.post(url, json=answers.press) as response:
+            await response.read()
+
+    @app.action(re.compile(".*"))
+    async def on_action(ack: AsyncAck, body: Json) -> None:
+        await ack()
+        if before_response:
+            task = asyncio.create_task(answer(str(body["response_url"])))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        else:
+            await answer(str(body["response_url"]))
+
+    @app.command("/upstander")
+    async def on_command(ack: AsyncAck) -> None:
+        await ack(**answers.command)
+
+    settings = SlackSettings(bot_token=slack.bot_token, signing_secret=SECRET)
+    server: HttpServer = await start_http(app, runtime, settings, host="127.0.0.1", port=0)
+
+    async def close() -> None:
+        await server.close()
+        if tasks:
+            await asyncio.wait(tasks)
+        await session.close()
+
+    name = "floor" if before_response else "plain bolt, default runner"
+    return Side(name, server.url + EVENTS_PATH, close)
+
+
+# -- members ---------------------------------------------------------------------------
+
+
+@dataclass
+class Samples:
+    latency: list[float] = field(default_factory=list)  # sent → answer at response_url
+    ack: list[float] = field(default_factory=list)  # sent → HTTP response
+    elapsed: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.latency)
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.elapsed if self.elapsed > 0 else float("nan")
+
+
+def next_button(blocks: list[Json], member: int) -> Json:
+    found: dict[str, list[Json]] = {prefix: [] for prefix in NEXT}
+    for block in blocks:
+        elements = block.get("elements") if block.get("type") == "actions" else None
+        for element in [*(elements or ()), block.get("accessory")]:
+            if not isinstance(element, dict) or element.get("type") != "button":
+                continue
+            value = str(element.get("value", ""))
+            for prefix in NEXT:
+                if value.startswith(prefix):
+                    found[prefix].append(element)
+    for prefix in NEXT:
+        if found[prefix]:
+            choices = found[prefix]
+            return choices[member % len(choices)]
+    raise RuntimeError(f"no button to press in {blocks!r}")
+
+
+@dataclass
+class Member:
+    index: int
+    user_id: str
+    blocks: list[Json]
+
+
+async def press(
+    slack: SlackStandIn, driver: SlackDriver, member: Member, samples: Samples | None
+) -> Call:
+    """Press the member's next button; wait for the answer at the response_url."""
+    loop = asyncio.get_running_loop()
+    element = next_button(member.blocks, member.index)
+    url = slack.issue_response_url(CHANNEL, member.user_id)
+    answered = slack.expect_response(url)
+    sent = loop.time()
+    ack = await driver.click_button(
+        str(element["action_id"]),
+        str(element["value"]),
+        user_id=member.user_id,
+        channel_id=CHANNEL,
+        message={"ts": "1700000000.000001"},
+        is_ephemeral=True,
+        response_url=url,
+    )
+    acked = loop.time()
+    if ack.status != 200:
+        raise RuntimeError(f"the press was refused: {ack.status} {ack.body[:200]}")
+    call = await asyncio.wait_for(answered, ANSWER_TIMEOUT)
+    if not call.ok:
+        raise RuntimeError(f"the answer was refused: {call.status} {call.response}")
+    if samples is not None:
+        samples.ack.append(acked - sent)
+        samples.latency.append(call.received_at - sent)
+    member.blocks = call.args.get("blocks") or member.blocks
+    return call
+
+
+async def closed_loop(
+    slack: SlackStandIn, driver: SlackDriver, members: list[Member], presses: int
+) -> Samples:
+    """Every member presses ``presses`` times, one press in flight each."""
+    samples = Samples()
+    loop = asyncio.get_running_loop()
+
+    async def run(member: Member) -> None:
+        for _ in range(presses):
+            await press(slack, driver, member, samples)
+
+    started = loop.time()
+    await asyncio.gather(*(run(m) for m in members))
+    samples.elapsed = loop.time() - started
+    return samples
+
+
+async def start_members(
+    driver: SlackDriver,
+    slack: SlackStandIn,
+    count: int,
+    prefix: str,
+    first: list[Json] | None = None,
+) -> list[Member]:
+    """Members who ran ``/upstander practice`` (the floor's members start on ``first``)."""
+    members = []
+    for index in range(count):
+        user_id = f"U{prefix}{index:04d}"
+        slack.add_user(user_id, f"member{index}")
+        ack = await driver.slash_command("/upstander", "practice", user_id=user_id)
+        if ack.status != 200:
+            raise RuntimeError(f"/upstander practice was refused: {ack.status}")
+        blocks = first if first is not None else list(ack.json()["blocks"])
+        members.append(Member(index, user_id, blocks))
+    return members
+
+
+async def one_in_flight(
+    slack: SlackStandIn, driver: SlackDriver, member: Member, count: int
+) -> tuple[Samples, list[float]]:
+    """``count`` presses then ``count`` ``/upstander help``, one request at a time."""
+    presses = Samples()
+    for _ in range(count):
+        await press(slack, driver, member, presses)
+    loop = asyncio.get_running_loop()
+    commands: list[float] = []
+    for _ in range(count):
+        sent = loop.time()
+        ack = await driver.slash_command("/upstander", "help", user_id=member.user_id)
+        commands.append(loop.time() - sent)
+        if ack.status != 200 or not ack.body:
+            raise RuntimeError(f"/upstander help was not answered in its ack: {ack.status}")
+    return presses, commands
+
+
+# -- the run ---------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    load: Samples
+    single: Samples
+    commands: list[float]
+
+
+async def measure_side(
+    side: Side,
+    slack: SlackStandIn,
+    options: Options,
+    warm_presses: int,
+    first: list[Json] | None = None,
+) -> Result:
+    presses = options.size(40, 3)
+    single = options.size(300, 20)
+    rounds = options.size(3, 1)
+    async with SlackDriver(side.url, SECRET, standin=slack) as driver:
+        prefix = "BOT" if side.name == "bot" else "FLR"
+        members = await start_members(driver, slack, IN_FLIGHT, prefix, first)
+        await closed_loop(slack, driver, members, warm_presses)  # warm-up
+        best: Samples | None = None
+        for _ in range(rounds):
+            slack.clear_calls()
+            load = await closed_loop(slack, driver, members, presses)
+            if best is None or load.rate > best.rate:
+                best = load
+        assert best is not None
+        slack.clear_calls()
+        one, commands = await one_in_flight(slack, driver, members[0], single)
+    return Result(best, one, commands)
+
+
+async def measure(options: Options) -> list[Figure]:
+    with tempfile.TemporaryDirectory(prefix="upstander-bench-") as folder:
+        async with SlackStandIn() as slack:
+            return await _measure(options, Path(folder), slack)
+
+
+async def _measure(options: Options, tmp: Path, slack: SlackStandIn) -> list[Figure]:
+    warm = options.size(10, 2)
+    answers = FloorAnswers()
+    bot, runtime = await start_bot(tmp, slack)
+    try:
+        await _record_answers(bot, slack, answers)
+        floor = await start_floor(runtime, slack, answers, before_response=True)
+        plain = await start_floor(runtime, slack, answers, before_response=False)
+        try:
+            # Alternate so that a noisy neighbour hurts both alike.
+            first = list(answers.press["blocks"])
+            floor_result = await measure_side(floor, slack, options, warm, first)
+            bot_result = await measure_side(bot, slack, options, warm)
+            async with SlackDriver(plain.url, SECRET, standin=slack) as driver:
+                members = await start_members(driver, slack, 1, "PLN", first)
+                await one_in_flight(slack, driver, members[0], options.size(10, 2))
+                plain_one, _ = await one_in_flight(slack, driver, members[0], options.size(100, 10))
+        finally:
+            await plain.close()
+            await floor.close()
+    finally:
+        await bot.close()
+    return figures(bot_result, floor_result, plain_one)
+
+
+async def _record_answers(bot: Side, slack: SlackStandIn, answers: FloorAnswers) -> None:
+    """Take a practice step and the help message the bot sends as the floor's answers."""
+    async with SlackDriver(bot.url, SECRET, standin=slack) as driver:
+        (member,) = await start_members(driver, slack, 1, "REC")
+        while True:
+            call = await press(slack, driver, member, None)
+            if any(
+                str(e.get("value", "")).startswith(f"{CHOOSE}|")
+                for b in member.blocks
+                for e in b.get("elements", ())
+                if isinstance(e, dict)
+            ):
+                break
+        answers.press = dict(call.args)
+        ack = await driver.slash_command("/upstander", "help", user_id=member.user_id)
+        answers.command = dict(ack.json())
+
+
+def figures(bot: Result, floor: Result, plain: Samples) -> list[Figure]:
+    def ms(value: float) -> float:
+        return value * 1000.0
+
+    at = f"at {IN_FLIGHT} in flight"
+    ratio = bot.load.rate / floor.load.rate if floor.load.rate else float("nan")
+    rows = [
+        Figure(SECTION, f"bot: interactions/s {at}", bot.load.rate, "/s"),
+        Figure(SECTION, f"floor: interactions/s {at}", floor.load.rate, "/s", note=FLOOR_NOTE),
+        Figure(
+            SECTION,
+            "bot/floor throughput",
+            ratio,
+            "x",
+            Target(">=", 0.9),
+            note=FLOOR_NOTE,
+        ),
+        Figure(SECTION, f"bot: p50 latency {at}", ms(percentile(bot.load.latency, 0.5)), "ms"),
+        Figure(
+            SECTION,
+            f"bot: p99 latency {at}",
+            ms(percentile(bot.load.latency, 0.99)),
+            "ms",
+            Target("<", 100),
+            note="request sent -> the answer's POST to the response_url at the stand-in",
+        ),
+        Figure(SECTION, f"floor: p50 latency {at}", ms(percentile(floor.load.latency, 0.5)), "ms"),
+        Figure(SECTION, f"floor: p99 latency {at}", ms(percentile(floor.load.latency, 0.99)), "ms"),
+        Figure(SECTION, f"bot: p50 HTTP ack {at}", ms(percentile(bot.load.ack, 0.5)), "ms"),
+        Figure(SECTION, f"bot: p99 HTTP ack {at}", ms(percentile(bot.load.ack, 0.99)), "ms"),
+        Figure(SECTION, f"floor: p50 HTTP ack {at}", ms(percentile(floor.load.ack, 0.5)), "ms"),
+        Figure(SECTION, f"floor: p99 HTTP ack {at}", ms(percentile(floor.load.ack, 0.99)), "ms"),
+        Figure(
+            SECTION,
+            "bot: median HTTP ack, 1 in flight, button press",
+            ms(median(bot.single.ack)),
+            "ms",
+            Target("<", 3),
+        ),
+        Figure(
+            SECTION,
+            "floor: median HTTP ack, 1 in flight, button press",
+            ms(median(floor.single.ack)),
+            "ms",
+        ),
+        Figure(
+            SECTION,
+            "bot: median HTTP ack, 1 in flight, /upstander help",
+            ms(median(bot.commands)),
+            "ms",
+            Target("<", 3),
+            note="the help reply is in the ack body",
+        ),
+        Figure(
+            SECTION,
+            "floor: median HTTP ack, 1 in flight, /upstander help",
+            ms(median(floor.commands)),
+            "ms",
+        ),
+        Figure(
+            SECTION,
+            "bot: median latency to the answer, 1 in flight, button press",
+            ms(median(bot.single.latency)),
+            "ms",
+        ),
+        Figure(
+            SECTION,
+            "floor: median latency to the answer, 1 in flight, button press",
+            ms(median(floor.single.latency)),
+            "ms",
+        ),
+        Figure(
+            SECTION,
+            "plain bolt (process_before_response=False): median HTTP ack, 1 in flight",
+            ms(median(plain.ack)),
+            "ms",
+            note="bolt's default runner polls for the ack every 10 ms; for comparison",
+        ),
+    ]
+    return rows
+
+
+__all__ = ["measure"]
