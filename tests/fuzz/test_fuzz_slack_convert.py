@@ -144,3 +144,20 @@ def test_dm_from_person(event: Any) -> None:
 def test_unescape_undoes_slacks_escaping(text: str) -> None:
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert convert.unescape(escaped) == text
+
+
+@FUZZ
+@given(st.one_of(slack_interaction, slack_command, junk))
+def test_check_request_accepts_only_what_the_listeners_can_read(body: Any) -> None:
+    if isinstance(outcome(convert.check_request, body), MalformedPayload):
+        return
+    assert isinstance(body, dict)
+    if "command" in body:
+        assert_actor(convert.actor_from_command(body))
+    elif isinstance(body.get("type"), str) and body["type"] in convert.INTERACTIONS:
+        assert_actor(convert.actor_from_payload(body))
+        convert.where_pressed(body)
+        for action in body.get("actions") or []:
+            assert isinstance(convert.pressed_value(action), str)
+        if isinstance(body.get("view"), dict):
+            convert.form_values(body["view"])

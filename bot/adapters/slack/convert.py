@@ -66,6 +66,55 @@ class MessageEvent(TypedDict):
     bot_id: NotRequired[str]
 
 
+# -- the request as a whole ------------------------------------------------------------
+
+INTERACTIONS = frozenset(
+    {"block_actions", "view_submission", "view_closed", "block_suggestion", "shortcut"}
+)
+
+
+def check_request(body: Mapping[str, Any]) -> None:
+    """Refuse, with :class:`MalformedPayload`, a signed request body Slack never sends
+    and that slack-bolt or the listeners could not read; call it before dispatch.
+
+    Slash commands need a user id; interactions a user object with an id, ``actions`` a
+    non-empty list of objects with string ``action_id`` s, views an object with a string
+    ``type``; events an ``event`` object with a string ``type`` and, when they name a
+    user, a valid id.  Anything else (other keys, their values) is left to the listeners,
+    which read it leniently (see the functions below).
+    """
+    body = _mapping(body, "the request body")
+    if "command" in body:
+        _user_id(body.get("user_id"))
+        return
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = _mapping(body.get("event"), "the event")
+        if not isinstance(event.get("type"), str):
+            raise MalformedPayload("the event has no type")
+        if event.get("user") is not None:
+            _user_id(event.get("user"))
+        return
+    if not isinstance(kind, str) or kind not in INTERACTIONS:
+        return
+    user = _mapping(body.get("user"), "the payload's user")
+    _user_id(user.get("id"))
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions:
+            raise MalformedPayload("block_actions without actions")
+        for action in actions:
+            if not isinstance(_mapping(action, "an action").get("action_id"), str):
+                raise MalformedPayload("an action without an action_id")
+    for key in ("container", "view", "team", "channel"):
+        if key in body and body[key] is not None:
+            _mapping(body[key], f"the payload's {key}")
+    if kind in ("view_submission", "view_closed"):
+        view = _mapping(body.get("view"), "the view")
+        if not isinstance(view.get("type"), str):
+            raise MalformedPayload("the view has no type")
+
+
 # -- who -------------------------------------------------------------------------------
 
 
