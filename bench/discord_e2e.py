@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import random
 import tempfile
 import time
@@ -144,6 +145,11 @@ class Side:
     async def round(self, workload: Workload) -> None:
         async with self.connect():
             await self._drive(workload.warmup, None)
+            # The stand-ins keep every request, frame and message they saw; a full
+            # collection rescanning that history would stall whichever side happens to be
+            # running. Freezing it leaves the collector only what the round itself makes.
+            gc.collect()
+            gc.freeze()
             await self._drive(workload.measured, self.tally)
 
     async def _drive(self, count: int, tally: Tally | None) -> None:
@@ -326,6 +332,14 @@ async def _until_ready(ready: asyncio.Event, running: asyncio.Task[None]) -> Non
 
 async def measure(options: Options) -> list[Figure]:
     workload = Workload.of(options)
+    try:
+        floor, bot = await _run(workload)
+    finally:
+        gc.unfreeze()
+    return figures(floor.tally, bot.tally, workload)
+
+
+async def _run(workload: Workload) -> tuple[Side, Side]:
     async with contextlib.AsyncExitStack() as stack:
         floor_standin = await stack.enter_async_context(DiscordStandin())
         bot_standin = await stack.enter_async_context(DiscordStandin())
@@ -340,7 +354,7 @@ async def measure(options: Options) -> list[Figure]:
             await bot.round(workload)
         floor.check()
         bot.check()
-    return figures(floor.tally, bot.tally, workload)
+    return floor, bot
 
 
 def figures(floor: Tally, bot: Tally, workload: Workload) -> list[Figure]:
