@@ -202,7 +202,10 @@ discord_custom_ids = st.one_of(
 _leaf_component = shaped(
     {
         "type": st.sampled_from([2, 3, 4, 5, 6, 7, 8, 21, 99]),
-        "custom_id": discord_custom_ids,
+        # The check-in form's own field ids, so that fuzzed values reach the core.
+        "custom_id": st.one_of(
+            st.sampled_from(["text", "category", "urgency", "identity"]), discord_custom_ids
+        ),
         "value": nasty_text,
         "values": st.lists(nasty_text, max_size=3),
     }
