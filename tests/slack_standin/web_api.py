@@ -58,6 +58,8 @@ class Call:
     response: JSONDict
     received_at: float
     """Event-loop time (``loop.time()``) when the stand-in received the call."""
+    peer_port: int | None = None
+    """The client's TCP port: calls on one kept-alive connection share it."""
 
     @property
     def ok(self) -> bool:
@@ -438,6 +440,7 @@ class SlackStandIn:
             status=status,
             response=response,
             received_at=asyncio.get_running_loop().time(),
+            peer_port=_peer_port(request),
         )
         async with self._changed:
             self._calls.append(call)
@@ -827,6 +830,11 @@ def _page(items: list[str], args: JSONDict, key: str) -> JSONDict:
     end = start + len(chunk)
     next_cursor = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(items) else ""
     return {key: chunk, "response_metadata": {"next_cursor": next_cursor}}
+
+
+def _peer_port(request: web.Request) -> int | None:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return int(peer[1]) if isinstance(peer, tuple) and len(peer) >= 2 else None
 
 
 def _bearer_token(request: web.Request) -> str | None:

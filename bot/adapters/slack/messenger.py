@@ -34,6 +34,11 @@ class SlackMessenger:
         self._client = client
         self._settings = settings
 
+    @property
+    def client(self) -> AsyncWebClient:
+        """The Web API client it sends with (the adapter's, on its shared session)."""
+        return self._client
+
     async def send(self, outbound: Outbound) -> str:
         mention = ""
         if outbound.mention_leads and self._settings.lead_group:

@@ -79,9 +79,12 @@ def attach_slack(
     return SlackAdapter(build_slack_app(runtime, settings, client, work), client, work)
 
 
-async def serve_slack(runtime: Runtime, stop: asyncio.Event) -> None:
+async def serve_slack(runtime: Runtime, stop: asyncio.Event, *, work: Work | None = None) -> None:
+    """Serve until ``stop`` is set, then finish what is in flight (see the module doc).
+
+    ``work``: the adapter's tracked work and HTTP session (a new one unless given)."""
     settings = SlackSettings.from_env(runtime.settings.env)
-    adapter = attach_slack(runtime, settings)
+    adapter = attach_slack(runtime, settings, work=work)
     try:
         if settings.socket_mode:
             await _serve_socket_mode(adapter.app, runtime, settings, stop)
@@ -124,6 +127,7 @@ class HttpServer:
     host: str
     port: int
     adapter: SlackAdapter | None = None
+    closed: bool = False
 
     @property
     def url(self) -> str:
@@ -131,7 +135,10 @@ class HttpServer:
 
     async def close(self) -> None:
         """Stop accepting, finish the requests in flight (at most ``DRAIN_SECONDS``),
-        then the adapter's work after acks, and close its session."""
+        then the adapter's work after acks, and close its session.  Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
         await self.runner.cleanup()
         if self.adapter is not None and not await self.adapter.close():
             log.warning("Slack work still running after %ss was cancelled", DRAIN_SECONDS)

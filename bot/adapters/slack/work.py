@@ -35,6 +35,8 @@ class Work:
         self.session = session if session is not None else new_session()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+        self.stopping = asyncio.Event()
+        """Set when :meth:`close` starts finishing the work in flight."""
 
     @property
     def pending(self) -> int:
@@ -88,6 +90,7 @@ class Work:
         harmless."""
         if self._closed:
             return True
+        self.stopping.set()
         finished = await self.drain(timeout)
         self._closed = True
         await self.session.close()
