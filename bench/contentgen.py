@@ -35,6 +35,7 @@ class Library:
     scenarios: int
     resources: int
     scenario_ids: tuple[str, ...]
+    size_bytes: int  # of every YAML file written
 
 
 def generate(folder: Path, *, scenarios: int, resources: int, seed: int = 7) -> Library:
@@ -53,7 +54,8 @@ def generate(folder: Path, *, scenarios: int, resources: int, seed: int = 7) -> 
         ids.append(scenario_id)
         path = content_dir / "scenarios" / f"{scenario_id}.yaml"
         path.write_text(_scenario_yaml(rng, scenario_id, n, resource_ids), encoding="utf-8")
-    return Library(content_dir, resources_file, scenarios, resources, tuple(ids))
+    size = sum(path.stat().st_size for path in folder.rglob("*.yaml"))
+    return Library(content_dir, resources_file, scenarios, resources, tuple(ids), size)
 
 
 def _sentence(rng: random.Random, words: int) -> str:
