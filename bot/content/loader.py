@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from bot.content.build import build_catalog
 from bot.content.checks import cross_problems
 from bot.content.file_checks import long_text_warnings
-from bot.content.files import FileReader, Layout, discover, shown_path
+from bot.content.files import WHOLE_FILE, FileReader, Layout, discover, shown_path
 from bot.content.gcpause import collector_paused
 from bot.content.located import Located, validate_document
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile, ScenarioModel
@@ -156,7 +156,13 @@ class _Run:
         return self.check(model, document, shown)
 
     def read(self, path: Path) -> tuple[str, YamlDocument | None]:
-        shown, document, problems = self.reader.read(path)
+        try:
+            shown, document, problems = self.reader.read(path)
+        except RecursionError:
+            # Lists or mappings nested some hundreds deep: no content needs that, and the
+            # YAML reader builds values recursively.
+            shown, document = shown_path(path), None
+            problems = [Problem(shown, WHOLE_FILE, "lists or mappings are nested too deeply")]
         self.problems += problems
         return shown, document
 
