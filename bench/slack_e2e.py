@@ -23,6 +23,7 @@ import asyncio
 import re
 import tempfile
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -268,35 +269,44 @@ async def one_in_flight(
 
 @dataclass
 class Result:
-    load: Samples
-    single: Samples
-    commands: list[float]
+    load: Samples = field(default_factory=Samples)  # the best closed-loop round
+    single: Samples = field(default_factory=Samples)  # presses, one in flight
+    commands: list[float] = field(default_factory=list)  # /upstander help, one in flight
 
 
-async def measure_side(
+@dataclass
+class Loaded:
+    """A side with its driver and its members, ready for rounds."""
+
+    side: Side
+    driver: SlackDriver
+    members: list[Member]
+    result: Result = field(default_factory=Result)
+
+    async def round(self, slack: SlackStandIn, presses: int, single: int) -> None:
+        slack.clear_calls()
+        load = await closed_loop(slack, self.driver, self.members, presses)
+        if not self.result.load.count or load.rate > self.result.load.rate:
+            self.result.load = load
+        one, commands = await one_in_flight(slack, self.driver, self.members[0], single)
+        self.result.single.ack.extend(one.ack)
+        self.result.single.latency.extend(one.latency)
+        self.result.commands.extend(commands)
+
+
+async def loaded(
+    stack: AsyncExitStack,
     side: Side,
     slack: SlackStandIn,
-    options: Options,
-    warm_presses: int,
+    warm: int,
     first: list[Json] | None = None,
-) -> Result:
-    presses = options.size(40, 3)
-    single = options.size(300, 20)
-    rounds = options.size(3, 1)
-    async with SlackDriver(side.url, SECRET, standin=slack) as driver:
-        prefix = "BOT" if side.name == "bot" else "FLR"
-        members = await start_members(driver, slack, IN_FLIGHT, prefix, first)
-        await closed_loop(slack, driver, members, warm_presses)  # warm-up
-        best: Samples | None = None
-        for _ in range(rounds):
-            slack.clear_calls()
-            load = await closed_loop(slack, driver, members, presses)
-            if best is None or load.rate > best.rate:
-                best = load
-        assert best is not None
-        slack.clear_calls()
-        one, commands = await one_in_flight(slack, driver, members[0], single)
-    return Result(best, one, commands)
+) -> Loaded:
+    driver = await stack.enter_async_context(SlackDriver(side.url, SECRET, standin=slack))
+    prefix = "BOT" if side.name == "bot" else "FLR"
+    members = await start_members(driver, slack, IN_FLIGHT, prefix, first)
+    await closed_loop(slack, driver, members, warm)  # warm-up
+    await one_in_flight(slack, driver, members[0], warm)
+    return Loaded(side, driver, members)
 
 
 async def measure(options: Options) -> list[Figure]:
@@ -307,6 +317,9 @@ async def measure(options: Options) -> list[Figure]:
 
 async def _measure(options: Options, tmp: Path, slack: SlackStandIn) -> list[Figure]:
     warm = options.size(10, 2)
+    rounds = options.size(3, 1)
+    presses = options.size(40, 3)  # per member and round: 2,000 presses a round
+    single = options.size(100, 20)  # per round, of each kind
     answers = FloorAnswers()
     bot, runtime = await start_bot(tmp, slack)
     try:
@@ -314,14 +327,22 @@ async def _measure(options: Options, tmp: Path, slack: SlackStandIn) -> list[Fig
         floor = await start_floor(runtime, slack, answers, before_response=True)
         plain = await start_floor(runtime, slack, answers, before_response=False)
         try:
-            # Alternate so that a noisy neighbour hurts both alike.
             first = list(answers.press["blocks"])
-            floor_result = await measure_side(floor, slack, options, warm, first)
-            bot_result = await measure_side(bot, slack, options, warm)
+            async with AsyncExitStack() as stack:
+                sides = [
+                    await loaded(stack, floor, slack, warm, first),
+                    await loaded(stack, bot, slack, warm),
+                ]
+                # Rounds alternate between the floor and the bot, so that a noisy
+                # neighbour on the machine hurts both alike; the best round counts.
+                for _ in range(rounds):
+                    for side in sides:
+                        await side.round(slack, presses, single)
+                floor_result, bot_result = (side.result for side in sides)
             async with SlackDriver(plain.url, SECRET, standin=slack) as driver:
                 members = await start_members(driver, slack, 1, "PLN", first)
-                await one_in_flight(slack, driver, members[0], options.size(10, 2))
-                plain_one, _ = await one_in_flight(slack, driver, members[0], options.size(100, 10))
+                await one_in_flight(slack, driver, members[0], warm)
+                plain_one, _ = await one_in_flight(slack, driver, members[0], single)
         finally:
             await plain.close()
             await floor.close()
@@ -334,7 +355,7 @@ async def _record_answers(bot: Side, slack: SlackStandIn, answers: FloorAnswers)
     """Take a practice step and the help message the bot sends as the floor's answers."""
     async with SlackDriver(bot.url, SECRET, standin=slack) as driver:
         (member,) = await start_members(driver, slack, 1, "REC")
-        while True:
+        for _ in range(10):  # menu, intro, begin: the first step
             call = await press(slack, driver, member, None)
             if any(
                 str(e.get("value", "")).startswith(f"{CHOOSE}|")
@@ -343,6 +364,8 @@ async def _record_answers(bot: Side, slack: SlackStandIn, answers: FloorAnswers)
                 if isinstance(e, dict)
             ):
                 break
+        else:
+            raise RuntimeError("no practice step reached from the menu")
         answers.press = dict(call.args)
         ack = await driver.slash_command("/upstander", "help", user_id=member.user_id)
         answers.command = dict(ack.json())
