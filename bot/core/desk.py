@@ -505,13 +505,13 @@ class Desk:
 
     async def _check_may_open(self, actor: Actor, catalog: Catalog, locale: str) -> None:
         now = self._clock.now()
-        until = await self._store.blocked_until(actor.key)
+        state = await self._store.opening_state(actor.key)
+        until = state.blocked_until
         if until is not None and until > now:
             raise Conflict("checkin.blocked_member")
-        active = await self._store.active_checkin(actor.key)
-        if active is not None:
-            raise Conflict("checkin.already_open", pseudonym=active.pseudonym)
-        last = await self._store.last_closed_at(actor.key)
+        if state.active is not None:
+            raise Conflict("checkin.already_open", pseudonym=state.active.pseudonym)
+        last = state.last_closed_at
         if last is not None and now - last < self._settings.cooldown:
             wait = math.ceil((self._settings.cooldown - (now - last)).total_seconds() / 60)
             raise Conflict("checkin.cooldown", minutes=wait)

@@ -99,6 +99,15 @@ class CheckIn:
 
 
 @dataclass(frozen=True, slots=True)
+class OpeningState:
+    """What decides whether a member may open a check-in now."""
+
+    blocked_until: datetime | None
+    active: CheckIn | None  # their open or claimed check-in, if any
+    last_closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxItem:
     """A message waiting to be delivered. `payload` carries text, so stores encrypt it."""
 

@@ -13,7 +13,14 @@ from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
 from bot.core.errors import Problem
 from bot.core.messages import Outbound
-from bot.core.models import AuditEntry, CheckIn, CheckinFigures, OutboxItem, PracticeRun
+from bot.core.models import (
+    AuditEntry,
+    CheckIn,
+    CheckinFigures,
+    OpeningState,
+    OutboxItem,
+    PracticeRun,
+)
 
 
 class PracticeStore(Protocol):
@@ -58,6 +65,11 @@ class CheckinStore(Protocol):
     async def active_checkin(self, member: str) -> CheckIn | None: ...
 
     async def last_closed_at(self, member: str) -> datetime | None: ...
+
+    async def opening_state(self, member: str) -> OpeningState:
+        """`blocked_until`, `active_checkin` and `last_closed_at` in one call: the desk
+        asks on every /checkin and every form, and each store call is a round trip."""
+        ...
 
     async def claim(
         self,

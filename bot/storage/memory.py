@@ -12,6 +12,7 @@ from bot.core.models import (
     CheckIn,
     CheckinFigures,
     CheckinStatus,
+    OpeningState,
     OutboxItem,
     PracticeRun,
     RunStatus,
@@ -230,6 +231,13 @@ class MemoryStore:
 
     async def blocked_until(self, member: str) -> datetime | None:
         return self._blocks.get(member)
+
+    async def opening_state(self, member: str) -> OpeningState:
+        return OpeningState(
+            await self.blocked_until(member),
+            await self.active_checkin(member),
+            await self.last_closed_at(member),
+        )
 
     async def audit_entries(self, limit: int) -> list[AuditEntry]:
         return sorted(self._audit, key=lambda a: a.at, reverse=True)[:limit]

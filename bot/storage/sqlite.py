@@ -1,8 +1,9 @@
-"""The embedded default store: one aiosqlite connection, WAL, versioned migrations.
+"""The embedded default store: one SQLite connection, WAL, versioned migrations.
 
-One connection owns the file and an asyncio lock serialises transactions on it, so a
-use case's "change the row and queue its messages" commits as one unit. Check-in text,
-names and queued payloads are encrypted; people are found by HMAC fingerprint.
+One connection owns the file, on a thread of its own that runs each store call (a read,
+or a whole transaction) as one function, one call after another: a use case's "change the
+row and queue its messages" commits as one unit. Check-in text, names and queued payloads
+are encrypted; people are found by HMAC fingerprint.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from queue import SimpleQueue
+from typing import Any, TypeVar
 
 from bot.core.catalog import Tactic
 from bot.core.errors import StorageError
@@ -27,6 +27,7 @@ from bot.core.models import (
     CheckinFigures,
     CheckinStatus,
     Move,
+    OpeningState,
     OutboxItem,
     PracticeRun,
     RunStatus,
@@ -47,95 +48,150 @@ PRAGMAS = (
 )
 
 
+_ACTIVE_CHECKIN = (
+    "SELECT * FROM checkins WHERE member_fp = ? AND status IN ('open', 'claimed')"
+    " ORDER BY created_at DESC LIMIT 1"
+)
+_LAST_CLOSED = "SELECT MAX(closed_at) AS at FROM checkins WHERE member_fp = ? AND status = 'closed'"
+
+T = TypeVar("T")
+Body = Callable[[sqlite3.Connection], T]
+
+
+class _Worker:
+    """A thread that owns the sqlite3 connection and runs whole functions on it.
+
+    Each store call is one function run here, so a transaction costs one hop from the
+    event loop, however many statements it has. (aiosqlite, which this replaced, hops once
+    per statement, per fetch and per cursor close: a check-in took over thirty.) A
+    transaction also always ends here, committed or rolled back, even when the coroutine
+    that asked for it is cancelled meanwhile; with a hop per statement, a request
+    cancelled after BEGIN left the connection inside a transaction for good.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: SimpleQueue[tuple[asyncio.Future[Any], Callable[[], Any]] | None] = (
+            SimpleQueue()
+        )
+        self._thread = threading.Thread(target=self._serve, name="upstander-sqlite", daemon=True)
+        self._thread.start()
+
+    async def call(self, job: Callable[[], T]) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._jobs.put((future, job))
+        return await future
+
+    async def stop(self) -> None:
+        self._jobs.put(None)
+        await asyncio.to_thread(self._thread.join)
+
+    def _serve(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            future, job = item
+            if future.cancelled():
+                continue  # nobody waits for it any more, and it has not started
+            try:
+                result = job()
+            except BaseException as exc:  # handed to the caller, whatever it is
+                future.get_loop().call_soon_threadsafe(_fail, future, exc)
+            else:
+                future.get_loop().call_soon_threadsafe(_succeed, future, result)
+
+
+def _succeed(future: asyncio.Future[T], result: T) -> None:
+    if not future.cancelled():
+        future.set_result(result)
+
+
+def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
+    if not future.cancelled():
+        future.set_exception(exc)
+
+
 class SqliteStore:
-    def __init__(self, conn: aiosqlite.Connection, cipher: Cipher) -> None:
-        self._conn = conn
+    def __init__(self, worker: _Worker, db: sqlite3.Connection, cipher: Cipher) -> None:
+        self._worker = worker
+        self._db = db  # used only on the worker's thread
         self._cipher = cipher
-        self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path, cipher: Cipher) -> SqliteStore:
+    async def open(
+        cls, path: Path, cipher: Cipher, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> SqliteStore:
         path.parent.mkdir(parents=True, exist_ok=True)
+        worker = _Worker()
+
+        def connect() -> sqlite3.Connection:
+            db = sqlite3.connect(path, isolation_level=None)
+            try:
+                db.row_factory = sqlite3.Row
+                for pragma in PRAGMAS:
+                    db.execute(pragma)
+                db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            except BaseException:
+                db.close()
+                raise
+            return db
+
         try:
-            conn = await aiosqlite.connect(path, isolation_level=None)
-            conn.row_factory = aiosqlite.Row
-            for pragma in PRAGMAS:
-                await conn.execute(pragma)
+            db = await worker.call(connect)
         except sqlite3.Error as exc:
+            await worker.stop()
             raise StorageError(f"cannot open the database at {path}: {exc}") from exc
-        store = cls(conn, cipher)
-        await store._migrate()
+        store = cls(worker, db, cipher)
+        try:
+            await store._write(_migrate)
+        except BaseException:
+            await store.close_store()
+            raise
         return store
 
     async def close_store(self) -> None:
-        await self._conn.close()
+        await self._worker.call(self._db.close)
+        await self._worker.stop()
 
     # -- plumbing --------------------------------------------------------------------
 
-    async def _migrate(self) -> None:
-        async with self._tx() as db:
-            await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            row = await _one(db, "SELECT MAX(version) AS v FROM schema_version")
-            current = row["v"] if row and row["v"] is not None else 0
-            for version, script in enumerate(MIGRATIONS, start=1):
-                if version <= current:
-                    continue
-                for statement in _statements(script):
-                    await db.execute(statement)
-                await db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-                log.info("database migrated to version %d", version)
+    async def _write(self, body: Body[T]) -> T:
+        """`body` in one write transaction, on the worker: committed before this returns."""
+        db = self._db
+        return await self._worker.call(lambda: _transaction(db, body))
 
-    @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: BEGIN IMMEDIATE takes the write lock up front, so a busy
-        database waits (busy_timeout) instead of failing half-way through."""
-        async with self._lock:
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                log.error("database is busy; the change was not made: %s", exc)
-                raise StorageError(f"database busy: {exc}") from exc
-            try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                try:
-                    await self._conn.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    await self._conn.execute("ROLLBACK")
-                    raise StorageError(f"commit failed: {exc}") from exc
+    async def _change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement in its own transaction; the number of rows it changed."""
+        return await self._write(lambda db: db.execute(sql, params).rowcount)
 
-    async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._lock:
+    async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        db = self._db
+
+        def read() -> list[sqlite3.Row]:
             try:
-                async with self._conn.execute(sql, params) as cursor:
-                    return list(await cursor.fetchall())
+                return db.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise StorageError(f"read failed: {exc}") from exc
+
+        return await self._worker.call(read)
 
     # -- practice --------------------------------------------------------------------
 
     async def save_run(self, run: PracticeRun) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO runs (id, member, scenario_id, locale, step_id, moves, status,"
-                " started_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT(id) DO UPDATE SET step_id=excluded.step_id, moves=excluded.moves,"
-                " status=excluded.status, updated_at=excluded.updated_at, locale=excluded.locale",
-                (
-                    run.id,
-                    run.member,
-                    run.scenario_id,
-                    run.locale,
-                    run.step_id,
-                    _moves_json(run.moves),
-                    run.status.value,
-                    _ts(run.started_at),
-                    _ts(run.updated_at),
-                ),
-            )
+        await self._change(
+            "INSERT INTO runs (id, member, scenario_id, locale, step_id, moves, status,"
+            " started_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET step_id=excluded.step_id, moves=excluded.moves,"
+            " status=excluded.status, updated_at=excluded.updated_at, locale=excluded.locale",
+            (
+                run.id,
+                run.member,
+                run.scenario_id,
+                run.locale,
+                run.step_id,
+                _moves_json(run.moves),
+                run.status.value,
+                _ts(run.started_at),
+                _ts(run.updated_at),
+            ),
+        )
 
     async def get_run(self, run_id: str) -> PracticeRun | None:
         rows = await self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
@@ -156,19 +212,16 @@ class SqliteStore:
         return [_run(r) for r in rows]
 
     async def delete_member_runs(self, member: str) -> int:
-        async with self._tx() as db:
-            cursor = await db.execute("DELETE FROM runs WHERE member = ?", (member,))
-            return cursor.rowcount
+        return await self._change("DELETE FROM runs WHERE member = ?", (member,))
 
     # -- stats -----------------------------------------------------------------------
 
     async def bump(self, metric: str, key: str, by: int = 1) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO counters (metric, key, count) VALUES (?,?,?)"
-                " ON CONFLICT(metric, key) DO UPDATE SET count = count + excluded.count",
-                (metric, key, by),
-            )
+        await self._change(
+            "INSERT INTO counters (metric, key, count) VALUES (?,?,?)"
+            " ON CONFLICT(metric, key) DO UPDATE SET count = count + excluded.count",
+            (metric, key, by),
+        )
 
     async def counts(self, metric: str) -> Mapping[str, int]:
         rows = await self._read("SELECT key, count FROM counters WHERE metric = ?", (metric,))
@@ -177,65 +230,82 @@ class SqliteStore:
     # -- check-ins -------------------------------------------------------------------
 
     async def save_draft(self, checkin: CheckIn) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO checkins (id, platform, member_fp, member_enc, pseudonym, category,"
-                " urgency, anonymous, text_enc, crisis, locale, status, created_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    checkin.id,
-                    checkin.platform,
-                    self._fp(checkin.member),
-                    self._encrypt_member(checkin),
-                    checkin.pseudonym,
-                    checkin.category,
-                    checkin.urgency,
-                    int(checkin.anonymous),
-                    self._cipher.encrypt(checkin.text),
-                    int(checkin.crisis),
-                    checkin.locale,
-                    checkin.status.value,
-                    _ts(checkin.created_at),
-                ),
-            )
+        await self._change(
+            "INSERT INTO checkins (id, platform, member_fp, member_enc, pseudonym, category,"
+            " urgency, anonymous, text_enc, crisis, locale, status, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                checkin.id,
+                checkin.platform,
+                self._fp(checkin.member),
+                self._encrypt_member(checkin),
+                checkin.pseudonym,
+                checkin.category,
+                checkin.urgency,
+                int(checkin.anonymous),
+                self._cipher.encrypt(checkin.text),
+                int(checkin.crisis),
+                checkin.locale,
+                checkin.status.value,
+                _ts(checkin.created_at),
+            ),
+        )
 
     async def get_checkin(self, checkin_id: str) -> CheckIn | None:
         rows = await self._read("SELECT * FROM checkins WHERE id = ?", (checkin_id,))
         return self._checkin(rows[0]) if rows else None
 
     async def purge_draft(self, checkin_id: str) -> bool:
-        async with self._tx() as db:
-            cursor = await db.execute(
-                "DELETE FROM checkins WHERE id = ? AND status = 'draft'", (checkin_id,)
-            )
-            return cursor.rowcount == 1
+        changed = await self._change(
+            "DELETE FROM checkins WHERE id = ? AND status = 'draft'", (checkin_id,)
+        )
+        return changed == 1
 
     async def open_checkin(self, checkin_id: str, at: datetime, outbox: list[OutboxItem]) -> bool:
-        async with self._tx() as db:
-            cursor = await db.execute(
+        rows = self._outbox_rows(outbox)
+
+        def body(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 "UPDATE checkins SET status = 'open', opened_at = ? WHERE id = ? AND status ="
                 " 'draft'",
                 (_ts(at), checkin_id),
             )
             if cursor.rowcount != 1:
                 return False
-            await self._insert_outbox(db, outbox)
+            _insert_outbox(db, rows)
             return True
 
+        return await self._write(body)
+
     async def active_checkin(self, member: str) -> CheckIn | None:
-        rows = await self._read(
-            "SELECT * FROM checkins WHERE member_fp = ? AND status IN ('open', 'claimed')"
-            " ORDER BY created_at DESC LIMIT 1",
-            (self._fp(member),),
-        )
+        rows = await self._read(_ACTIVE_CHECKIN, (self._fp(member),))
         return self._checkin(rows[0]) if rows else None
 
     async def last_closed_at(self, member: str) -> datetime | None:
-        rows = await self._read(
-            "SELECT MAX(closed_at) AS at FROM checkins WHERE member_fp = ? AND status = 'closed'",
-            (self._fp(member),),
-        )
+        rows = await self._read(_LAST_CLOSED, (self._fp(member),))
         return _dt(rows[0]["at"]) if rows else None
+
+    async def opening_state(self, member: str) -> OpeningState:
+        fp = self._fp(member)
+        db = self._db
+
+        def read() -> tuple[sqlite3.Row | None, sqlite3.Row | None, sqlite3.Row | None]:
+            try:
+                return (
+                    db.execute("SELECT until FROM blocks WHERE member_fp = ?", (fp,)).fetchone(),
+                    db.execute(_ACTIVE_CHECKIN, (fp,)).fetchone(),
+                    db.execute(_LAST_CLOSED, (fp,)).fetchone(),
+                )
+            except sqlite3.Error as exc:
+                raise StorageError(f"read failed: {exc}") from exc
+
+        # Three reads, one hop: the desk asks this on every /checkin and every form.
+        block, active, closed = await self._worker.call(read)
+        return OpeningState(
+            blocked_until=_dt(block["until"]) if block else None,
+            active=self._checkin(active) if active else None,
+            last_closed_at=_dt(closed["at"]) if closed else None,
+        )
 
     async def claim(
         self,
@@ -246,17 +316,21 @@ class SqliteStore:
         audit: AuditEntry,
     ) -> bool:
         key, user_id, name = volunteer
-        async with self._tx() as db:
-            cursor = await db.execute(
+        rows = self._outbox_rows(outbox)
+
+        def body(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 "UPDATE checkins SET status = 'claimed', claimed_at = ?, claimed_by = ?,"
                 " claimed_by_user_id = ?, claimed_by_name = ? WHERE id = ? AND status = 'open'",
                 (_ts(at), key, user_id, name, checkin_id),
             )
             if cursor.rowcount != 1:
                 return False
-            await self._insert_outbox(db, outbox)
-            await _insert_audit(db, audit)
+            _insert_outbox(db, rows)
+            _insert_audit(db, audit)
             return True
+
+        return await self._write(body)
 
     async def active_claim(self, volunteer: str) -> CheckIn | None:
         rows = await self._read(
@@ -269,44 +343,50 @@ class SqliteStore:
     async def close(
         self, checkin_id: str, by: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
     ) -> bool:
-        async with self._tx() as db:
-            cursor = await db.execute(
+        rows = self._outbox_rows(outbox)
+
+        def body(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 "UPDATE checkins SET status = 'closed', closed_at = ?, closed_by = ?"
                 " WHERE id = ? AND status IN ('open', 'claimed')",
                 (_ts(at), by, checkin_id),
             )
             if cursor.rowcount != 1:
                 return False
-            await db.execute(
+            db.execute(
                 "DELETE FROM outbox WHERE checkin_id = ? AND purpose = 'relay'", (checkin_id,)
             )
-            await self._insert_outbox(db, outbox)
-            await _insert_audit(db, audit)
+            _insert_outbox(db, rows)
+            _insert_audit(db, audit)
             return True
 
+        return await self._write(body)
+
     async def rate(self, checkin_id: str, rating: int) -> bool:
-        async with self._tx() as db:
-            cursor = await db.execute(
-                "UPDATE checkins SET rating = ? WHERE id = ? AND status = 'closed' AND rating IS"
-                " NULL",
-                (rating, checkin_id),
-            )
-            return cursor.rowcount == 1
+        changed = await self._change(
+            "UPDATE checkins SET rating = ? WHERE id = ? AND status = 'closed' AND rating IS NULL",
+            (rating, checkin_id),
+        )
+        return changed == 1
 
     async def escalate(
         self, checkin_id: str, level: int, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
     ) -> bool:
-        async with self._tx() as db:
-            cursor = await db.execute(
+        rows = self._outbox_rows(outbox)
+
+        def body(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 "UPDATE checkins SET escalation_level = ?, last_escalated_at = ?"
                 " WHERE id = ? AND status = 'open' AND escalation_level < ?",
                 (level, _ts(at), checkin_id, level),
             )
             if cursor.rowcount != 1:
                 return False
-            await self._insert_outbox(db, outbox)
-            await _insert_audit(db, audit)
+            _insert_outbox(db, rows)
+            _insert_audit(db, audit)
             return True
+
+        return await self._write(body)
 
     async def unclaimed(self) -> list[CheckIn]:
         rows = await self._read(
@@ -315,31 +395,29 @@ class SqliteStore:
         return [self._checkin(r) for r in rows]
 
     async def set_card_ref(self, checkin_id: str, ref: str) -> None:
-        async with self._tx() as db:
-            await db.execute("UPDATE checkins SET card_ref = ? WHERE id = ?", (ref, checkin_id))
+        await self._change("UPDATE checkins SET card_ref = ? WHERE id = ?", (ref, checkin_id))
 
     # -- outbox ----------------------------------------------------------------------
 
-    async def _insert_outbox(self, db: aiosqlite.Connection, items: list[OutboxItem]) -> None:
-        for item in items:
-            await db.execute(
-                "INSERT INTO outbox (id, checkin_id, purpose, priority, payload_enc, attempts,"
-                " next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    item.id,
-                    item.checkin_id,
-                    item.purpose,
-                    item.priority,
-                    self._cipher.encrypt(item.payload),
-                    item.attempts,
-                    _ts(item.next_attempt_at),
-                    _ts(item.created_at),
-                ),
+    def _outbox_rows(self, items: list[OutboxItem]) -> list[tuple[object, ...]]:
+        """Rows for `_insert_outbox`, encrypted here on the loop before the hop."""
+        return [
+            (
+                item.id,
+                item.checkin_id,
+                item.purpose,
+                item.priority,
+                self._cipher.encrypt(item.payload),
+                item.attempts,
+                _ts(item.next_attempt_at),
+                _ts(item.created_at),
             )
+            for item in items
+        ]
 
     async def enqueue(self, items: list[OutboxItem]) -> None:
-        async with self._tx() as db:
-            await self._insert_outbox(db, items)
+        rows = self._outbox_rows(items)
+        await self._write(lambda db: _insert_outbox(db, rows))
 
     async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
         rows = await self._read(
@@ -354,25 +432,22 @@ class SqliteStore:
         return int(rows[0]["n"])
 
     async def delivered(self, item_id: str) -> None:
-        async with self._tx() as db:
-            await db.execute("DELETE FROM outbox WHERE id = ?", (item_id,))
+        await self._change("DELETE FROM outbox WHERE id = ?", (item_id,))
 
     async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?",
-                (attempts, _ts(at), item_id),
-            )
+        await self._change(
+            "UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?",
+            (attempts, _ts(at), item_id),
+        )
 
     # -- volunteers, blocks, audit ---------------------------------------------------
 
     async def set_availability(self, volunteer: str, platform: str, available: bool) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO volunteers (volunteer, platform, available) VALUES (?,?,?)"
-                " ON CONFLICT(volunteer) DO UPDATE SET available = excluded.available",
-                (volunteer, platform, int(available)),
-            )
+        await self._change(
+            "INSERT INTO volunteers (volunteer, platform, available) VALUES (?,?,?)"
+            " ON CONFLICT(volunteer) DO UPDATE SET available = excluded.available",
+            (volunteer, platform, int(available)),
+        )
 
     async def is_available(self, volunteer: str) -> bool:
         rows = await self._read(
@@ -389,12 +464,11 @@ class SqliteStore:
         return [r["volunteer"] for r in rows]
 
     async def block(self, member: str, until: datetime) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO blocks (member_fp, until) VALUES (?,?)"
-                " ON CONFLICT(member_fp) DO UPDATE SET until = excluded.until",
-                (self._fp(member), _ts(until)),
-            )
+        await self._change(
+            "INSERT INTO blocks (member_fp, until) VALUES (?,?)"
+            " ON CONFLICT(member_fp) DO UPDATE SET until = excluded.until",
+            (self._fp(member), _ts(until)),
+        )
 
     async def blocked_until(self, member: str) -> datetime | None:
         rows = await self._read("SELECT until FROM blocks WHERE member_fp = ?", (self._fp(member),))
@@ -419,17 +493,19 @@ class SqliteStore:
         ]
 
     async def purge(self, closed_before: datetime, drafts_before: datetime) -> int:
-        async with self._tx() as db:
-            drafts = await db.execute(
+        def body(db: sqlite3.Connection) -> int:
+            drafts = db.execute(
                 "DELETE FROM checkins WHERE status = 'draft' AND created_at < ?",
                 (_ts(drafts_before),),
             )
-            closed = await db.execute(
+            closed = db.execute(
                 "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = ''"
                 " WHERE status = 'closed' AND closed_at < ? AND member_fp != ''",
                 (_ts(closed_before),),
             )
             return drafts.rowcount + closed.rowcount
+
+        return await self._write(body)
 
     async def member_checkins(self, member: str) -> list[CheckIn]:
         rows = await self._read(
@@ -439,18 +515,21 @@ class SqliteStore:
 
     async def forget_member(self, member: str) -> int:
         fp = self._fp(member)
-        async with self._tx() as db:
-            await db.execute(
+
+        def body(db: sqlite3.Connection) -> int:
+            db.execute(
                 "DELETE FROM outbox WHERE purpose = 'relay' AND checkin_id IN"
                 " (SELECT id FROM checkins WHERE member_fp = ?)",
                 (fp,),
             )
-            cursor = await db.execute(
+            cursor = db.execute(
                 "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = '' WHERE"
                 " member_fp = ?",
                 (fp,),
             )
             return cursor.rowcount
+
+        return await self._write(body)
 
     # -- row mapping -----------------------------------------------------------------
 
@@ -461,7 +540,7 @@ class SqliteStore:
         identity = json.dumps([checkin.member, checkin.member_user_id, checkin.member_name])
         return self._cipher.encrypt(identity)
 
-    def _checkin(self, row: aiosqlite.Row) -> CheckIn:
+    def _checkin(self, row: sqlite3.Row) -> CheckIn:
         identity = self._cipher.decrypt(row["member_enc"])
         member, user_id, name = json.loads(identity) if identity else ("", "", "")
         return CheckIn(
@@ -492,7 +571,7 @@ class SqliteStore:
             card_ref=row["card_ref"],
         )
 
-    def _outbox_item(self, row: aiosqlite.Row) -> OutboxItem:
+    def _outbox_item(self, row: sqlite3.Row) -> OutboxItem:
         return OutboxItem(
             id=row["id"],
             checkin_id=row["checkin_id"],
@@ -505,13 +584,52 @@ class SqliteStore:
         )
 
 
-async def _one(db: aiosqlite.Connection, sql: str) -> aiosqlite.Row | None:
-    async with db.execute(sql) as cursor:
-        return await cursor.fetchone()
+def _transaction(db: sqlite3.Connection, body: Body[T]) -> T:
+    """On the worker: BEGIN IMMEDIATE takes the write lock up front, so a busy database
+    waits (busy_timeout) instead of failing half-way through; then commit or roll back."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        log.error("database is busy; the change was not made: %s", exc)
+        raise StorageError(f"database busy: {exc}") from exc
+    try:
+        result = body(db)
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    try:
+        db.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise StorageError(f"commit failed: {exc}") from exc
+    return result
 
 
-async def _insert_audit(db: aiosqlite.Connection, entry: AuditEntry) -> None:
-    await db.execute(
+def _migrate(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = db.execute("SELECT MAX(version) AS v FROM schema_version").fetchone()
+    current = row["v"] if row and row["v"] is not None else 0
+    for version, script in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        for statement in _statements(script):
+            db.execute(statement)
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        log.info("database migrated to version %d", version)
+
+
+def _insert_outbox(db: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+    db.executemany(
+        "INSERT INTO outbox (id, checkin_id, purpose, priority, payload_enc, attempts,"
+        " next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?)",
+        rows,
+    )
+
+
+def _insert_audit(db: sqlite3.Connection, entry: AuditEntry) -> None:
+    db.execute(
         "INSERT INTO audit (at, checkin_id, pseudonym, action, by_name) VALUES (?,?,?,?,?)",
         (_ts(entry.at), entry.checkin_id, entry.pseudonym, entry.action, entry.by),
     )
@@ -537,7 +655,7 @@ def _moves_json(moves: tuple[Move, ...]) -> str:
     return json.dumps([[m.step_id, m.choice_index, m.tactic.value] for m in moves])
 
 
-def _run(row: aiosqlite.Row) -> PracticeRun:
+def _run(row: sqlite3.Row) -> PracticeRun:
     moves = tuple(Move(s, int(i), Tactic(t)) for s, i, t in json.loads(row["moves"]))
     return PracticeRun(
         id=row["id"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import sqlite3
 from pathlib import Path
@@ -51,10 +53,10 @@ async def test_a_second_writer_holding_the_lock_makes_a_write_fail_cleanly(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "db.sqlite3"
-    store = await SqliteStore.open(path, Cipher(Fernet.generate_key()))
+    # A short busy timeout keeps the test quick.
+    store = await SqliteStore.open(path, Cipher(Fernet.generate_key()), busy_timeout_ms=100)
     blocker = sqlite3.connect(path, timeout=0)
     try:
-        await store._conn.execute("PRAGMA busy_timeout = 100")  # keep the test quick
         blocker.execute("BEGIN IMMEDIATE")
         with pytest.raises(StorageError, match="busy"):
             await store.bump("tactic", "delay")
@@ -75,3 +77,21 @@ async def test_wrong_key_cannot_read_text(tmp_path: Path) -> None:
         Cipher(Fernet.generate_key()).decrypt(writer.encrypt("hello"))
     assert writer.fingerprint("a") == writer.fingerprint("a") != writer.fingerprint("b")
     del path
+
+
+async def test_a_request_cancelled_mid_transaction_leaves_the_store_working(
+    tmp_path: Path,
+) -> None:
+    # A platform may cancel a request's task at any moment (a timeout, a disconnect).
+    store = await SqliteStore.open(tmp_path / "db.sqlite3", Cipher(Fernet.generate_key()))
+    try:
+        for _ in range(5):
+            task = asyncio.create_task(store.bump("tactic", "delay"))
+            await asyncio.sleep(0)  # under way: its transaction has been asked for
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await store.bump("tactic", "direct")
+        assert (await store.counts("tactic"))["direct"] == 1
+    finally:
+        await store.close_store()

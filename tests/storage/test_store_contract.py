@@ -207,3 +207,22 @@ async def test_items_queued_together_keep_their_order(store: Store) -> None:
     # A close queues "the volunteer closed this" before "how helpful was it?".
     await store.enqueue([item("zz-first", "c"), item("aa-second", "c")])
     assert [i.id for i in await store.due_outbox(T0, 10)] == ["zz-first", "aa-second"]
+
+
+async def test_opening_state_is_the_block_the_open_checkin_and_the_last_close(
+    store: Store,
+) -> None:
+    empty = await store.opening_state("m:1")
+    assert (empty.blocked_until, empty.active, empty.last_closed_at) == (None, None, None)
+    await store.save_draft(checkin("c1"))
+    assert (await store.opening_state("m:1")).active is None, "a draft is not open"
+    await store.open_checkin("c1", T0, [])
+    active = (await store.opening_state("m:1")).active
+    assert active is not None and active.id == "c1"
+    await store.close("c1", "member", T0 + timedelta(minutes=1), [], audit("c1", "closed"))
+    await store.block("m:1", T0 + timedelta(days=1))
+    state = await store.opening_state("m:1")
+    assert state.active is None
+    assert state.last_closed_at == T0 + timedelta(minutes=1)
+    assert state.blocked_until == T0 + timedelta(days=1)
+    assert (await store.opening_state("m:2")).blocked_until is None
