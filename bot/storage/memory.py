@@ -24,6 +24,10 @@ class MemoryStore:
         self._runs: dict[str, PracticeRun] = {}
         self._counts: dict[str, dict[str, int]] = defaultdict(dict)
         self._checkins: dict[str, CheckIn] = {}
+        # Ids of each member's check-ins, so that the desk's per-request checks do not scan
+        # every check-in. Ids may outlive their row or its member (purged, forgotten):
+        # lookups re-check both.
+        self._ids_by_member: dict[str, list[str]] = defaultdict(list)
         self._outbox: dict[str, OutboxItem] = {}
         self._availability: dict[str, tuple[str, bool]] = {}
         self._blocks: dict[str, datetime] = {}
@@ -70,6 +74,11 @@ class MemoryStore:
 
     async def save_draft(self, checkin: CheckIn) -> None:
         self._checkins[checkin.id] = checkin
+        self._ids_by_member[checkin.member].append(checkin.id)
+
+    def _members_checkins(self, member: str) -> list[CheckIn]:
+        found = (self._checkins.get(i) for i in self._ids_by_member.get(member, ()))
+        return [c for c in found if c is not None and c.member == member]
 
     async def get_checkin(self, checkin_id: str) -> CheckIn | None:
         return self._checkins.get(checkin_id)
@@ -90,16 +99,16 @@ class MemoryStore:
         return True
 
     async def active_checkin(self, member: str) -> CheckIn | None:
-        for checkin in self._checkins.values():
-            if checkin.member == member and checkin.is_active:
+        for checkin in self._members_checkins(member):
+            if checkin.is_active:
                 return checkin
         return None
 
     async def last_closed_at(self, member: str) -> datetime | None:
         closed = [
             c.closed_at
-            for c in self._checkins.values()
-            if c.member == member and c.status is CheckinStatus.CLOSED and c.closed_at
+            for c in self._members_checkins(member)
+            if c.status is CheckinStatus.CLOSED and c.closed_at
         ]
         return max(closed, default=None)
 
