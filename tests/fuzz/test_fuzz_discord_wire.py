@@ -77,7 +77,6 @@ def notified(standin: DiscordStandin) -> list[Any]:
     return [(m.payload.get("content"), m.notified) for m in standin.sent_messages() if m.notified]
 
 
-@pytest.mark.slow
 @settings(
     max_examples=40,
     deadline=None,

@@ -51,7 +51,7 @@ def assert_no_markup(blocks: Any) -> None:
         assert "<" not in outside_links and ">" not in outside_links, obj["text"]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(replies)
 def test_a_message_never_carries_live_markup(reply: Reply) -> None:
     rendered = render.message(reply)

@@ -171,7 +171,6 @@ def readable(body: Any) -> bool:
     return True
 
 
-@pytest.mark.slow
 @settings(
     max_examples=75,
     deadline=None,
