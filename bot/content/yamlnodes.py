@@ -7,6 +7,7 @@ Moderators then get `file:line` for every problem, not just for syntax errors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +32,11 @@ MAX_VALUES = 200_000
 
 # Same values as SafeLoader (its resolver and constructor), composed in C when available.
 _CSafeLoader: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
+
+_FLOW_LIMIT = 500
+_DEEP_INDENT = "\n" + " " * 500
+_COMPACT_RUN = re.compile(r"(?:[-?][ \t]+){100}")
 
 
 class _TooManyValues(Exception):
@@ -83,7 +89,7 @@ def _compose_fast(text: str) -> tuple[yaml.SafeLoader, yaml.Node | None] | None:
     refuses (or anything unexpected, such as text it cannot encode) is composed again by
     the Python parser, which then gives moderators the messages they are used to.
     """
-    if _CSafeLoader is None:
+    if _CSafeLoader is None or _may_nest_deeply(text):
         return None
     loader = _CSafeLoader(text)
     try:
@@ -91,6 +97,21 @@ def _compose_fast(text: str) -> tuple[yaml.SafeLoader, yaml.Node | None] | None:
     except Exception:
         loader.dispose()
         return None
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Whether lists or mappings might nest deeper than libyaml's composer can take.
+
+    It recurses in C with no limit and crashes the process some ten thousand levels down;
+    the Python parser raises RecursionError instead, which the loader reports. A level of
+    nesting needs a `[` or `{`, more indentation, or a `- ` or `? ` in a compact run, so
+    these bounds (about 1,700 levels at most, where content has a dozen) keep it safe.
+    """
+    return (
+        text.count("[") + text.count("{") >= _FLOW_LIMIT
+        or _DEEP_INDENT in text
+        or _COMPACT_RUN.search(text) is not None
+    )
 
 
 def _build(

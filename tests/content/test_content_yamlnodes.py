@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -126,3 +127,11 @@ def test_same_values_as_safe_load(value: object, flow: bool) -> None:
     assert problems == []
     assert doc is not None
     assert doc.data == yaml.safe_load(text)
+
+
+def test_nesting_libyaml_cannot_take_is_a_recursion_error_not_a_crash() -> None:
+    # libyaml's composer recurses in C without a limit; this deep it would crash the process.
+    deep = 100_000
+    for text in ("a: " + "[" * deep + "]" * deep, "- " * deep + "x"):
+        with pytest.raises(RecursionError):
+            read_yaml(text, "f.yaml")
