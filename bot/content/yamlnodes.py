@@ -7,7 +7,6 @@ Moderators then get `file:line` for every problem, not just for syntax errors.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
@@ -35,8 +34,7 @@ _CSafeLoader: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 
 _FLOW_LIMIT = 500
-_DEEP_INDENT = "\n" + " " * 500
-_COMPACT_RUN = re.compile(r"(?:[-?][ \t]+){100}")
+_LINE_LIMIT = 2000
 
 
 class _TooManyValues(Exception):
@@ -104,14 +102,13 @@ def _may_nest_deeply(text: str) -> bool:
 
     It recurses in C with no limit and crashes the process some ten thousand levels down;
     the Python parser raises RecursionError instead, which the loader reports. A level of
-    nesting needs a `[` or `{`, more indentation, or a `- ` or `? ` in a compact run, so
-    these bounds (about 1,700 levels at most, where content has a dozen) keep it safe.
+    nesting takes a `[` or `{`, or on its line more indentation or a `- ` or `? `, so with
+    these bounds (some 4,500 levels at most, where content has a dozen) it is safe.
+    A longer line cannot be valid content anyway: no text may exceed 2,000 characters.
     """
-    return (
-        text.count("[") + text.count("{") >= _FLOW_LIMIT
-        or _DEEP_INDENT in text
-        or _COMPACT_RUN.search(text) is not None
-    )
+    if text.count("[") + text.count("{") >= _FLOW_LIMIT:
+        return True
+    return max(map(len, text.split("\n")), default=0) >= _LINE_LIMIT
 
 
 def _build(
