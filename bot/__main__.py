@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -75,48 +76,97 @@ async def _run(settings: Settings, *, console_only: bool) -> int:
             print(problem, file=sys.stderr)
         print("content is invalid; fix it and start again", file=sys.stderr)
         return 1
+    platforms = not console_only and _platforms(settings)
     stop = asyncio.Event()
-    _on_signals(stop)
+    if platforms:
+        # The console keeps Python's own Ctrl-C; the platforms stop in order on a signal.
+        _on_signals(stop)
     runtime.start_background()
     try:
-        if console_only or not _platforms(settings):
+        if platforms:
+            await _serve_platforms(runtime, stop)
+        else:
             from bot.adapters.console.run import run_console
 
             await run_console(runtime)
-        else:
-            await _serve_platforms(runtime, stop)
     except UpstanderError as exc:
         # Configuration and start-up problems the operator can fix: say what, no traceback.
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
     finally:
+        # The adapters have stopped taking work and finished what was in flight: flush
+        # the outbox (bounded) and close the database.
         await runtime.aclose()
+        if platforms:
+            log.info("stopped")
     return 0
 
 
 async def _serve_platforms(runtime: object, stop: asyncio.Event) -> None:
+    """Run every configured adapter until ``stop``; if one fails, stop the others too."""
     from bot.bootstrap import Runtime
 
     assert isinstance(runtime, Runtime)
     env = runtime.settings.env
-    tasks = []
+    health = None
+    if not env.get("SLACK_BOT_TOKEN") and env.get("PORT"):
+        # Slack serves /health on PORT itself; a Discord-only web process must bind it too.
+        from bot.core.errors import UpstanderError
+        from bot.health import serve_health
+
+        try:
+            health = await serve_health(runtime, host="0.0.0.0", port=_port(env["PORT"]))
+        except OSError as exc:
+            raise UpstanderError(f"cannot listen on PORT {env['PORT']}: {exc.strerror}") from exc
+        log.info("health check listening on port %s", health.port)
+    adapters: list[asyncio.Task[None]] = []
     if env.get("DISCORD_TOKEN"):
         from bot.adapters.discord.run import serve_discord
 
-        tasks.append(asyncio.create_task(serve_discord(runtime, stop)))
+        adapters.append(asyncio.create_task(serve_discord(runtime, stop), name="discord"))
     if env.get("SLACK_BOT_TOKEN"):
         from bot.adapters.slack.run import serve_slack
 
-        tasks.append(asyncio.create_task(serve_slack(runtime, stop)))
-    await asyncio.gather(*tasks)
+        adapters.append(asyncio.create_task(serve_slack(runtime, stop), name="slack"))
+    try:
+        await asyncio.wait(adapters, return_when=asyncio.FIRST_EXCEPTION)
+        if not stop.is_set():
+            stop.set()  # one adapter failed (or ended): the others stop as well
+        await asyncio.wait(adapters)
+    finally:
+        if health is not None:
+            await health.close()
+    for task in adapters:
+        if not task.cancelled() and (failure := task.exception()) is not None:
+            raise failure
+
+
+def _port(raw: str) -> int:
+    from bot.core.errors import UpstanderError
+
+    raw = raw.strip()
+    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+        raise UpstanderError(f"PORT must be a port number, not {raw!r}")
+    return int(raw)
 
 
 def _on_signals(stop: asyncio.Event) -> None:
+    """First SIGTERM/SIGINT: stop taking work, finish, flush, close. A second one: exit now
+    (whatever the outbox holds is committed and goes out at the next start)."""
     loop = asyncio.get_running_loop()
+
+    def handle(sig: signal.Signals) -> None:
+        if stop.is_set():
+            log.warning("second %s: exiting without waiting", sig.name)
+            logging.shutdown()
+            os._exit(128 + sig.value)
+        log.info("%s received: shutting down", sig.name)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         # Not every platform lets a loop handle signals; Ctrl-C still ends the process.
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, handle, sig)
 
 
 def _content(args: argparse.Namespace, settings: Settings) -> int:

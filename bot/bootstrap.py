@@ -48,6 +48,7 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _watcher: asyncio.Task[None] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _closed: bool = False
 
     def register_platform(self, platform: str, directory: Directory, messenger: Messenger) -> None:
         self.directories[platform] = directory
@@ -74,18 +75,44 @@ class Runtime:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), CARE_INTERVAL_SECONDS)
 
-    async def aclose(self) -> None:
-        """Stop taking work, flush the outbox, close the database."""
+    async def aclose(self, flush_timeout: float | None = None) -> None:
+        """Stop the background work, flush the outbox, close the database.
+
+        Call it once the adapters have stopped taking work and finished what was in
+        flight. The outbox worker delivers what is due before it ends; whatever is not
+        delivered within ``flush_timeout`` seconds (default: the settings') stays in the
+        outbox, committed, for the next start: at-least-once, never lost. Safe to call
+        twice.
+        """
+        if self._closed:
+            return
+        self._closed = True
         self._stop.set()
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        timeout = self.settings.flush_seconds if flush_timeout is None else flush_timeout
+        if self._tasks:
+            done, pending = await asyncio.wait(self._tasks, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("background task failed", exc_info=task.exception())
+            if pending:
+                log.warning("outbox flush not finished after %.0fs; stopping it", timeout)
+            self._tasks.clear()
+        try:
+            left = await self.store.pending_outbox_count()
+        except Exception:
+            log.exception("could not count the outbox before closing")
+        else:
+            if left:
+                log.info("%d outbox item(s) left for the next start", left)
         await self.store.close_store()
+        log.info("database closed")
 
 
 async def open_store(settings: Settings) -> Store:

@@ -22,6 +22,9 @@ class Settings:
     desk: DeskSettings = field(default_factory=DeskSettings)
     watch_content: bool = False
     log_level: str = "INFO"
+    # Seconds, at shutdown, to deliver what the outbox holds before closing the database
+    # (what is left is delivered at the next start). Hosts allow ~30 s after SIGTERM.
+    flush_seconds: float = 10.0
     env: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -50,6 +53,7 @@ class Settings:
             ),
             watch_content=env.get("UPSTANDER_WATCH_CONTENT", "") in ("1", "true", "yes"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            flush_seconds=_number(env, "UPSTANDER_FLUSH_SECONDS", 10),
             env=env,
         )
 
