@@ -209,11 +209,6 @@ UNREADABLE: list[tuple[str, Any]] = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/adapters/slack/run.py does not call convert.check_request before dispatch "
-    "yet: bolt answers 500 (or logs an exception) for these",
-)
 @pytest.mark.parametrize(("kind", "generated"), UNREADABLE)
 async def test_a_request_without_a_readable_user_or_shape_is_refused_4xx(
     bot: SlackBot, caplog: pytest.LogCaptureFixture, kind: str, generated: Any

@@ -25,7 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.app import build_slack_app, make_client
-from bot.adapters.slack.convert import PLATFORM
+from bot.adapters.slack.convert import PLATFORM, check_request
 from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH, SlackSettings
@@ -185,6 +185,8 @@ def _events_handler(app: AsyncApp, settings: SlackSettings) -> Handler:
             bolt_request = await to_bolt_request(request)
             if not isinstance(bolt_request.body, dict):
                 raise ValueError("not a JSON object")
+            # Refuse shapes Slack never sends before bolt or a listener trips over them.
+            check_request(bolt_request.body)
         except (ValueError, TypeError, AttributeError, KeyError):
             # bolt cannot even parse it: say so, after checking who is asking.
             body = await request.text()
