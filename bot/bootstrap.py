@@ -75,35 +75,46 @@ class Runtime:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), CARE_INTERVAL_SECONDS)
 
-    async def aclose(self, flush_timeout: float | None = None) -> None:
-        """Stop the background work, flush the outbox, close the database.
+    async def flush_outbox(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
+        """Deliver what the outbox holds, then stop the background work.
 
-        Call it once the adapters have stopped taking work and finished what was in
-        flight. The outbox worker delivers what is due before it ends; whatever is not
-        delivered within ``flush_timeout`` seconds (default: the settings') stays in the
-        outbox, committed, for the next start: at-least-once, never lost. Safe to call
-        twice.
+        An adapter calls it on shutdown after it has finished its work in flight and
+        before it closes its platform session (the outbox sends through it); ``aclose``
+        calls it too. Whatever is not delivered within ``timeout`` seconds (default: the
+        settings') stays in the outbox, committed, for the next start: at-least-once,
+        never lost. True when the worker finished in time; calling it again is harmless.
         """
-        if self._closed:
-            return
-        self._closed = True
         self._stop.set()
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
-        timeout = self.settings.flush_seconds if flush_timeout is None else flush_timeout
-        if self._tasks:
-            done, pending = await asyncio.wait(self._tasks, timeout=timeout)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-            for task in done:
-                if not task.cancelled() and task.exception() is not None:
-                    log.error("background task failed", exc_info=task.exception())
-            if pending:
-                log.warning("outbox flush not finished after %.0fs; stopping it", timeout)
-            self._tasks.clear()
+            self._watcher = None
+        if not self._tasks:
+            return True
+        limit = self.settings.flush_seconds if timeout is None else timeout
+        done, pending = await asyncio.wait(self._tasks, timeout=limit)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("background task failed", exc_info=task.exception())
+        if pending:
+            log.warning("outbox flush not finished after %.0fs; stopping it", limit)
+        self._tasks.clear()
+        return not pending
+
+    async def aclose(self, flush_timeout: float | None = None) -> None:
+        """Stop the background work, flush the outbox (bounded), close the database.
+
+        Call it once the adapters have stopped taking work and finished what was in
+        flight. Safe to call twice.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        await self.flush_outbox(flush_timeout)
         try:
             left = await self.store.pending_outbox_count()
         except Exception:

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp import web
 from slack_standin import (
     RESPONSE_URL_METHOD,
     Call,
@@ -78,6 +79,41 @@ class IndexedStandIn(SlackStandIn):
         self._expected: dict[tuple[str, str], list[asyncio.Future[Call]]] = defaultdict(list)
         # Called with every call as it is recorded (a test's trigger: "kill it now").
         self.observers: list[Callable[[Call], None]] = []
+        # method -> gate: requests for a held method wait until the gate opens (work kept
+        # in flight on purpose). ``held`` counts them; a request whose caller is gone by
+        # the time the gate opens is not recorded (it never reached anyone) but counted
+        # in ``abandoned``.
+        self.holds: dict[str, asyncio.Event] = {}
+        self.held: dict[str, int] = defaultdict(int)
+        self.abandoned: dict[str, int] = defaultdict(int)
+
+    def hold(self, method: str) -> None:
+        self.holds[method] = asyncio.Event()
+
+    def release(self, method: str) -> None:
+        self.holds.pop(method).set()
+
+    async def _wait_at_gate(self, method: str, request: web.Request) -> bool:
+        gate = self.holds.get(method)
+        if gate is None:
+            return True
+        self.held[method] += 1
+        await gate.wait()
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            self.abandoned[method] += 1
+            return False
+        return True
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        if not await self._wait_at_gate(request.match_info["method"], request):
+            return web.Response(status=503)
+        return await super()._handle_api(request)
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        if not await self._wait_at_gate(RESPONSE_URL_METHOD, request):
+            return web.Response(status=503)
+        return await super()._handle_response_url(request)
 
     async def _record(self, **kwargs: Any) -> None:
         await super()._record(**kwargs)

@@ -25,7 +25,6 @@ from ops_support import (
 from slack_standin import ManualClock as StandInClock
 from slack_standin import SlackDriver, drain_bolt_tasks
 
-from bot.adapters.slack.app import make_client
 from bot.adapters.slack.run import attach_slack, start_http
 from bot.adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.bootstrap import Runtime, build
@@ -57,8 +56,8 @@ async def load_bot(settings: Settings) -> AsyncIterator[LoadBot]:
         runtime = await build(settings)  # the SQLite store in the temp data dir
         assert isinstance(runtime.store, SqliteStore)
         slack_settings = SlackSettings.from_env(slack_env(slack))
-        app = attach_slack(runtime, slack_settings, make_client(slack_settings))
-        server = await start_http(app, runtime, slack_settings, host="127.0.0.1", port=0)
+        adapter = attach_slack(runtime, slack_settings)
+        server = await start_http(adapter, runtime, slack_settings, host="127.0.0.1", port=0)
         runtime.start_background()
         try:
             async with SlackDriver(
@@ -67,7 +66,7 @@ async def load_bot(settings: Settings) -> AsyncIterator[LoadBot]:
                 yield LoadBot(runtime, slack, Members(slack, driver))
                 await drain_bolt_tasks(timeout=WAIT)
         finally:
-            await server.close()
+            await server.close()  # finishes the adapter's work in flight, closes its session
             await runtime.aclose()
 
 
