@@ -17,9 +17,12 @@ keeps its REST base URL process-wide):
 * the bot: ``serve_discord`` on a runtime from ``bot.bootstrap.build``, with the embedded
   default store (SQLite in a temporary directory) and the bundled content;
 * the floor: a plain ``discord.Client`` whose ``on_interaction`` answers every press with
-  one constant message of similar size (an embed and four buttons) through the same
-  callback route the bot uses (a message update for a button, a new message for a
-  command), doing no work of its own beyond answering.
+  one constant message of similar size (an embed and five buttons) through the same
+  callback route the bot uses, doing no work of its own beyond answering.  In a practice
+  loop the bot answers about a third of the presses with a new message (a scenario's
+  introduction, the menu) and the rest with an update of the pressed message; the floor
+  answers two of its five buttons with a new message and three with an update, so that
+  the stand-in and discord.py do about the same work for both.
 """
 
 from __future__ import annotations
@@ -67,8 +70,9 @@ CONNECT_TIMEOUT_S = 30.0
 PRESS_ORDER = (CHOOSE, BEGIN, INTRO, MENU)
 FLOOR_NOTE = (
     "floor: a plain discord.Client on the same stand-in whose on_interaction answers every "
-    "press with one constant message (an embed of ~1,500 characters and four buttons) "
-    "through the same callback route, doing no work of its own beyond answering"
+    "press with one constant message (an embed of ~1,250 characters and five buttons) "
+    "through the same callback route (a new message for 2 of the 5 buttons, an update for "
+    "3, near the bot's mix), doing no work of its own beyond answering"
 )
 LATENCY_NOTE = (
     "from INTERACTION_CREATE sent on the gateway to the interaction callback arriving at "
@@ -255,8 +259,12 @@ def bot_connection(runtime: Runtime) -> Callable[[], contextlib.AbstractAsyncCon
 
 FLOOR_TEXT = (
     "**You chose: the floor's answer**\n"
-    + "A constant reply of about the size of a practice step, sent as it is. " * 20
+    + "A constant reply of about the size of a practice step, sent as it is. " * 17
 ).strip()
+
+
+FLOOR_NEW = "new"
+FLOOR_UPDATE = "update"
 
 
 class FloorClient(discord.Client):
@@ -270,11 +278,12 @@ class FloorClient(discord.Client):
         self.ready = asyncio.Event()
         self.embed = discord.Embed(description=FLOOR_TEXT)
         view = discord.ui.View(timeout=None)
-        for n in range(4):
+        for n in range(5):
+            answer = FLOOR_NEW if n < 2 else FLOOR_UPDATE
             view.add_item(
                 discord.ui.Button(
                     label=f"Choice {n + 1}: a label of ordinary length",
-                    custom_id=f"{CHOOSE}|floor:{n}",
+                    custom_id=f"{CHOOSE}|floor:{answer}:{n}",
                     style=discord.ButtonStyle.secondary,
                 )
             )
@@ -287,7 +296,8 @@ class FloorClient(discord.Client):
         self.ready.set()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        if interaction.type is discord.InteractionType.component:
+        data: Any = interaction.data or {}
+        if FLOOR_UPDATE in str(data.get("custom_id", "")):
             await interaction.response.edit_message(
                 embeds=[self.embed], view=self.view, allowed_mentions=self.mentions
             )

@@ -6,11 +6,17 @@ sections go in embeds (4,096 characters each); actions become buttons, five to a
 Every button's custom id is the core's ``Action.id`` verbatim: the client routes presses
 by custom id, so the views built here are never tracked by discord.py (they are
 stopped before they are sent) and buttons keep working after a restart.
+
+Because those views are stopped and never tracked, discord.py only ever serialises them,
+so the same view can go out on any number of messages: :func:`render` reuses the view of
+a set of buttons it has built recently (the practice menu, a scenario's introduction, the
+recap's buttons), which spares discord.py's per-view set-up on most answers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import discord
@@ -159,6 +165,12 @@ def _button(action: Action, row: int) -> discord.ui.Button[discord.ui.View]:
     )
 
 
+# Distinct button sets worth keeping: every scenario's introduction and the menus, with
+# room to spare; a practice step's buttons carry its run id and rarely come back.
+VIEW_CACHE_SIZE = 512
+
+
+@lru_cache(maxsize=VIEW_CACHE_SIZE)
 def _view(actions: tuple[Action, ...]) -> discord.ui.View | None:
     if not actions:
         return None
