@@ -193,6 +193,12 @@ class Side:
         elif kind not in (CB_UPDATE_MESSAGE, CB_CHANNEL_MESSAGE):
             raise RuntimeError(f"{self.name}: unexpected callback type {kind}")
         member.message = it.response_message()
+        if member.message is None or not any(
+            cid.startswith(PRESS_ORDER) for cid in member.message.custom_ids()
+        ):
+            # Every answer in a practice loop has a way on; one without is an error message.
+            shown = member.message.payload if member.message is not None else None
+            raise RuntimeError(f"{self.name}: an answer with no button to go on: {shown}")
         return _latency_ms(standin, it, answer)
 
     def check(self) -> None:
