@@ -105,13 +105,6 @@ async def test_malformed_interactions_are_refused_and_the_bot_keeps_answering(
     assert not notified(discord_bot.standin)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discord.py's INTERACTION_CREATE parser raises KeyError for a component press "
-    "without custom_id (likewise without component_type, or a modal submit without "
-    "components); nothing catches it on the way out of Client.connect, so the client stops. "
-    "Needs a guard in bot/adapters/discord/client.py",
-)
 async def test_an_interaction_discord_py_cannot_parse_does_not_stop_the_bot(
     standin: DiscordStandin, discord_settings: Settings
 ) -> None:

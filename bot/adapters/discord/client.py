@@ -62,6 +62,25 @@ class UpstanderClient(discord.Client):
         self.messenger = DiscordMessenger(self, settings)
         self.ready = asyncio.Event()
         self._sync_on_start = sync_on_start
+        self._guard_interaction_parser()
+
+    def _guard_interaction_parser(self) -> None:
+        """Drop an interaction discord.py cannot parse, instead of losing the connection.
+
+        discord.py parses gateway events inline, in the task that reads the socket: a
+        KeyError from a malformed INTERACTION_CREATE would end ``Client.start``. There is no
+        public hook for this, so the one parser is wrapped where discord.py keeps it.
+        """
+        parsers = self._connection.parsers
+        original = parsers["INTERACTION_CREATE"]
+
+        def parse(data: Any) -> None:
+            try:
+                original(data)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                log.warning("refused a malformed interaction (%s)", type(exc).__name__)
+
+        parsers["INTERACTION_CREATE"] = parse
 
     async def setup_hook(self) -> None:
         if self._sync_on_start:
