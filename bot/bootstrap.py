@@ -31,6 +31,8 @@ from bot.storage.sqlite import SqliteStore
 log = logging.getLogger(__name__)
 
 CARE_INTERVAL_SECONDS = 30.0
+# A store that does not answer at shutdown must not keep the process from exiting.
+CLOSE_SECONDS = 5.0
 
 
 @dataclass
@@ -116,7 +118,7 @@ class Runtime:
         self._closed = True
         await self.flush_outbox(flush_timeout)
         try:
-            left = await self.store.pending_outbox_count()
+            left = await asyncio.wait_for(self.store.pending_outbox_count(), CLOSE_SECONDS)
         except Exception:
             log.exception("could not count the outbox before closing")
         else:

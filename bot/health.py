@@ -75,15 +75,19 @@ async def check(
     return (503 if overall == ERROR else 200), body
 
 
-async def check_runtime(runtime: Runtime) -> tuple[int, dict[str, Any]]:
-    return await check(runtime.store, runtime.content)
+async def check_runtime(
+    runtime: Runtime, *, database_seconds: float = DATABASE_TIMEOUT_SECONDS
+) -> tuple[int, dict[str, Any]]:
+    return await check(runtime.store, runtime.content, database_seconds=database_seconds)
 
 
-def health_handler(runtime: Runtime) -> Handler:
+def health_handler(
+    runtime: Runtime, *, database_seconds: float = DATABASE_TIMEOUT_SECONDS
+) -> Handler:
     """An aiohttp handler for GET /health (same signature as Slack's ``_health_handler``)."""
 
     async def health(_request: web.Request) -> web.StreamResponse:
-        status, body = await check_runtime(runtime)
+        status, body = await check_runtime(runtime, database_seconds=database_seconds)
         return web.json_response(body, status=status)
 
     return health
@@ -103,10 +107,16 @@ class HealthServer:
         await self.runner.cleanup()
 
 
-async def serve_health(runtime: Runtime, *, host: str, port: int) -> HealthServer:
+async def serve_health(
+    runtime: Runtime,
+    *,
+    host: str,
+    port: int,
+    database_seconds: float = DATABASE_TIMEOUT_SECONDS,
+) -> HealthServer:
     """Serve only GET /health on host:port (0: the OS chooses; tests)."""
     app = web.Application()
-    app.router.add_get(HEALTH_PATH, health_handler(runtime))
+    app.router.add_get(HEALTH_PATH, health_handler(runtime, database_seconds=database_seconds))
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
     await runner.setup()
     try:
