@@ -10,7 +10,6 @@ import asyncio
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 
 from bot.core.access import Access
@@ -138,28 +137,24 @@ class Desk:
         )
 
     async def confirm(self, actor: Actor, checkin_id: str) -> Reply:
+        """Send: the durable open, in one store call."""
         catalog, locale = self._locale(actor)
-        checkin = await self._own_checkin(actor, checkin_id)
+        now = self._clock.now()
+
+        def card_for(opened: CheckIn) -> list[OutboxItem]:
+            outbound = Outbound(volunteers(opened.platform), card(catalog, opened, now))
+            return [outbox_item(opened, "card", outbound, now)]
+
+        # Stored (with its card queued) and committed before anything tells the member it
+        # was received: the store answers only after the commit.
+        opening = await self._store.open_checkin(checkin_id, actor.key, now, card_for)
+        checkin = opening.checkin
+        if checkin is None:
+            raise NotFound("error.checkin_gone")
         pinned = self._pinned(catalog, locale, actor, checkin.crisis)
-        if checkin.status is not CheckinStatus.DRAFT:
+        if not opening.opened:
             return Reply(
                 pinned=pinned, sections=(Section(self._status_text(catalog, locale, checkin)),)
-            )
-        now = self._clock.now()
-        opened = replace(checkin, opened_at=now)
-        items = [
-            outbox_item(
-                opened,
-                "card",
-                Outbound(volunteers(actor.platform), card(catalog, opened, now)),
-                now,
-            )
-        ]
-        # Stored (with its card queued) before anything tells the member it was received.
-        if not await self._store.open_checkin(checkin.id, now, items):
-            fresh = await self._own_checkin(actor, checkin_id)
-            return Reply(
-                pinned=pinned, sections=(Section(self._status_text(catalog, locale, fresh)),)
             )
         self.outbox_changed.set()
         log.info(
@@ -168,7 +163,7 @@ class Desk:
             checkin.crisis,
             checkin.urgency,
         )
-        return await self._received(catalog, locale, actor, opened, pinned)
+        return self._received(catalog, locale, checkin, pinned, opening.volunteers_on_duty)
 
     async def cancel(self, actor: Actor, checkin_id: str) -> Reply:
         catalog, locale = self._locale(actor)
@@ -564,17 +559,17 @@ class Desk:
         ]
         return Section("\n".join(lines), title=catalog.text(locale, "checkin.summary_title"))
 
-    async def _received(
+    def _received(
         self,
         catalog: Catalog,
         locale: str,
-        actor: Actor,
         checkin: CheckIn,
         pinned: tuple[Section, ...],
+        volunteers_on_duty: bool,
     ) -> Reply:
         sections = [Section(catalog.text(locale, "checkin.received", pseudonym=checkin.pseudonym))]
         actions: list[Action] = []
-        if not await self._store.available_volunteers(actor.platform):
+        if not volunteers_on_duty:
             # Honest: nobody is on duty. Their request stays open unless they withdraw it.
             sections.append(Section(catalog.text(locale, "checkin.nobody_available")))
             sections.append(self._support_resources(catalog, locale))

@@ -108,6 +108,15 @@ class OpeningState:
 
 
 @dataclass(frozen=True, slots=True)
+class Opening:
+    """What Send found, read and changed in the one transaction that opened it."""
+
+    checkin: CheckIn | None  # as it now is; None if it is not the member's (or is gone)
+    opened: bool  # this call opened it (draft → open, its outbox items queued)
+    volunteers_on_duty: bool  # a volunteer on its platform is available
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxItem:
     """A message waiting to be delivered. `payload` carries text, so stores encrypt it."""
 

@@ -5,7 +5,7 @@ Each port has a real implementation (SQLite, a platform adapter) and an in-memor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -17,6 +17,7 @@ from bot.core.models import (
     AuditEntry,
     CheckIn,
     CheckinFigures,
+    Opening,
     OpeningState,
     OutboxItem,
     PracticeRun,
@@ -25,6 +26,13 @@ from bot.core.models import (
 
 class PracticeStore(Protocol):
     async def save_run(self, run: PracticeRun) -> None: ...
+
+    async def save_runs(
+        self, runs: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """Save every run and add one to each (metric, key) counter, in one transaction:
+        a practice press costs one write however many counters it moves."""
+        ...
 
     async def get_run(self, run_id: str) -> PracticeRun | None: ...
 
@@ -58,8 +66,19 @@ class CheckinStore(Protocol):
         """Delete a draft the member cancelled; False if it is no longer a draft."""
         ...
 
-    async def open_checkin(self, checkin_id: str, at: datetime, outbox: list[OutboxItem]) -> bool:
-        """draft → open plus its outbox items, atomically; False if it was not a draft."""
+    async def open_checkin(
+        self,
+        checkin_id: str,
+        member: str,
+        at: datetime,
+        outbox: Callable[[CheckIn], list[OutboxItem]],
+    ) -> Opening:
+        """Send: if `checkin_id` is `member`'s draft, draft → open at `at` with the outbox
+        items `outbox(opened check-in)` makes, committed before this returns; all in one
+        store call, with what the reply needs. `outbox` is called inside the transaction
+        (on the store's thread, for SQLite), so it must only compute; if it raises, nothing
+        changes. A check-in that is not the member's comes back as None, one that is no
+        longer a draft as it is, unopened."""
         ...
 
     async def active_checkin(self, member: str) -> CheckIn | None: ...

@@ -92,8 +92,6 @@ class Practice:
         scenario = _scenario_or_raise(catalog, scenario_id, locale)
         previous = await self._store.active_run(actor.key)
         now = self._clock.now()
-        if previous is not None:
-            await self._store.save_run(_abandoned(previous, now))
         run = PracticeRun(
             id=secrets.token_hex(8),
             member=actor.key,
@@ -105,8 +103,8 @@ class Practice:
             started_at=now,
             updated_at=now,
         )
-        await self._store.save_run(run)
-        await self._stats.bump("runs_started", scenario.id)
+        runs = [run] if previous is None else [_abandoned(previous, now), run]
+        await self._store.save_runs(runs, [("runs_started", scenario.id)])
         return self._step_reply(catalog, locale, scenario, run, lead=(), replace=True)
 
     async def cancel(self, actor: Actor) -> Reply:
@@ -136,13 +134,18 @@ class Practice:
         run = run.advanced(
             Move(step_id, index, choice.tactic), next_step.id, now, finished=next_step.end
         )
-        await self._store.save_run(run)
-        await self._stats.bump("tactic", choice.tactic.value)
-        await self._stats.bump("tactic_by_scenario", f"{scenario.id}:{choice.tactic.value}")
+        counts = [
+            ("tactic", choice.tactic.value),
+            ("tactic_by_scenario", f"{scenario.id}:{choice.tactic.value}"),
+        ]
+        if next_step.end:
+            counts.append(("runs_finished", scenario.id))
+            counts += _recap_views(catalog, scenario, run)
+        # The move and its counters: one write.
+        await self._store.save_runs([run], counts)
         feedback = _feedback_section(catalog, locale, choice)
         if next_step.end:
-            await self._stats.bump("runs_finished", scenario.id)
-            return await self._recap(catalog, locale, scenario, run, next_step, lead=(feedback,))
+            return self._recap(catalog, locale, scenario, run, next_step, lead=(feedback,))
         return self._step_reply(catalog, locale, scenario, run, lead=(feedback,), replace=True)
 
     async def stop(self, actor: Actor, run_id: str) -> Reply:
@@ -191,7 +194,10 @@ class Practice:
         if step is None:
             raise NotFound("error.step_gone")
         if run.status is RunStatus.FINISHED:
-            return await self._recap(catalog, locale, scenario, run, step, lead=())
+            # The recap again: its reading list is viewed again.
+            for metric, key in _recap_views(catalog, scenario, run):
+                await self._stats.bump(metric, key)
+            return self._recap(catalog, locale, scenario, run, step, lead=())
         if run.status is RunStatus.ABANDONED:
             raise NotFound("error.run_gone")
         return self._step_reply(catalog, locale, scenario, run, lead=(), replace=True)
@@ -222,7 +228,7 @@ class Practice:
             replace=replace,
         )
 
-    async def _recap(
+    def _recap(
         self,
         catalog: Catalog,
         locale: str,
@@ -253,8 +259,6 @@ class Practice:
         resources = _run_resources(scenario, run)
         lines = resource_lines(catalog, resources)
         if lines:
-            for rid in resources:
-                await self._stats.bump("resource_views", rid)
             sections.append(
                 Section("\n".join(lines), title=catalog.text(locale, "recap.read_more"))
             )
@@ -317,6 +321,14 @@ def _run_resources(scenario: Scenario, run: PracticeRun) -> tuple[str, ...]:
         if step is not None:
             ids.extend(step.resources)
     return tuple(dict.fromkeys(ids))
+
+
+def _recap_views(catalog: Catalog, scenario: Scenario, run: PracticeRun) -> list[tuple[str, str]]:
+    """The counters a recap moves: a view of each resource on its reading list, if shown."""
+    resources = _run_resources(scenario, run)
+    if not resource_lines(catalog, resources):
+        return []
+    return [("resource_views", rid) for rid in resources]
 
 
 def _button(label: str, limit: int = 75) -> str:

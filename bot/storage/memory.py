@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -12,6 +12,7 @@ from bot.core.models import (
     CheckIn,
     CheckinFigures,
     CheckinStatus,
+    Opening,
     OpeningState,
     OutboxItem,
     PracticeRun,
@@ -40,6 +41,15 @@ class MemoryStore:
 
     async def save_run(self, run: PracticeRun) -> None:
         self._runs[run.id] = run
+
+    async def save_runs(
+        self, runs: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        # Through save_run, so a subclass that watches run saves sees these too.
+        for run in runs:
+            await self.save_run(run)
+        for metric, key in counts:
+            await self.bump(metric, key)
 
     async def get_run(self, run_id: str) -> PracticeRun | None:
         return self._runs.get(run_id)
@@ -90,13 +100,24 @@ class MemoryStore:
         del self._checkins[checkin_id]
         return True
 
-    async def open_checkin(self, checkin_id: str, at: datetime, outbox: list[OutboxItem]) -> bool:
+    async def open_checkin(
+        self,
+        checkin_id: str,
+        member: str,
+        at: datetime,
+        outbox: Callable[[CheckIn], list[OutboxItem]],
+    ) -> Opening:
         current = self._checkins.get(checkin_id)
-        if current is None or current.status is not CheckinStatus.DRAFT:
-            return False
-        self._checkins[checkin_id] = replace(current, status=CheckinStatus.OPEN, opened_at=at)
-        self._add_outbox(outbox)
-        return True
+        if current is None or current.member != member:
+            return Opening(None, False, False)
+        on_duty = any(p == current.platform and on for p, on in self._availability.values())
+        if current.status is not CheckinStatus.DRAFT:
+            return Opening(current, False, on_duty)
+        opened = replace(current, status=CheckinStatus.OPEN, opened_at=at)
+        items = outbox(opened)  # before any change: if it raises, nothing changed
+        self._checkins[checkin_id] = opened
+        self._add_outbox(items)
+        return Opening(opened, True, on_duty)
 
     async def active_checkin(self, member: str) -> CheckIn | None:
         for checkin in self._members_checkins(member):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from harness import Console, build_console
@@ -12,7 +13,7 @@ from bot.core.actors import Actor
 from bot.core.clock import ManualClock
 from bot.core.errors import DeliveryError, StorageError
 from bot.core.messages import Outbound
-from bot.core.models import CheckinStatus, OutboxItem
+from bot.core.models import CheckIn, CheckinStatus, Opening, OutboxItem
 from bot.storage.memory import MemoryStore
 
 
@@ -82,7 +83,13 @@ async def test_pending_notifications_are_delivered_after_a_restart(
 class StoreThatFailsOnOpen(MemoryStore):
     """The database fails at the moment the request would be committed."""
 
-    async def open_checkin(self, checkin_id: str, at: datetime, outbox: list[OutboxItem]) -> bool:
+    async def open_checkin(
+        self,
+        checkin_id: str,
+        member: str,
+        at: datetime,
+        outbox: Callable[[CheckIn], list[OutboxItem]],
+    ) -> Opening:
         raise StorageError("disk I/O error")
 
 

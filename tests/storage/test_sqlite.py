@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -13,6 +16,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.core.errors import StorageError
+from bot.core.models import CheckIn, CheckinStatus, OutboxItem
 from bot.storage.crypto import KEY_FILE_NAME, Cipher, load_key
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.sqlite import SqliteStore
@@ -95,3 +99,164 @@ async def test_a_request_cancelled_mid_transaction_leaves_the_store_working(
         assert (await store.counts("tactic"))["direct"] == 1
     finally:
         await store.close_store()
+
+
+# -- group commit: write transactions queued while the worker is busy share one COMMIT --
+
+
+WAIT = 10  # seconds: a broken worker fails these tests instead of hanging them
+
+
+class _Held:
+    """Keeps the store's worker busy until released, so that writes queue up behind it."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._gate = threading.Event()
+        self._started = threading.Event()
+        self._store = store
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> _Held:
+        def hold() -> None:
+            self._started.set()
+            self._gate.wait(10)
+
+        self.task = asyncio.create_task(self._store._worker.call(hold))
+        await asyncio.to_thread(self._started.wait, 10)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._gate.set()
+        assert self.task is not None
+        await asyncio.wait_for(self.task, WAIT)
+
+
+def _insert(value: str, *, then_fail: bool = False) -> Callable[[sqlite3.Connection], int]:
+    def body(db: sqlite3.Connection) -> int:
+        cursor = db.execute("INSERT INTO counters (metric, key, count) VALUES ('t', ?, 1)", [value])
+        if then_fail:
+            raise ValueError(f"{value} failed after writing")
+        return int(cursor.lastrowid or 0)
+
+    return body
+
+
+def _committed(path: Path) -> list[str]:
+    """What another connection sees: only what was committed."""
+    other = sqlite3.connect(path)
+    try:
+        return [r[0] for r in other.execute("SELECT key FROM counters ORDER BY key")]
+    finally:
+        other.close()
+
+
+@pytest.fixture
+async def group_store(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, Path]]:
+    path = tmp_path / "db.sqlite3"
+    store = await SqliteStore.open(path, Cipher(Fernet.generate_key()))
+    yield store, path
+    await store.close_store()
+
+
+async def test_a_failed_write_in_a_group_rolls_back_only_its_own_changes(
+    group_store: tuple[SqliteStore, Path],
+) -> None:
+    store, path = group_store
+    async with _Held(store):
+        writes = [
+            asyncio.create_task(store._write(_insert(v, then_fail=v == "b")))
+            for v in ("a", "b", "c")
+        ]
+        await asyncio.sleep(0.05)
+        assert not any(w.done() for w in writes), "nothing answered before the commit"
+    a, b, c = await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
+    assert isinstance(b, ValueError) and "b failed" in str(b)
+    assert isinstance(a, int) and isinstance(c, int)
+    assert _committed(path) == ["a", "c"]
+
+
+async def test_a_group_whose_commit_fails_tells_every_caller_nothing_was_stored(
+    group_store: tuple[SqliteStore, Path],
+) -> None:
+    store, path = group_store
+
+    def schema(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        db.execute(
+            "CREATE TABLE child (parent INTEGER REFERENCES parent(id)"
+            " DEFERRABLE INITIALLY DEFERRED)"
+        )
+
+    await store._write(schema)
+
+    def orphan(db: sqlite3.Connection) -> None:
+        db.execute("INSERT INTO child VALUES (42)")  # refused only at COMMIT
+
+    async with _Held(store):
+        writes = [
+            asyncio.create_task(store._write(_insert("a"))),
+            asyncio.create_task(store._write(orphan)),
+            asyncio.create_task(store._write(_insert("c"))),
+        ]
+        await asyncio.sleep(0.05)
+    answers = await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
+    assert all(isinstance(x, StorageError) and "commit failed" in str(x) for x in answers)
+    assert _committed(path) == []
+    await store.bump("t", "after")  # the connection is out of the failed transaction
+    assert _committed(path) == ["after"]
+
+
+async def test_a_read_queued_between_writes_sees_the_earlier_ones_committed(
+    group_store: tuple[SqliteStore, Path],
+) -> None:
+    store, _ = group_store
+    async with _Held(store):
+        first = asyncio.create_task(store._write(_insert("a")))
+        read = asyncio.create_task(store.counts("t"))
+        later = asyncio.create_task(store._write(_insert("b")))
+        await asyncio.sleep(0.05)
+    await asyncio.wait_for(asyncio.gather(first, later), WAIT)
+    assert dict(await read) == {"a": 1}
+    assert dict(await store.counts("t")) == {"a": 1, "b": 1}
+
+
+async def test_a_write_cancelled_while_queued_is_not_made(
+    group_store: tuple[SqliteStore, Path],
+) -> None:
+    store, path = group_store
+    async with _Held(store):
+        writes = [asyncio.create_task(store._write(_insert(v))) for v in ("a", "b", "c")]
+        await asyncio.sleep(0.05)
+        writes[1].cancel()
+    await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
+    assert writes[1].cancelled()
+    assert _committed(path) == ["a", "c"]
+
+
+async def test_concurrent_sends_are_each_committed_once(
+    group_store: tuple[SqliteStore, Path],
+) -> None:
+    store, _ = group_store
+    drafts: list[CheckIn] = []
+    for n in range(40):
+        draft = CheckIn(
+            f"c{n}", "p", f"p:{n}", str(n), "", f"Member {n:04}", "other", "today", True,
+            "words", False, "en", CheckinStatus.DRAFT, datetime(2026, 3, 1, tzinfo=UTC),
+        )  # fmt: skip
+        await store.save_draft(draft)
+        drafts.append(draft)
+    at = datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+    def card(opened: CheckIn) -> list[OutboxItem]:
+        return [OutboxItem(f"o-{opened.id}", opened.id, "card", 1, "{}", 0, at, at)]
+
+    async def send(draft: CheckIn) -> bool:
+        return (await store.open_checkin(draft.id, draft.member, at, card)).opened
+
+    # Each member presses Send twice at once: exactly one of the two opens it.
+    sends = [send(d) for d in drafts for _ in range(2)]
+    results = await asyncio.wait_for(asyncio.gather(*sends), WAIT)
+    assert sum(results) == 40
+    assert await store.pending_outbox_count() == 40
+    assert all(c.status is CheckinStatus.OPEN for c in await store.unclaimed())
+    assert len(await store.unclaimed()) == 40

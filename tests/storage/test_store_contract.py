@@ -16,6 +16,7 @@ from bot.core.models import (
     CheckIn,
     CheckinStatus,
     Move,
+    Opening,
     OutboxItem,
     PracticeRun,
     RunStatus,
@@ -71,6 +72,12 @@ def audit(cid: str, action: str) -> AuditEntry:
     return AuditEntry(T0, cid, "Member X", action, "Val")
 
 
+async def open_draft(
+    store: Store, cid: str, member: str = "m:1", items: tuple[OutboxItem, ...] = ()
+) -> Opening:
+    return await store.open_checkin(cid, member, T0, lambda _opened: list(items))
+
+
 async def test_runs_round_trip_and_the_latest_active_one_wins(store: Store) -> None:
     first = run("r1")
     await store.save_run(first)
@@ -95,20 +102,83 @@ async def test_counters_add_up(store: Store) -> None:
     assert dict(await store.counts("nothing")) == {}
 
 
+async def test_runs_and_their_counters_are_saved_together(store: Store) -> None:
+    first = run("r1")
+    await store.save_runs([first], [("runs_started", "s1")])
+    moved = replace(first, moves=(Move("start", 0, Tactic.DIRECT),), step_id="next")
+    replaced = run("r2", at=T0 + timedelta(minutes=1))
+    await store.save_runs(
+        [replace(moved, status=RunStatus.ABANDONED), replaced],
+        [("tactic", "direct"), ("tactic", "direct"), ("runs_started", "s1")],
+    )
+    assert await store.get_run("r1") == replace(moved, status=RunStatus.ABANDONED)
+    assert await store.active_run("m:1") == replaced
+    assert dict(await store.counts("tactic")) == {"direct": 2}
+    assert dict(await store.counts("runs_started")) == {"s1": 2}
+    await store.save_runs([], [("resource_views", "guide")])
+    assert dict(await store.counts("resource_views")) == {"guide": 1}
+    await store.save_runs([replace(replaced, status=RunStatus.FINISHED)])
+    assert await store.active_run("m:1") is None
+
+
 async def test_open_is_atomic_with_its_outbox_and_happens_once(store: Store) -> None:
     await store.save_draft(checkin("c1"))
     assert await store.get_checkin("c1") == checkin("c1")
-    assert await store.open_checkin("c1", T0, [item("o1", "c1")])
-    assert not await store.open_checkin("c1", T0, [item("o2", "c1")])
-    assert await store.pending_outbox_count() == 1
-    opened = await store.get_checkin("c1")
-    assert opened is not None and opened.status is CheckinStatus.OPEN and opened.opened_at == T0
-    assert (await store.active_checkin("m:1")) == opened
+    seen: list[CheckIn] = []
+
+    def card(opened: CheckIn) -> list[OutboxItem]:
+        seen.append(opened)
+        return [item(f"o{len(seen)}", opened.id)]
+
+    first = await store.open_checkin("c1", "m:1", T0, card)
+    expected = replace(checkin("c1"), status=CheckinStatus.OPEN, opened_at=T0)
+    assert first == Opening(expected, True, False)
+    assert seen == [expected], "the outbox is made from the check-in as it is opened"
+    again = await store.open_checkin("c1", "m:1", T0, card)
+    assert again == Opening(expected, False, False), "a second Send opens nothing"
+    assert len(seen) == 1 and await store.pending_outbox_count() == 1
+    assert await store.get_checkin("c1") == expected
+    assert (await store.active_checkin("m:1")) == expected
+
+
+async def test_only_the_member_can_open_their_draft(store: Store) -> None:
+    await store.save_draft(checkin("c1"))
+    for member in ("m:2", ""):
+        assert await store.open_checkin("c1", member, T0, lambda c: [item("o1", c.id)]) == (
+            Opening(None, False, False)
+        )
+    assert await open_draft(store, "nope") == Opening(None, False, False)
+    assert await store.get_checkin("c1") == checkin("c1")
+    assert await store.pending_outbox_count() == 0
+
+
+async def test_open_says_whether_a_volunteer_on_its_platform_is_on_duty(store: Store) -> None:
+    await store.set_availability("v:1", "p", False)
+    await store.set_availability("v:2", "q", True)
+    await store.save_draft(checkin("c1"))
+    assert not (await open_draft(store, "c1")).volunteers_on_duty
+    await store.set_availability("v:1", "p", True)
+    await store.save_draft(checkin("c2"))
+    assert (await open_draft(store, "c2")).volunteers_on_duty
+    assert (await open_draft(store, "c1")).volunteers_on_duty, "also when already open"
+
+
+async def test_an_open_whose_outbox_cannot_be_made_changes_nothing(store: Store) -> None:
+    await store.save_draft(checkin("c1"))
+
+    def broken(opened: CheckIn) -> list[OutboxItem]:
+        raise ValueError("the card cannot be rendered")
+
+    with pytest.raises(ValueError, match="cannot be rendered"):
+        await store.open_checkin("c1", "m:1", T0, broken)
+    assert await store.get_checkin("c1") == checkin("c1")
+    assert await store.pending_outbox_count() == 0
+    assert (await open_draft(store, "c1", items=(item("o1", "c1"),))).opened
 
 
 async def test_claim_is_won_once(store: Store) -> None:
     await store.save_draft(checkin("c1"))
-    await store.open_checkin("c1", T0, [])
+    await open_draft(store, "c1")
     assert await store.claim(
         "c1", ("v:1", "1", "Val"), T0, [item("o1", "c1")], audit("c1", "claimed")
     )
@@ -123,7 +193,7 @@ async def test_claim_is_won_once(store: Store) -> None:
 
 async def test_close_drops_pending_relays_and_allows_one_rating(store: Store) -> None:
     await store.save_draft(checkin("c1"))
-    await store.open_checkin("c1", T0, [])
+    await open_draft(store, "c1")
     await store.enqueue([item("r1", "c1", "relay", 0)])
     assert await store.close(
         "c1", "member", T0, [item("n1", "c1", "notice")], audit("c1", "closed")
@@ -151,7 +221,7 @@ async def test_outbox_orders_by_priority_then_age_and_respects_retry_times(store
 
 async def test_escalation_raises_a_level_once(store: Store) -> None:
     await store.save_draft(checkin("c1"))
-    await store.open_checkin("c1", T0, [])
+    await open_draft(store, "c1")
     assert await store.escalate(
         "c1", 1, T0, [item("e1", "c1", "escalation")], audit("c1", "escalated")
     )
@@ -163,7 +233,7 @@ async def test_escalation_raises_a_level_once(store: Store) -> None:
 async def test_unclaimed_puts_crisis_first(store: Store) -> None:
     for cid, crisis in (("a1", False), ("b2", True)):
         await store.save_draft(checkin(cid, member=f"m:{cid}", crisis=crisis))
-        await store.open_checkin(cid, T0, [])
+        await open_draft(store, cid, member=f"m:{cid}")
     assert [c.id for c in await store.unclaimed()] == ["b2", "a1"]
 
 
@@ -178,7 +248,7 @@ async def test_volunteers_blocks_and_purge(store: Store) -> None:
     assert await store.blocked_until("m:2") is None
 
     await store.save_draft(checkin("old"))
-    await store.open_checkin("old", T0, [])
+    await open_draft(store, "old")
     await store.close("old", "member", T0, [], audit("old", "closed"))
     await store.save_draft(checkin("draft", member="m:2"))
     assert await store.purge_draft("draft") and not await store.purge_draft("draft")
@@ -195,7 +265,7 @@ async def test_volunteers_blocks_and_purge(store: Store) -> None:
 
 async def test_forget_member_clears_identity_and_words(store: Store) -> None:
     await store.save_draft(checkin("c1"))
-    await store.open_checkin("c1", T0, [])
+    await open_draft(store, "c1")
     await store.enqueue([item("r1", "c1", "relay", 0)])
     assert await store.forget_member("m:1") == 1
     left = await store.get_checkin("c1")
@@ -216,7 +286,7 @@ async def test_opening_state_is_the_block_the_open_checkin_and_the_last_close(
     assert (empty.blocked_until, empty.active, empty.last_closed_at) == (None, None, None)
     await store.save_draft(checkin("c1"))
     assert (await store.opening_state("m:1")).active is None, "a draft is not open"
-    await store.open_checkin("c1", T0, [])
+    await open_draft(store, "c1")
     active = (await store.opening_state("m:1")).active
     assert active is not None and active.id == "c1"
     await store.close("c1", "member", T0 + timedelta(minutes=1), [], audit("c1", "closed"))
