@@ -24,7 +24,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.command in (None, "run", "console"):
         logs.configure(
-            settings.log_level, json_lines=args.command == "run" and _platforms(settings)
+            settings.log_level,
+            json_lines=args.command == "run" and _platforms(settings),
+            secrets=logs.known_secrets(settings.env),
         )
         return asyncio.run(_run(settings, console_only=args.command == "console"))
     if args.command == "content":
@@ -32,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "discord":
         from bot.adapters.discord.cli import discord_command
 
-        logs.configure(settings.log_level)
+        logs.configure(settings.log_level, secrets=logs.known_secrets(settings.env))
         return int(discord_command(args, settings))
     parser.print_help()
     return 2

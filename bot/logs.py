@@ -6,18 +6,37 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 # Slack tokens, Discord bot tokens, Fernet keys and bearer headers.
 _SECRETS = re.compile(
     r"(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+"
     r"|[MN][A-Za-z\d_-]{23,27}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}"
-    r"|Bot [A-Za-z\d_.-]{20,}|Bearer [A-Za-z\d_.-]{10,})"
+    r"|Bot [A-Za-z\d_.-]{20,}|Bearer [A-Za-z\d_.-]{10,}"
+    r"|(?<![A-Za-z\d_-])[A-Za-z\d_-]{43}=)"
 )
+# The deployment's own secrets, whatever their shape (a signing secret is plain hex).
+_KNOWN: set[str] = set()
+SECRET_SETTINGS = (
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "UPSTANDER_SECRET_KEY",
+)
+MIN_SECRET_LENGTH = 8  # shorter values would blank out ordinary words
 
 
 def redact(text: str) -> str:
+    for secret in sorted(_KNOWN, key=len, reverse=True):  # a longer one may hold a shorter
+        text = text.replace(secret, "[redacted]")
     return _SECRETS.sub("[redacted]", text)
+
+
+def known_secrets(env: Mapping[str, str]) -> list[str]:
+    """The values of the settings that hold secrets, for ``configure(secrets=...)``."""
+    return [env[name].strip() for name in SECRET_SETTINGS if env.get(name, "").strip()]
 
 
 class JsonFormatter(logging.Formatter):
@@ -42,7 +61,11 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure(level: str = "INFO", *, json_lines: bool = True) -> None:
+def configure(level: str = "INFO", *, json_lines: bool = True, secrets: Iterable[str] = ()) -> None:
+    """Log to stderr (JSON lines, or plain for a person at a terminal), redacting token
+    shapes and the exact ``secrets`` given (see ``known_secrets``)."""
+    _KNOWN.clear()
+    _KNOWN.update(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s")
