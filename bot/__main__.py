@@ -80,17 +80,13 @@ async def _run(settings: Settings, *, console_only: bool) -> int:
         return 1
     platforms = not console_only and _platforms(settings)
     stop = asyncio.Event()
-    if platforms:
-        # The console keeps Python's own Ctrl-C; the platforms stop in order on a signal.
-        _on_signals(stop)
+    _on_signals(stop)
     runtime.start_background()
     try:
         if platforms:
             await _serve_platforms(runtime, stop)
         else:
-            from bot.adapters.console.run import run_console
-
-            await run_console(runtime)
+            await _serve_console(runtime, stop)
     except UpstanderError as exc:
         # Configuration and start-up problems the operator can fix: say what, no traceback.
         print(f"cannot start: {exc}", file=sys.stderr)
@@ -141,6 +137,30 @@ async def _serve_platforms(runtime: object, stop: asyncio.Event) -> None:
     for task in adapters:
         if not task.cancelled() and (failure := task.exception()) is not None:
             raise failure
+
+
+async def _serve_console(runtime: object, stop: asyncio.Event) -> None:
+    """The console until it ends or a signal comes. Its stdin read blocks a thread that
+    only a line or end of input frees: after Ctrl-C the database is closed at once, and a
+    second Ctrl-C leaves without waiting for that thread."""
+    from bot.adapters.console.run import run_console
+    from bot.bootstrap import Runtime
+
+    assert isinstance(runtime, Runtime)
+    console = asyncio.create_task(run_console(runtime), name="console")
+    stopping = asyncio.create_task(stop.wait(), name="console-stop")
+    interrupted = False
+    try:
+        await asyncio.wait({console, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        interrupted = not console.done()
+    finally:
+        for task in (console, stopping):
+            task.cancel()
+        await asyncio.gather(console, stopping, return_exceptions=True)
+    if interrupted:
+        print("stopped; press Enter (or Ctrl-C again) to leave", file=sys.stderr)
+    if not console.cancelled() and (failure := console.exception()) is not None:
+        raise failure
 
 
 def _port(raw: str) -> int:
