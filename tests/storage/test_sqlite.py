@@ -83,6 +83,25 @@ async def test_wrong_key_cannot_read_text(tmp_path: Path) -> None:
     del path
 
 
+def test_text_is_sealed_with_aes_gcm_and_older_fernet_tokens_still_open() -> None:
+    key = Fernet.generate_key()
+    cipher = Cipher(key)
+    words = "Someone keeps making remarks about my accent. 🙁"
+    sealed = cipher.encrypt(words)
+    assert sealed.startswith("v2.") and words not in sealed
+    assert cipher.encrypt(words) != sealed, "a fresh nonce every time"
+    assert cipher.decrypt(sealed) == words
+    written_before = Fernet(key).encrypt(words.encode()).decode()  # an older database's
+    assert cipher.decrypt(written_before) == words
+    with pytest.raises(StorageError, match="cannot be decrypted"):
+        Cipher(Fernet.generate_key()).decrypt(sealed)
+    tampered = sealed[:-6] + ("A" if sealed[-6] != "A" else "B") + sealed[-5:]
+    with pytest.raises(StorageError, match="cannot be decrypted"):
+        cipher.decrypt(tampered)
+    with pytest.raises(StorageError, match="cannot be decrypted"):
+        cipher.decrypt("v2.not base64!")
+
+
 async def test_a_request_cancelled_mid_transaction_leaves_the_store_working(
     tmp_path: Path,
 ) -> None:
