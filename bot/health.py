@@ -84,7 +84,7 @@ async def check_runtime(
 def health_handler(
     runtime: Runtime, *, database_seconds: float = DATABASE_TIMEOUT_SECONDS
 ) -> Handler:
-    """An aiohttp handler for GET /health (same signature as Slack's ``_health_handler``)."""
+    """An aiohttp handler for GET /health: Slack's HTTP mode and `serve_health` serve it."""
 
     async def health(_request: web.Request) -> web.StreamResponse:
         status, body = await check_runtime(runtime, database_seconds=database_seconds)

@@ -137,14 +137,6 @@ def _assert_clean_log(process: BotProcess, members: list[str], secrets: tuple[st
         assert secret not in raw
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "serve_slack closes its HTTP session (Work.close) before Runtime.aclose flushes "
-        "the outbox, so a card in flight at shutdown fails and waits for the next start; "
-        "the adapter should await runtime.flush_outbox() after its drain, before closing"
-    ),
-)
 async def test_sigterm_finishes_in_flight_work_flushes_and_closes(scene: Scene) -> None:
     slack = scene.slack
     bot = scene.process(UPSTANDER_FLUSH_SECONDS="120")

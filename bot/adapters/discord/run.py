@@ -60,6 +60,9 @@ async def serve_discord(
             await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if stopping.done() and not running.done():
                 await _finish_answers(client, drain_seconds)
+                # The outbox sends through this client: flush it before closing, or cards
+                # queued by the last interactions would wait for the next start.
+                await runtime.flush_outbox()
         finally:
             await client.close()
             for task in watchers - {running}:

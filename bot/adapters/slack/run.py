@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -31,6 +31,7 @@ from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH, SlackSettings
 from bot.adapters.slack.work import DRAIN_SECONDS, Work
 from bot.bootstrap import Runtime
+from bot.health import health_handler
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +52,19 @@ class SlackAdapter:
     app: AsyncApp
     client: AsyncWebClient
     work: Work
+    runtime: Runtime
 
     async def close(self, timeout: float = DRAIN_SECONDS) -> bool:  # noqa: ASYNC109
-        """Finish the work in flight (cancelled after ``timeout``), close the session."""
-        return await self.work.close(timeout)
+        """Finish the work in flight (cancelled after ``timeout``), deliver what it queued
+        in the outbox while the session is still open, then close the session."""
+        if self.work.closed:
+            return True
+        self.work.stopping.set()
+        finished = await self.work.drain(timeout)
+        # The outbox sends through this session: flush it first, or a card queued by the
+        # last requests would wait for the next start.
+        await self.runtime.flush_outbox()
+        return await self.work.close(timeout) and finished
 
 
 def attach_slack(
@@ -76,7 +86,7 @@ def attach_slack(
     runtime.register_platform(
         PLATFORM, SlackDirectory(client, settings), SlackMessenger(client, settings)
     )
-    return SlackAdapter(build_slack_app(runtime, settings, client, work), client, work)
+    return SlackAdapter(build_slack_app(runtime, settings, client, work), client, work, runtime)
 
 
 async def serve_slack(runtime: Runtime, stop: asyncio.Event, *, work: Work | None = None) -> None:
@@ -173,7 +183,7 @@ def make_web_app(
     web_app = web.Application()
     if app is not None:
         web_app.router.add_post(EVENTS_PATH, _events_handler(app, settings))
-    web_app.router.add_get(HEALTH_PATH, _health_handler(runtime))
+    web_app.router.add_get(HEALTH_PATH, health_handler(runtime))
     return web_app
 
 
@@ -198,26 +208,3 @@ def _events_handler(app: AsyncApp, settings: SlackSettings) -> Handler:
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     return handle
-
-
-def _health_handler(runtime: Runtime) -> Handler:
-    async def health(_request: web.Request) -> web.StreamResponse:
-        status: dict[str, Any] = {"status": "ok"}
-        try:
-            status["database"] = {
-                "status": "ok",
-                "outbox_pending": await runtime.store.pending_outbox_count(),
-            }
-        except Exception as exc:  # a failing store must still give an answer
-            log.warning("health: store check failed: %s", type(exc).__name__)
-            status["database"] = {"status": "error"}
-            status["status"] = "degraded"
-        try:
-            status["content"] = {"status": "ok", "version": runtime.content.current.version}
-        except Exception as exc:
-            log.warning("health: content check failed: %s", type(exc).__name__)
-            status["content"] = {"status": "error"}
-            status["status"] = "degraded"
-        return web.json_response(status, status=200 if status["status"] == "ok" else 503)
-
-    return health
