@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(quick=args.quick, sections=chosen)
     figures: list[Figure] = []
     failed: list[str] = []
+    thresholds = gc.get_threshold()
     for name in chosen:
         print(f"running {name}: {SECTIONS[name]} ...", file=sys.stderr, flush=True)
         try:
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:
             traceback.print_exc()
             failed.append(name)
+        # Each section starts from the interpreter's defaults, whatever the last one set.
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
         gc.collect()
     print(table(figures))
     path = write_json(figures, Path(args.out), options)

@@ -55,6 +55,7 @@ from bot.core.desk_support import (
 )
 from bot.core.messages import Reply
 from bot.core.practice import BEGIN, CHOOSE
+from bot.gctune import settle_after_startup
 from bot.storage.memory import MemoryStore
 from bot.storage.sqlite import PRAGMAS
 
@@ -132,6 +133,7 @@ async def _runtime(folder: Path, *, memory: bool) -> Runtime:
         }
     )
     runtime = await build(settings, store=MemoryStore() if memory else None)
+    settle_after_startup()  # as `python -m bot run` does once the bot is built
     # One volunteer on duty, so a check-in takes the ordinary path ("a volunteer will...").
     await runtime.store.set_availability(f"{PLATFORM}:volunteer", PLATFORM, True)
     return runtime

@@ -47,6 +47,7 @@ from bot.adapters.discord.run import serve_discord
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU
+from bot.gctune import settle_after_startup
 from tests.discord_standin import (
     CB_CHANNEL_MESSAGE,
     CB_DEFERRED_CHANNEL_MESSAGE,
@@ -363,6 +364,7 @@ async def _run(workload: Workload) -> tuple[Side, Side]:
         runtime = await build(bot_settings(bot_standin, data_dir))
         stack.push_async_callback(runtime.aclose)
         runtime.start_background()
+        settle_after_startup()  # as `python -m bot run` does once the bot is built
         floor = Side("floor", floor_standin, floor_connection(floor_standin))
         bot = Side("bot", bot_standin, bot_connection(runtime))
         for _ in range(workload.rounds):

@@ -39,6 +39,7 @@ from bot.adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU
+from bot.gctune import settle_after_startup
 
 SECTION = "b. Slack end to end"
 SECRET = "bench-signing-secret-0123456789"
@@ -79,6 +80,7 @@ async def start_bot(tmp: Path, slack: SlackStandIn) -> tuple[Side, Runtime]:
     runtime = await build(Settings.from_env(env))
     settings = SlackSettings.from_env(env)
     adapter = attach_slack(runtime, settings)
+    settle_after_startup()  # as `python -m bot run` does once the bot is built
     server = await start_http(adapter, runtime, settings, host="127.0.0.1", port=0)
 
     async def close() -> None:

@@ -9,11 +9,12 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot import logs
 from bot.config import Settings
+from bot.gctune import settle_after_startup
 
 log = logging.getLogger("bot")
 
@@ -79,6 +80,10 @@ async def _run(settings: Settings, *, console_only: bool) -> int:
         print("content is invalid; fix it and start again", file=sys.stderr)
         return 1
     platforms = not console_only and _platforms(settings)
+    if platforms:
+        _import_adapters(settings.env)
+    # Everything long-lived is built now: keep the collector from walking it under load.
+    settle_after_startup()
     stop = asyncio.Event()
     _on_signals(stop)
     runtime.start_background()
@@ -137,6 +142,14 @@ async def _serve_platforms(runtime: object, stop: asyncio.Event) -> None:
     for task in adapters:
         if not task.cancelled() and (failure := task.exception()) is not None:
             raise failure
+
+
+def _import_adapters(env: Mapping[str, str]) -> None:
+    """Import the configured adapters now, so start-up's freeze covers their modules too."""
+    if env.get("DISCORD_TOKEN"):
+        import bot.adapters.discord.run
+    if env.get("SLACK_BOT_TOKEN"):
+        import bot.adapters.slack.run  # noqa: F401
 
 
 async def _serve_console(runtime: object, stop: asyncio.Event) -> None:
