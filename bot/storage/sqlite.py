@@ -118,24 +118,34 @@ class _Worker:
 
     def __init__(self) -> None:
         self._jobs: SimpleQueue[_Job | object] = SimpleQueue()
+        # Set on the loop before the stop is queued, so no job can land behind it unanswered.
+        self.stopped = False
         self._thread = threading.Thread(target=self._serve, name="upstander-sqlite", daemon=True)
         self._thread.start()
 
     async def call(self, run: Callable[[], T]) -> T:
         """`run()` on the worker, alone."""
+        self._refuse_when_stopped()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.put(_Job(future, run=run))
         return await future
 
     async def transact(self, db: sqlite3.Connection, body: Body[T]) -> T:
         """`body(db)` in a write transaction on the worker: committed before this returns."""
+        self._refuse_when_stopped()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.put(_Job(future, body=body, db=db))
         return await future
 
     async def stop(self) -> None:
-        self._jobs.put(_STOP)
+        if not self.stopped:
+            self.stopped = True
+            self._jobs.put(_STOP)
         await asyncio.to_thread(self._thread.join)
+
+    def _refuse_when_stopped(self) -> None:
+        if self.stopped:
+            raise StorageError("the database is closed")
 
     def _serve(self) -> None:
         held: _Job | object | None = None
@@ -294,6 +304,9 @@ class SqliteStore:
         return store
 
     async def close_store(self) -> None:
+        """Close the database; closing twice is harmless, and any call after it fails."""
+        if self._worker.stopped:
+            return
         await self._worker.call(self._db.close)
         await self._worker.stop()
 

@@ -279,3 +279,20 @@ async def test_concurrent_sends_are_each_committed_once(
     assert await store.pending_outbox_count() == 40
     assert all(c.status is CheckinStatus.OPEN for c in await store.unclaimed())
     assert len(await store.unclaimed()) == 40
+
+
+async def test_a_closed_store_refuses_calls_at_once_and_closes_twice_harmlessly(
+    tmp_path: Path,
+) -> None:
+    store = await SqliteStore.open(tmp_path / "db.sqlite3", Cipher(Fernet.generate_key()))
+    await store.close_store()
+    # A request arriving after shutdown gets a clear error, not a wait that never ends.
+    with pytest.raises(StorageError, match="closed"):
+        await asyncio.wait_for(store.pending_outbox_count(), 2.0)
+    with pytest.raises(StorageError, match="closed"):
+        draft = CheckIn(
+            "c1", "p", "p:1", "1", "", "Member 0001", "other", "today", True,
+            "words", False, "en", CheckinStatus.DRAFT, datetime(2026, 3, 1, tzinfo=UTC),
+        )  # fmt: skip
+        await asyncio.wait_for(store.save_draft(draft), 2.0)
+    await asyncio.wait_for(store.close_store(), 2.0)
