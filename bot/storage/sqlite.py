@@ -35,6 +35,7 @@ from bot.core.models import (
     RunStatus,
 )
 from bot.storage.crypto import Cipher
+from bot.storage.loopside import LoopConnection, NotNow
 from bot.storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,9 @@ Body = Callable[[sqlite3.Connection], T]
 
 # At most this many queued write transactions share one COMMIT (see `_Worker`).
 MAX_GROUP = 64
+# Commits made on the loop between two checkpoints: about SQLite's own default of a
+# checkpoint per 1,000 WAL pages, for changes of a few pages each.
+CHECKPOINT_EVERY = 300
 
 
 class _Job:
@@ -125,14 +129,14 @@ class _Worker:
 
     async def call(self, run: Callable[[], T]) -> T:
         """`run()` on the worker, alone."""
-        self._refuse_when_stopped()
+        self.refuse_when_stopped()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.put(_Job(future, run=run))
         return await future
 
     async def transact(self, db: sqlite3.Connection, body: Body[T]) -> T:
         """`body(db)` in a write transaction on the worker: committed before this returns."""
-        self._refuse_when_stopped()
+        self.refuse_when_stopped()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.put(_Job(future, body=body, db=db))
         return await future
@@ -143,7 +147,7 @@ class _Worker:
             self._jobs.put(_STOP)
         await asyncio.to_thread(self._thread.join)
 
-    def _refuse_when_stopped(self) -> None:
+    def refuse_when_stopped(self) -> None:
         if self.stopped:
             raise StorageError("the database is closed")
 
@@ -270,6 +274,9 @@ class SqliteStore:
         self._worker = worker
         self._db = db  # used only on the worker's thread
         self._cipher = cipher
+        # Small calls on the loop itself (bot.storage.loopside), once migrated.
+        self._loop_side: LoopConnection | None = None
+        self._checkpoints: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(
@@ -297,7 +304,11 @@ class SqliteStore:
             raise StorageError(f"cannot open the database at {path}: {exc}") from exc
         store = cls(worker, db, cipher)
         try:
-            await store._write(_migrate)
+            await store._write_on_thread(_migrate)
+            store._loop_side = LoopConnection.open(path)
+        except sqlite3.Error as exc:
+            await store.close_store()
+            raise StorageError(f"cannot open the database at {path}: {exc}") from exc
         except BaseException:
             await store.close_store()
             raise
@@ -307,13 +318,29 @@ class SqliteStore:
         """Close the database; closing twice is harmless, and any call after it fails."""
         if self._worker.stopped:
             return
+        if self._loop_side is not None:
+            self._loop_side.close()
+        if self._checkpoints:
+            await asyncio.wait(set(self._checkpoints))
         await self._worker.call(self._db.close)
         await self._worker.stop()
 
     # -- plumbing --------------------------------------------------------------------
 
     async def _write(self, body: Body[T]) -> T:
-        """`body` in one write transaction, on the worker: committed before this returns."""
+        """`body` in one write transaction, committed before this returns: on the loop
+        when the write lock is free (a small change), else on the worker."""
+        self._worker.refuse_when_stopped()
+        if self._loop_side is not None:
+            result = self._loop_side.write(body)
+            if not isinstance(result, NotNow):
+                self._after_loop_commit()
+                await _let_others_run()
+                return result
+        return await self._worker.transact(self._db, body)
+
+    async def _write_on_thread(self, body: Body[T]) -> T:
+        """A change that may touch many rows (a purge, a migration): never on the loop."""
         return await self._worker.transact(self._db, body)
 
     async def _change(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -321,6 +348,7 @@ class SqliteStore:
         return await self._write(lambda db: db.execute(sql, params).rowcount)
 
     async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """A read that may scan: on the worker."""
         db = self._db
 
         def read() -> list[sqlite3.Row]:
@@ -330,6 +358,36 @@ class SqliteStore:
                 raise StorageError(f"read failed: {exc}") from exc
 
         return await self._worker.call(read)
+
+    async def _lookup(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """An indexed read of a few rows: on the loop when it cannot wait, else on the
+        worker like any other read."""
+        self._worker.refuse_when_stopped()
+        if self._loop_side is not None:
+            rows = self._loop_side.rows(sql, params)
+            if not isinstance(rows, NotNow):
+                await _let_others_run()
+                return rows
+        return await self._read(sql, params)
+
+    def _after_loop_commit(self) -> None:
+        """The loop's commits only append to the WAL; every so many, the worker copies it
+        into the database (a PASSIVE checkpoint waits for nobody and nobody waits for it)."""
+        assert self._loop_side is not None
+        if self._loop_side.commits < CHECKPOINT_EVERY:
+            return
+        self._loop_side.commits = 0
+        task = asyncio.ensure_future(self._worker.call(self._checkpoint))
+        self._checkpoints.add(task)
+        task.add_done_callback(self._checkpoint_done)
+
+    def _checkpoint(self) -> None:
+        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _checkpoint_done(self, task: asyncio.Task[None]) -> None:
+        self._checkpoints.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("a WAL checkpoint failed; the next one retries: %s", task.exception())
 
     # -- practice --------------------------------------------------------------------
 
@@ -350,11 +408,11 @@ class SqliteStore:
         await self._write(body)
 
     async def get_run(self, run_id: str) -> PracticeRun | None:
-        rows = await self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
+        rows = await self._lookup("SELECT * FROM runs WHERE id = ?", (run_id,))
         return _run(rows[0]) if rows else None
 
     async def active_run(self, member: str) -> PracticeRun | None:
-        rows = await self._read(
+        rows = await self._lookup(
             "SELECT * FROM runs WHERE member = ? AND status = 'active'"
             " ORDER BY updated_at DESC LIMIT 1",
             (member,),
@@ -404,7 +462,7 @@ class SqliteStore:
         )
 
     async def get_checkin(self, checkin_id: str) -> CheckIn | None:
-        rows = await self._read("SELECT * FROM checkins WHERE id = ?", (checkin_id,))
+        rows = await self._lookup("SELECT * FROM checkins WHERE id = ?", (checkin_id,))
         return self._checkin(rows[0]) if rows else None
 
     async def purge_draft(self, checkin_id: str) -> bool:
@@ -451,33 +509,23 @@ class SqliteStore:
         return await self._write(body)
 
     async def active_checkin(self, member: str) -> CheckIn | None:
-        rows = await self._read(_ACTIVE_CHECKIN, (self._fp(member),))
+        rows = await self._lookup(_ACTIVE_CHECKIN, (self._fp(member),))
         return self._checkin(rows[0]) if rows else None
 
     async def last_closed_at(self, member: str) -> datetime | None:
-        rows = await self._read(_LAST_CLOSED, (self._fp(member),))
+        rows = await self._lookup(_LAST_CLOSED, (self._fp(member),))
         return _dt(rows[0]["at"]) if rows else None
 
     async def opening_state(self, member: str) -> OpeningState:
-        fp = self._fp(member)
-        db = self._db
-
-        def read() -> tuple[sqlite3.Row | None, sqlite3.Row | None, sqlite3.Row | None]:
-            try:
-                return (
-                    db.execute("SELECT until FROM blocks WHERE member_fp = ?", (fp,)).fetchone(),
-                    db.execute(_ACTIVE_CHECKIN, (fp,)).fetchone(),
-                    db.execute(_LAST_CLOSED, (fp,)).fetchone(),
-                )
-            except sqlite3.Error as exc:
-                raise StorageError(f"read failed: {exc}") from exc
-
-        # Three reads, one hop: the desk asks this on every /checkin and every form.
-        block, active, closed = await self._worker.call(read)
+        fp = (self._fp(member),)
+        # The desk asks this on every /checkin and every form: three indexed lookups.
+        blocks = await self._lookup("SELECT until FROM blocks WHERE member_fp = ?", fp)
+        actives = await self._lookup(_ACTIVE_CHECKIN, fp)
+        closings = await self._lookup(_LAST_CLOSED, fp)
         return OpeningState(
-            blocked_until=_dt(block["until"]) if block else None,
-            active=self._checkin(active) if active else None,
-            last_closed_at=_dt(closed["at"]) if closed else None,
+            blocked_until=_dt(blocks[0]["until"]) if blocks else None,
+            active=self._checkin(actives[0]) if actives else None,
+            last_closed_at=_dt(closings[0]["at"]) if closings else None,
         )
 
     async def claim(
@@ -506,7 +554,7 @@ class SqliteStore:
         return await self._write(body)
 
     async def active_claim(self, volunteer: str) -> CheckIn | None:
-        rows = await self._read(
+        rows = await self._lookup(
             "SELECT * FROM checkins WHERE claimed_by = ? AND status = 'claimed'"
             " ORDER BY claimed_at DESC LIMIT 1",
             (volunteer,),
@@ -623,7 +671,7 @@ class SqliteStore:
         )
 
     async def is_available(self, volunteer: str) -> bool:
-        rows = await self._read(
+        rows = await self._lookup(
             "SELECT available FROM volunteers WHERE volunteer = ?", (volunteer,)
         )
         return bool(rows and rows[0]["available"])
@@ -644,7 +692,9 @@ class SqliteStore:
         )
 
     async def blocked_until(self, member: str) -> datetime | None:
-        rows = await self._read("SELECT until FROM blocks WHERE member_fp = ?", (self._fp(member),))
+        rows = await self._lookup(
+            "SELECT until FROM blocks WHERE member_fp = ?", (self._fp(member),)
+        )
         return _dt(rows[0]["until"]) if rows else None
 
     async def audit_entries(self, limit: int) -> list[AuditEntry]:
@@ -678,7 +728,7 @@ class SqliteStore:
             )
             return drafts.rowcount + closed.rowcount
 
-        return await self._write(body)
+        return await self._write_on_thread(body)
 
     async def member_checkins(self, member: str) -> list[CheckIn]:
         rows = await self._read(
@@ -702,7 +752,7 @@ class SqliteStore:
             )
             return cursor.rowcount
 
-        return await self._write(body)
+        return await self._write_on_thread(body)
 
     # -- row mapping -----------------------------------------------------------------
 
@@ -755,6 +805,13 @@ class SqliteStore:
             next_attempt_at=_req_dt(row["next_attempt_at"]),
             created_at=_req_dt(row["created_at"]),
         )
+
+
+async def _let_others_run() -> None:
+    """A store call answered on the loop still lets the loop run other tasks, as one
+    answered by the worker does: a task that makes store call after store call (a member
+    practising, the outbox, a care round) must not keep everyone else waiting."""
+    await asyncio.sleep(0)
 
 
 def _transaction(db: sqlite3.Connection, body: Body[T]) -> T:

@@ -121,6 +121,7 @@ async def test_a_request_cancelled_mid_transaction_leaves_the_store_working(
 
 
 # -- group commit: write transactions queued while the worker is busy share one COMMIT --
+# (the worker's path: a change the loop cannot make at once, and every big one)
 
 
 WAIT = 10  # seconds: a broken worker fails these tests instead of hanging them
@@ -183,7 +184,7 @@ async def test_a_failed_write_in_a_group_rolls_back_only_its_own_changes(
     store, path = group_store
     async with _Held(store):
         writes = [
-            asyncio.create_task(store._write(_insert(v, then_fail=v == "b")))
+            asyncio.create_task(store._write_on_thread(_insert(v, then_fail=v == "b")))
             for v in ("a", "b", "c")
         ]
         await asyncio.sleep(0.05)
@@ -206,16 +207,16 @@ async def test_a_group_whose_commit_fails_tells_every_caller_nothing_was_stored(
             " DEFERRABLE INITIALLY DEFERRED)"
         )
 
-    await store._write(schema)
+    await store._write_on_thread(schema)
 
     def orphan(db: sqlite3.Connection) -> None:
         db.execute("INSERT INTO child VALUES (42)")  # refused only at COMMIT
 
     async with _Held(store):
         writes = [
-            asyncio.create_task(store._write(_insert("a"))),
-            asyncio.create_task(store._write(orphan)),
-            asyncio.create_task(store._write(_insert("c"))),
+            asyncio.create_task(store._write_on_thread(_insert("a"))),
+            asyncio.create_task(store._write_on_thread(orphan)),
+            asyncio.create_task(store._write_on_thread(_insert("c"))),
         ]
         await asyncio.sleep(0.05)
     answers = await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
@@ -230,9 +231,9 @@ async def test_a_read_queued_between_writes_sees_the_earlier_ones_committed(
 ) -> None:
     store, _ = group_store
     async with _Held(store):
-        first = asyncio.create_task(store._write(_insert("a")))
+        first = asyncio.create_task(store._write_on_thread(_insert("a")))
         read = asyncio.create_task(store.counts("t"))
-        later = asyncio.create_task(store._write(_insert("b")))
+        later = asyncio.create_task(store._write_on_thread(_insert("b")))
         await asyncio.sleep(0.05)
     await asyncio.wait_for(asyncio.gather(first, later), WAIT)
     assert dict(await read) == {"a": 1}
@@ -244,7 +245,7 @@ async def test_a_write_cancelled_while_queued_is_not_made(
 ) -> None:
     store, path = group_store
     async with _Held(store):
-        writes = [asyncio.create_task(store._write(_insert(v))) for v in ("a", "b", "c")]
+        writes = [asyncio.create_task(store._write_on_thread(_insert(v))) for v in ("a", "b", "c")]
         await asyncio.sleep(0.05)
         writes[1].cancel()
     await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)

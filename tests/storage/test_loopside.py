@@ -1,0 +1,184 @@
+"""Small store calls answered on the event loop: never waiting, never half-written."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.core.errors import StorageError
+from bot.core.models import PracticeRun, RunStatus
+from bot.storage.crypto import Cipher
+from bot.storage.sqlite import CHECKPOINT_EVERY, SqliteStore
+
+WAIT = 10  # seconds: a broken store fails these tests instead of hanging them
+AT = datetime(2026, 3, 1, 9, tzinfo=UTC)
+
+
+def _run(run_id: str, member: str, step: str = "start") -> PracticeRun:
+    return PracticeRun(run_id, member, "lunch", "en", step, (), RunStatus.ACTIVE, AT, AT)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(
+        tmp_path / "db.sqlite3", Cipher(Fernet.generate_key()), busy_timeout_ms=2000
+    )
+    yield opened
+    await opened.close_store()
+
+
+class _WorkerHeld:
+    """Keeps the database thread busy, so that only the loop can answer meanwhile."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self._gate = threading.Event()
+        self._started = threading.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> None:
+        def hold() -> None:
+            self._started.set()
+            self._gate.wait(WAIT)
+
+        self._task = asyncio.create_task(self._store._worker.call(hold))
+        await asyncio.to_thread(self._started.wait, WAIT)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._gate.set()
+        assert self._task is not None
+        await asyncio.wait_for(self._task, WAIT)
+
+
+def _committed_counts(path: Path, *, database_file_only: bool = False) -> dict[str, int]:
+    """What another connection sees; with `database_file_only`, what has been copied from
+    the WAL into the database file itself (an immutable open ignores the WAL)."""
+    uri = f"file:{path}?immutable=1" if database_file_only else f"file:{path}"
+    other = sqlite3.connect(uri, uri=True)
+    try:
+        if not other.execute("SELECT 1 FROM sqlite_master WHERE name = 'counters'").fetchall():
+            return {}  # not even the schema has been copied from the WAL yet
+        return dict(other.execute("SELECT key, count FROM counters WHERE metric = 't'"))
+    finally:
+        other.close()
+
+
+async def test_a_practice_step_is_read_and_written_while_the_worker_is_busy(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    async with _WorkerHeld(store):
+        await asyncio.wait_for(store.save_runs([_run("r1", "m1")], [("t", "started")]), 1)
+        run = await asyncio.wait_for(store.get_run("r1"), 1)
+        active = await asyncio.wait_for(store.active_run("m1"), 1)
+    assert run == active == _run("r1", "m1")
+    assert _committed_counts(tmp_path / "db.sqlite3") == {"started": 1}
+
+
+async def test_a_write_lock_held_elsewhere_sends_the_change_to_the_worker_which_waits(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        bump = asyncio.create_task(store.bump("t", "waited"))
+        await asyncio.sleep(0.1)
+        assert not bump.done(), "the change waits for the lock, on the worker"
+        # Meanwhile a lookup is answered at once: a WAL reader waits for no writer.
+        assert await asyncio.wait_for(store.get_run("nobody"), 1) is None
+        other.execute("COMMIT")
+        await asyncio.wait_for(bump, WAIT)
+    finally:
+        other.close()
+    assert _committed_counts(path) == {"waited": 1}
+
+
+async def test_a_lookup_sees_only_what_was_committed(store: SqliteStore, tmp_path: Path) -> None:
+    await store.save_run(_run("r1", "m1", step="first"))
+    other = sqlite3.connect(tmp_path / "db.sqlite3", timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE runs SET step_id = 'uncommitted' WHERE id = 'r1'")
+        run = await asyncio.wait_for(store.get_run("r1"), 1)
+        assert run is not None and run.step_id == "first"
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+async def test_a_change_that_fails_on_the_loop_leaves_nothing_half_written(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    def half(db: sqlite3.Connection) -> None:
+        db.execute("INSERT INTO counters (metric, key, count) VALUES ('t', 'half', 1)")
+        raise ValueError("failed after writing")
+
+    async with _WorkerHeld(store):  # so that it can only have run on the loop
+        with pytest.raises(ValueError, match="failed after writing"):
+            await asyncio.wait_for(store._write(half), 1)
+        await asyncio.wait_for(store.bump("t", "after"), 1)
+    assert _committed_counts(tmp_path / "db.sqlite3") == {"after": 1}
+
+
+async def test_commits_made_on_the_loop_are_checkpointed_by_the_worker(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    for _ in range(CHECKPOINT_EVERY - 1):
+        await store.bump("t", "n")
+    await asyncio.sleep(0.05)
+    # The loop's connection never checkpoints: all of it is still only in the WAL.
+    assert _committed_counts(path, database_file_only=True) == {}
+    await store.bump("t", "n")
+    await asyncio.wait_for(asyncio.gather(*store._checkpoints), WAIT)
+    assert _committed_counts(path, database_file_only=True) == {"n": CHECKPOINT_EVERY}
+
+
+async def test_a_store_used_from_another_threads_loop_is_answered_by_the_worker(
+    store: SqliteStore,
+) -> None:
+    await store.save_run(_run("r1", "m1"))
+
+    def elsewhere() -> PracticeRun | None:
+        return asyncio.run(store.get_run("r1"))
+
+    assert await asyncio.to_thread(elsewhere) == _run("r1", "m1")
+
+
+async def test_a_task_making_store_call_after_store_call_lets_others_run(
+    store: SqliteStore,
+) -> None:
+    other_ran = asyncio.Event()
+    calls = 0
+
+    async def busy() -> None:
+        nonlocal calls
+        while not other_ran.is_set():
+            await store.bump("t", "busy")
+            await store.get_run("r1")
+            calls += 1
+
+    async def other() -> None:
+        other_ran.set()
+
+    busy_task = asyncio.create_task(busy())
+    await asyncio.sleep(0)  # busy starts first
+    other_task = asyncio.create_task(other())
+    await asyncio.wait_for(asyncio.gather(busy_task, other_task), WAIT)
+    assert calls >= 1
+
+
+async def test_small_calls_after_close_fail_at_once(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "db.sqlite3", Cipher(Fernet.generate_key()))
+    await store.close_store()
+    with pytest.raises(StorageError, match="closed"):
+        await asyncio.wait_for(store.get_run("r1"), 1)
+    with pytest.raises(StorageError, match="closed"):
+        await asyncio.wait_for(store.save_run(_run("r1", "m1")), 1)
