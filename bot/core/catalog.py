@@ -127,6 +127,8 @@ class Copy:
             # A missing key is a content bug that validation should have caught; showing the
             # key keeps the bot working and makes the gap visible.
             return key
+        if "{" not in template and "}" not in template:
+            return template  # nothing to fill in or unescape: formatting would return it
         # Always format, so an escaped {{brace}} reads the same with or without parameters.
         # format_map is str.format in C; string.Formatter did the same in Python, slowly.
         return template.format_map(_SafeParams(params))

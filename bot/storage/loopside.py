@@ -93,6 +93,21 @@ class LoopConnection:
                 return NOT_NOW
             raise StorageError(f"read failed: {exc}") from exc
 
+    def change(self, sql: str, params: Sequence[Any] = ()) -> int | NotNow:
+        """One statement, its own transaction (SQLite makes a lone statement atomic):
+        the number of rows it changed, or NOT_NOW (nothing was changed)."""
+        if not self._usable():
+            return NOT_NOW
+        try:
+            changed = self._db.execute(sql, params).rowcount
+        except sqlite3.Error as exc:
+            if _locked_out(exc):
+                log.debug("the write lock is taken; the database thread makes this change")
+                return NOT_NOW
+            raise StorageError(f"write failed: {exc}") from exc
+        self.commits += 1
+        return changed
+
     def write(self, body: Callable[[sqlite3.Connection], T]) -> T | NotNow:
         """``body(db)`` in one committed transaction, or NOT_NOW (nothing was run)."""
         if not self._usable():

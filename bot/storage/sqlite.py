@@ -13,6 +13,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -77,6 +78,8 @@ MAX_GROUP = 64
 # Commits made on the loop between two checkpoints: about SQLite's own default of a
 # checkpoint per 1,000 WAL pages, for changes of a few pages each.
 CHECKPOINT_EVERY = 300
+# The longest run of store calls answered on the loop before the caller lets others run.
+YIELD_EVERY_S = 0.002
 
 
 class _Job:
@@ -277,6 +280,7 @@ class SqliteStore:
         # Small calls on the loop itself (bot.storage.loopside), once migrated.
         self._loop_side: LoopConnection | None = None
         self._checkpoints: set[asyncio.Task[None]] = set()
+        self._yielded_at = 0.0
 
     @classmethod
     async def open(
@@ -335,7 +339,7 @@ class SqliteStore:
             result = self._loop_side.write(body)
             if not isinstance(result, NotNow):
                 self._after_loop_commit()
-                await _let_others_run()
+                await self._pace()
                 return result
         return await self._worker.transact(self._db, body)
 
@@ -345,7 +349,14 @@ class SqliteStore:
 
     async def _change(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One statement in its own transaction; the number of rows it changed."""
-        return await self._write(lambda db: db.execute(sql, params).rowcount)
+        self._worker.refuse_when_stopped()
+        if self._loop_side is not None:
+            changed = self._loop_side.change(sql, params)
+            if not isinstance(changed, NotNow):
+                self._after_loop_commit()
+                await self._pace()
+                return changed
+        return await self._worker.transact(self._db, lambda db: db.execute(sql, params).rowcount)
 
     async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """A read that may scan: on the worker."""
@@ -366,9 +377,20 @@ class SqliteStore:
         if self._loop_side is not None:
             rows = self._loop_side.rows(sql, params)
             if not isinstance(rows, NotNow):
-                await _let_others_run()
+                await self._pace()
                 return rows
         return await self._read(sql, params)
+
+    async def _pace(self) -> None:
+        """A store call answered on the loop does not suspend its caller, as one answered
+        by the worker does; a task making call after call (a member practising in a
+        tight loop, a care round over many check-ins) would keep every other task
+        waiting. So the loop is let go at least every `YIELD_EVERY_S` of such calls, and
+        not on every call, because each extra turn of the loop costs more than a lookup."""
+        now = time.monotonic()
+        if now - self._yielded_at >= YIELD_EVERY_S:
+            self._yielded_at = now
+            await asyncio.sleep(0)
 
     def _after_loop_commit(self) -> None:
         """The loop's commits only append to the WAL; every so many, the worker copies it
@@ -392,12 +414,14 @@ class SqliteStore:
     # -- practice --------------------------------------------------------------------
 
     async def save_run(self, run: PracticeRun) -> None:
-        row = _run_row(run)
-        await self._write(lambda db: db.execute(_SAVE_RUN, row))
+        await self._change(_SAVE_RUN, _run_row(run))
 
     async def save_runs(
         self, runs: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
     ) -> None:
+        if len(runs) == 1 and not counts:
+            await self.save_run(runs[0])  # most presses: one statement
+            return
         rows = [_run_row(run) for run in runs]
         bumps = [(metric, key, 1) for metric, key in counts]
 
@@ -805,13 +829,6 @@ class SqliteStore:
             next_attempt_at=_req_dt(row["next_attempt_at"]),
             created_at=_req_dt(row["created_at"]),
         )
-
-
-async def _let_others_run() -> None:
-    """A store call answered on the loop still lets the loop run other tasks, as one
-    answered by the worker does: a task that makes store call after store call (a member
-    practising, the outbox, a care round) must not keep everyone else waiting."""
-    await asyncio.sleep(0)
 
 
 def _transaction(db: sqlite3.Connection, body: Body[T]) -> T:
