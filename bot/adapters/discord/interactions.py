@@ -2,9 +2,9 @@
 
 Every callback funnels through :class:`Interactions`. The core's answer usually comes in
 milliseconds and is sent as the interaction response; when it has not come within
-``FAST_SECONDS`` the interaction is deferred first (ephemeral "thinking" for commands, a
-silent update for buttons) so that Discord's 3-second deadline is always met, and the
-reply follows as a follow-up or an edit.
+``FAST_SECONDS`` (checked every ``WATCH_SECONDS``) the interaction is deferred first
+(ephemeral "thinking" for commands, a silent update for buttons) so that Discord's
+3-second deadline is always met, and the reply follows as a follow-up or an edit.
 
 Every answer in progress is tracked, so that a shutdown can let them finish
 (:meth:`Interactions.drain`) before the client closes its HTTP session under them.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -32,9 +33,22 @@ log = logging.getLogger(__name__)
 
 # Well inside Discord's 3 s, leaving room for the network on both legs.
 FAST_SECONDS = 1.5
+# How often the answers still waiting for the core are looked at: a deferral goes out
+# between FAST_SECONDS and FAST_SECONDS + WATCH_SECONDS after the interaction came.
+WATCH_SECONDS = 0.25
 NO_MENTIONS = discord.AllowedMentions.none()
 
 Call = Callable[[Actor], Awaitable[Reply]]
+
+
+@dataclass(eq=False, slots=True)
+class _Waiting:
+    """An interaction whose answer the core has not given yet."""
+
+    interaction: discord.Interaction[Any]
+    component: bool
+    due: float  # loop time after which it is deferred
+    acknowledging: asyncio.Task[Exception | None] | None = None
 
 
 class Interactions:
@@ -49,6 +63,11 @@ class Interactions:
         # The tasks answering right now: discord.py runs each event in a task of its own
         # and does not wait for them when the client closes.
         self._in_flight: set[asyncio.Task[Any]] = set()
+        # One watcher for every answer still waiting for the core, rather than a timer
+        # per interaction: this runs for every press, and a timer costs more than the
+        # set entry, while the core almost always answers long before any deadline.
+        self._waiting: set[_Waiting] = set()
+        self._watcher: asyncio.Task[None] | None = None
 
     @property
     def in_flight(self) -> int:
@@ -71,6 +90,8 @@ class Interactions:
             task.cancel()
         if unfinished:
             await asyncio.wait(unfinished)
+        if self._watcher is not None:
+            self._watcher.cancel()
         return len(unfinished)
 
     async def command(self, interaction: discord.Interaction[Any], call: Call) -> None:
@@ -111,28 +132,18 @@ class Interactions:
         self, interaction: discord.Interaction[Any], call: Call, *, component: bool
     ) -> None:
         actor = actor_from_interaction(interaction)
-        acknowledging: asyncio.Task[Exception | None] | None = None
-
-        def acknowledge() -> None:
-            nonlocal acknowledging
-            acknowledging = asyncio.create_task(self._defer(interaction, component=component))
-            self._in_flight.add(acknowledging)
-            acknowledging.add_done_callback(self._in_flight.discard)
-
-        # A timer rather than a task for the core plus asyncio.wait: this runs for every
-        # interaction, and the core usually answers long before the timer would fire.
-        timer = asyncio.get_running_loop().call_later(self._ack_after, acknowledge)
+        waiting = self._wait_for_core(interaction, component)
         try:
             try:
                 reply = await call(actor)
             finally:
-                timer.cancel()
-            if acknowledging is not None:
-                failure = await acknowledging
+                self._waiting.discard(waiting)
+            if waiting.acknowledging is not None:
+                failure = await waiting.acknowledging
                 if failure is not None:
                     raise failure
             await self._show(
-                interaction, reply, deferred=acknowledging is not None, component=component
+                interaction, reply, deferred=waiting.acknowledging is not None, component=component
             )
         except discord.HTTPException as exc:
             log.warning(
@@ -140,9 +151,37 @@ class Interactions:
             )
         except Exception:
             log.exception("answering an interaction failed")
-            if acknowledging is not None:
-                await acknowledging  # so that the apology knows whether it was acknowledged
+            if waiting.acknowledging is not None:
+                await waiting.acknowledging  # so that the apology knows whether it was acknowledged
             await self._apologise(interaction, actor)
+
+    # -- deferring what the core has not answered in time ---------------------------
+
+    def _wait_for_core(self, interaction: discord.Interaction[Any], component: bool) -> _Waiting:
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(interaction, component, loop.time() + self._ack_after)
+        self._waiting.add(waiting)
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.create_task(self._watch())
+        return waiting
+
+    async def _watch(self) -> None:
+        """Defer every answer past its due time; end when none is waiting (the next
+        interaction starts a new watcher)."""
+        loop = asyncio.get_running_loop()
+        period = min(WATCH_SECONDS, self._ack_after / 4)
+        while self._waiting:
+            await asyncio.sleep(period)
+            now = loop.time()
+            for waiting in list(self._waiting):
+                if waiting.acknowledging is None and waiting.due <= now:
+                    waiting.acknowledging = self._acknowledge(waiting)
+
+    def _acknowledge(self, waiting: _Waiting) -> asyncio.Task[Exception | None]:
+        task = asyncio.create_task(self._defer(waiting.interaction, component=waiting.component))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        return task
 
     async def _defer(
         self, interaction: discord.Interaction[Any], *, component: bool

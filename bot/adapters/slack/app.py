@@ -78,7 +78,10 @@ def build_slack_app(
         # Listeners ack, spawn their work on ``work`` and return: answer at once.
         process_before_response=True,
     )
-    register_commands(app, runtime, work, settings.command)
+    # bolt tries listeners in the order they were registered, and each one it tries
+    # costs a matcher call with its arguments built: button presses, the busiest
+    # requests by far, meet their listener first.
     register_interactions(app, runtime, work)
+    register_commands(app, runtime, work, settings.command)
     register_events(app, runtime, work)
     return app

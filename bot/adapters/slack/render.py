@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from bot.core.messages import Action, Field, Form, Reply, Section, Style
@@ -94,17 +93,6 @@ def _formatted_lines(text: str, limit: int) -> list[str]:
 
 def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
     """Formatted chunks of at most ``limit`` characters, cut at line ends where possible."""
-    return list(_split_text(text, limit))
-
-
-# Escaping and cutting a text is pure work on a string, and the same content texts (a
-# scenario's steps, its feedback, the menu) are rendered for every member who reaches
-# them: a press would otherwise spend more on this than the core spends deciding.
-SPLIT_CACHE_SIZE = 4096
-
-
-@lru_cache(maxsize=SPLIT_CACHE_SIZE)
-def _split_text(text: str, limit: int) -> tuple[str, ...]:
     chunks: list[str] = []
     current = ""
     for line in _formatted_lines(text, limit):
@@ -117,7 +105,7 @@ def _split_text(text: str, limit: int) -> tuple[str, ...]:
         current = line
     if current.strip():
         chunks.append(current)
-    return tuple(chunks)
+    return chunks
 
 
 def fallback_text(reply: Reply, mention: str = "") -> str:
