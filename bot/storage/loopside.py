@@ -17,9 +17,9 @@ the members served meanwhile:
   with ``synchronous=NORMAL`` is not synced. Checkpoints, which copy the WAL into the
   database and sync it, run on the database thread (:attr:`LoopConnection.commits` tells
   the store when one is due).
-* Only small calls come here: indexed lookups of a handful of rows and single-row
-  changes. Scans, reports, purges and anything with a card to encrypt and queue stay on
-  the thread.
+* Only small calls come here: indexed lookups of a handful of rows, and changes to a
+  few rows (a practice step, a Send with its card). Scans, reports, purges and the
+  migration stay on the thread.
 
 Every call here ends before the loop runs anything else, so a transaction here never
 interleaves with another, and each caller reads its own writes.

@@ -1,9 +1,12 @@
-"""The embedded default store: one SQLite connection, WAL, versioned migrations.
+"""The embedded default store: SQLite in WAL mode, versioned migrations, two connections.
 
-One connection owns the file, on a thread of its own that runs each store call (a read,
-or a whole transaction) as one function, one call after another: a use case's "change the
-row and queue its messages" commits as one unit. Check-in text, names and queued payloads
-are encrypted; people are found by HMAC fingerprint.
+Small calls (indexed lookups, single-row changes: a practice press, a Send) run on the
+event loop itself, on a connection that never waits (`bot.storage.loopside`). Everything
+else, and any small call that would have to wait for a lock, runs on a thread of its own
+that owns the other connection and runs each call (a read, or a whole transaction) as one
+function, one call after another. Either way a use case's "change the row and queue its
+messages" commits as one unit. Check-in text, names and queued payloads are encrypted;
+people are found by HMAC fingerprint.
 """
 
 from __future__ import annotations
