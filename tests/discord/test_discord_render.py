@@ -126,3 +126,44 @@ def test_roles_from_role_ids_and_manage_server() -> None:
 def test_message_refs_round_trip() -> None:
     assert parse_ref(format_ref(1, 2)) == (1, 2)
     assert parse_ref("console-3") is None
+
+
+def _as_discord_ui_builds_them(actions: tuple[Action, ...]) -> list[dict[str, object]]:
+    """The same buttons built the long way, with discord.ui objects."""
+    import discord
+
+    styles = {
+        Style.PRIMARY: discord.ButtonStyle.primary,
+        Style.DANGER: discord.ButtonStyle.danger,
+    }
+    view = discord.ui.View(timeout=None)
+    for index, action in enumerate(actions[:25]):
+        label = action.label.strip() or "…"
+        label = label if len(label) <= 80 else label[:79] + "…"
+        if action.url:
+            view.add_item(discord.ui.Button(label=label, url=action.url, row=index // 5))
+        else:
+            view.add_item(
+                discord.ui.Button(
+                    label=label,
+                    custom_id=action.id,
+                    style=styles.get(action.style, discord.ButtonStyle.secondary),
+                    row=index // 5,
+                )
+            )
+    return view.to_components()
+
+
+@pytest.mark.parametrize("count", [1, 5, 7, 25, 30])
+def test_buttons_are_sent_as_discord_ui_would_send_them(count: int) -> None:
+    kinds = [Style.SECONDARY, Style.PRIMARY, Style.DANGER]
+    actions = tuple(
+        Action("practice.choose", f"run:{n}", f"Choice {n} " + "x" * (n * 7), kinds[n % 3])
+        if n % 4
+        else Action("link", str(n), f"Read {n}", url=f"https://example.org/{n}")
+        for n in range(count)
+    )
+    rendered = render(Reply(sections=(Section("text"),), actions=actions))
+    assert rendered.view is not None
+    assert rendered.view.to_components() == _as_discord_ui_builds_them(actions)
+    assert not rendered.view.is_dispatchable(), "discord.py must not keep or dispatch to it"

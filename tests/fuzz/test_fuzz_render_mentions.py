@@ -65,3 +65,29 @@ def test_a_modal_never_carries_live_markup(reply: Reply, label: str, typed: str)
     form = Form("checkin.form", label, (Field("text", label, required=True),))
     view = render.modal_view(form, reply, {"text": typed})
     assert_no_markup(view)
+
+
+def _split_line_by_line(text: str, limit: int) -> list[str]:
+    """How split_text cut every text before it learned to format a short one whole."""
+    chunks: list[str] = []
+    current = ""
+    for line in render._formatted_lines(text, limit):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        current = line
+    if current.strip():
+        chunks.append(current)
+    return chunks
+
+
+@settings(max_examples=500)
+@given(
+    text=st.text(alphabet="ab &<>|\n é🙂", max_size=80) | words,
+    limit=st.integers(min_value=3, max_value=120),
+)
+def test_a_short_text_formatted_whole_reads_as_it_did_line_by_line(text: str, limit: int) -> None:
+    assert render.split_text(text, limit) == _split_line_by_line(text, limit)

@@ -153,16 +153,47 @@ def _label(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
-def _button(action: Action, row: int) -> discord.ui.Button[discord.ui.View]:
+def _button(action: Action) -> dict[str, Any]:
+    """One button as Discord's component payload (what discord.ui.Button.to_dict gives)."""
     label = _label(action.label, BUTTON_LABEL_MAX)
     if action.url:
-        return discord.ui.Button(label=label, url=action.url, row=row)
-    return discord.ui.Button(
-        label=label,
-        custom_id=action.id,
-        style=_STYLES.get(action.style, discord.ButtonStyle.secondary),
-        row=row,
-    )
+        style = discord.ButtonStyle.link
+        return {
+            "type": 2,
+            "style": style.value,
+            "disabled": False,
+            "label": label,
+            "url": action.url,
+        }
+    style = _STYLES.get(action.style, discord.ButtonStyle.secondary)
+    return {
+        "type": 2,
+        "style": style.value,
+        "disabled": False,
+        "label": label,
+        "custom_id": action.id,
+    }
+
+
+class _Buttons(discord.ui.View):
+    """A message's buttons, sent as Discord's own payload.
+
+    Presses are routed by custom id (client.on_interaction), never dispatched to a view
+    object, so a discord.ui.Button per button would only be built to be turned into this
+    payload again; that cost more than everything else in rendering a practice step
+    (README, "Performance"). Nothing in it is dispatchable, so discord.py never keeps it.
+    """
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        super().__init__(timeout=None)
+        self._rows = rows
+        self.stop()
+
+    def to_components(self) -> list[dict[str, Any]]:
+        return self._rows
+
+    def is_dispatchable(self) -> bool:
+        return False  # discord.py stores a view for dispatch only when this says so
 
 
 # Distinct button sets worth keeping: every scenario's introduction and the menus, with
@@ -174,12 +205,12 @@ VIEW_CACHE_SIZE = 512
 def _view(actions: tuple[Action, ...]) -> discord.ui.View | None:
     if not actions:
         return None
-    view = discord.ui.View(timeout=None)
-    for index, action in enumerate(actions[:BUTTONS_MAX]):
-        view.add_item(_button(action, index // BUTTONS_PER_ROW))
-    # Presses are routed by custom id (client.on_interaction), not by this object.
-    view.stop()
-    return view
+    buttons = [_button(action) for action in actions[:BUTTONS_MAX]]
+    rows = [
+        {"type": 1, "components": buttons[start : start + BUTTONS_PER_ROW]}
+        for start in range(0, len(buttons), BUTTONS_PER_ROW)
+    ]
+    return _Buttons(rows)
 
 
 def render_modal(form: Form) -> discord.ui.Modal:

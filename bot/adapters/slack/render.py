@@ -93,6 +93,12 @@ def _formatted_lines(text: str, limit: int) -> list[str]:
 
 def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
     """Formatted chunks of at most ``limit`` characters, cut at line ends where possible."""
+    # Most texts fit in one chunk: format them whole (neither the escapes nor the links
+    # cross a line end, so this is what formatting line by line and joining gives; that
+    # way drops leading blank lines too).
+    whole = format_text(text.lstrip("\n"))
+    if len(whole) <= limit:
+        return [whole] if whole.strip() else []
     chunks: list[str] = []
     current = ""
     for line in _formatted_lines(text, limit):
