@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
+from bot.content.giveway import give_way
 from bot.content.schema import CheckinFile, ResourcesFile, ScenarioModel, StepModel
 from bot.content.sources import ScenarioSource, Sources
 from bot.core.catalog import (
@@ -96,6 +97,7 @@ def _step(step_id: str, model: StepModel) -> Step:
 def _scenarios_by_locale(sources: Iterable[ScenarioSource]) -> Mapping[str, Mapping[str, Scenario]]:
     by_locale: dict[str, dict[str, Scenario]] = {}
     for source in sources:
+        give_way()
         by_locale.setdefault(source.locale, {})[source.model.id] = scenario(
             source.model, source.locale
         )

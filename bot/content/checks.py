@@ -9,6 +9,7 @@ from bot.content.file_checks import (
     messages_problems,
     resources_problems,
 )
+from bot.content.giveway import give_way
 from bot.content.scenario_checks import scenario_problems
 from bot.content.sources import ScenarioSource, Sources
 from bot.content.tree_checks import (
@@ -25,6 +26,7 @@ def cross_problems(sources: Sources, scenarios_dir: str) -> list[Problem]:
     resource_ids = sources.resource_ids() if sources.resources is not None else None
     problems: list[Problem] = []
     for source in sources.scenarios:
+        give_way()
         problems += locale_problems(source)
         problems += scenario_problems(source, resource_ids)
     problems += duplicate_scenario_problems(sources.scenarios)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from bot.content.located import Located
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile
-from bot.content.yamlnodes import NodePath, long_strings
+from bot.content.yamldoc import NodePath
 from bot.core.catalog import DEFAULT_LOCALE
 from bot.core.errors import Problem
 
@@ -25,7 +25,7 @@ def long_text_warnings(located: Located[BaseModel]) -> list[Problem]:
             f"text is {len(text.strip())} characters; over {LONG_TEXT} is long for chat",
             warning=True,
         )
-        for at, text in long_strings(located.doc.data, LONG_TEXT)
+        for at, text in located.doc.long_strings(LONG_TEXT)
     ]
 
 
@@ -147,13 +147,15 @@ def _translation_problems(
 def _duplicates(
     located: Located[BaseModel], values: Iterable[tuple[NodePath, str]], noun: str
 ) -> list[Problem]:
-    first_line: dict[str, int] = {}
+    # Where each value was first used; its line is looked up only for a duplicate, since
+    # that may mean reading the file again (see yamldoc).
+    first_at: dict[str, NodePath] = {}
     problems = []
     for at, value in values:
-        line = located.doc.line_of(at)
-        if value in first_line:
-            message = f"{noun} {value!r} is already used on line {first_line[value]}"
+        if value in first_at:
+            line = located.doc.line_of(first_at[value])
+            message = f"{noun} {value!r} is already used on line {line}"
             problems.append(located.problem(at, message))
         else:
-            first_line[value] = line
+            first_at[value] = at
     return problems

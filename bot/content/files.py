@@ -14,8 +14,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.content.giveway import give_way
 from bot.content.schema import LOCALE_PATTERN
-from bot.content.yamlnodes import YamlDocument, read_yaml
+from bot.content.yamldoc import YamlDocument
+from bot.content.yamlfast import TypedWords
+from bot.content.yamlnodes import read_yaml
 from bot.core.catalog import DEFAULT_LOCALE
 from bot.core.errors import Problem
 
@@ -94,7 +97,12 @@ def _yaml_files(directory: Path, problems: list[Problem]) -> list[Path]:
     for stray in sorted(directory.glob("*.yml")):
         message = "ignored: content files end in .yaml"
         problems.append(Problem(shown_path(stray), WHOLE_FILE, message, "warning"))
-    return sorted(path for path in directory.glob("*.yaml") if path.is_file())
+    found = []
+    for path in directory.glob("*.yaml"):
+        give_way()  # a reload looks at a thousand files here
+        if path.is_file():
+            found.append(path)
+    return sorted(found)
 
 
 def _is_locale(name: str) -> bool:
@@ -110,6 +118,8 @@ class FileReader:
     # Resolved once per reader: resolving them again for each of a thousand files showed
     # up in profiles of a large library.
     _places: tuple[Path | None, Path] | None = None
+    # Plain words typed once for every file read (see yamlfast).
+    _words: TypedWords = field(default_factory=dict)
 
     def read(self, path: Path) -> tuple[str, YamlDocument | None, list[Problem]]:
         """The path as shown to people, the document (None if unreadable) and its problems."""
@@ -131,7 +141,7 @@ class FileReader:
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
             return shown, None, [Problem(shown, line, "not valid UTF-8 text")]
-        document, problems = read_yaml(text, shown)
+        document, problems = read_yaml(text, shown, self._words)
         return shown, document, problems
 
     def version(self) -> str:

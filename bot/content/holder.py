@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.content.giveway import give_way, giving_way_to
 from bot.content.loader import ValidationReport, load_catalog, validate
 from bot.core.catalog import Catalog
 from bot.core.errors import Problem
@@ -73,7 +74,8 @@ class ContentHolder:
 
     async def reload(self) -> ReloadResult:
         async with self._reloading:
-            stamps, report = await asyncio.to_thread(self._stamp_and_validate)
+            loop = asyncio.get_running_loop()
+            stamps, report = await asyncio.to_thread(self._stamp_and_validate, loop)
             # Even a failed load was a look at these files: wait for the next save.
             self._loaded_stamps = stamps
             if report.catalog is None:
@@ -93,9 +95,13 @@ class ContentHolder:
             if await asyncio.to_thread(self._stamps) != self._loaded_stamps:
                 _log_reload(await self.reload())
 
-    def _stamp_and_validate(self) -> tuple[dict[Path, FileStamp], ValidationReport]:
-        stamps = self._stamps()
-        return stamps, validate(self.content_dir, self.resources_file)
+    def _stamp_and_validate(
+        self, loop: asyncio.AbstractEventLoop
+    ) -> tuple[dict[Path, FileStamp], ValidationReport]:
+        # Members come first: the load waits for the loop every few milliseconds.
+        with giving_way_to(loop):
+            stamps = self._stamps()
+            return stamps, validate(self.content_dir, self.resources_file)
 
     def _stamps(self) -> dict[Path, FileStamp]:
         return file_stamps(self.content_dir, self.resources_file)
@@ -104,6 +110,7 @@ class ContentHolder:
 def file_stamps(content_dir: Path, resources_file: Path) -> dict[Path, FileStamp]:
     stamps = {}
     for path in [*content_dir.rglob("*.yaml"), resources_file]:
+        give_way()
         try:
             stat = path.stat()
         except OSError:

@@ -15,10 +15,11 @@ from bot.content.checks import cross_problems
 from bot.content.file_checks import long_text_warnings
 from bot.content.files import WHOLE_FILE, FileReader, Layout, discover, shown_path
 from bot.content.gcpause import collector_paused
+from bot.content.giveway import give_way
 from bot.content.located import Located, validate_document
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile, ScenarioModel
 from bot.content.sources import ScenarioSource, Sources
-from bot.content.yamlnodes import YamlDocument
+from bot.content.yamldoc import YamlDocument
 from bot.core.catalog import DEFAULT_LOCALE, Catalog, Tactic
 from bot.core.errors import ContentInvalid, Problem
 
@@ -87,6 +88,7 @@ def _validate(content_dir: Path, resources_file: Path) -> ValidationReport:
     # event loop even though a reload runs here in a worker thread.
     while files:
         files.pop()
+        give_way()
     return report
 
 
@@ -130,6 +132,7 @@ class _Run:
         scenarios = []
         broken_originals: set[str] = set()
         for path, locale in layout.scenarios:
+            give_way()
             shown, document = self.read(path)
             located = self.check(ScenarioModel, document, shown)
             if located is not None:
@@ -152,6 +155,7 @@ class _Run:
     def load(self, path: Path, model: type[M]) -> Located[M] | None:
         if not path.is_file():
             return None  # reported by `discover`
+        give_way()
         shown, document = self.read(path)
         return self.check(model, document, shown)
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 from bot.content.schema import MAX_CHOICES, MIN_CHOICES, ScenarioModel
 from bot.content.sources import ScenarioSource
-from bot.content.yamlnodes import NodePath
+from bot.content.yamldoc import NodePath
 from bot.core.errors import Problem
 
 

@@ -3,19 +3,22 @@
 PyYAML's constructors throw positions away, so we compose the node graph with SafeLoader
 and build the plain Python values ourselves, recording the line of every node on the way.
 Moderators then get `file:line` for every problem, not just for syntax errors.
+
+An ordinary file is read the fast way (yamlfast: the same values, no lines); its lines
+come from reading it again here if a problem in it is ever reported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from functools import partial
 
 import yaml
 
+from bot.content.yamldoc import Lines, NodePath, YamlDocument
+from bot.content.yamlfast import TypedWords, read_plain
 from bot.core.errors import Problem
-
-# The position of a value inside a document: mapping keys and sequence indices, in order.
-NodePath = tuple[Hashable, ...]
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -35,35 +38,37 @@ _CSafeLoader: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 _FLOW_LIMIT = 500
 _LINE_LIMIT = 2000
+# Lines are measured this much text at a time: splitting a 2 MB file in one call held the
+# GIL for 9 ms, which the event loop waits out during a reload.
+_PIECE = 65536
 
 
 class _TooManyValues(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class YamlDocument:
-    """Plain values plus the line (1-based) where each one, and each mapping key, starts."""
+def read_yaml(
+    text: str, shown_path: str, words: TypedWords | None = None
+) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse one YAML document. On a syntax error the document is None.
 
-    data: object
-    value_lines: Mapping[NodePath, int]
-    key_lines: Mapping[NodePath, int]
-
-    def line_of(self, path: NodePath) -> int:
-        """The line of the value at `path`, or of its nearest ancestor that exists."""
-        for depth in range(len(path), -1, -1):
-            line = self.value_lines.get(path[:depth])
-            if line is not None:
-                return line
-        return 1
-
-    def key_line_of(self, path: NodePath) -> int:
-        """The line of the key that introduces `path` (falls back to its value's line)."""
-        return self.key_lines.get(path) or self.line_of(path)
+    `words` may be shared by the files of one load (see yamlfast).
+    """
+    # Only where libyaml would compose the file anyway, so that both ways see one parser.
+    if not _may_nest_deeply(text):
+        plain = read_plain(text, MAX_VALUES, words)
+        if plain is not None:
+            return YamlDocument(plain.data, partial(_lines, text), plain.longest_text), []
+    return _read_located(text, shown_path)
 
 
-def read_yaml(text: str, shown_path: str) -> tuple[YamlDocument | None, list[Problem]]:
-    """Parse one YAML document. On a syntax error the document is None."""
+def _lines(text: str) -> Lines:
+    """The lines of a document yamlfast read, which therefore has no problems of its own."""
+    document, _ = _read_located(text, "")
+    return document.lines if document is not None else Lines({}, {})
+
+
+def _read_located(text: str, shown_path: str) -> tuple[YamlDocument | None, list[Problem]]:
     composed = _compose_fast(text)
     if composed is not None:
         return _build(composed[0], composed[1], text, shown_path)
@@ -108,7 +113,19 @@ def _may_nest_deeply(text: str) -> bool:
     """
     if text.count("[") + text.count("{") >= _FLOW_LIMIT:
         return True
-    return max(map(len, text.split("\n")), default=0) >= _LINE_LIMIT
+    return _has_line_as_long_as(text, _LINE_LIMIT)
+
+
+def _has_line_as_long_as(text: str, limit: int) -> bool:
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + _PIECE)  # a piece ends at a line break
+        if end < 0:
+            end = len(text)
+        if max(map(len, text[start:end].split("\n"))) >= limit:
+            return True
+        start = end + 1
+    return False
 
 
 def _build(
@@ -124,29 +141,8 @@ def _build(
         return None, [Problem(shown_path, 1, message)]
     finally:
         loader.dispose()
-    document = YamlDocument(data, builder.value_lines, builder.key_lines)
+    document = YamlDocument(data, Lines(builder.value_lines, builder.key_lines))
     return document, builder.problems
-
-
-def long_strings(data: object, limit: int) -> list[tuple[NodePath, str]]:
-    """The string values longer than `limit` once stripped, with their paths, in order.
-
-    A loop over a stack rather than nested generators: every file is scanned, and a
-    generator per level was one of the larger costs of loading a large library.
-    """
-    found: list[tuple[NodePath, str]] = []
-    stack: list[tuple[NodePath, object]] = [((), data)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, str):
-            if len(value) > limit and len(value.strip()) > limit:
-                found.append((path, value))
-        elif isinstance(value, dict):
-            stack.extend(((*path, key), item) for key, item in value.items())
-        elif isinstance(value, list):
-            stack.extend(((*path, index), item) for index, item in enumerate(value))
-    found.reverse()
-    return found
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str, shown_path: str) -> Problem:
