@@ -81,8 +81,8 @@ MAX_GROUP = 64
 # Commits made on the loop between two checkpoints: about SQLite's own default of a
 # checkpoint per 1,000 WAL pages, for changes of a few pages each.
 CHECKPOINT_EVERY = 300
-# The longest run of store calls answered on the loop before the caller lets others run.
-YIELD_EVERY_S = 0.002
+# The longest turn a task takes on the loop while making store calls answered there.
+YIELD_EVERY_S = 0.0005
 
 
 class _Job:
@@ -283,7 +283,8 @@ class SqliteStore:
         # Small calls on the loop itself (bot.storage.loopside), once migrated.
         self._loop_side: LoopConnection | None = None
         self._checkpoints: set[asyncio.Task[None]] = set()
-        self._yielded_at = 0.0
+        self._turn_task: asyncio.Task[Any] | None = None  # see `_pace`
+        self._turn_started = 0.0
 
     @classmethod
     async def open(
@@ -342,7 +343,7 @@ class SqliteStore:
             result = self._loop_side.write(body)
             if not isinstance(result, NotNow):
                 self._after_loop_commit()
-                await self._pace()
+                await self._pace(done_a_change=True)
                 return result
         return await self._worker.transact(self._db, body)
 
@@ -357,7 +358,7 @@ class SqliteStore:
             changed = self._loop_side.change(sql, params)
             if not isinstance(changed, NotNow):
                 self._after_loop_commit()
-                await self._pace()
+                await self._pace(done_a_change=True)
                 return changed
         return await self._worker.transact(self._db, lambda db: db.execute(sql, params).rowcount)
 
@@ -384,16 +385,24 @@ class SqliteStore:
                 return rows
         return await self._read(sql, params)
 
-    async def _pace(self) -> None:
+    async def _pace(self, *, done_a_change: bool = False) -> None:
         """A store call answered on the loop does not suspend its caller, as one answered
-        by the worker does; a task making call after call (a member practising in a
-        tight loop, a care round over many check-ins) would keep every other task
-        waiting. So the loop is let go at least every `YIELD_EVERY_S` of such calls, and
-        not on every call, because each extra turn of the loop costs more than a lookup."""
+        by the worker does; a task making call after call with nothing else to wait for
+        (a care round over many check-ins, members practising in a benchmark) would keep
+        every other task waiting. So the loop is let go after every change (a natural
+        end of a step: a press is one lookup and one change), and after a run of lookups
+        once the task's turn has lasted `YIELD_EVERY_S`. A turn is timed from the task's
+        first store call in it; lookups alone rarely reach it, and each extra turn of
+        the loop costs more than a lookup."""
+        task = asyncio.current_task()
         now = time.monotonic()
-        if now - self._yielded_at >= YIELD_EVERY_S:
-            self._yielded_at = now
+        if task is not self._turn_task:
+            self._turn_task, self._turn_started = task, now  # another task's turn began
+            if not done_a_change:
+                return
+        if done_a_change or now - self._turn_started >= YIELD_EVERY_S:
             await asyncio.sleep(0)
+            self._turn_task, self._turn_started = task, time.monotonic()
 
     def _after_loop_commit(self) -> None:
         """The loop's commits only append to the WAL; every so many, the worker copies it
