@@ -39,8 +39,10 @@ from bot.core.models import (
     RunStatus,
 )
 from bot.storage.crypto import Cipher
+from bot.storage.group import MAX_GROUP, Answer, Change, run_group, settle
 from bot.storage.loopside import LoopConnection, NotNow
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.runcache import Miss, RunCache
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +78,7 @@ T = TypeVar("T")
 Body = Callable[[sqlite3.Connection], T]
 
 
-# At most this many queued write transactions share one COMMIT (see `_Worker`).
-MAX_GROUP = 64
-# Commits made on the loop between two checkpoints: about SQLite's own default of a
+# Changes committed on the loop between two checkpoints: about SQLite's own default of a
 # checkpoint per 1,000 WAL pages, for changes of a few pages each.
 CHECKPOINT_EVERY = 300
 # The longest turn a task takes on the loop while making store calls answered there.
@@ -105,8 +105,7 @@ class _Job:
 
 
 _STOP = object()
-# (future, succeeded, result or exception), answered on the future's loop.
-_Answer = tuple[asyncio.Future[Any], bool, Any]
+_Answer = Answer
 
 
 class _Worker:
@@ -119,17 +118,16 @@ class _Worker:
     that asked for it is cancelled meanwhile; with a hop per statement, a request
     cancelled after BEGIN left the connection inside a transaction for good.
 
-    Group commit: write transactions that queued up while the worker was busy run in one
-    BEGIN IMMEDIATE … COMMIT, each inside its own SAVEPOINT, so one that fails rolls back
-    only its own changes. Every caller is answered only after the COMMIT, and if the
-    COMMIT fails, none of them was stored and each is told so. One commit (and its WAL
-    write) for many requests is what lets concurrent members go faster than one at a time.
+    Group commit (`bot.storage.group`): write transactions that queued up while the
+    worker was busy share one COMMIT.
     """
 
     def __init__(self) -> None:
         self._jobs: SimpleQueue[_Job | object] = SimpleQueue()
         # Set on the loop before the stop is queued, so no job can land behind it unanswered.
         self.stopped = False
+        # Write transactions queued here and not yet answered (counted on the loop).
+        self.writing = 0
         self._thread = threading.Thread(target=self._serve, name="upstander-sqlite", daemon=True)
         self._thread.start()
 
@@ -142,10 +140,23 @@ class _Worker:
 
     async def transact(self, db: sqlite3.Connection, body: Body[T]) -> T:
         """`body(db)` in a write transaction on the worker: committed before this returns."""
+        return await self.submit(db, body)
+
+    def submit(self, db: sqlite3.Connection, body: Body[T]) -> asyncio.Future[T]:
+        """Queue `body(db)` for a write transaction on the worker, now, in call order: a
+        future answered once it has committed (or failed)."""
         self.refuse_when_stopped()
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.put(_Job(future, body=body, db=db))
-        return await future
+        self.writing += 1
+        future.add_done_callback(self._answered)
+        return future
+
+    def _answered(self, _: asyncio.Future[Any]) -> None:
+        self.writing -= 1
+
+    def has_writes(self) -> bool:
+        return self.writing > 0
 
     async def stop(self) -> None:
         if not self.stopped:
@@ -204,53 +215,11 @@ def _commit_group(db: sqlite3.Connection, jobs: list[_Job]) -> list[_Answer]:
         _begin(db)
     except StorageError as exc:
         return [(job.future, False, exc) for job in live]
-    answers: list[_Answer] = []
-    for index, job in enumerate(live):
+    changes: list[Change] = []
+    for job in live:
         assert job.body is not None
-        try:
-            db.execute("SAVEPOINT job")
-        except sqlite3.Error as exc:
-            return _abandon(db, answers, live[index:], exc)
-        try:
-            result = job.body(db)
-        except BaseException as exc:
-            answers.append((job.future, False, exc))
-            try:
-                db.execute("ROLLBACK TO job")
-                db.execute("RELEASE job")
-            except sqlite3.Error as undo:
-                return _abandon(db, answers, live[index + 1 :], undo)
-            if not db.in_transaction:
-                # SQLite ended the whole transaction (an I/O error, a full disk): the
-                # group's earlier changes went with it.
-                return _abandon(db, answers, live[index + 1 :], exc)
-            continue
-        try:
-            db.execute("RELEASE job")
-        except sqlite3.Error as exc:
-            answers.append((job.future, False, StorageError(f"write failed: {exc}")))
-            return _abandon(db, answers, live[index + 1 :], exc)
-        answers.append((job.future, True, result))
-    try:
-        db.execute("COMMIT")
-    except sqlite3.Error as exc:
-        return _abandon(db, answers, [], exc)
-    return answers
-
-
-def _abandon(
-    db: sqlite3.Connection, answers: list[_Answer], unrun: list[_Job], cause: BaseException
-) -> list[_Answer]:
-    """The group's transaction is lost: roll back what is left of it; every body that had
-    succeeded is now told it was not stored, and the ones not yet run are not run."""
-    if db.in_transaction:
-        try:
-            db.execute("ROLLBACK")
-        except sqlite3.Error:
-            log.exception("rolling back a failed group of writes failed")
-    lost = StorageError(f"commit failed: {cause}")
-    failed = [(future, False, result if not ok else lost) for future, ok, result in answers]
-    return failed + [(job.future, False, lost) for job in unrun]
+        changes.append((job.body, job.future))
+    return run_group(db, changes)
 
 
 def _answer(answers: list[_Answer]) -> None:
@@ -260,19 +229,27 @@ def _answer(answers: list[_Answer]) -> None:
         by_loop.setdefault(answer[0].get_loop(), []).append(answer)
     for loop, batch in by_loop.items():
         try:
-            loop.call_soon_threadsafe(_settle, batch)
+            loop.call_soon_threadsafe(settle, batch)
         except RuntimeError:
             log.warning("a store call finished after its event loop closed")
 
 
-def _settle(answers: list[_Answer]) -> None:
-    for future, ok, value in answers:
-        if future.cancelled():
-            continue
-        if ok:
-            future.set_result(value)
+def _passing_on(to: asyncio.Future[Any]) -> Callable[[asyncio.Future[Any]], None]:
+    """A done-callback that gives `to` the outcome of the future it is called with."""
+
+    def pass_on(done: asyncio.Future[Any]) -> None:
+        if to.done():
+            return
+        if done.cancelled():
+            to.cancel()
+            return
+        error = done.exception()
+        if error is not None:
+            to.set_exception(error)
         else:
-            future.set_exception(value)
+            to.set_result(done.result())
+
+    return pass_on
 
 
 class SqliteStore:
@@ -285,6 +262,7 @@ class SqliteStore:
         self._checkpoints: set[asyncio.Task[None]] = set()
         self._turn_task: asyncio.Task[Any] | None = None  # see `_pace`
         self._turn_started = 0.0
+        self._runs = RunCache()
 
     @classmethod
     async def open(
@@ -313,7 +291,7 @@ class SqliteStore:
         store = cls(worker, db, cipher)
         try:
             await store._write_on_thread(_migrate)
-            store._loop_side = LoopConnection.open(path)
+            store._loop_side = LoopConnection.open(path, store._hand_over, worker.has_writes)
         except sqlite3.Error as exc:
             await store.close_store()
             raise StorageError(f"cannot open the database at {path}: {exc}") from exc
@@ -336,31 +314,41 @@ class SqliteStore:
     # -- plumbing --------------------------------------------------------------------
 
     async def _write(self, body: Body[T]) -> T:
-        """`body` in one write transaction, committed before this returns: on the loop
-        when the write lock is free (a small change), else on the worker."""
+        """`body` in a write transaction, committed before this returns: on the loop when
+        the write lock is free (a small change, grouped with the others made in the same
+        turn of the loop), else on the worker.
+
+        While the worker has writes queued, new ones queue behind them: changes commit
+        in the order they were asked for, and the worker is never kept from the lock by
+        the loop's groups."""
         self._worker.refuse_when_stopped()
-        if self._loop_side is not None:
-            result = self._loop_side.write(body)
-            if not isinstance(result, NotNow):
+        loop_side = self._loop_side
+        if loop_side is not None and not self._worker.writing:
+            stored = loop_side.write(body)
+            if not isinstance(stored, NotNow):
+                result = await stored
                 self._after_loop_commit()
-                await self._pace(done_a_change=True)
                 return result
         return await self._worker.transact(self._db, body)
+
+    def _hand_over(self, changes: list[Change]) -> None:
+        """Changes the loop could not make (the lock is held elsewhere): to the worker,
+        in order, each caller still awaiting its own future."""
+        for body, future in changes:
+            try:
+                done = self._worker.submit(self._db, body)
+            except StorageError as exc:
+                future.set_exception(exc)
+                continue
+            done.add_done_callback(_passing_on(future))
 
     async def _write_on_thread(self, body: Body[T]) -> T:
         """A change that may touch many rows (a purge, a migration): never on the loop."""
         return await self._worker.transact(self._db, body)
 
     async def _change(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """One statement in its own transaction; the number of rows it changed."""
-        self._worker.refuse_when_stopped()
-        if self._loop_side is not None:
-            changed = self._loop_side.change(sql, params)
-            if not isinstance(changed, NotNow):
-                self._after_loop_commit()
-                await self._pace(done_a_change=True)
-                return changed
-        return await self._worker.transact(self._db, lambda db: db.execute(sql, params).rowcount)
+        """One statement in its own change; the number of rows it changed."""
+        return await self._write(lambda db: db.execute(sql, params).rowcount)
 
     async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """A read that may scan: on the worker."""
@@ -385,32 +373,30 @@ class SqliteStore:
                 return rows
         return await self._read(sql, params)
 
-    async def _pace(self, *, done_a_change: bool = False) -> None:
-        """A store call answered on the loop does not suspend its caller, as one answered
-        by the worker does; a task making call after call with nothing else to wait for
-        (a care round over many check-ins, members practising in a benchmark) would keep
-        every other task waiting. So the loop is let go after every change (a natural
-        end of a step: a press is one lookup and one change), and after a run of lookups
-        once the task's turn has lasted `YIELD_EVERY_S`. A turn is timed from the task's
-        first store call in it; lookups alone rarely reach it, and each extra turn of
-        the loop costs more than a lookup."""
+    async def _pace(self) -> None:
+        """A lookup answered on the loop does not suspend its caller, as one answered by
+        the worker does (a change does: it waits for its group's COMMIT); a task making
+        lookup after lookup with nothing else to wait for (a care round over many
+        check-ins) would keep every other task waiting. So the loop is let go once the
+        task's turn has lasted `YIELD_EVERY_S`. A turn is timed from the task's first
+        store call in it; lookups alone rarely reach it, and each extra turn of the loop
+        costs more than a lookup."""
         task = asyncio.current_task()
         now = time.monotonic()
         if task is not self._turn_task:
             self._turn_task, self._turn_started = task, now  # another task's turn began
-            if not done_a_change:
-                return
-        if done_a_change or now - self._turn_started >= YIELD_EVERY_S:
+            return
+        if now - self._turn_started >= YIELD_EVERY_S:
             await asyncio.sleep(0)
             self._turn_task, self._turn_started = task, time.monotonic()
 
     def _after_loop_commit(self) -> None:
-        """The loop's commits only append to the WAL; every so many, the worker copies it
+        """The loop's commits only append to the WAL; every so many changes, the worker copies it
         into the database (a PASSIVE checkpoint waits for nobody and nobody waits for it)."""
         assert self._loop_side is not None
-        if self._loop_side.commits < CHECKPOINT_EVERY:
+        if self._loop_side.changes < CHECKPOINT_EVERY:
             return
-        self._loop_side.commits = 0
+        self._loop_side.changes = 0
         task = asyncio.ensure_future(self._worker.call(self._checkpoint))
         self._checkpoints.add(task)
         task.add_done_callback(self._checkpoint_done)
@@ -426,34 +412,52 @@ class SqliteStore:
     # -- practice --------------------------------------------------------------------
 
     async def save_run(self, run: PracticeRun) -> None:
-        await self._change(_SAVE_RUN, _run_row(run))
+        await self.save_runs([run])
 
     async def save_runs(
         self, runs: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
     ) -> None:
-        if len(runs) == 1 and not counts:
-            await self.save_run(runs[0])  # most presses: one statement
-            return
         rows = [_run_row(run) for run in runs]
         bumps = [(metric, key, 1) for metric, key in counts]
 
         def body(db: sqlite3.Connection) -> None:
             db.executemany(_SAVE_RUN, rows)
-            db.executemany(_BUMP, bumps)
+            if bumps:
+                db.executemany(_BUMP, bumps)
 
-        await self._write(body)
+        self._runs.changing()
+        try:
+            await self._write(body)
+        except BaseException:
+            self._runs.forget(runs)
+            raise
+        self._runs.saved(runs)
 
     async def get_run(self, run_id: str) -> PracticeRun | None:
+        self._worker.refuse_when_stopped()
+        cached = self._runs.run(run_id)
+        if not isinstance(cached, Miss):
+            return cached
+        since = self._runs.version
         rows = await self._lookup("SELECT * FROM runs WHERE id = ?", (run_id,))
-        return _run(rows[0]) if rows else None
+        run = _run(rows[0]) if rows else None
+        self._runs.looked_up(run, since)
+        return run
 
     async def active_run(self, member: str) -> PracticeRun | None:
+        self._worker.refuse_when_stopped()
+        cached = self._runs.active(member)
+        if not isinstance(cached, Miss):
+            return cached
+        since = self._runs.version
+        # All of them (normally one), so that the cache knows when there are none left.
         rows = await self._lookup(
-            "SELECT * FROM runs WHERE member = ? AND status = 'active'"
-            " ORDER BY updated_at DESC LIMIT 1",
+            "SELECT * FROM runs WHERE member = ? AND status = 'active' ORDER BY updated_at DESC",
             (member,),
         )
-        return _run(rows[0]) if rows else None
+        runs = [_run(row) for row in rows]
+        self._runs.looked_up_active(member, runs, since)
+        return runs[0] if runs else None
 
     async def member_runs(self, member: str) -> list[PracticeRun]:
         rows = await self._read(
@@ -462,7 +466,11 @@ class SqliteStore:
         return [_run(r) for r in rows]
 
     async def delete_member_runs(self, member: str) -> int:
-        return await self._change("DELETE FROM runs WHERE member = ?", (member,))
+        self._runs.changing()
+        try:
+            return await self._change("DELETE FROM runs WHERE member = ?", (member,))
+        finally:
+            self._runs.clear()  # rare (a member's own request): not worth finding theirs
 
     # -- stats -----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -183,3 +183,143 @@ async def test_small_calls_after_close_fail_at_once(tmp_path: Path) -> None:
         await asyncio.wait_for(store.get_run("r1"), 1)
     with pytest.raises(StorageError, match="closed"):
         await asyncio.wait_for(store.save_run(_run("r1", "m1")), 1)
+
+
+# -- group commit on the loop -------------------------------------------------------------
+
+
+def _insert(key: str, *, then_fail: bool = False) -> Callable[[sqlite3.Connection], int]:
+    def body(db: sqlite3.Connection) -> int:
+        cursor = db.execute("INSERT INTO counters (metric, key, count) VALUES ('t', ?, 1)", [key])
+        if then_fail:
+            raise ValueError(f"{key} failed after writing")
+        return int(cursor.lastrowid or 0)
+
+    return body
+
+
+def _commits_seen(store: SqliteStore) -> list[str]:
+    """Every COMMIT the loop's connection runs from now on, as SQLite traces it."""
+    assert store._loop_side is not None
+    seen: list[str] = []
+    store._loop_side._db.set_trace_callback(
+        lambda sql: seen.append(sql) if sql.strip().upper() == "COMMIT" else None
+    )
+    return seen
+
+
+async def test_changes_asked_for_in_one_turn_share_one_commit(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    commits = _commits_seen(store)
+    async with _WorkerHeld(store):  # so that they can only have been made on the loop
+        await asyncio.wait_for(asyncio.gather(*(store.bump("t", f"k{n}") for n in range(20))), WAIT)
+    assert len(commits) == 1
+    assert _committed_counts(tmp_path / "db.sqlite3") == {f"k{n}": 1 for n in range(20)}
+
+
+async def test_nobody_is_answered_before_the_commit_that_stores_their_change(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    seen_when_answered: list[dict[str, int]] = []
+
+    async def bump_and_look(key: str) -> None:
+        await store.bump("t", key)
+        seen_when_answered.append(_committed_counts(path))
+
+    await asyncio.wait_for(asyncio.gather(*(bump_and_look(k) for k in "abc")), WAIT)
+    assert seen_when_answered == [{"a": 1, "b": 1, "c": 1}] * 3
+
+
+async def test_a_change_that_fails_in_a_group_rolls_back_only_itself(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    async with _WorkerHeld(store):
+        a, b, c = await asyncio.wait_for(
+            asyncio.gather(
+                *(store._write(_insert(k, then_fail=k == "b")) for k in "abc"),
+                return_exceptions=True,
+            ),
+            WAIT,
+        )
+    assert isinstance(b, ValueError) and "b failed" in str(b)
+    assert isinstance(a, int) and isinstance(c, int)
+    assert _committed_counts(tmp_path / "db.sqlite3") == {"a": 1, "c": 1}
+
+
+async def test_a_group_whose_commit_fails_on_the_loop_tells_every_caller(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    def schema(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        db.execute(
+            "CREATE TABLE child (parent INTEGER REFERENCES parent(id)"
+            " DEFERRABLE INITIALLY DEFERRED)"
+        )
+
+    await store._write_on_thread(schema)
+
+    def orphan(db: sqlite3.Connection) -> None:
+        db.execute("INSERT INTO child VALUES (42)")  # refused only at COMMIT
+
+    async with _WorkerHeld(store):
+        answers = await asyncio.wait_for(
+            asyncio.gather(
+                store._write(_insert("a")),
+                store._write(orphan),
+                store._write(_insert("c")),
+                return_exceptions=True,
+            ),
+            WAIT,
+        )
+        assert all(isinstance(x, StorageError) and "commit failed" in str(x) for x in answers)
+        assert _committed_counts(tmp_path / "db.sqlite3") == {}
+        await asyncio.wait_for(store.bump("t", "after"), WAIT)  # the loop goes on
+    assert _committed_counts(tmp_path / "db.sqlite3") == {"after": 1}
+
+
+async def test_a_lookup_makes_the_changes_queued_before_it(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    queued = asyncio.create_task(store.bump("t", "queued"))
+    await asyncio.sleep(0)  # the bump is queued for the next turn
+    assert _committed_counts(path) == {}
+    assert await store.get_checkin("nobody") is None  # a lookup on the loop
+    assert _committed_counts(path) == {"queued": 1}
+    await asyncio.wait_for(queued, WAIT)
+
+
+async def test_a_change_whose_caller_left_before_it_was_made_is_not_made(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    left = asyncio.create_task(store.bump("t", "left"))
+    stayed = asyncio.create_task(store.bump("t", "stayed"))
+    await asyncio.sleep(0)  # both queued
+    left.cancel()
+    await asyncio.wait_for(asyncio.gather(left, stayed, return_exceptions=True), WAIT)
+    assert _committed_counts(tmp_path / "db.sqlite3") == {"stayed": 1}
+
+
+async def test_changes_queue_behind_the_threads_own_and_commit_in_order(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    async with _WorkerHeld(store):
+        first = asyncio.create_task(store._write_on_thread(_insert("first")))
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(store._write(_insert("second")))
+        await asyncio.sleep(0.05)
+        assert not second.done(), "the loop's change waits behind the thread's"
+    ids = await asyncio.wait_for(asyncio.gather(first, second), WAIT)
+    assert ids[0] < ids[1]
+
+
+async def test_closing_makes_the_changes_still_queued(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    store = await SqliteStore.open(path, Cipher(Fernet.generate_key()))
+    queued = asyncio.create_task(store.bump("t", "queued"))
+    await asyncio.sleep(0)
+    await store.close_store()
+    await asyncio.wait_for(queued, WAIT)
+    assert _committed_counts(path) == {"queued": 1}
