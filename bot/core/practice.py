@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from bot.core.clock import Clock
 from bot.core.errors import NotFound
 from bot.core.messages import Action, Option, Reply, Section, Style
 from bot.core.models import Move, PracticeRun, RunStatus
+from bot.core.partscache import PartsCache
 from bot.core.ports import ContentSource, PracticeStore, StatsStore
 from bot.core.resources_view import resource_lines
 
@@ -35,6 +37,7 @@ class Practice:
         self._store = store
         self._stats = stats
         self._clock = clock
+        self._parts = PartsCache()
 
     # -- menu and start --------------------------------------------------------------
 
@@ -143,7 +146,11 @@ class Practice:
             counts += _recap_views(catalog, scenario, run)
         # The move and its counters: one write.
         await self._store.save_runs([run], counts)
-        feedback = _feedback_section(catalog, locale, choice)
+        feedback = self._parts.get(
+            catalog,
+            ("feedback", locale, scenario.id, step_id, index),
+            lambda: _feedback_section(catalog, locale, choice),
+        )
         if next_step.end:
             return self._recap(catalog, locale, scenario, run, next_step, lead=(feedback,))
         return self._step_reply(catalog, locale, scenario, run, lead=(feedback,), replace=True)
@@ -216,17 +223,17 @@ class Practice:
         if step is None:
             raise NotFound("error.step_gone")
         number = len(run.moves) + 1
-        heading = catalog.text(locale, "practice.step_heading", title=scenario.title, number=number)
+        body, labels, stop_label = self._parts.get(
+            catalog,
+            ("step", locale, scenario.id, step.id, number),
+            lambda: _step_parts(catalog, locale, scenario, step, number),
+        )
         choices = tuple(
-            Action(CHOOSE, f"{run.id}:{step.id}:{i}", _button(c.label), Style.SECONDARY)
-            for i, c in enumerate(step.choices)
+            Action(CHOOSE, f"{run.id}:{step.id}:{i}", label, Style.SECONDARY)
+            for i, label in enumerate(labels)
         )
-        stop = Action(STOP, run.id, catalog.text(locale, "practice.stop_button"), Style.DANGER)
-        return Reply(
-            sections=(*lead, Section(step.text.strip(), title=heading)),
-            actions=(*choices, stop),
-            replace=replace,
-        )
+        stop = Action(STOP, run.id, stop_label, Style.DANGER)
+        return Reply(sections=(*lead, body), actions=(*choices, stop), replace=replace)
 
     def _recap(
         self,
@@ -238,37 +245,14 @@ class Practice:
         *,
         lead: tuple[Section, ...],
     ) -> Reply:
-        used: list[Tactic] = [t for t in run.tactics_used() if t is not Tactic.NONE]
-        untried = [t for t in Tactic.five_ds() if t not in used]
-        sections = [
-            *lead,
-            Section(ending.text.strip(), title=catalog.text(locale, "practice.ending_heading")),
-        ]
-        if ending.takeaway:
-            sections.append(Section(ending.takeaway.strip()))
-        sections.append(
-            Section(_tactics_line(catalog, locale, used), title=catalog.text(locale, "recap.title"))
-        )
-        if untried:
-            names = ", ".join(catalog.text(locale, f"tactic.{t.value}") for t in untried)
-            sections.append(Section(catalog.text(locale, "recap.try_next", tactics=names)))
-        if scenario.reflection:
-            sections.append(
-                Section(scenario.reflection.strip(), title=catalog.text(locale, "recap.reflect"))
-            )
+        used = tuple(t for t in run.tactics_used() if t is not Tactic.NONE)
         resources = _run_resources(scenario, run)
-        lines = resource_lines(catalog, resources)
-        if lines:
-            sections.append(
-                Section("\n".join(lines), title=catalog.text(locale, "recap.read_more"))
-            )
-        return Reply(
-            sections=tuple(sections),
-            actions=(
-                Action(MENU, "", catalog.text(locale, "practice.another_button"), Style.PRIMARY),
-            ),
-            replace=True,
+        sections, actions = self._parts.get(
+            catalog,
+            ("recap", locale, scenario.id, ending.id, used, resources),
+            lambda: _recap_parts(catalog, locale, scenario, ending, used, resources),
         )
+        return Reply(sections=(*lead, *sections), actions=actions, replace=True)
 
     def autocomplete(self, actor: Actor, typed: str) -> tuple[Option, ...]:
         catalog = self._content.current
@@ -300,13 +284,55 @@ def _abandoned(run: PracticeRun, at: datetime) -> PracticeRun:
     return replace(run, status=RunStatus.ABANDONED, updated_at=at)
 
 
+def _step_parts(
+    catalog: Catalog, locale: str, scenario: Scenario, step: Step, number: int
+) -> tuple[Section, tuple[str, ...], str]:
+    """A step's text under its heading, its choices' labels and the Stop label."""
+    heading = catalog.text(locale, "practice.step_heading", title=scenario.title, number=number)
+    labels = tuple(_button(c.label) for c in step.choices)
+    stop_label = catalog.text(locale, "practice.stop_button")
+    return Section(step.text.strip(), title=heading), labels, stop_label
+
+
+def _recap_parts(
+    catalog: Catalog,
+    locale: str,
+    scenario: Scenario,
+    ending: Step,
+    used: tuple[Tactic, ...],
+    resources: tuple[str, ...],
+) -> tuple[tuple[Section, ...], tuple[Action, ...]]:
+    """A recap: the ending, the tactics used and untried, the reflection, what to read."""
+    untried = [t for t in Tactic.five_ds() if t not in used]
+    sections = [
+        Section(ending.text.strip(), title=catalog.text(locale, "practice.ending_heading")),
+    ]
+    if ending.takeaway:
+        sections.append(Section(ending.takeaway.strip()))
+    sections.append(
+        Section(_tactics_line(catalog, locale, used), title=catalog.text(locale, "recap.title"))
+    )
+    if untried:
+        names = ", ".join(catalog.text(locale, f"tactic.{t.value}") for t in untried)
+        sections.append(Section(catalog.text(locale, "recap.try_next", tactics=names)))
+    if scenario.reflection:
+        sections.append(
+            Section(scenario.reflection.strip(), title=catalog.text(locale, "recap.reflect"))
+        )
+    lines = resource_lines(catalog, resources)
+    if lines:
+        sections.append(Section("\n".join(lines), title=catalog.text(locale, "recap.read_more")))
+    another = catalog.text(locale, "practice.another_button")
+    return tuple(sections), (Action(MENU, "", another, Style.PRIMARY),)
+
+
 def _feedback_section(catalog: Catalog, locale: str, choice: Choice) -> Section:
     tactic = catalog.text(locale, f"tactic.{choice.tactic.value}")
     title = catalog.text(locale, "practice.feedback_heading", label=choice.label, tactic=tactic)
     return Section(choice.feedback.strip(), title=title)
 
 
-def _tactics_line(catalog: Catalog, locale: str, used: list[Tactic]) -> str:
+def _tactics_line(catalog: Catalog, locale: str, used: Sequence[Tactic]) -> str:
     if not used:
         return catalog.text(locale, "recap.no_tactics")
     names = ", ".join(catalog.text(locale, f"tactic.{t.value}") for t in used)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from harness import Console, build_console
 
 from bot.config import Settings
+from bot.content.holder import ContentHolder
 from bot.core.actors import Actor
 from bot.core.clock import ManualClock
 
@@ -111,3 +114,35 @@ async def test_runs_and_tactics_are_counted_without_identity(console: Console) -
     assert dict(await store.counts("runs_started")) == {"lift-remark": 1}
     assert dict(await store.counts("runs_finished")) == {"lift-remark": 1}
     assert dict(await store.counts("tactic")) == {"direct": 1, "document": 1}
+
+
+async def test_a_reload_shows_the_new_wording_in_steps_and_recaps_already_seen(
+    console: Console, content_dir: Path
+) -> None:
+    await console.say("/as member sam", "/practice lift-remark")
+    before = await console.press("Begin")
+    assert "The doors close." in before
+    await console.press("Stop here")
+    recap_before = await _play_to_the_recap(console)
+    assert "What would make it easier for you to speak up next time?" in recap_before
+    scenario = content_dir / "scenarios" / "lift-remark.yaml"
+    text = scenario.read_text(encoding="utf-8")
+    text = text.replace("The doors close.", "The lift doors slide shut.")
+    text = text.replace("What would make it easier for you", "What would help you")
+    scenario.write_text(text, encoding="utf-8")
+    content = console.runtime.content
+    assert isinstance(content, ContentHolder)
+    assert (await content.reload()).ok
+    await console.say("/practice lift-remark")
+    after = await console.press("Begin")
+    assert "The lift doors slide shut." in after and "The doors close." not in after
+    await console.press("Stop here")
+    recap_after = await _play_to_the_recap(console)
+    assert "What would help you to speak up next time?" in recap_after
+
+
+async def _play_to_the_recap(console: Console) -> str:
+    await console.say("/practice lift-remark")
+    await console.press("Begin")
+    await console.press("Look at your phone")
+    return await console.press("Walk on")
