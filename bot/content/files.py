@@ -141,6 +141,7 @@ class FileReader:
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
             return shown, None, [Problem(shown, line, "not valid UTF-8 text")]
+        give_way()  # decoding a large file took a few milliseconds; reading it takes more
         document, problems = read_yaml(text, shown, self._words)
         return shown, document, problems
 

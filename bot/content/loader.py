@@ -93,10 +93,31 @@ def _validate(content_dir: Path, resources_file: Path) -> ValidationReport:
 
 
 def _release(sources: Sources) -> list[object]:
-    """Every file's validated document, for the caller to drop one by one."""
+    """Every file's validated document, for the caller to drop one by one (from the end)."""
     files: list[object] = [*sources.scenarios, *sources.messages.values()]
     files += [sources.resources, sources.checkin]
-    return files
+    return [piece for file in files for piece in _in_pieces(file)]
+
+
+def _in_pieces(file: object) -> list[object]:
+    """A file's top-level parts, and list items, then the file: dropped from the end, the
+    file goes first and frees only its shell, and then each part goes on its own. Freeing
+    the 5,000-resource file whole held the GIL for 25 ms."""
+    if not isinstance(file, Located):
+        return [file]
+    parts: list[object] = []
+    for whole in (file.doc.data, file.model):
+        for value in _fields(whole):
+            parts += value if isinstance(value, list) else [value]
+    return [*parts, file]
+
+
+def _fields(whole: object) -> list[object]:
+    if isinstance(whole, dict):
+        return list(whole.values())
+    if isinstance(whole, BaseModel):
+        return list(vars(whole).values())
+    return []
 
 
 def coverage(sources: Sources) -> Coverage:
