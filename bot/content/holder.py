@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from bot.content.gcpause import collector_paused
@@ -116,7 +117,9 @@ class ContentHolder:
 
 def file_stamps(content_dir: Path, resources_file: Path) -> dict[Path, FileStamp]:
     stamps = {}
-    for path in [*content_dir.rglob("*.yaml"), resources_file]:
+    # The listing is walked as it comes, giving way between files: listing a thousand
+    # files first was a few milliseconds in one go.
+    for path in chain(content_dir.rglob("*.yaml"), [resources_file]):
         give_way()
         try:
             stat = path.stat()

@@ -80,7 +80,10 @@ def _validate(content_dir: Path, resources_file: Path) -> ValidationReport:
     errors = _in_order(p for p in run.problems if p.severity == "error")
     warnings = _in_order(p for p in run.problems if p.severity == "warning")
     catalog = None if errors else build_catalog(sources, run.reader.version())
-    report = ValidationReport(catalog, errors, warnings, coverage(sources), stats(sources))
+    give_way()
+    covered = coverage(sources)
+    give_way()
+    report = ValidationReport(catalog, errors, warnings, covered, stats(sources))
     files = _release(sources)
     del sources
     # One file at a time: freeing every document at once is a single C call that holds the
