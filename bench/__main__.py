@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 
 from bench.report import Figure, Options, table, write_json
+from bot.gctune import unsettle
 
 ROOT = Path(__file__).resolve().parent.parent
 # The end-to-end sections reuse the platform stand-ins the test suite serves.
@@ -55,8 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             failed.append(name)
         # Each section starts from the interpreter's defaults, whatever the last one set.
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
+        unsettle(thresholds)
         gc.collect()
     print(table(figures))
     path = write_json(figures, Path(args.out), options)

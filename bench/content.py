@@ -7,14 +7,16 @@ temporary directory (``bench.contentgen``; about 10 MB of YAML).
   build the catalog), as at start-up.  The median of a few loads.
 * Reload under load: a runtime serves that library (``bot.bootstrap.build``, SQLite
   store) while members practise through the core on the event loop in closed loops
-  (Begin, choices to the recap, the menu of every scenario, the next scenario).  A ticker
-  sleeps 1 ms at a time and records by how much each sleep overshot: that is how long the
-  event loop could not run anything.  ``ContentHolder.reload`` runs its load in a worker
-  thread, but the thread holds the GIL for as long as any single C call takes (a libyaml
-  compose, a pydantic validation, freeing a large object graph), and the catalog swap and
-  anything that follows it happen on the loop.  The window runs from the start of the
-  reload until a while after it finished, so that what the swap leaves behind (the old
-  catalog freed, a garbage collection) is counted too.
+  (Begin, choices to the recap, the menu's first page and every other time its second,
+  the next scenario); the runtime's start-up heap is frozen for the collector, as
+  ``python -m bot run`` does.  A ticker sleeps 1 ms at a time and records by how much
+  each sleep overshot: that is how long the event loop could not run anything.
+  ``ContentHolder.reload`` runs its load in a worker thread, but the thread holds the GIL
+  for as long as any single C call takes (a libyaml compose, a pydantic validation,
+  freeing a large object graph), and the catalog swap and anything that follows it
+  happen on the loop.  The window runs from the start of the reload until a while after
+  it finished, so that what the swap leaves behind (the old catalog freed, a garbage
+  collection) is counted too.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from bot.config import Settings
 from bot.content.holder import ContentHolder
 from bot.core.actors import Actor
 from bot.core.messages import Reply
-from bot.core.practice import BEGIN, CHOOSE, INTRO
+from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU_PAGE
+from bot.gctune import settle_after_startup
 
 __all__ = ["measure"]
 
@@ -63,6 +66,7 @@ async def measure(options: Options) -> list[Figure]:
             times.append((time.perf_counter() - started) * 1000)
             del holder
         runtime = await build(_settings(base / "data", library))
+        settle_after_startup()  # as `python -m bot run` does once it is built
         try:
             quiet = await _lags_while(runtime, _sleep(1.0))
             during: list[float] = []
@@ -170,8 +174,12 @@ async def _practise(runtime: Runtime, actor: Actor, seed: int, stop: asyncio.Eve
         if choices:
             reply = await app.press(actor, choices[turn % len(choices)].id)
             continue
-        # The menu (every scenario) after a recap, then the next scenario straight away.
+        # The menu after a recap, every other time its next page too, then a scenario from
+        # the page shown straight away.
         menu = await app.practice(actor)
+        pages = [a for a in menu.actions if a.kind == MENU_PAGE]
+        if pages and turn % 2:
+            menu = await app.press(actor, pages[-1].id)
         intros = [a for a in menu.actions if a.kind == INTRO]
         if not intros:
             raise RuntimeError(f"no scenarios in the menu: {menu.text()[:200]}")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.gctune import GEN0_THRESHOLD, settle_after_startup
+from bot.gctune import GEN0_THRESHOLD, keeps_a_frozen_heap, settle_after_startup, unsettle
 
 
 class _Node:
@@ -21,8 +21,7 @@ def restored_gc() -> Iterator[None]:
     """The test process's own collector is put back as it was."""
     threshold = gc.get_threshold()
     yield
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
+    unsettle(threshold)
 
 
 def test_garbage_goes_before_the_freeze_and_what_lives_is_frozen() -> None:
@@ -46,3 +45,11 @@ def test_the_young_threshold_is_raised_and_the_older_ones_kept() -> None:
     settle_after_startup()
     assert gc.get_threshold() == (GEN0_THRESHOLD, 11, 12)
     assert GEN0_THRESHOLD > 700
+
+
+def test_unsettling_puts_everything_back_in_sight() -> None:
+    settle_after_startup()
+    assert keeps_a_frozen_heap() and gc.get_freeze_count() > 0
+    unsettle((700, 10, 10))
+    assert not keeps_a_frozen_heap()
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == (700, 10, 10)

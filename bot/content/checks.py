@@ -29,14 +29,19 @@ def cross_problems(sources: Sources, scenarios_dir: str) -> list[Problem]:
         give_way()
         problems += locale_problems(source)
         problems += scenario_problems(source, resource_ids)
+    # Each check over the whole library takes a few milliseconds: the loop goes between.
+    give_way()
     problems += duplicate_scenario_problems(sources.scenarios)
     originals = _first_by_id(sources)
     for translation in sources.translations():
+        give_way()
         problems += translation_problems(translation, originals, sources.broken_originals)
     if any(sources.originals()) and not sources.broken_originals:
+        give_way()
         # With a file missing from the count, a tactic might only seem unused.
         problems += unused_tactic_warnings(sources.originals(), scenarios_dir)
     if sources.resources is not None:
+        give_way()
         problems += resources_problems(sources.resources)
     if sources.checkin is not None:
         problems += checkin_problems(sources.checkin)

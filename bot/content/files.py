@@ -94,15 +94,25 @@ def _message_files(directory: Path, problems: list[Problem]) -> list[tuple[Path,
 def _yaml_files(directory: Path, problems: list[Problem]) -> list[Path]:
     if not directory.is_dir():
         return []
-    for stray in sorted(directory.glob("*.yml")):
+    found: list[Path] = []
+    strays: list[Path] = []
+    # One look at each entry, giving way between: a reload looks at a thousand files here.
+    for path in directory.iterdir():
+        give_way()
+        if path.name.endswith(".yml"):
+            strays.append(path)
+        elif path.name.endswith(".yaml") and path.is_file():
+            found.append(path)
+    for stray in _by_name(strays):
         message = "ignored: content files end in .yaml"
         problems.append(Problem(shown_path(stray), WHOLE_FILE, message, "warning"))
-    found = []
-    for path in directory.glob("*.yaml"):
-        give_way()  # a reload looks at a thousand files here
-        if path.is_file():
-            found.append(path)
-    return sorted(found)
+    return _by_name(found)
+
+
+def _by_name(paths: list[Path]) -> list[Path]:
+    """Files of one directory in the order Path sorts them, by name: comparing a thousand
+    Paths themselves took 18 ms of Python."""
+    return sorted(paths, key=lambda path: path.name)
 
 
 def _is_locale(name: str) -> bool:
@@ -141,6 +151,7 @@ class FileReader:
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
             return shown, None, [Problem(shown, line, "not valid UTF-8 text")]
+        give_way()  # decoding a large file took a few milliseconds; reading it takes more
         document, problems = read_yaml(text, shown, self._words)
         return shown, document, problems
 

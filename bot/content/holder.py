@@ -12,12 +12,15 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
+from bot.content.gcpause import collector_paused
 from bot.content.giveway import give_way, giving_way_to
 from bot.content.loader import ValidationReport, load_catalog, validate
 from bot.core.catalog import Catalog
 from bot.core.errors import Problem
+from bot.gctune import collect_before_building_to_keep, freeze_what_was_built
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +101,15 @@ class ContentHolder:
     def _stamp_and_validate(
         self, loop: asyncio.AbstractEventLoop
     ) -> tuple[dict[Path, FileStamp], ValidationReport]:
-        # Members come first: the load waits for the loop every few milliseconds.
-        with giving_way_to(loop):
-            stamps = self._stamps()
-            return stamps, validate(self.content_dir, self.resources_file)
+        collect_before_building_to_keep()
+        with collector_paused():
+            # Members come first: the load waits for the loop every few milliseconds.
+            with giving_way_to(loop):
+                stamps = self._stamps()
+                report = validate(self.content_dir, self.resources_file)
+            if report.catalog is not None:
+                freeze_what_was_built()  # before the collector resumes (see bot.gctune)
+        return stamps, report
 
     def _stamps(self) -> dict[Path, FileStamp]:
         return file_stamps(self.content_dir, self.resources_file)
@@ -109,7 +117,9 @@ class ContentHolder:
 
 def file_stamps(content_dir: Path, resources_file: Path) -> dict[Path, FileStamp]:
     stamps = {}
-    for path in [*content_dir.rglob("*.yaml"), resources_file]:
+    # The listing is walked as it comes, giving way between files: listing a thousand
+    # files first was a few milliseconds in one go.
+    for path in chain(content_dir.rglob("*.yaml"), [resources_file]):
         give_way()
         try:
             stat = path.stat()

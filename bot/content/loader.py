@@ -80,7 +80,10 @@ def _validate(content_dir: Path, resources_file: Path) -> ValidationReport:
     errors = _in_order(p for p in run.problems if p.severity == "error")
     warnings = _in_order(p for p in run.problems if p.severity == "warning")
     catalog = None if errors else build_catalog(sources, run.reader.version())
-    report = ValidationReport(catalog, errors, warnings, coverage(sources), stats(sources))
+    give_way()
+    covered = coverage(sources)
+    give_way()
+    report = ValidationReport(catalog, errors, warnings, covered, stats(sources))
     files = _release(sources)
     del sources
     # One file at a time: freeing every document at once is a single C call that holds the
@@ -93,10 +96,31 @@ def _validate(content_dir: Path, resources_file: Path) -> ValidationReport:
 
 
 def _release(sources: Sources) -> list[object]:
-    """Every file's validated document, for the caller to drop one by one."""
+    """Every file's validated document, for the caller to drop one by one (from the end)."""
     files: list[object] = [*sources.scenarios, *sources.messages.values()]
     files += [sources.resources, sources.checkin]
-    return files
+    return [piece for file in files for piece in _in_pieces(file)]
+
+
+def _in_pieces(file: object) -> list[object]:
+    """A file's top-level parts, and list items, then the file: dropped from the end, the
+    file goes first and frees only its shell, and then each part goes on its own. Freeing
+    the 5,000-resource file whole held the GIL for 25 ms."""
+    if not isinstance(file, Located):
+        return [file]
+    parts: list[object] = []
+    for whole in (file.doc.data, file.model):
+        for value in _fields(whole):
+            parts += value if isinstance(value, list) else [value]
+    return [*parts, file]
+
+
+def _fields(whole: object) -> list[object]:
+    if isinstance(whole, dict):
+        return list(whole.values())
+    if isinstance(whole, BaseModel):
+        return list(vars(whole).values())
+    return []
 
 
 def coverage(sources: Sources) -> Coverage:

@@ -19,7 +19,7 @@ from bot.core.messages import Option, Reply, Section, parse_action_id
 from bot.core.moderation import Moderation
 from bot.core.mydata import DELETE_CONFIRM, MyData
 from bot.core.ports import ContentSource
-from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU, RESUME, STOP, Practice
+from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU, MENU_PAGE, RESUME, STOP, Practice
 from bot.core.practice import CANCEL as PRACTICE_CANCEL
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class Upstander:
         s = services
         self._buttons: Mapping[str, Handler] = {
             MENU: lambda a, _arg: s.practice.menu(a),
+            MENU_PAGE: s.practice.turn_page,
             INTRO: s.practice.intro,
             BEGIN: s.practice.begin,
             CHOOSE: s.practice.choose,

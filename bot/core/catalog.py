@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 DEFAULT_LOCALE = "en"
 
@@ -134,6 +135,13 @@ class Copy:
         return template.format_map(_SafeParams(params))
 
 
+def _merged_scenarios(catalog: Catalog, locale: str) -> tuple[Scenario, ...]:
+    base = catalog.scenarios.get(catalog.default_locale, {})
+    local = catalog.scenarios.get(locale, {})
+    merged = [local.get(sid, scenario) for sid, scenario in base.items()]
+    return tuple(sorted(merged, key=lambda s: s.id))
+
+
 class _SafeParams(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -153,6 +161,18 @@ class Catalog:
     default_locale: str = DEFAULT_LOCALE
     checkin_categories: tuple[str, ...] = field(default=())
     checkin_urgencies: tuple[str, ...] = field(default=())
+    # Every locale's scenario list, worked out once here rather than on every menu and
+    # every autocomplete keystroke: with a thousand scenarios, merging and sorting them
+    # cost more than the rest of a member's request. Derived from `scenarios` alone, so
+    # `dataclasses.replace` (which runs __post_init__ again) keeps it in step.
+    _scenario_lists: Mapping[str, tuple[Scenario, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        locales = {self.default_locale, *self.scenarios, *self.copy.texts}
+        lists = {locale: _merged_scenarios(self, locale) for locale in locales}
+        object.__setattr__(self, "_scenario_lists", MappingProxyType(lists))
 
     def locale_for(self, requested: str | None) -> str:
         """The best content locale for a platform locale such as 'es-ES' or 'en-US'."""
@@ -171,11 +191,13 @@ class Catalog:
         return found
 
     def scenario_list(self, locale: str) -> tuple[Scenario, ...]:
-        """Every scenario in the default locale, each replaced by its translation if any."""
-        base = self.scenarios.get(self.default_locale, {})
-        local = self.scenarios.get(locale, {})
-        merged = [local.get(sid, scenario) for sid, scenario in base.items()]
-        return tuple(sorted(merged, key=lambda s: s.id))
+        """Every scenario in the default locale, each replaced by its translation if any,
+        in id order."""
+        found = self._scenario_lists.get(locale)
+        if found is None:
+            # A locale with no scenarios and no copy of its own has no translations.
+            return self._scenario_lists[self.default_locale]
+        return found
 
     def crisis_lines_for(self, region: str | None) -> tuple[CrisisLine, ...]:
         lines = self.crisis_lines.get((region or "").upper(), ())

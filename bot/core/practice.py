@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.actors import Actor
@@ -18,6 +18,7 @@ from bot.core.ports import ContentSource, PracticeStore, StatsStore
 from bot.core.resources_view import resource_lines
 
 MENU = "practice.menu"
+MENU_PAGE = "practice.page"
 INTRO = "practice.intro"
 BEGIN = "practice.begin"
 CHOOSE = "practice.choose"
@@ -25,8 +26,43 @@ STOP = "practice.stop"
 RESUME = "practice.resume"
 CANCEL = "practice.cancel"
 
-# Discord allows 25 buttons in a message; keep room for Resume and the navigation row.
-MAX_MENU_BUTTONS = 20
+# Scenarios on one page of the menu. With Resume first and Previous/Next last, a page is
+# 13 buttons: within Discord's 25 (five rows of five) and Slack's 25 in one actions block,
+# and its text (a line per scenario) stays far below either platform's message limits.
+MENU_PAGE_SIZE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class MenuPage:
+    """One page of the scenario menu; `number` counts from 0."""
+
+    scenarios: tuple[Scenario, ...]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.number + 1 < self.pages
+
+
+def menu_page(scenarios: tuple[Scenario, ...], number: int, size: int = MENU_PAGE_SIZE) -> MenuPage:
+    """Page `number` of `scenarios`; a number past either end shows the page at that end,
+    so a button from before a reload that removed scenarios still shows a page."""
+    pages = max(1, -(-len(scenarios) // size))
+    number = min(max(number, 0), pages - 1)
+    start = number * size
+    return MenuPage(scenarios[start : start + size], number, pages, len(scenarios))
+
+
+def parse_page_arg(arg: str) -> int:
+    """The page a Previous/Next button asks for; anything but a number is the first page."""
+    # isdecimal alone lets through digits int() refuses, such as superscripts.
+    return int(arg) if arg.isascii() and arg.isdecimal() else 0
 
 
 class Practice:
@@ -41,31 +77,41 @@ class Practice:
 
     # -- menu and start --------------------------------------------------------------
 
-    async def menu(self, actor: Actor) -> Reply:
+    async def menu(self, actor: Actor, page: int = 0) -> Reply:
+        """A page of scenarios, Resume first when a run is active: the first page is what
+        /practice and "Practise another" show."""
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        scenarios = catalog.scenario_list(locale)
+        shown = menu_page(catalog.scenario_list(locale), page)
         lines = [
             catalog.text(locale, "practice.menu_item", title=s.title, summary=s.summary)
-            for s in scenarios
+            for s in shown.scenarios
         ]
+        sections = [Section(catalog.text(locale, "practice.menu_intro")), Section("\n".join(lines))]
+        if shown.pages > 1:
+            sections.append(Section(_page_indicator(catalog, locale, shown)))
+        resume = await self._resume_action(catalog, locale, actor)
         actions = [
-            Action(INTRO, s.id, _button(s.title), Style.SECONDARY)
-            for s in scenarios[:MAX_MENU_BUTTONS]
+            *([resume] if resume is not None else []),
+            *(Action(INTRO, s.id, _button(s.title), Style.SECONDARY) for s in shown.scenarios),
+            *_page_actions(catalog, locale, shown),
         ]
+        return Reply(sections=tuple(sections), actions=tuple(actions))
+
+    async def turn_page(self, actor: Actor, arg: str) -> Reply:
+        """Previous/Next: the page asked for, in place of the page that was showing."""
+        page = await self.menu(actor, parse_page_arg(arg))
+        return replace(page, replace=True)
+
+    async def _resume_action(self, catalog: Catalog, locale: str, actor: Actor) -> Action | None:
         active = await self._store.active_run(actor.key)
-        if active is not None:
-            resumable = catalog.scenario(active.scenario_id, locale)
-            if resumable is not None:
-                label = catalog.text(locale, "practice.resume_button", title=resumable.title)
-                actions.insert(0, Action(RESUME, active.id, _button(label), Style.PRIMARY))
-        return Reply(
-            sections=(
-                Section(catalog.text(locale, "practice.menu_intro")),
-                Section("\n".join(lines)),
-            ),
-            actions=tuple(actions),
-        )
+        if active is None:
+            return None
+        resumable = catalog.scenario(active.scenario_id, locale)
+        if resumable is None:
+            return None
+        label = catalog.text(locale, "practice.resume_button", title=resumable.title)
+        return Action(RESUME, active.id, _button(label), Style.PRIMARY)
 
     async def intro(self, actor: Actor, scenario_id: str) -> Reply:
         """The scenario's summary and content warnings; nothing starts until Begin."""
@@ -264,6 +310,27 @@ class Practice:
             if needle in s.title.lower() or needle in s.id or needle in s.setting.lower()
         ]
         return tuple(found[:25])
+
+
+def _page_indicator(catalog: Catalog, locale: str, shown: MenuPage) -> str:
+    return catalog.text(
+        locale,
+        "practice.menu_page_of",
+        page=shown.number + 1,
+        pages=shown.pages,
+        total=shown.total,
+    )
+
+
+def _page_actions(catalog: Catalog, locale: str, shown: MenuPage) -> list[Action]:
+    actions = []
+    if shown.has_previous:
+        label = catalog.text(locale, "practice.menu_previous")
+        actions.append(Action(MENU_PAGE, str(shown.number - 1), _button(label)))
+    if shown.has_next:
+        label = catalog.text(locale, "practice.menu_next")
+        actions.append(Action(MENU_PAGE, str(shown.number + 1), _button(label)))
+    return actions
 
 
 def _scenario_or_raise(catalog: Catalog, scenario_id: str, locale: str) -> Scenario:
