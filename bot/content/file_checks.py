@@ -12,6 +12,7 @@ from bot.content.located import Located
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile
 from bot.content.yamldoc import NodePath
 from bot.core.catalog import DEFAULT_LOCALE
+from bot.core.copy_keys import REQUIRED_COPY_KEYS
 from bot.core.errors import Problem
 
 # Longer than this still fits the platforms, but is a wall of text in a chat window.
@@ -88,10 +89,22 @@ def messages_problems(messages: Mapping[str, Located[MessagesFile]]) -> list[Pro
     default = messages.get(DEFAULT_LOCALE)
     if default is None:
         return problems
+    problems += missing_key_problems(default)
     for locale, located in messages.items():
         if locale != DEFAULT_LOCALE:
             problems += _translation_problems(located, default)
     return problems
+
+
+def missing_key_problems(default: Located[MessagesFile]) -> list[Problem]:
+    """Every text the bot asks for by key must be in the default copy: other locales fall
+    back to it, and without it members would see the bare key. (Not in the JSON Schema:
+    every locale's file shares it, and a translation may leave keys out.)"""
+    texts = default.model.root
+    return [
+        default.problem((), f"key {key!r} is missing: the bot shows this text")
+        for key in sorted(REQUIRED_COPY_KEYS - texts.keys())
+    ]
 
 
 def placeholders(template: str) -> set[str]:

@@ -294,6 +294,31 @@ def test_every_checkin_choice_needs_a_label_in_the_default_copy(tree: Tree) -> N
     ]
 
 
+def test_every_text_the_bot_asks_for_must_be_in_the_default_copy(tree: Tree) -> None:
+    en = tree.content / "messages" / "en.yaml"
+    text = en.read_text(encoding="utf-8")
+    text = text.replace("practice.menu_next: Next ▶\n", "")
+    en.write_text(text.replace("practice.menu_page_of:", "practice.menu_pages:"), encoding="utf-8")
+    assert tree.errors() == [
+        (
+            "tree/content/messages/en.yaml",
+            1,
+            "key 'practice.menu_next' is missing: the bot shows this text",
+        ),
+        (
+            "tree/content/messages/en.yaml",
+            1,
+            "key 'practice.menu_page_of' is missing: the bot shows this text",
+        ),
+    ]
+
+
+def test_a_translation_may_leave_out_texts_the_bot_asks_for(tree: Tree) -> None:
+    es = tree.content / "messages" / "es.yaml"
+    assert "practice.menu_next" not in es.read_text(encoding="utf-8"), "it falls back to en"
+    assert tree.errors() == []
+
+
 def test_missing_files_are_reported(tree: Tree) -> None:
     (tree.content / "checkin.yaml").unlink()
     (tree.content / "messages" / "en.yaml").unlink()
