@@ -131,7 +131,7 @@ class Upstander:
             # A malformed or forged id: refuse without detail.
             log.warning("unknown action kind %r", kind[:40])
             return await self._safely(actor, _raise(NotFound("error.unknown_action")))
-        return await self._safely(actor, handler(actor, arg))
+        return await self._safely(actor, _pressed(handler, actor, arg))
 
     def scenario_choices(self, actor: Actor, typed: str) -> tuple[Option, ...]:
         return self.services.practice.autocomplete(actor, typed)
@@ -173,6 +173,12 @@ class Upstander:
         catalog = self.services.content.current
         locale = catalog.locale_for(actor.locale)
         return Reply(sections=(Section(catalog.text(locale, "error.sorry")),))
+
+
+async def _pressed(handler: Handler, actor: Actor, arg: str) -> Reply:
+    # Inside the error policy: a handler may read its argument before it awaits anything
+    # (Query.decode), and a forged id that trips it must get the apology, not an exception.
+    return await handler(actor, arg)
 
 
 async def _raise(exc: Exception) -> Reply:

@@ -33,7 +33,9 @@ class Query:
         page, _, rest = arg.partition(":")
         topic, _, rest = rest.partition(":")
         kind, _, words = rest.partition(":")
-        return cls(words=words, topic=topic, kind=kind, page=int(page) if page.isdigit() else 0)
+        # isdigit() also says yes to "²", which int() refuses: a forged id must not raise.
+        number = int(page) if page.isascii() and page.isdecimal() else 0
+        return cls(words=words, topic=topic, kind=kind, page=number)
 
 
 @dataclass(frozen=True, slots=True)

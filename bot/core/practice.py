@@ -61,8 +61,12 @@ def menu_page(scenarios: tuple[Scenario, ...], number: int, size: int = MENU_PAG
 
 def parse_page_arg(arg: str) -> int:
     """The page a Previous/Next button asks for; anything but a number is the first page."""
-    # isdecimal alone lets through digits int() refuses, such as superscripts.
-    return int(arg) if arg.isascii() and arg.isdecimal() else 0
+    return int(arg) if _is_number(arg) else 0
+
+
+def _is_number(text: str) -> bool:
+    """Digits int() takes: str.isdigit() also says yes to "²", which int() refuses."""
+    return text.isascii() and text.isdecimal()
 
 
 class Practice:
@@ -342,7 +346,7 @@ def _scenario_or_raise(catalog: Catalog, scenario_id: str, locale: str) -> Scena
 
 def _parse_choice_arg(arg: str) -> tuple[str, str, int]:
     parts = arg.split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
+    if len(parts) != 3 or not _is_number(parts[2]):
         raise NotFound("error.run_gone")
     return parts[0], parts[1], int(parts[2])
 

@@ -100,7 +100,8 @@ async def test_unknown_scenario_and_forged_buttons_get_clear_answers(console: Co
     reply = await console.say("/as member sam", "/practice no-such-thing")
     assert "I don't know a scenario called “no-such-thing”" in reply
     actor = Actor("console", "sam")
-    for forged in ("", "|", "nope|x", "practice.choose|x", "practice.choose|a:b:c:d"):
+    forgeries = ("", "|", "nope|x", "practice.choose|x", "practice.choose|a:b:c:d")
+    for forged in (*forgeries, "practice.choose|a:b:²", "library.page|²:::"):
         text = (await console.runtime.app.press(actor, forged)).text()
         assert text and "went wrong" not in text
 
