@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pytest
 from fuzz_payloads import (
     junk,
     nasty_text,
@@ -161,3 +162,17 @@ def test_check_request_accepts_only_what_the_listeners_can_read(body: Any) -> No
             assert isinstance(convert.pressed_value(action), str)
         if isinstance(body.get("view"), dict):
             convert.form_values(body["view"])
+
+
+@pytest.mark.parametrize("actions", [True, "0", [1], [{"value": "x"}]])
+def test_a_view_submission_carrying_malformed_actions_is_refused(actions: object) -> None:
+    # Found by the property above: Slack sends no actions with a view submission, and
+    # a list nothing downstream could read must not get past the check.
+    body = {
+        "type": "view_submission",
+        "user": {"id": "U0MEMBER1"},
+        "view": {"type": "modal"},
+        "actions": actions,
+    }
+    with pytest.raises(MalformedPayload):
+        convert.check_request(body)

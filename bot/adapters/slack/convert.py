@@ -80,7 +80,8 @@ def check_request(body: Mapping[str, Any]) -> None:
     Slash commands need a user id; interactions a user object with an id, ``actions`` a
     non-empty list of objects with string ``action_id`` s, views an object with a string
     ``type``; events an ``event`` object with a string ``type`` and, when they name a
-    user, a valid id.  Anything else (other keys, their values) is left to the listeners,
+    user, a valid id; ``actions``, on any interaction that has them, the same list.
+    Anything else (other keys, their values) is left to the listeners,
     which read it leniently (see the functions below).
     """
     body = _mapping(body, "the request body")
@@ -99,10 +100,14 @@ def check_request(body: Mapping[str, Any]) -> None:
         return
     user = _mapping(body.get("user"), "the payload's user")
     _user_id(user.get("id"))
-    if kind == "block_actions":
-        actions = body.get("actions")
-        if not isinstance(actions, list) or not actions:
-            raise MalformedPayload("block_actions without actions")
+    actions = body.get("actions")
+    if kind == "block_actions" and (not isinstance(actions, list) or not actions):
+        raise MalformedPayload("block_actions without actions")
+    # Other interactions carry no actions; one that does gets the same check, so that
+    # nothing downstream (bolt, a listener) ever meets a malformed list.
+    if actions is not None:
+        if not isinstance(actions, list):
+            raise MalformedPayload("the actions are not a list")
         for action in actions:
             if not isinstance(_mapping(action, "an action").get("action_id"), str):
                 raise MalformedPayload("an action without an action_id")
