@@ -91,9 +91,12 @@ class Practice:
             catalog.text(locale, "practice.menu_item", title=s.title, summary=s.summary)
             for s in shown.scenarios
         ]
-        sections = [Section(catalog.text(locale, "practice.menu_intro")), Section("\n".join(lines))]
+        sections = [
+            Section(catalog.text(locale, "practice.menu_intro"), from_content=True),
+            Section("\n".join(lines), from_content=True),
+        ]
         if shown.pages > 1:
-            sections.append(Section(_page_indicator(catalog, locale, shown)))
+            sections.append(Section(_page_indicator(catalog, locale, shown), from_content=True))
         resume = await self._resume_action(catalog, locale, actor)
         actions = [
             *([resume] if resume is not None else []),
@@ -122,13 +125,12 @@ class Practice:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         scenario = _scenario_or_raise(catalog, scenario_id, locale)
-        sections = [Section(scenario.summary, title=scenario.title)]
+        sections = [Section(scenario.summary, title=scenario.title, from_content=True)]
         if scenario.content_warnings:
             warnings = ", ".join(scenario.content_warnings)
-            sections.append(
-                Section(catalog.text(locale, "practice.content_warning", warnings=warnings))
-            )
-        sections.append(Section(catalog.text(locale, "practice.intro_hint")))
+            text = catalog.text(locale, "practice.content_warning", warnings=warnings)
+            sections.append(Section(text, from_content=True))
+        sections.append(Section(catalog.text(locale, "practice.intro_hint"), from_content=True))
         return Reply(
             sections=tuple(sections),
             actions=(
@@ -163,7 +165,8 @@ class Practice:
     async def cancel(self, actor: Actor) -> Reply:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        return Reply(sections=(Section(catalog.text(locale, "practice.cancelled")),), replace=True)
+        cancelled = Section(catalog.text(locale, "practice.cancelled"), from_content=True)
+        return Reply(sections=(cancelled,), replace=True)
 
     # -- playing ---------------------------------------------------------------------
 
@@ -217,7 +220,7 @@ class Practice:
                 ),
             )
         return Reply(
-            sections=(Section(catalog.text(locale, "practice.stopped")),),
+            sections=(Section(catalog.text(locale, "practice.stopped"), from_content=True),),
             actions=actions,
             replace=True,
         )
@@ -362,7 +365,7 @@ def _step_parts(
     heading = catalog.text(locale, "practice.step_heading", title=scenario.title, number=number)
     labels = tuple(_button(c.label) for c in step.choices)
     stop_label = catalog.text(locale, "practice.stop_button")
-    return Section(step.text.strip(), title=heading), labels, stop_label
+    return Section(step.text.strip(), title=heading, from_content=True), labels, stop_label
 
 
 def _recap_parts(
@@ -375,32 +378,28 @@ def _recap_parts(
 ) -> tuple[tuple[Section, ...], tuple[Action, ...]]:
     """A recap: the ending, the tactics used and untried, the reflection, what to read."""
     untried = [t for t in Tactic.five_ds() if t not in used]
-    sections = [
-        Section(ending.text.strip(), title=catalog.text(locale, "practice.ending_heading")),
-    ]
+    # (text, title) pairs: all of it content, so every section is marked as such.
+    sections = [(ending.text.strip(), catalog.text(locale, "practice.ending_heading"))]
     if ending.takeaway:
-        sections.append(Section(ending.takeaway.strip()))
-    sections.append(
-        Section(_tactics_line(catalog, locale, used), title=catalog.text(locale, "recap.title"))
-    )
+        sections.append((ending.takeaway.strip(), ""))
+    sections.append((_tactics_line(catalog, locale, used), catalog.text(locale, "recap.title")))
     if untried:
         names = ", ".join(catalog.text(locale, f"tactic.{t.value}") for t in untried)
-        sections.append(Section(catalog.text(locale, "recap.try_next", tactics=names)))
+        sections.append((catalog.text(locale, "recap.try_next", tactics=names), ""))
     if scenario.reflection:
-        sections.append(
-            Section(scenario.reflection.strip(), title=catalog.text(locale, "recap.reflect"))
-        )
+        sections.append((scenario.reflection.strip(), catalog.text(locale, "recap.reflect")))
     lines = resource_lines(catalog, resources)
     if lines:
-        sections.append(Section("\n".join(lines), title=catalog.text(locale, "recap.read_more")))
+        sections.append(("\n".join(lines), catalog.text(locale, "recap.read_more")))
     another = catalog.text(locale, "practice.another_button")
-    return tuple(sections), (Action(MENU, "", another, Style.PRIMARY),)
+    drawn = tuple(Section(body, title=title, from_content=True) for body, title in sections)
+    return drawn, (Action(MENU, "", another, Style.PRIMARY),)
 
 
 def _feedback_section(catalog: Catalog, locale: str, choice: Choice) -> Section:
     tactic = catalog.text(locale, f"tactic.{choice.tactic.value}")
     title = catalog.text(locale, "practice.feedback_heading", label=choice.label, tactic=tactic)
-    return Section(choice.feedback.strip(), title=title)
+    return Section(choice.feedback.strip(), title=title, from_content=True)
 
 
 def _tactics_line(catalog: Catalog, locale: str, used: Sequence[Tactic]) -> str:

@@ -135,3 +135,40 @@ def test_titles_are_cut_at_a_word_boundary() -> None:
     assert render.clip("Check in with a volunteer", 24) == "Check in with a…"
     assert render.clip("short", 24) == "short"
     assert len(render.clip("x" * 100, 24)) == 24
+
+
+def _unmarked(reply: Reply) -> Reply:
+    def plain(sections: tuple[Section, ...]) -> tuple[Section, ...]:
+        return tuple(Section(s.text, s.title) for s in sections)
+
+    return Reply(sections=plain(reply.sections), actions=reply.actions, pinned=plain(reply.pinned))
+
+
+def test_content_sections_are_drawn_once_and_the_same_as_any_other() -> None:
+    step = Section("Ask & listen: <!here> https://example.org/a?b=1&c=2", "Step 1", True)
+    crisis = Section("Call 999 if you are in danger.", "Urgent help", True)
+    reply = Reply(sections=(step,), pinned=(crisis,), actions=(Action("k", "run1", "Go"),))
+    first = render.message(reply)
+    again = render.message(reply)
+    assert first == render.message(_unmarked(reply)), "kept or not, a section looks the same"
+    assert again == first
+    # Kept: the second message reuses the first one's section blocks.
+    assert all(a is b for a, b in zip(first["blocks"][:2], again["blocks"][:2], strict=True))
+    # Buttons are drawn for each message: they carry the member's run.
+    assert first["blocks"][2] is not again["blocks"][2]
+
+
+def test_what_a_member_typed_is_never_kept() -> None:
+    typed = "zephyrine's own words & <@U0MEMBER1>"
+    reply = Reply(sections=(Section(typed, "Your check-in"), Section("Please check.", "", True)))
+    render.message(reply)
+    kept = [block for drawn in render._drawn.values() for block in drawn.blocks]
+    assert kept, "the content section was kept"
+    assert not any("zephyrine" in str(block) for block in kept)
+    assert not any("zephyrine" in section.text for section in render._drawn)
+
+
+def test_the_kept_drawings_are_bounded() -> None:
+    for i in range(render.KEEP_DRAWN + 10):
+        render.drawn(Section(f"content {i}", from_content=True))
+    assert len(render._drawn) <= render.KEEP_DRAWN

@@ -116,11 +116,58 @@ def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
 
 def fallback_text(reply: Reply, mention: str = "") -> str:
     """The notification text Slack shows where blocks are not rendered."""
-    text = clip(escape(reply.text()), MAX_FALLBACK_TEXT) or "…"
+    return _fallback([drawn(s) for s in reply.pinned + reply.sections], mention)
+
+
+def _fallback(sections: Sequence[Drawn], mention: str) -> str:
+    # Escaping works character by character, so escaping each section and joining them
+    # is escaping `Reply.text()`.
+    text = "\n\n".join(d.fallback for d in sections if d.fallback)
+    text = clip(text, MAX_FALLBACK_TEXT) or "…"
     return f"{mention} {text}" if mention else text
 
 
 # -- sections and buttons ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """A section as Slack shows it: its blocks, and its part of the notification text."""
+
+    blocks: tuple[Block, ...]
+    fallback: str
+
+
+# Content sections drawn before, by value: a practice step, a recap, the crisis lines are
+# drawn for every member who reaches them, and drawing (escaping, finding links, cutting
+# to Slack's limits) was a fifth of what the bot added to a press. Only sections marked
+# `from_content` are kept, so nothing a member typed is held here. The blocks are shared
+# between messages: nothing may change a block after `reply_blocks` returns it.
+KEEP_DRAWN = 2048
+_drawn: dict[Section, Drawn] = {}
+
+
+def drawn(section: Section) -> Drawn:
+    if not section.from_content:
+        return _draw(section)
+    found = _drawn.get(section)
+    if found is None:
+        if len(_drawn) >= KEEP_DRAWN:
+            _drawn.clear()  # rare (a huge library): simpler than an LRU, as fast
+        found = _drawn[section] = _draw(section)
+    return found
+
+
+def _draw(section: Section) -> Drawn:
+    blocks = tuple(section_blocks(section))
+    return Drawn(blocks, escape(_section_text(section)))
+
+
+def _section_text(section: Section) -> str:
+    # What `Reply.text()` shows of one section.
+    if section.title and section.text:
+        return f"{section.title}\n{section.text}"
+    return section.title or section.text
 
 
 def section_blocks(section: Section) -> list[Block]:
@@ -184,18 +231,31 @@ def reply_blocks(
 
     ``mention`` is trusted mrkdwn the adapter adds itself (a lead group's mention).
     """
-    pinned = [b for s in reply.pinned for b in section_blocks(s)]
+    return _blocks(
+        reply, [drawn(s) for s in reply.pinned], [drawn(s) for s in reply.sections], mention, limit
+    )
+
+
+def _blocks(
+    reply: Reply, pinned: Sequence[Drawn], body: Sequence[Drawn], mention: str, limit: int
+) -> list[Block]:
+    top = [b for d in pinned for b in d.blocks]
     if mention:
-        pinned.insert(0, {"type": "section", "text": mrkdwn(mention)})
-    body = [b for s in reply.sections for b in section_blocks(s)]
+        top.insert(0, {"type": "section", "text": mrkdwn(mention)})
+    middle = [b for d in body for b in d.blocks]
     ids = ActionIds(KEEP_PREFIX if reply.pinned else ACTION_PREFIX)
     actions = action_blocks(reply.actions, ids)
-    return _fit(pinned, body, actions, limit)
+    return _fit(top, middle, actions, limit)
 
 
 def message(reply: Reply, *, mention: str = "") -> dict[str, Any]:
     """Keyword arguments for chat.postMessage / chat.update / respond / ack."""
-    return {"text": fallback_text(reply, mention), "blocks": reply_blocks(reply, mention=mention)}
+    pinned = [drawn(s) for s in reply.pinned]
+    body = [drawn(s) for s in reply.sections]
+    return {
+        "text": _fallback([*pinned, *body], mention),
+        "blocks": _blocks(reply, pinned, body, mention, MAX_MESSAGE_BLOCKS),
+    }
 
 
 # -- modals ----------------------------------------------------------------------------
