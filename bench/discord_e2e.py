@@ -19,13 +19,21 @@ keeps its REST base URL process-wide):
 * the floor: a plain ``discord.Client`` whose ``on_interaction`` answers every press with
   the bot's own answers, replayed: before the rounds the bot plays one unmeasured round,
   and every answer it gave there (its embeds, buttons, and whether it was a new message
-  or an update of the pressed one) is turned into discord.py objects once; the floor
-  sends them again in the same order, doing no work of its own beyond answering.  The
-  stand-in and discord.py then do the same work for both sides: the same sizes, the same
-  components, the same text for the gateway's zlib stream to compress.  (An earlier
-  floor answered with one constant message of a repeated sentence; zlib compresses that
-  far more cheaply than prose, which made the floor about 15% faster for reasons that
-  had nothing to do with the bot.)
+  or an update of the pressed one) is turned into discord.py objects once; the floor's
+  member n is answered with what the bot's member n was answered, in the same order,
+  and the floor does no work of its own beyond answering.  The stand-in and discord.py
+  then do the same work for both sides: the same sizes, the same components, the same
+  text for the gateway's zlib stream to compress.
+
+  Two earlier floors were kinder than that, for reasons that had nothing to do with the
+  bot.  One answered with one constant message of a repeated sentence, which zlib
+  compresses far more cheaply than prose (about 15% faster).  The next replayed the
+  rehearsal's answers in one stream, in the order they were given; but in a short
+  rehearsal the members move in step (fifty menus, then fifty introductions, ...), so
+  each gateway frame carried much the same message as the frames just before it: zlib
+  made them 30% smaller and spent 30% less time on them than on the bot's frames, whose
+  members have long since drifted apart.  Answering each member from its own history,
+  after a rehearsal as long as a measured round, keeps the bot's mix and drift.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ import itertools
 import random
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +73,10 @@ from tests.discord_standin import (
 )
 
 __all__ = ["measure"]
+
+
+# How a side connects a fresh client for a round.
+Connect = Callable[[], contextlib.AbstractAsyncContextManager[None]]
 
 SECTION = "a. Discord end to end"
 IN_FLIGHT = 50
@@ -140,16 +152,28 @@ class Side:
         self,
         name: str,
         standin: DiscordStandin,
-        connect: Callable[[], contextlib.AbstractAsyncContextManager[None]],
+        connect: Connect | None = None,
     ) -> None:
         self.name = name
         self.standin = standin
-        self.connect = connect
+        self._connect = connect
         self.members = [
             Member(standin.add_user(f"{name}-member-{n:02d}"), random.Random(n))
             for n in range(IN_FLIGHT)
         ]
         self.tally = Tally()
+
+    @property
+    def users(self) -> list[FakeUser]:
+        return [member.user for member in self.members]
+
+    def connect(self) -> contextlib.AbstractAsyncContextManager[None]:
+        if self._connect is None:
+            raise RuntimeError(f"{self.name}: no way to connect was given")
+        return self._connect()
+
+    def connects_with(self, connect: Connect) -> None:
+        self._connect = connect
 
     async def round(self, workload: Workload) -> None:
         async with self.connect():
@@ -162,9 +186,10 @@ class Side:
             await self._drive(workload.measured, self.tally)
 
     async def rehearse(self, workload: Workload) -> None:
-        """An unmeasured round (the bot's answers in it are what the floor replays)."""
+        """An unmeasured round as long as a measured one with its warm-up (the bot's
+        answers in it are what the floor replays)."""
         async with self.connect():
-            await self._drive(workload.warmup, None)
+            await self._drive(workload.warmup + workload.measured, None)
 
     async def _drive(self, count: int, tally: Tally | None) -> None:
         budget = [count]
@@ -253,7 +278,7 @@ def bot_settings(standin: DiscordStandin, data_dir: Path) -> Settings:
     )
 
 
-def bot_connection(runtime: Runtime) -> Callable[[], contextlib.AbstractAsyncContextManager[None]]:
+def bot_connection(runtime: Runtime) -> Connect:
     @contextlib.asynccontextmanager
     async def connected() -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -282,20 +307,25 @@ class Answer:
     kwargs: dict[str, Any]
 
 
-def recorded_answers(standin: DiscordStandin) -> list[Answer]:
-    """The bot's answers in a practice loop, in the order it gave them: every callback
-    with a message and a button to go on (an apology or a deferral is left out)."""
-    answers = []
+def recorded_answers(standin: DiscordStandin, users: Sequence[FakeUser]) -> list[list[Answer]]:
+    """The bot's answers in a practice loop, for each of ``users`` in the order it got
+    them: every callback with a message and a button to go on (an apology or a deferral
+    is left out)."""
+    position = {user.id: n for n, user in enumerate(users)}
+    answers: list[list[Answer]] = [[] for _ in users]
     for request in standin.requests:
         if request.route != "interaction_callback" or not request.ok:
             continue
+        state = standin.interactions.get(int(request.params.get("interaction_id", 0)))
+        member = position.get(state.user.id) if state is not None else None
         body = request.json if isinstance(request.json, dict) else {}
         kind = body.get("type")
         data = body.get("data") or {}
-        if kind in (CB_CHANNEL_MESSAGE, CB_UPDATE_MESSAGE) and _goes_on(data):
-            answers.append(_answer(kind == CB_UPDATE_MESSAGE, data))
-    if not answers:
-        raise RuntimeError("the bot gave no answer the floor could replay")
+        answered = kind in (CB_CHANNEL_MESSAGE, CB_UPDATE_MESSAGE) and _goes_on(data)
+        if member is not None and answered:
+            answers[member].append(_answer(kind == CB_UPDATE_MESSAGE, data))
+    if not all(answers):
+        raise RuntimeError("the bot gave a member no answer the floor could replay")
     return answers
 
 
@@ -342,37 +372,48 @@ def _view(rows: list[dict[str, Any]]) -> discord.ui.View:
 class FloorClient(discord.Client):
     """Answers every interaction with the bot's next recorded answer and does nothing else."""
 
-    def __init__(self, answers: list[Answer]) -> None:
+    def __init__(self, replays: Mapping[int, MemberReplay]) -> None:
         wanted = discord.Intents.none()
         wanted.guilds = True
         wanted.dm_messages = True
         super().__init__(intents=wanted, guild_ready_timeout=0.01)
         self.ready = asyncio.Event()
-        self._presses = itertools.cycle(answers)
-        # A slash command cannot be answered by an update: the next new message instead.
-        self._commands = itertools.cycle([a for a in answers if not a.update] or answers)
+        self._replays = replays
 
     async def on_ready(self) -> None:
         self.ready.set()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        replay = self._replays[interaction.user.id]
         if interaction.type is discord.InteractionType.component:
-            answer = next(self._presses)
+            answer = next(replay.presses)
         else:
-            answer = next(self._commands)
+            answer = next(replay.commands)
         if answer.update and interaction.type is discord.InteractionType.component:
             await interaction.response.edit_message(**answer.kwargs)
         else:
             await interaction.response.send_message(**answer.kwargs)
 
 
+class MemberReplay:
+    """One member's recorded answers, replayed in order, round after round."""
+
+    def __init__(self, answers: list[Answer]) -> None:
+        self.presses = itertools.cycle(answers)
+        # A slash command cannot be answered by an update: the next new message instead.
+        self.commands = itertools.cycle([a for a in answers if not a.update] or answers)
+
+
 def floor_connection(
-    standin: DiscordStandin, answers: list[Answer]
-) -> Callable[[], contextlib.AbstractAsyncContextManager[None]]:
+    standin: DiscordStandin, users: Sequence[FakeUser], answers: list[list[Answer]]
+) -> Connect:
+    """The floor's member ``users[n]`` is answered with what the bot's member n got."""
+    replays = {user.id: MemberReplay(got) for user, got in zip(users, answers, strict=True)}
+
     @contextlib.asynccontextmanager
     async def connected() -> AsyncIterator[None]:
         with endpoints(standin.api_base, standin.gateway_url):
-            client = FloorClient(answers)
+            client = FloorClient(replays)
             running = asyncio.create_task(client.start(standin.token))
             try:
                 await _until_ready(client.ready, running)
@@ -420,8 +461,9 @@ async def _run(workload: Workload) -> tuple[Side, Side]:
         bot = Side("bot", bot_standin, bot_connection(runtime))
         # The floor replays what the bot answered in a first, unmeasured round.
         await bot.rehearse(workload)
-        answers = recorded_answers(bot_standin)
-        floor = Side("floor", floor_standin, floor_connection(floor_standin, answers))
+        answers = recorded_answers(bot_standin, bot.users)
+        floor = Side("floor", floor_standin)
+        floor.connects_with(floor_connection(floor_standin, floor.users, answers))
         for _ in range(workload.rounds):
             await floor.round(workload)
             await bot.round(workload)

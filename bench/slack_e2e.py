@@ -12,17 +12,23 @@ the bot's HTTP response.
 
 Floor: a plain slack-bolt ``AsyncApp`` served the same way (the adapter's aiohttp
 endpoint, the same signing secret, ``process_before_response=True``), whose action
-listener acks and answers, through the same response_url, with a constant message of
-the same size as a practice step (one the bot sent, recorded during the warm-up), posted
-on one shared aiohttp session; its command listener acks with a constant help message.
+listener acks and answers through the same response_url, on one shared aiohttp session,
+with the bot's own answers replayed: every answer the bot posted in its unmeasured
+warm-up round, in the order it posted them.  The stand-in, the members and aiohttp then
+move the same bytes for both sides.  (An earlier floor answered every press with one
+practice step; but a member's presses also open the menu, a scenario's introduction and
+its recap, and the bot's answers were on average a third larger than a step, so the
+floor was spared parsing and encoding the bot was charged for.)  Its command listener
+acks with the bot's help message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +37,7 @@ from typing import Any
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_standin import Call, SlackDriver, SlackStandIn
+from slack_standin import RESPONSE_URL_METHOD, Call, SlackDriver, SlackStandIn
 
 from bench.report import Figure, Options, Target, median, percentile
 from bot.adapters.slack.run import HttpServer, attach_slack, start_http
@@ -49,8 +55,9 @@ ANSWER_TIMEOUT = 30.0
 FLOOR_NOTE = (
     "floor: a plain slack-bolt AsyncApp served by the same aiohttp endpoint with the same "
     "signing secret (process_before_response=True); its action listener acks and answers "
-    "with a constant message the size of a practice step through the same response_url "
-    "(one shared aiohttp session); it does no work of its own beyond answering"
+    "through the same response_url (one shared aiohttp session) with the bot's own answers "
+    "from its unmeasured warm-up, replayed in order; it does no work of its own beyond "
+    "answering"
 )
 # The order in which a member looks for its next button in the answer it got.
 NEXT = (f"{CHOOSE}|", f"{BEGIN}|", f"{INTRO}|", f"{MENU}|")
@@ -92,10 +99,14 @@ async def start_bot(tmp: Path, slack: SlackStandIn) -> tuple[Side, Runtime]:
 
 @dataclass
 class FloorAnswers:
-    """What the floor answers with: set from what the bot sent during the warm-up."""
+    """What the floor answers with: what the bot sent during its warm-up."""
 
-    press: Json = field(default_factory=dict)
-    command: Json = field(default_factory=dict)
+    press: Json = field(default_factory=dict)  # a practice step: the first thing to press
+    command: Json = field(default_factory=dict)  # the help message
+    presses: list[Json] = field(default_factory=list)  # every press answer, in order
+
+    def replay(self) -> Iterator[Json]:
+        return itertools.cycle(self.presses or [self.press])
 
 
 async def start_floor(
@@ -105,9 +116,10 @@ async def start_floor(
     client = AsyncWebClient(base_url=slack.api_url, token=slack.bot_token, session=session)
     app = AsyncApp(client=client, signing_secret=SECRET, process_before_response=before_response)
     tasks: set[asyncio.Task[None]] = set()
+    replayed = answers.replay()
 
     async def answer(url: str) -> None:
-        async with session.post(url, json=answers.press) as response:
+        async with session.post(url, json=next(replayed)) as response:
             await response.read()
 
     @app.action(re.compile(".*"))
@@ -326,28 +338,29 @@ async def _measure(options: Options, tmp: Path, slack: SlackStandIn) -> list[Fig
     bot, runtime = await start_bot(tmp, slack)
     try:
         await _record_answers(bot, slack, answers)
-        floor = await start_floor(runtime, slack, answers, before_response=True)
-        plain = await start_floor(runtime, slack, answers, before_response=False)
-        try:
-            first = list(answers.press["blocks"])
-            async with AsyncExitStack() as stack:
-                sides = [
-                    await loaded(stack, floor, slack, warm, first),
-                    await loaded(stack, bot, slack, warm),
-                ]
+        async with AsyncExitStack() as stack:
+            slack.clear_calls()
+            bot_loaded = await loaded(stack, bot, slack, warm)
+            # What the bot answered in its warm-up is what the floor replays.
+            answers.presses = [c.args for c in slack.calls(RESPONSE_URL_METHOD)]
+            floor = await start_floor(runtime, slack, answers, before_response=True)
+            plain = await start_floor(runtime, slack, answers, before_response=False)
+            try:
+                first = list(answers.press["blocks"])
+                sides = [await loaded(stack, floor, slack, warm, first), bot_loaded]
                 # Rounds alternate between the floor and the bot, so that a noisy
                 # neighbour on the machine hurts both alike; the best round counts.
                 for _ in range(rounds):
                     for side in sides:
                         await side.round(slack, presses, single)
                 floor_result, bot_result = (side.result for side in sides)
-            async with SlackDriver(plain.url, SECRET, standin=slack) as driver:
-                members = await start_members(driver, slack, 1, "PLN", first)
-                await one_in_flight(slack, driver, members[0], warm)
-                plain_one, _ = await one_in_flight(slack, driver, members[0], single)
-        finally:
-            await plain.close()
-            await floor.close()
+                async with SlackDriver(plain.url, SECRET, standin=slack) as driver:
+                    members = await start_members(driver, slack, 1, "PLN", first)
+                    await one_in_flight(slack, driver, members[0], warm)
+                    plain_one, _ = await one_in_flight(slack, driver, members[0], single)
+            finally:
+                await plain.close()
+                await floor.close()
     finally:
         await bot.close()
     return figures(bot_result, floor_result, plain_one)
