@@ -79,6 +79,10 @@ async def _run(settings: Settings, *, console_only: bool) -> int:
             print(problem, file=sys.stderr)
         print("content is invalid; fix it and start again", file=sys.stderr)
         return 1
+    except UpstanderError as exc:
+        # Another bot on this data directory, a database that will not open: say what.
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
     platforms = not console_only and _platforms(settings)
     if platforms:
         _import_adapters(settings.env)

@@ -26,6 +26,7 @@ from bot.core.ports import ContentSource, Directory, Messenger, Store
 from bot.core.practice import Practice
 from bot.core.stats import Stats
 from bot.storage.crypto import Cipher, load_key
+from bot.storage.datalock import DataDirLock
 from bot.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class Runtime:
     _watcher: asyncio.Task[None] | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _closed: bool = False
+    # Held from start-up until the database is closed: one bot per data directory.
+    data_lock: DataDirLock | None = None
 
     def register_platform(self, platform: str, directory: Directory, messenger: Messenger) -> None:
         self.directories[platform] = directory
@@ -124,7 +127,11 @@ class Runtime:
         else:
             if left:
                 log.info("%d outbox item(s) left for the next start", left)
-        await self.store.close_store()
+        try:
+            await self.store.close_store()
+        finally:
+            if self.data_lock is not None:
+                self.data_lock.release()
         log.info("database closed")
 
 
@@ -143,8 +150,15 @@ async def build(
     clock = clock or SystemClock()
     if content is None:
         content = await ContentHolder.open(settings.content_dir, settings.resources_file)
+    data_lock: DataDirLock | None = None
     if store is None:
-        store = await open_store(settings)
+        # Before the database is touched: a second bot on this data directory stops here.
+        data_lock = DataDirLock.take(settings.data_dir)
+        try:
+            store = await open_store(settings)
+        except BaseException:
+            data_lock.release()
+            raise
     directories: dict[str, Directory] = {}
     messengers: dict[str, Messenger] = {}
     access = Access(directories)
@@ -169,4 +183,5 @@ async def build(
         escalation=Escalation(content, store, clock, settings.desk),
         directories=directories,
         messengers=messengers,
+        data_lock=data_lock,
     )

@@ -64,6 +64,7 @@ async def test_a_store_that_does_not_answer_is_an_error(settings: Settings) -> N
         status, body = await _get(server)
     finally:
         await server.close()
+        await runtime.aclose()  # and its data directory's lock
     assert status == 503
     assert body["status"] == "error"
     assert body["database"] == {"status": "error"}
