@@ -360,6 +360,7 @@ def home_view(parts: HomeParts) -> Block:
     practice = parts.practice
     blocks += [b for s in practice.pinned for b in section_blocks(s)]
     intro = practice.sections[:1]
+    # Drawn afresh, not `drawn()`: the last block gets the picker, and kept blocks are shared.
     first = [b for s in intro for b in section_blocks(s)]
     if first and parts.picked:
         first[-1]["accessory"] = _picker(parts.picked)
