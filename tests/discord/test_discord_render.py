@@ -167,3 +167,27 @@ def test_buttons_are_sent_as_discord_ui_would_send_them(count: int) -> None:
     assert rendered.view is not None
     assert rendered.view.to_components() == _as_discord_ui_builds_them(actions)
     assert not rendered.view.is_dispatchable(), "discord.py must not keep or dispatch to it"
+
+
+async def test_content_embeds_are_built_once_and_look_like_any_other() -> None:
+    feedback = Section("You asked how she was & listened.", "You chose: Ask", True)
+    step = Section("The lift reaches the lobby. " * 200, "Step 2", True)  # several embeds
+    reply = Reply(sections=(feedback, step), actions=(Action("k", "run1", "Go"),))
+    unmarked = Reply(
+        sections=tuple(Section(s.text, s.title) for s in reply.sections), actions=reply.actions
+    )
+    first, again, plain = render(reply), render(reply), render(unmarked)
+    as_sent = [e.to_dict() for e in first.embeds]
+    assert len(as_sent) > 1 and as_sent == [e.to_dict() for e in plain.embeds]
+    assert all(a is b for a, b in zip(first.embeds, again.embeds, strict=True)), "kept"
+    assert not any(a is b for a, b in zip(first.embeds, plain.embeds, strict=True))
+
+
+async def test_a_member_s_words_are_never_kept_in_an_embed() -> None:
+    from bot.adapters.discord import render as module
+
+    before = module._content_embeds.cache_info().currsize
+    typed = Section("zephyrine's own words", "Your check-in")
+    render(Reply(sections=(typed, Section("Please check.", "", True))))
+    render(Reply(sections=(typed,)))
+    assert module._content_embeds.cache_info().currsize == before

@@ -83,9 +83,12 @@ def render(reply: Reply, *, prefix: str = "") -> Rendered:
     """A core reply as a Discord message; ``prefix`` (a role mention) leads the content."""
     pinned = "\n\n".join(t for t in (_section_text(s) for s in reply.pinned) if t)
     content, overflow = _fit_content(prefix, pinned)
-    blocks = [overflow] if overflow else []
-    blocks += [t for t in (_section_text(s) for s in reply.sections) if t]
-    embeds = _embeds(blocks)
+    if not overflow and all(s.from_content for s in reply.sections):
+        embeds = _content_embeds(reply.sections)
+    else:
+        blocks = [overflow] if overflow else []
+        blocks += [t for t in (_section_text(s) for s in reply.sections) if t]
+        embeds = _embeds(blocks)
     view = _view(reply.actions)
     if content is None and not embeds and view is None:
         content = ELLIPSIS  # Discord refuses an empty message
@@ -146,6 +149,18 @@ def _embeds(blocks: list[str]) -> list[discord.Embed]:
         budget -= len(description)
         embeds.append(discord.Embed(description=description))
     return embeds
+
+
+# Embeds of sections made from the content alone (`Section.from_content`: a practice step
+# and its feedback, a recap), kept by value: the same for every member who reaches them,
+# and discord.py only reads an embed to send it, so one can go out on any number of
+# messages. Nothing a member typed is ever kept: such a section is never marked.
+KEPT_EMBEDS = 2048
+
+
+@lru_cache(maxsize=KEPT_EMBEDS)
+def _content_embeds(sections: tuple[Section, ...]) -> list[discord.Embed]:
+    return _embeds([t for t in (_section_text(s) for s in sections) if t])
 
 
 def _label(text: str, limit: int) -> str:
