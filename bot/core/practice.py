@@ -11,7 +11,7 @@ from bot.core.actors import Actor
 from bot.core.catalog import Catalog, Choice, Scenario, Step, Tactic
 from bot.core.clock import Clock
 from bot.core.errors import NotFound
-from bot.core.messages import Action, Option, Reply, Section, Style
+from bot.core.messages import MAX_ACTION_ID, Action, Option, Reply, Section, Style
 from bot.core.models import Move, PracticeRun, RunStatus
 from bot.core.partscache import PartsCache
 from bot.core.ports import ContentSource, PracticeStore, StatsStore
@@ -160,7 +160,7 @@ class Practice:
         )
         runs = [run] if previous is None else [_abandoned(previous, now), run]
         await self._store.save_runs(runs, [("runs_started", scenario.id)])
-        return self._step_reply(catalog, locale, scenario, run, lead=(), replace=True)
+        return self._step_reply(catalog, locale, scenario, run, lead=())
 
     async def cancel(self, actor: Actor) -> Reply:
         catalog = self._content.current
@@ -171,12 +171,17 @@ class Practice:
     # -- playing ---------------------------------------------------------------------
 
     async def choose(self, actor: Actor, arg: str) -> Reply:
-        run_id, step_id, index = _parse_choice_arg(arg)
-        run = await self._owned_run(actor, run_id)
+        pressed = ChoiceArg.parse(arg)
+        run = (
+            await self._owned_run(actor, pressed.run_id)
+            if pressed.run_id
+            else await self._pressed_run(actor, pressed.scenario_id)
+        )
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         scenario = _scenario_or_raise(catalog, run.scenario_id, locale)
-        if run.status is not RunStatus.ACTIVE or run.step_id != step_id:
+        step_id, index = pressed.step_id, pressed.index
+        if not pressed.is_for(run):
             # A second press, or a button from an older message: show where they really are.
             return await self._where_you_are(catalog, locale, scenario, run)
         step = scenario.step(step_id)
@@ -206,14 +211,20 @@ class Practice:
         )
         if next_step.end:
             return self._recap(catalog, locale, scenario, run, next_step, lead=(feedback,))
-        return self._step_reply(catalog, locale, scenario, run, lead=(feedback,), replace=True)
+        return self._step_reply(catalog, locale, scenario, run, lead=(feedback,))
 
     async def stop(self, actor: Actor, run_id: str) -> Reply:
-        run = await self._owned_run(actor, run_id)
+        """Stop here: nothing changes, the run stays where it is; Resume brings it back.
+        A Stop button names no run (the member's active one) or, on older messages, one."""
+        run = (
+            await self._owned_run(actor, run_id)
+            if run_id
+            else await self._store.active_run(actor.key)
+        )
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         actions: tuple[Action, ...] = ()
-        if run.status is RunStatus.ACTIVE:
+        if run is not None and run.status is RunStatus.ACTIVE:
             actions = (
                 Action(
                     RESUME, run.id, catalog.text(locale, "practice.resume_short"), Style.PRIMARY
@@ -240,6 +251,17 @@ class Practice:
 
     # -- helpers ---------------------------------------------------------------------
 
+    async def _pressed_run(self, actor: Actor, scenario_id: str) -> PracticeRun:
+        """The run a choice button of `scenario_id` was for: the member's active run, or
+        (a press after the run ended or was left) their latest run of that scenario."""
+        active = await self._store.active_run(actor.key)
+        if active is not None and active.scenario_id == scenario_id:
+            return active
+        runs = [r for r in await self._store.member_runs(actor.key) if r.scenario_id == scenario_id]
+        if not runs:
+            raise NotFound("error.run_gone")
+        return max(runs, key=lambda r: r.updated_at)
+
     async def _owned_run(self, actor: Actor, run_id: str) -> PracticeRun:
         run = await self._store.get_run(run_id)
         # Another member's run id is treated exactly like a missing one: no hint it exists.
@@ -260,7 +282,7 @@ class Practice:
             return self._recap(catalog, locale, scenario, run, step, lead=())
         if run.status is RunStatus.ABANDONED:
             raise NotFound("error.run_gone")
-        return self._step_reply(catalog, locale, scenario, run, lead=(), replace=True)
+        return self._step_reply(catalog, locale, scenario, run, lead=())
 
     def _step_reply(
         self,
@@ -270,23 +292,45 @@ class Practice:
         run: PracticeRun,
         *,
         lead: tuple[Section, ...],
-        replace: bool,
     ) -> Reply:
+        """A step in place of the message pressed, under `lead` (the last choice's feedback)."""
         step = scenario.step(run.step_id)
         if step is None:
             raise NotFound("error.step_gone")
         number = len(run.moves) + 1
+        if not ChoiceArg.fits(scenario.id, step.id, number, len(step.choices)):
+            return self._build_step_reply(catalog, locale, scenario, step, number, lead, run.id)
+        # The buttons name the scenario, step and move, not the run: the whole reply is the
+        # same for every member at this point, so it is made once per catalog.
+        return self._parts.get(
+            catalog,
+            ("step_reply", locale, scenario.id, step.id, number, lead),
+            lambda: self._build_step_reply(catalog, locale, scenario, step, number, lead, ""),
+        )
+
+    def _build_step_reply(
+        self,
+        catalog: Catalog,
+        locale: str,
+        scenario: Scenario,
+        step: Step,
+        number: int,
+        lead: tuple[Section, ...],
+        run_id: str,
+    ) -> Reply:
+        """A step's reply. `run_id` only when the scenario's ids are too long for buttons
+        that name them (the older form, which names the run instead)."""
         body, labels, stop_label = self._parts.get(
             catalog,
             ("step", locale, scenario.id, step.id, number),
             lambda: _step_parts(catalog, locale, scenario, step, number),
         )
         choices = tuple(
-            Action(CHOOSE, f"{run.id}:{step.id}:{i}", label, Style.SECONDARY)
+            Action(CHOOSE, ChoiceArg.encode(scenario.id, step.id, number, i, run_id), label)
             for i, label in enumerate(labels)
         )
-        stop = Action(STOP, run.id, stop_label, Style.DANGER)
-        return Reply(sections=(*lead, body), actions=(*choices, stop), replace=replace)
+        stop = Action(STOP, run_id, stop_label, Style.DANGER)
+        return Reply(sections=(*lead, body), actions=(*choices, stop), replace=True)
 
     def _recap(
         self,
@@ -300,12 +344,15 @@ class Practice:
     ) -> Reply:
         used = tuple(t for t in run.tactics_used() if t is not Tactic.NONE)
         resources = _run_resources(scenario, run)
-        sections, actions = self._parts.get(
-            catalog,
-            ("recap", locale, scenario.id, ending.id, used, resources),
-            lambda: _recap_parts(catalog, locale, scenario, ending, used, resources),
+
+        def make() -> Reply:
+            sections, actions = _recap_parts(catalog, locale, scenario, ending, used, resources)
+            return Reply(sections=(*lead, *sections), actions=actions, replace=True)
+
+        # Nothing in a recap is the member's: it is made once per catalog, like a step.
+        return self._parts.get(
+            catalog, ("recap", locale, scenario.id, ending.id, used, resources, lead), make
         )
-        return Reply(sections=(*lead, *sections), actions=actions, replace=True)
 
     def autocomplete(self, actor: Actor, typed: str) -> tuple[Option, ...]:
         catalog = self._content.current
@@ -347,11 +394,48 @@ def _scenario_or_raise(catalog: Catalog, scenario_id: str, locale: str) -> Scena
     return scenario
 
 
-def _parse_choice_arg(arg: str) -> tuple[str, str, int]:
-    parts = arg.split(":")
-    if len(parts) != 3 or not _is_number(parts[2]):
+@dataclass(frozen=True, slots=True)
+class ChoiceArg:
+    """What a choice button carries: ``scenario:step:number:index``.
+
+    It names no run, so a step's buttons are the same for every member and the whole
+    reply can be kept; the press is checked against the member's own run (the step and
+    the move number must be where that run is). Messages posted before this form carry
+    ``run:step:index`` and still work: `run_id` is set for them, and only for them, and
+    for a scenario whose ids are too long for the newer form to fit in a button's id.
+    """
+
+    scenario_id: str
+    step_id: str
+    number: int  # the move this button makes, from 1; 0 in the older form
+    index: int
+    run_id: str = ""
+
+    @staticmethod
+    def encode(scenario_id: str, step_id: str, number: int, index: int, run_id: str) -> str:
+        if run_id:
+            return f"{run_id}:{step_id}:{index}"
+        return f"{scenario_id}:{step_id}:{number}:{index}"
+
+    @staticmethod
+    def fits(scenario_id: str, step_id: str, number: int, choices: int) -> bool:
+        longest = ChoiceArg.encode(scenario_id, step_id, number, choices - 1, "")
+        return len(CHOOSE) + 1 + len(longest) <= MAX_ACTION_ID
+
+    @classmethod
+    def parse(cls, arg: str) -> ChoiceArg:
+        parts = arg.split(":")
+        if len(parts) == 4 and _is_number(parts[2]) and _is_number(parts[3]):
+            return cls(parts[0], parts[1], int(parts[2]), int(parts[3]))
+        if len(parts) == 3 and _is_number(parts[2]):
+            return cls("", parts[1], 0, int(parts[2]), run_id=parts[0])
         raise NotFound("error.run_gone")
-    return parts[0], parts[1], int(parts[2])
+
+    def is_for(self, run: PracticeRun) -> bool:
+        """True when `run` is at the step this button offers (a fresh press, not a repeat)."""
+        if run.status is not RunStatus.ACTIVE or run.step_id != self.step_id:
+            return False
+        return self.number in (0, len(run.moves) + 1)
 
 
 def _abandoned(run: PracticeRun, at: datetime) -> PracticeRun:
