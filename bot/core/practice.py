@@ -86,24 +86,15 @@ class Practice:
         /practice and "Practise another" show."""
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        shown = menu_page(catalog.scenario_list(locale), page)
-        lines = [
-            catalog.text(locale, "practice.menu_item", title=s.title, summary=s.summary)
-            for s in shown.scenarios
-        ]
-        sections = [
-            Section(catalog.text(locale, "practice.menu_intro"), from_content=True),
-            Section("\n".join(lines), from_content=True),
-        ]
-        if shown.pages > 1:
-            sections.append(Section(_page_indicator(catalog, locale, shown), from_content=True))
+        # The page is the same for everyone; only Resume is the member's own.
+        page = menu_page(catalog.scenario_list(locale), page).number
+        sections, actions = self._parts.get(
+            catalog, ("menu", locale, page), lambda: _menu_parts(catalog, locale, page)
+        )
         resume = await self._resume_action(catalog, locale, actor)
-        actions = [
-            *([resume] if resume is not None else []),
-            *(Action(INTRO, s.id, _button(s.title), Style.SECONDARY) for s in shown.scenarios),
-            *_page_actions(catalog, locale, shown),
-        ]
-        return Reply(sections=tuple(sections), actions=tuple(actions))
+        if resume is not None:
+            actions = (resume, *actions)
+        return Reply(sections=sections, actions=actions)
 
     async def turn_page(self, actor: Actor, arg: str) -> Reply:
         """Previous/Next: the page asked for, in place of the page that was showing."""
@@ -125,20 +116,8 @@ class Practice:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         scenario = _scenario_or_raise(catalog, scenario_id, locale)
-        sections = [Section(scenario.summary, title=scenario.title, from_content=True)]
-        if scenario.content_warnings:
-            warnings = ", ".join(scenario.content_warnings)
-            text = catalog.text(locale, "practice.content_warning", warnings=warnings)
-            sections.append(Section(text, from_content=True))
-        sections.append(Section(catalog.text(locale, "practice.intro_hint"), from_content=True))
-        return Reply(
-            sections=tuple(sections),
-            actions=(
-                Action(
-                    BEGIN, scenario.id, catalog.text(locale, "practice.begin_button"), Style.PRIMARY
-                ),
-                Action(CANCEL, scenario.id, catalog.text(locale, "practice.not_now_button")),
-            ),
+        return self._parts.get(
+            catalog, ("intro", locale, scenario.id), lambda: _intro(catalog, locale, scenario)
         )
 
     async def begin(self, actor: Actor, scenario_id: str) -> Reply:
@@ -364,6 +343,45 @@ class Practice:
             if needle in s.title.lower() or needle in s.id or needle in s.setting.lower()
         ]
         return tuple(found[:25])
+
+
+def _menu_parts(
+    catalog: Catalog, locale: str, page: int
+) -> tuple[tuple[Section, ...], tuple[Action, ...]]:
+    """A menu page's text and buttons, Resume aside: a line and a button per scenario."""
+    shown = menu_page(catalog.scenario_list(locale), page)
+    lines = [
+        catalog.text(locale, "practice.menu_item", title=s.title, summary=s.summary)
+        for s in shown.scenarios
+    ]
+    sections = [
+        Section(catalog.text(locale, "practice.menu_intro"), from_content=True),
+        Section("\n".join(lines), from_content=True),
+    ]
+    if shown.pages > 1:
+        sections.append(Section(_page_indicator(catalog, locale, shown), from_content=True))
+    actions = [
+        *(Action(INTRO, s.id, _button(s.title), Style.SECONDARY) for s in shown.scenarios),
+        *_page_actions(catalog, locale, shown),
+    ]
+    return tuple(sections), tuple(actions)
+
+
+def _intro(catalog: Catalog, locale: str, scenario: Scenario) -> Reply:
+    sections = [Section(scenario.summary, title=scenario.title, from_content=True)]
+    if scenario.content_warnings:
+        warnings = ", ".join(scenario.content_warnings)
+        text = catalog.text(locale, "practice.content_warning", warnings=warnings)
+        sections.append(Section(text, from_content=True))
+    sections.append(Section(catalog.text(locale, "practice.intro_hint"), from_content=True))
+    begin = catalog.text(locale, "practice.begin_button")
+    return Reply(
+        sections=tuple(sections),
+        actions=(
+            Action(BEGIN, scenario.id, begin, Style.PRIMARY),
+            Action(CANCEL, scenario.id, catalog.text(locale, "practice.not_now_button")),
+        ),
+    )
 
 
 def _page_indicator(catalog: Catalog, locale: str, shown: MenuPage) -> str:

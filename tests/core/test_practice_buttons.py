@@ -163,3 +163,19 @@ async def test_ids_too_long_for_a_button_fall_back_to_naming_the_run(
     moved = await console.runtime.app.press(SAM, ids[0])
     assert "The lift reaches the lobby" in moved.text()
     assert await _moves(console, SAM) == 1
+
+
+async def test_an_introduction_is_made_once_per_catalog(
+    console: Console, content_dir: Path
+) -> None:
+    app = console.runtime.app
+    first = await app.practice(SAM, "lift-remark")
+    assert first is await app.practice(KIM, "lift-remark")
+    scenario = content_dir / "scenarios" / "lift-remark.yaml"
+    text = scenario.read_text(encoding="utf-8").replace("crowded lift", "packed lift")
+    scenario.write_text(text, encoding="utf-8")
+    content = console.runtime.content
+    assert isinstance(content, ContentHolder)
+    assert (await content.reload()).ok
+    after = await app.practice(SAM, "lift-remark")
+    assert "packed lift" in after.text() and "crowded lift" not in after.text()
