@@ -154,8 +154,32 @@ def test_content_sections_are_drawn_once_and_the_same_as_any_other() -> None:
     assert again == first
     # Kept: the second message reuses the first one's section blocks.
     assert all(a is b for a, b in zip(first["blocks"][:2], again["blocks"][:2], strict=True))
-    # Buttons are drawn for each message: they carry the member's run.
-    assert first["blocks"][2] is not again["blocks"][2]
+    # The whole reply is content, so its message is kept: the buttons are reused too,
+    # but each caller gets a dict and a list of its own.
+    assert first["blocks"][2] is again["blocks"][2]
+    assert first is not again and first["blocks"] is not again["blocks"]
+    other = render.message(
+        Reply(sections=(step,), pinned=(crisis,), actions=(Action("k", "2", "Go"),))
+    )
+    assert other["blocks"][2]["elements"][0]["value"] == "k|2", "other buttons, other message"
+
+
+def test_a_message_with_a_members_words_or_a_mention_is_never_kept() -> None:
+    typed = "zephyrine's own words & <@U0MEMBER1>"
+    mixed = Reply(sections=(Section(typed, "Your check-in"), Section("Please check.", "", True)))
+    content = Reply(sections=(Section("Please check.", "", True),))
+    render.message(mixed)
+    render.message(content, mention="<!subteam^S1>")
+    assert mixed not in render._messages and content not in render._messages
+    assert not any("zephyrine" in text for text, _ in render._messages.values())
+    render.message(content)
+    assert content in render._messages
+
+
+def test_the_kept_messages_are_bounded() -> None:
+    for i in range(render.KEEP_MESSAGES + 10):
+        render.message(Reply(sections=(Section(f"content {i}", from_content=True),)))
+    assert len(render._messages) <= render.KEEP_MESSAGES
 
 
 def test_what_a_member_typed_is_never_kept() -> None:

@@ -250,12 +250,38 @@ def _blocks(
 
 def message(reply: Reply, *, mention: str = "") -> dict[str, Any]:
     """Keyword arguments for chat.postMessage / chat.update / respond / ack."""
+    if mention or not _all_content(reply):
+        text, blocks = _message(reply, mention)
+    else:
+        text, blocks = _kept_message(reply)
+    return {"text": text, "blocks": list(blocks)}
+
+
+def _message(reply: Reply, mention: str) -> tuple[str, list[Block]]:
     pinned = [drawn(s) for s in reply.pinned]
     body = [drawn(s) for s in reply.sections]
-    return {
-        "text": _fallback([*pinned, *body], mention),
-        "blocks": _blocks(reply, pinned, body, mention, MAX_MESSAGE_BLOCKS),
-    }
+    text = _fallback([*pinned, *body], mention)
+    return text, _blocks(reply, pinned, body, mention, MAX_MESSAGE_BLOCKS)
+
+
+def _all_content(reply: Reply) -> bool:
+    return all(s.from_content for s in reply.sections) and all(s.from_content for s in reply.pinned)
+
+
+# Whole messages of replies made from the content alone (a practice step, a recap, the
+# menu), kept by value like their sections: most presses answer with one of a few
+# hundred such messages. Each caller gets its own dict and list; the blocks are shared.
+KEEP_MESSAGES = 1024
+_messages: dict[Reply, tuple[str, list[Block]]] = {}
+
+
+def _kept_message(reply: Reply) -> tuple[str, list[Block]]:
+    found = _messages.get(reply)
+    if found is None:
+        if len(_messages) >= KEEP_MESSAGES:
+            _messages.clear()  # rare (a huge library): simpler than an LRU, as fast
+        found = _messages[reply] = _message(reply, "")
+    return found
 
 
 # -- modals ----------------------------------------------------------------------------
