@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -35,11 +35,17 @@ class PracticeRun:
     updated_at: datetime
 
     def advanced(self, move: Move, next_step: str, at: datetime, *, finished: bool) -> PracticeRun:
-        return replace(
-            self,
-            moves=(*self.moves, move),
+        # Built directly: dataclasses.replace looks up the fields each time, and this runs
+        # on every press.
+        return PracticeRun(
+            id=self.id,
+            member=self.member,
+            scenario_id=self.scenario_id,
+            locale=self.locale,
             step_id=next_step,
+            moves=(*self.moves, move),
             status=RunStatus.FINISHED if finished else RunStatus.ACTIVE,
+            started_at=self.started_at,
             updated_at=at,
         )
 

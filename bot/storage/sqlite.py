@@ -17,7 +17,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +39,7 @@ from bot.core.models import (
     RunStatus,
 )
 from bot.storage.crypto import Cipher
-from bot.storage.group import MAX_GROUP, Answer, Change, run_group, settle
+from bot.storage.group import MAX_GROUP, Answer, Change, Counted, run_group, settle
 from bot.storage.loopside import LoopConnection, NotNow
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.runcache import Miss, RunCache
@@ -418,16 +418,16 @@ class SqliteStore:
         self, runs: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
     ) -> None:
         rows = [_run_row(run) for run in runs]
-        bumps = [(metric, key, 1) for metric, key in counts]
 
         def body(db: sqlite3.Connection) -> None:
             db.executemany(_SAVE_RUN, rows)
-            if bumps:
-                db.executemany(_BUMP, bumps)
 
+        # One row is one statement (no savepoint needed); the counters are written once
+        # for the whole group (`bot.storage.group`).
+        change = Counted(body, counts, _add_counts, single=len(rows) == 1)
         self._runs.changing()
         try:
-            await self._write(body)
+            await self._write(change)
         except BaseException:
             self._runs.forget(runs)
             raise
@@ -908,6 +908,10 @@ def _insert_audit(db: sqlite3.Connection, entry: AuditEntry) -> None:
 
 def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _add_counts(db: sqlite3.Connection, rows: Iterable[tuple[str, str, int]]) -> None:
+    db.executemany(_BUMP, rows)
 
 
 def _ts(value: datetime) -> str:

@@ -323,3 +323,114 @@ async def test_closing_makes_the_changes_still_queued(tmp_path: Path) -> None:
     await store.close_store()
     await asyncio.wait_for(queued, WAIT)
     assert _committed_counts(path) == {"queued": 1}
+
+
+def _statements_seen(store: SqliteStore) -> list[str]:
+    """Every statement the loop's connection runs from now on, as SQLite traces it."""
+    assert store._loop_side is not None
+    seen: list[str] = []
+    store._loop_side._db.set_trace_callback(lambda sql: seen.append(sql.strip().upper()))
+    return seen
+
+
+async def test_a_groups_counters_are_added_up_and_written_once(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    seen = _statements_seen(store)
+    async with _WorkerHeld(store):
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    store.save_runs(
+                        [_run(f"r{n}", f"m{n}")], [("t", "press"), ("t", f"odd{n % 2}")]
+                    )
+                    for n in range(20)
+                )
+            ),
+            WAIT,
+        )
+    counter_rows = [sql for sql in seen if sql.startswith("INSERT INTO COUNTERS")]
+    assert len(counter_rows) == 3, "one row per counter for the group, not two per press"
+    assert _committed_counts(tmp_path / "db.sqlite3") == {"press": 20, "odd0": 10, "odd1": 10}
+    # One run per change is one statement: SQLite undoes it alone, no savepoint needed.
+    assert not [sql for sql in seen if sql.startswith("SAVEPOINT")]
+    assert sum(1 for sql in seen if sql == "COMMIT") == 1
+
+
+async def test_a_change_of_two_runs_still_has_a_savepoint_of_its_own(store: SqliteStore) -> None:
+    seen = _statements_seen(store)
+    async with _WorkerHeld(store):
+        await asyncio.wait_for(store.save_runs([_run("r1", "m1"), _run("r2", "m1")]), WAIT)
+    assert [sql for sql in seen if sql.startswith(("SAVEPOINT", "RELEASE"))] == [
+        "SAVEPOINT CHANGE",
+        "RELEASE CHANGE",
+    ]
+
+
+async def _refuse_run(store: SqliteStore, run_id: str) -> None:
+    trigger = (
+        f"CREATE TRIGGER refuse BEFORE INSERT ON runs WHEN NEW.id = '{run_id}'"
+        " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    await store._write_on_thread(lambda db: db.execute(trigger))
+
+
+async def test_a_refused_press_in_a_group_stores_neither_its_run_nor_its_counters(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    await _refuse_run(store, "r1")
+    async with _WorkerHeld(store):
+        answers = await asyncio.wait_for(
+            asyncio.gather(
+                *(store.save_runs([_run(f"r{n}", f"m{n}")], [("t", f"k{n}")]) for n in range(3)),
+                return_exceptions=True,
+            ),
+            WAIT,
+        )
+    assert answers[0] is None and answers[2] is None
+    assert isinstance(answers[1], sqlite3.IntegrityError) and "refused" in str(answers[1])
+    assert _committed_counts(tmp_path / "db.sqlite3") == {"k0": 1, "k2": 1}
+    assert await store.get_run("r1") is None
+    assert await store.get_run("r0") is not None and await store.get_run("r2") is not None
+
+
+async def test_counters_that_cannot_be_written_fail_the_whole_group(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    await store._write_on_thread(
+        lambda db: db.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON counters WHEN NEW.key = 'boom'"
+            " BEGIN SELECT RAISE(ABORT, 'no room'); END"
+        )
+    )
+    async with _WorkerHeld(store):
+        answers = await asyncio.wait_for(
+            asyncio.gather(
+                store.save_runs([_run("r0", "m0")], [("t", "fine")]),
+                store.save_runs([_run("r1", "m1")], [("t", "boom")]),
+                return_exceptions=True,
+            ),
+            WAIT,
+        )
+    assert all(isinstance(x, StorageError) for x in answers), "nobody is told it was stored"
+    assert _committed_counts(tmp_path / "db.sqlite3") == {}
+    assert await store.get_run("r0") is None and await store.get_run("r1") is None
+
+
+async def test_presses_handed_to_the_worker_store_their_counters_too(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        one = asyncio.create_task(store.save_runs([_run("r1", "m1")], [("t", "a"), ("t", "b")]))
+        two = asyncio.create_task(store.save_runs([_run("r2", "m2")], [("t", "a")]))
+        await asyncio.sleep(0.1)
+        assert not one.done() and not two.done(), "both wait for the lock, on the worker"
+        other.execute("COMMIT")
+        await asyncio.wait_for(asyncio.gather(one, two), WAIT)
+    finally:
+        other.close()
+    assert _committed_counts(path) == {"a": 2, "b": 1}
+    assert await store.get_run("r1") is not None and await store.get_run("r2") is not None
