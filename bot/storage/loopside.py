@@ -15,7 +15,7 @@ the members served meanwhile:
   which may wait there (`SqliteStore`): :data:`NOT_NOW` says so.
 * ``wal_autocheckpoint`` is 0: a commit here only appends to the WAL, which in WAL mode
   with ``synchronous=NORMAL`` is not synced. Checkpoints, which copy the WAL into the
-  database and sync it, run on the database thread (:attr:`LoopConnection.changes` tells
+  database and sync it, run on the database thread (:attr:`LoopConnection.commits` tells
   the store when one is due).
 * Only small calls come here: indexed lookups of a handful of rows, and changes to a
   few rows (a practice step, a Send with its card). Scans, reports, purges and the
@@ -86,7 +86,7 @@ class LoopConnection:
         self._thread_writing = thread_writing
         self._thread = threading.get_ident()
         self._closed = False
-        self.changes = 0  # committed since the store last asked for a checkpoint
+        self.commits = 0  # made since the store last asked for a checkpoint
         self._queued: list[Change] = []
         self._commit_soon: asyncio.Handle | None = None
 
@@ -153,7 +153,8 @@ class LoopConnection:
             self._hand_over(live)
             return
         answers = run_group(self._db, live)
-        self.changes += sum(1 for _, ok, _ in answers if ok)
+        if any(ok for _, ok, _ in answers):
+            self.commits += 1
         settle(answers)
 
     def close(self) -> None:

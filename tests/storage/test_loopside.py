@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from bot.core.errors import StorageError
 from bot.core.models import PracticeRun, RunStatus
 from bot.storage.crypto import Cipher
+from bot.storage.group import MAX_GROUP
 from bot.storage.sqlite import CHECKPOINT_EVERY, SqliteStore
 
 WAIT = 10  # seconds: a broken store fails these tests instead of hanging them
@@ -139,6 +140,19 @@ async def test_commits_made_on_the_loop_are_checkpointed_by_the_worker(
     await store.bump("t", "n")
     await asyncio.wait_for(asyncio.gather(*store._checkpoints), WAIT)
     assert _committed_counts(path, database_file_only=True) == {"n": CHECKPOINT_EVERY}
+
+
+async def test_a_group_of_changes_counts_once_towards_the_next_checkpoint(
+    store: SqliteStore,
+) -> None:
+    assert store._loop_side is not None
+    async with _WorkerHeld(store):
+        await asyncio.wait_for(
+            asyncio.gather(*(store.bump("t", f"k{n}") for n in range(CHECKPOINT_EVERY))), WAIT
+        )
+    # MAX_GROUP changes share a commit: a handful of commits, far from a checkpoint.
+    assert 0 < store._loop_side.commits <= -(-CHECKPOINT_EVERY // MAX_GROUP)
+    assert not store._checkpoints
 
 
 async def test_a_store_used_from_another_threads_loop_is_answered_by_the_worker(
