@@ -61,6 +61,11 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# What the Slack adapter hands slack-bolt to log to (bolt's own lines).
+BOLT_LOGGER = "bot.adapters.slack.bolt"
+LIBRARY_LOGGERS = ("discord", "slack_bolt", "slack_sdk", "aiosqlite", "asyncio", BOLT_LOGGER)
+
+
 def configure(level: str = "INFO", *, json_lines: bool = True, secrets: Iterable[str] = ()) -> None:
     """Log to stderr (JSON lines, or plain for a person at a terminal), redacting token
     shapes and the exact ``secrets`` given (see ``known_secrets``)."""
@@ -75,5 +80,5 @@ def configure(level: str = "INFO", *, json_lines: bool = True, secrets: Iterable
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Library chatter at INFO (gateway heartbeats, HTTP) drowns the bot's own lines.
-    for noisy in ("discord", "slack_bolt", "slack_sdk", "aiosqlite", "asyncio"):
+    for noisy in LIBRARY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

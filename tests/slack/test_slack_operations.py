@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import cast
 
@@ -22,11 +23,13 @@ from slack_standin import RESPONSE_URL_METHOD, SlackStandIn
 from socket_standin import SocketModeStandIn
 
 from bot.adapters.slack import answer
+from bot.adapters.slack.app import bolt_logger
 from bot.adapters.slack.run import serve_slack
 from bot.bootstrap import build
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.desk_support import CONFIRM
+from bot.logs import BOLT_LOGGER
 from bot.storage.memory import MemoryStore
 
 
@@ -124,3 +127,17 @@ async def test_socket_mode_answers_a_command_over_the_websocket(
     assert help_title in text_of(ack["payload"]["blocks"])
     assert ack["payload"]["response_type"] == "ephemeral"
     await runtime.aclose()
+
+
+async def test_bolt_builds_no_debug_lines_unless_its_logger_asks_for_them(bot: SlackBot) -> None:
+    # bolt compares its logger's own level (not the effective one) with DEBUG before
+    # building a debug line for each middleware and listener of each request.
+    logger = bot.adapter.app.logger
+    assert logger.name == BOLT_LOGGER
+    assert logger.level == logging.WARNING
+    logger.setLevel(logging.DEBUG)  # an operator's choice is kept
+    try:
+        assert bolt_logger().level == logging.DEBUG
+    finally:
+        logger.setLevel(logging.NOTSET)
+    assert bolt_logger().level == max(logging.WARNING, logging.getLogger().getEffectiveLevel())

@@ -27,6 +27,7 @@ from bot.adapters.slack.interactions import register_interactions
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
+from bot.logs import BOLT_LOGGER
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,21 @@ def make_client(
     )
 
 
+def bolt_logger() -> logging.Logger:
+    """The logger bolt writes its own lines to, with a level of its own.
+
+    bolt decides whether to build its debug lines by comparing ``logger.level`` (not the
+    effective level) with DEBUG: a logger left at NOTSET had them built, and then
+    dropped, for every middleware and listener of every request. Like the other
+    libraries' chatter (``bot.logs``), bolt's own lines are kept at WARNING and above;
+    a level an operator set on this logger is left as it is.
+    """
+    logger = logging.getLogger(BOLT_LOGGER)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(max(logging.WARNING, logger.getEffectiveLevel()))
+    return logger
+
+
 def build_slack_app(
     runtime: Runtime,
     settings: SlackSettings,
@@ -74,7 +90,7 @@ def build_slack_app(
         # Signature verification stays on: every HTTP request is checked (v0 HMAC, 5 min).
         signing_secret=settings.signing_secret,
         authorize=authorize,
-        logger=logging.getLogger("bot.adapters.slack.bolt"),
+        logger=bolt_logger(),
         # Listeners ack, spawn their work on ``work`` and return: answer at once.
         process_before_response=True,
     )
