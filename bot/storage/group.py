@@ -121,8 +121,13 @@ def run_group(db: sqlite3.Connection, changes: Sequence[Change]) -> list[Answer]
 
 def _tally(tallies: dict[AddCounts, Counter[tuple[str, str]]], change: Counted) -> None:
     """Count a change's counters in, once it is made (a change that failed adds none)."""
-    if change.counts:
-        tallies.setdefault(change.add_counts, Counter()).update(change.counts)
+    if not change.counts:
+        return
+    tally = tallies.get(change.add_counts)
+    if tally is None:
+        tally = tallies[change.add_counts] = Counter()
+    for key in change.counts:  # by hand: Counter.update is several calls slower
+        tally[key] += 1
 
 
 def _abandon(

@@ -69,6 +69,10 @@ class RunCache:
         if ids is None:
             return MISS
         self._active.move_to_end(member)
+        if len(ids) == 1:  # nearly always: Begin leaves the run before
+            (only,) = ids
+            found = self._runs.get(only)
+            return MISS if found is None else found
         runs = [self._runs.get(run_id) for run_id in ids]
         known = [run for run in runs if run is not None]
         if len(known) < len(runs):

@@ -424,9 +424,13 @@ class SqliteStore:
         def body(db: sqlite3.Connection) -> None:
             db.executemany(_SAVE_RUN, rows)
 
+        def one(db: sqlite3.Connection) -> None:
+            db.execute(_SAVE_RUN, rows[0])
+
         # One row is one statement (no savepoint needed); the counters are written once
         # for the whole group (`bot.storage.group`).
-        change = Counted(body, counts, _add_counts, single=len(rows) == 1)
+        single = len(rows) == 1
+        change = Counted(one if single else body, counts, _add_counts, single=single)
         self._runs.changing()
         try:
             await self._write(change)
