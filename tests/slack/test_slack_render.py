@@ -171,6 +171,7 @@ def test_a_message_with_a_members_words_or_a_mention_is_never_kept() -> None:
     render.message(mixed)
     render.message(content, mention="<!subteam^S1>")
     assert mixed not in render._messages and content not in render._messages
+    assert id(mixed) not in render._by_object
     assert not any("zephyrine" in text for text, _ in render._messages.values())
     render.message(content)
     assert content in render._messages
@@ -180,6 +181,20 @@ def test_the_kept_messages_are_bounded() -> None:
     for i in range(render.KEEP_MESSAGES + 10):
         render.message(Reply(sections=(Section(f"content {i}", from_content=True),)))
     assert len(render._messages) <= render.KEEP_MESSAGES
+    assert len(render._by_object) <= render.KEEP_MESSAGES
+
+
+def test_a_kept_message_is_found_by_its_reply_object_and_by_value() -> None:
+    reply = Reply(
+        sections=(Section("Step text", "Step 1", True),), actions=(Action("k", "", "Go"),)
+    )
+    first = render.message(reply)
+    assert render._by_object[id(reply)][0] is reply
+    equal = Reply(
+        sections=(Section("Step text", "Step 1", True),), actions=(Action("k", "", "Go"),)
+    )
+    again = render.message(equal)
+    assert again == first and again["blocks"][0] is first["blocks"][0]
 
 
 def test_what_a_member_typed_is_never_kept() -> None:

@@ -273,14 +273,24 @@ def _all_content(reply: Reply) -> bool:
 # hundred such messages. Each caller gets its own dict and list; the blocks are shared.
 KEEP_MESSAGES = 1024
 _messages: dict[Reply, tuple[str, list[Block]]] = {}
+# The same, by the reply object: the core hands out one object per step, so most presses
+# are found here without hashing the reply's sections and buttons. The reply is kept with
+# its message, so its id cannot be reused while the entry lives.
+_by_object: dict[int, tuple[Reply, tuple[str, list[Block]]]] = {}
 
 
 def _kept_message(reply: Reply) -> tuple[str, list[Block]]:
+    seen = _by_object.get(id(reply))
+    if seen is not None and seen[0] is reply:
+        return seen[1]
     found = _messages.get(reply)
     if found is None:
         if len(_messages) >= KEEP_MESSAGES:
             _messages.clear()  # rare (a huge library): simpler than an LRU, as fast
         found = _messages[reply] = _message(reply, "")
+    if len(_by_object) >= KEEP_MESSAGES:
+        _by_object.clear()
+    _by_object[id(reply)] = (reply, found)
     return found
 
 
