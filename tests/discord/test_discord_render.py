@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from harness import Console
 
 from bot.adapters.discord.convert import modal_values
 from bot.adapters.discord.directory import roles_for
 from bot.adapters.discord.messenger import format_ref, parse_ref
 from bot.adapters.discord.render import render, render_modal
 from bot.adapters.discord.settings import DiscordSettings, DiscordSettingsError
-from bot.core.actors import Role
+from bot.core.actors import Actor, Role
 from bot.core.messages import Action, Field, Form, Option, Reply, Section, Style
 
 ENV = {"DISCORD_TOKEN": "t", "DISCORD_VOLUNTEER_CHANNEL_ID": "10"}
@@ -191,3 +192,18 @@ async def test_a_member_s_words_are_never_kept_in_an_embed() -> None:
     render(Reply(sections=(typed, Section("Please check.", "", True))))
     render(Reply(sections=(typed,)))
     assert module._content_embeds.cache_info().currsize == before
+
+
+async def test_two_members_at_one_step_get_one_view_and_one_set_of_embeds(console: Console) -> None:
+    app = console.runtime.app
+    rendered = []
+    for name in ("sam", "kim"):
+        member = Actor("console", name)
+        intro = await app.practice(member, "lift-remark")
+        begin = next(a for a in intro.actions if a.kind == "practice.begin")
+        rendered.append(render(await app.press(member, begin.id)))
+    sams, kims = rendered
+    assert sams.view is not None and sams.view is kims.view, "the step's buttons are built once"
+    assert sams.embeds is kims.embeds
+    ids = [c["custom_id"] for row in sams.view.to_components() for c in row["components"]]
+    assert ids[0] == "practice.choose|lift-remark:doors-close:1:0"

@@ -9,8 +9,8 @@ stopped before they are sent) and buttons keep working after a restart.
 
 Because those views are stopped and never tracked, discord.py only ever serialises them,
 so the same view can go out on any number of messages: :func:`render` reuses the view of
-a set of buttons it has built recently (the practice menu, a scenario's introduction, the
-recap's buttons), which spares discord.py's per-view set-up on most answers.
+a set of buttons it has built recently (the practice menu, a scenario's introduction, a
+step, the recap's buttons), which spares discord.py's per-view set-up on most answers.
 """
 
 from __future__ import annotations
@@ -211,9 +211,10 @@ class _Buttons(discord.ui.View):
         return False  # discord.py stores a view for dispatch only when this says so
 
 
-# Distinct button sets worth keeping: every scenario's introduction and the menus, with
-# room to spare; a practice step's buttons carry its run id and rarely come back.
-VIEW_CACHE_SIZE = 512
+# Distinct button sets worth keeping: the menus, every scenario's introduction and its
+# steps (their buttons name the scenario, step and move, never a run, so every member at
+# one point gets the same set), as many as the embeds kept.
+VIEW_CACHE_SIZE = 2048
 
 
 @lru_cache(maxsize=VIEW_CACHE_SIZE)
