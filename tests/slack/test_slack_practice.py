@@ -57,6 +57,8 @@ async def test_a_full_practice_run_by_button_presses_reaches_the_recap(bot: Slac
     # Every step replaced the message it was pressed in (a run is one evolving message).
     answers = bot.slack.calls(RESPONSE_URL_METHOD)
     assert answers and all(c.args.get("replace_original") is True for c in answers[1:])
+    # Sent as JSON, as Slack asks of response_url posts (the bodies are encoded by hand).
+    assert all(c.content_type == "application/json" for c in answers)
     assert steps >= 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_harness import buttons, text_of
@@ -172,7 +173,7 @@ def test_a_message_with_a_members_words_or_a_mention_is_never_kept() -> None:
     render.message(content, mention="<!subteam^S1>")
     assert mixed not in render._messages and content not in render._messages
     assert id(mixed) not in render._by_object
-    assert not any("zephyrine" in text for text, _ in render._messages.values())
+    assert not any("zephyrine" in kept.text for kept in render._messages.values())
     render.message(content)
     assert content in render._messages
 
@@ -211,3 +212,29 @@ def test_the_kept_drawings_are_bounded() -> None:
     for i in range(render.KEEP_DRAWN + 10):
         render.drawn(Section(f"content {i}", from_content=True))
     assert len(render._drawn) <= render.KEEP_DRAWN
+
+
+def test_a_response_body_is_the_message_with_its_fields_as_json() -> None:
+    reply = Reply(
+        sections=(Section("Step & text", "Step 1", True),), actions=(Action("k", "", "Go"),)
+    )
+    body = render.response_body(reply, replace_original=True)
+    assert json.loads(body) == {"replace_original": True, **render.message(reply)}
+    # Kept: the same bytes again, for the same reply and fields, and never a stale one.
+    assert render.response_body(reply, replace_original=True) is body
+    ephemeral = render.response_body(reply, response_type="ephemeral", replace_original=False)
+    assert json.loads(ephemeral) == {
+        "response_type": "ephemeral",
+        "replace_original": False,
+        **render.message(reply),
+    }
+
+
+def test_a_response_body_with_a_members_words_is_encoded_each_time_and_never_kept() -> None:
+    typed = "zephyrine's own words & <@U0MEMBER1>"
+    mixed = Reply(sections=(Section(typed, "Your check-in"),))
+    body = render.response_body(mixed, response_type="ephemeral")
+    assert "&lt;@U0MEMBER1&gt;" in json.loads(body)["blocks"][0]["text"]["text"]
+    assert render.response_body(mixed, response_type="ephemeral") is not body
+    assert mixed not in render._messages and id(mixed) not in render._by_object
+    assert not any(b"zephyrine" in b for k in render._messages.values() for b in k.bodies.values())

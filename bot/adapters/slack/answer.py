@@ -21,6 +21,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
+from aiohttp.payload import BytesPayload
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 # Slack wants every request acknowledged within 3 s; keep a margin for the network.
 ACK_BUDGET_SECONDS = 2.0
+JSON = "application/json"
 
 
 async def within_budget(
@@ -92,23 +94,22 @@ async def answer_press(
     if where.in_view or not where.response_url:
         await post_dm(client, actor, reply)
         return
-    content = render.message(reply)
     if reply.replace and not keep:
-        sent = await respond(work, where.response_url, replace_original=True, **content)
+        body = render.response_body(reply, replace_original=True)
     else:
         kind = "in_channel" if where.channel_id.startswith("D") else "ephemeral"
-        sent = await respond(
-            work, where.response_url, response_type=kind, replace_original=False, **content
-        )
-    if not sent:
+        body = render.response_body(reply, response_type=kind, replace_original=False)
+    if not await respond(work, where.response_url, body):
         # An expired or used-up response_url: the DM still reaches them.
         await post_dm(client, actor, reply)
 
 
-async def respond(work: Work, response_url: str, **message: Any) -> bool:
-    """POST ``message`` (JSON) to a response_url on the shared session; True when taken."""
+async def respond(work: Work, response_url: str, body: bytes) -> bool:
+    """POST ``body`` (JSON, from `render.response_body`) to a response_url on the shared
+    session; True when taken."""
+    payload = BytesPayload(body, content_type=JSON, encoding="utf-8")
     try:
-        async with work.session.post(response_url, json=message) as response:
+        async with work.session.post(response_url, data=payload) as response:
             await response.read()
             status = response.status
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:

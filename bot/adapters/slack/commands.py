@@ -83,10 +83,8 @@ async def _answer_late(
     if late.form is not None:
         await open_form(runtime, client, actor, trigger_id, late)
         return
-    content = render.message(late)
-    if not response_url or not await respond(
-        work, response_url, response_type="ephemeral", **content
-    ):
+    body = render.response_body(late, response_type="ephemeral")
+    if not response_url or not await respond(work, response_url, body):
         await post_dm(client, actor, late)
 
 

@@ -13,6 +13,7 @@ lines) the prefix is ``upk:`` so that a press never edits those lines away.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -252,9 +253,31 @@ def message(reply: Reply, *, mention: str = "") -> dict[str, Any]:
     """Keyword arguments for chat.postMessage / chat.update / respond / ack."""
     if mention or not _all_content(reply):
         text, blocks = _message(reply, mention)
-    else:
-        text, blocks = _kept_message(reply)
-    return {"text": text, "blocks": list(blocks)}
+        return {"text": text, "blocks": blocks}
+    kept = _kept_message(reply)
+    return {"text": kept.text, "blocks": list(kept.blocks)}
+
+
+def response_body(reply: Reply, **fields: str | bool) -> bytes:
+    """The JSON body of a response_url post: the reply's message with ``fields``
+    (``replace_original``, ``response_type``), encoded as aiohttp's ``json=`` would.
+
+    A reply made from the content alone is encoded once per set of fields and kept with
+    its message: most presses answer with one of a few hundred such bodies, and encoding
+    one (about 2 KB) costs more than everything else the adapter does for a press.
+    """
+    if not _all_content(reply):
+        return _encode({**fields, **message(reply)})
+    kept = _kept_message(reply)
+    key = tuple(fields.items())
+    body = kept.bodies.get(key)
+    if body is None:
+        body = kept.bodies[key] = _encode({**fields, "text": kept.text, "blocks": kept.blocks})
+    return body
+
+
+def _encode(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload).encode()
 
 
 def _message(reply: Reply, mention: str) -> tuple[str, list[Block]]:
@@ -268,18 +291,30 @@ def _all_content(reply: Reply) -> bool:
     return all(s.from_content for s in reply.sections) and all(s.from_content for s in reply.pinned)
 
 
+class _Kept:
+    """A kept message: its text and blocks (shared: never changed), and its encoded
+    response bodies by their extra fields."""
+
+    __slots__ = ("blocks", "bodies", "text")
+
+    def __init__(self, text: str, blocks: list[Block]) -> None:
+        self.text = text
+        self.blocks = blocks
+        self.bodies: dict[tuple[tuple[str, str | bool], ...], bytes] = {}
+
+
 # Whole messages of replies made from the content alone (a practice step, a recap, the
 # menu), kept by value like their sections: most presses answer with one of a few
-# hundred such messages. Each caller gets its own dict and list; the blocks are shared.
+# hundred such messages. Each caller of `message` gets its own dict and list.
 KEEP_MESSAGES = 1024
-_messages: dict[Reply, tuple[str, list[Block]]] = {}
+_messages: dict[Reply, _Kept] = {}
 # The same, by the reply object: the core hands out one object per step, so most presses
 # are found here without hashing the reply's sections and buttons. The reply is kept with
 # its message, so its id cannot be reused while the entry lives.
-_by_object: dict[int, tuple[Reply, tuple[str, list[Block]]]] = {}
+_by_object: dict[int, tuple[Reply, _Kept]] = {}
 
 
-def _kept_message(reply: Reply) -> tuple[str, list[Block]]:
+def _kept_message(reply: Reply) -> _Kept:
     seen = _by_object.get(id(reply))
     if seen is not None and seen[0] is reply:
         return seen[1]
@@ -287,7 +322,7 @@ def _kept_message(reply: Reply) -> tuple[str, list[Block]]:
     if found is None:
         if len(_messages) >= KEEP_MESSAGES:
             _messages.clear()  # rare (a huge library): simpler than an LRU, as fast
-        found = _messages[reply] = _message(reply, "")
+        found = _messages[reply] = _Kept(*_message(reply, ""))
     if len(_by_object) >= KEEP_MESSAGES:
         _by_object.clear()
     _by_object[id(reply)] = (reply, found)
