@@ -78,6 +78,9 @@ def _problem(error: ErrorDetails, doc: YamlDocument, shown_path: str) -> Problem
 def _key_message(error: ErrorDetails, key_path: NodePath) -> str:
     key = key_path[-1]
     where = f" under {_name(key_path[:-1])}" if key_path[:-1] else ""
+    if error["type"] == "string_too_long":
+        limit = error.get("ctx", {}).get("max_length")
+        return f"key {key!r}{where} is {len(str(key))} characters long; the limit is {limit}"
     pattern = _pattern_words(error)
     if pattern:
         return f"key {key!r}{where} must be {pattern}"

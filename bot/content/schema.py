@@ -23,6 +23,10 @@ TEXT_LIMIT = 2000
 MIN_CHOICES = 2
 MAX_CHOICES = 5
 
+# Ids travel inside button ids, which Discord cuts at 100 characters: at 64, a practice
+# choice still fits in the form that names the run (`bot.core.practice.ChoiceArg`).
+ID_LIMIT = 64
+
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 STEP_ID_PATTERN = r"^[a-z0-9]+([_-][a-z0-9]+)*$"
 LOCALE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
@@ -31,8 +35,8 @@ MESSAGE_KEY_PATTERN = r"^[A-Za-z0-9_.-]+$"
 URL_PATTERN = r"^https?://\S+$"
 OPTIONAL_URL_PATTERN = r"^(https?://\S+)?$"
 
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
-StepId = Annotated[str, StringConstraints(pattern=STEP_ID_PATTERN)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=ID_LIMIT)]
+StepId = Annotated[str, StringConstraints(pattern=STEP_ID_PATTERN, max_length=ID_LIMIT)]
 Locale = Annotated[str, StringConstraints(pattern=LOCALE_PATTERN)]
 Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
 MessageKey = Annotated[str, StringConstraints(pattern=MESSAGE_KEY_PATTERN)]

@@ -182,3 +182,17 @@ def test_several_mistakes_in_several_files_are_all_reported_at_once(tree: Tree) 
         ),
     )
     assert report.catalog is None
+
+
+def test_ids_over_64_characters_cannot_fit_in_a_button(tree: Tree) -> None:
+    shown = tree.add("long_ids.yaml", "content/scenarios/long-ids.yaml")
+    assert tree.errors() == [
+        (shown, 1, "'id' is 71 characters long; the limit is 64"),
+        (shown, 7, "'start' is 68 characters long; the limit is 64"),
+        (
+            shown,
+            9,
+            "key 'the_opening_step_of_it_the_opening_step_of_it_the_opening_step_of_it'"
+            " under 'steps' is 68 characters long; the limit is 64",
+        ),
+    ]

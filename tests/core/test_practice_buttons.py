@@ -12,6 +12,7 @@ from pathlib import Path
 from harness import Console
 
 from bot.content.holder import ContentHolder
+from bot.content.schema import ID_LIMIT
 from bot.core.actors import Actor
 from bot.core.messages import Reply
 from bot.core.practice import CHOOSE, STOP
@@ -144,8 +145,11 @@ async def test_buttons_on_older_messages_still_play_their_run(console: Console) 
 async def test_ids_too_long_for_a_button_fall_back_to_naming_the_run(
     console: Console, content_dir: Path
 ) -> None:
-    scenario_id = "a-scenario-with-a-rather-long-name-that-goes-on-and-on-for-a-while"
-    step_id = "the-first-step-has-a-long-id"
+    # Both at the content's limit (`ID_LIMIT`): too long for the newer form, and the
+    # older one must still fit whole.
+    scenario_id = "-".join(["a-long-scenario-id"] * 4)[: ID_LIMIT - 1] + "z"
+    step_id = "-".join(["the-first-step"] * 5)[: ID_LIMIT - 1] + "z"
+    assert len(scenario_id) == len(step_id) == ID_LIMIT
     source = (content_dir / "scenarios" / "lift-remark.yaml").read_text(encoding="utf-8")
     long_one = source.replace("id: lift-remark", f"id: {scenario_id}").replace(
         "doors-close", step_id
