@@ -142,6 +142,7 @@ _NAMED = (
     "practice.step_heading",
     "practice.stop_button",
     "practice.stopped",
+    "practice.stopped_nothing",
     "recap.no_tactics",
     "recap.read_more",
     "recap.reflect",

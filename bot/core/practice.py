@@ -202,16 +202,18 @@ class Practice:
         )
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        actions: tuple[Action, ...] = ()
         if run is not None and run.status is RunStatus.ACTIVE:
-            actions = (
-                Action(
-                    RESUME, run.id, catalog.text(locale, "practice.resume_short"), Style.PRIMARY
-                ),
-            )
+            key = "practice.stopped"
+            label = catalog.text(locale, "practice.resume_short")
+            action = Action(RESUME, run.id, label, Style.PRIMARY)
+        else:
+            # A Stop pressed after the run ended (or on someone else's message): there is
+            # no place to keep, so none is promised.
+            key = "practice.stopped_nothing"
+            action = Action(MENU, "", catalog.text(locale, "practice.another_button"))
         return Reply(
-            sections=(Section(catalog.text(locale, "practice.stopped"), from_content=True),),
-            actions=actions,
+            sections=(Section(catalog.text(locale, key), from_content=True),),
+            actions=(action,),
             replace=True,
         )
 

@@ -15,7 +15,7 @@ from bot.content.holder import ContentHolder
 from bot.content.schema import ID_LIMIT
 from bot.core.actors import Actor
 from bot.core.messages import Reply
-from bot.core.practice import CHOOSE, STOP
+from bot.core.practice import CHOOSE, MENU, STOP
 
 SAM = Actor("console", "sam")
 KIM = Actor("console", "kim")
@@ -124,7 +124,20 @@ async def test_stop_names_no_run_and_offers_resume_of_the_members_own(console: C
     assert run is not None
     assert [a.id for a in stopped.actions] == [f"practice.resume|{run.id}"]
     kims = await app.press(KIM, stop.id)
-    assert not kims.actions, "Kim has no run to resume, and is never offered Sam's"
+    assert "Your place is saved" not in kims.text() and "no scenario in progress" in kims.text()
+    assert [a.kind for a in kims.actions] == [MENU], "Kim is never offered Sam's run"
+
+
+async def test_stop_after_the_run_ended_promises_no_saved_place(console: Console) -> None:
+    reply = await _begin(console, SAM)
+    stop = next(a for a in reply.actions if a.kind == STOP)
+    while any(a.kind == CHOOSE for a in reply.actions):
+        reply = await console.runtime.app.press(SAM, _choice(reply, 0))
+    assert await console.runtime.store.active_run(SAM.key) is None
+    stopped = await console.runtime.app.press(SAM, stop.id)
+    assert "Your place is saved" not in stopped.text()
+    assert "no scenario in progress" in stopped.text()
+    assert [a.kind for a in stopped.actions] == [MENU]
 
 
 async def test_buttons_on_older_messages_still_play_their_run(console: Console) -> None:
