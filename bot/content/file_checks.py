@@ -12,7 +12,7 @@ from bot.content.located import Located
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile
 from bot.content.yamldoc import NodePath
 from bot.core.catalog import DEFAULT_LOCALE
-from bot.core.copy_keys import REQUIRED_COPY_KEYS
+from bot.core.copy_keys import COPY_LIMITS, REQUIRED_COPY_KEYS
 from bot.core.errors import Problem
 
 # Longer than this still fits the platforms, but is a wall of text in a chat window.
@@ -86,6 +86,7 @@ def messages_problems(messages: Mapping[str, Located[MessagesFile]]) -> list[Pro
     problems = []
     for located in messages.values():
         problems += _template_problems(located)
+        problems += _length_problems(located)
     default = messages.get(DEFAULT_LOCALE)
     if default is None:
         return problems
@@ -135,6 +136,20 @@ def _template_problems(located: Located[MessagesFile]) -> list[Problem]:
                 located.problem((key,), f"{key!r} has a placeholder {{{name}}} without a name")
             )
     return problems
+
+
+def _length_problems(located: Located[MessagesFile]) -> list[Problem]:
+    """A text shown in a small space (`COPY_LIMITS`) would be cut off mid-word."""
+    texts = located.model.root
+    return [
+        located.problem(
+            (key,),
+            f"{key!r} is {len(texts[key])} characters long; the limit is {limit}"
+            " (Slack cuts the rest)",
+        )
+        for key, limit in COPY_LIMITS.items()
+        if key in texts and len(texts[key]) > limit
+    ]
 
 
 def _translation_problems(

@@ -176,3 +176,10 @@ _BUILT = (
 )
 
 REQUIRED_COPY_KEYS: frozenset[str] = frozenset((*_NAMED, *_BUILT))
+
+# Texts a platform shows in a small space: the longest each may be. Slack cuts a modal's
+# title and its submit label at 24 characters (Discord allows 45 for the title).
+COPY_LIMITS: dict[str, int] = {
+    "checkin.form_title": 24,
+    "checkin.form_submit": 24,
+}

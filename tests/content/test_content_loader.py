@@ -357,3 +357,33 @@ def test_paths_outside_the_working_directory_are_shown_in_full(
     [(path, line, _)] = tree.errors()
     assert path == str(tree.content / "scenarios" / "unknown-key.yaml")
     assert line == 3
+
+
+def test_a_form_title_too_long_for_slack_is_refused_in_any_language(tree: Tree) -> None:
+    en = tree.content / "messages" / "en.yaml"
+    text = en.read_text(encoding="utf-8")
+    en.write_text(
+        text.replace(
+            "checkin.form_title: Talk to a volunteer\n",
+            "checkin.form_title: Talk to one of our volunteers\n",
+        ),
+        encoding="utf-8",
+    )
+    es = tree.content / "messages" / "es.yaml"
+    es.write_text(
+        es.read_text(encoding="utf-8") + "checkin.form_submit: Revisar antes de enviarlo\n",
+        encoding="utf-8",
+    )
+    problems = [p for p in tree.errors() if "characters long" in p[2]]
+    assert problems == [
+        (
+            "tree/content/messages/en.yaml",
+            58,
+            "'checkin.form_title' is 29 characters long; the limit is 24 (Slack cuts the rest)",
+        ),
+        (
+            "tree/content/messages/es.yaml",
+            3,
+            "'checkin.form_submit' is 25 characters long; the limit is 24 (Slack cuts the rest)",
+        ),
+    ]
