@@ -14,7 +14,7 @@ from bot.core.clock import ManualClock
 from bot.core.models import PracticeRun
 from bot.core.practice import CHOOSE
 from bot.storage.memory import MemoryStore
-from tests.discord.driver import TIMEOUT, DiscordBot, button, start_bot, text
+from tests.discord.driver import TIMEOUT, DiscordBot, button, open_checkin, start_bot, text
 from tests.discord_standin import CB_UPDATE_MESSAGE, DiscordStandin, StoredMessage
 
 
@@ -116,3 +116,33 @@ async def test_the_wait_for_answers_in_flight_is_bounded(
     await asyncio.wait_for(serving, TIMEOUT)
     assert standin.callbacks(it.id) == []
     assert not standin.connected
+
+
+async def test_a_card_being_delivered_at_stop_lands_before_the_client_closes(
+    standin: DiscordStandin, discord_settings: Settings
+) -> None:
+    # The embedded default store and the real outbox worker, as `python -m bot run` has.
+    runtime = await build(discord_settings, clock=ManualClock())
+    runtime.start_background()
+    bot = await start_bot(standin, runtime)
+    try:
+        card_post = standin.hold_next("POST", f"/channels/{standin.volunteers_channel.id}/messages")
+        await open_checkin(bot)
+        await asyncio.wait_for(card_post.reached.wait(), TIMEOUT)
+
+        bot.stop.set()  # the volunteers' card is on its way, not yet answered
+        assert bot.task is not None
+        done, _ = await asyncio.wait({bot.task}, timeout=0.2)
+        assert not done, "serve_discord closed the client while the outbox was sending"
+
+        card_post.release.set()
+        await asyncio.wait_for(bot.task, TIMEOUT)
+        (card,) = standin.sent_messages(standin.volunteers_channel.id)
+        assert "Claim" in text(card)
+        assert await runtime.store.pending_outbox_count() == 0
+        assert not standin.connected
+    finally:
+        card_post.release.set()
+        await bot.close()
+        await runtime.aclose()
+    assert standin.errors() == []

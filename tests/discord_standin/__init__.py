@@ -40,6 +40,8 @@ query, json, headers, files, status, response, injected), ``await standin.wait_f
 ``gateway_frames`` / ``wait_for_gateway``.
 
 Faults and time: ``standin.fail_next("POST", "/channels/*/messages", 429, retry_after=0.05)``,
+``hold = standin.hold_next("POST", "/channels/*/messages")`` (``await hold.reached.wait()``,
+then ``hold.release.set()``),
 ``await standin.drop_connection(code=4000 | abnormal=True)``, ``send_reconnect()``,
 ``invalidate_session()``, ``wait_resumed()``, ``wait_identified()``;
 ``standin.clock.advance(4)`` (or ``DiscordStandin(clock=ManualClock())``).
@@ -61,6 +63,7 @@ from .recording import (
     Clock,
     Fault,
     GatewayFrame,
+    Hold,
     ManualClock,
     RecordedRequest,
     StandinClock,
@@ -100,6 +103,7 @@ __all__ = [
     "FakeUser",
     "Fault",
     "GatewayFrame",
+    "Hold",
     "ManualClock",
     "Perm",
     "RecordedRequest",

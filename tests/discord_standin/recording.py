@@ -236,3 +236,21 @@ class Fault:
     @property
     def exhausted(self) -> bool:
         return len(self.hits) >= self.times
+
+
+@dataclass
+class Hold:
+    """The next request matching ``method`` + ``pattern`` waits, once it has arrived
+    (``reached``), until the test lets it go (``release``); then it is handled as usual."""
+
+    method: str
+    pattern: re.Pattern[str]
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def matches(self, method: str, path: str) -> bool:
+        return (
+            not self.reached.is_set()
+            and (self.method == "*" or self.method == method)
+            and self.pattern.fullmatch(path) is not None
+        )

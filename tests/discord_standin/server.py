@@ -46,6 +46,7 @@ from .recording import (
     Clock,
     Fault,
     GatewayFrame,
+    Hold,
     Log,
     RecordedRequest,
     StandinClock,
@@ -362,6 +363,7 @@ class DiscordStandin:
         self.global_commands: dict[int, dict[str, Any]] = {}
         self.guild_commands: dict[int, dict[int, dict[str, Any]]] = {}
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self.request_log: Log[RecordedRequest] = Log()
         self.gateway_frames: Log[GatewayFrame] = Log()
         self.gateway_connects: list[dict[str, Any]] = []
@@ -394,6 +396,8 @@ class DiscordStandin:
         return self
 
     async def stop(self) -> None:
+        for hold in self.holds:
+            hold.release.set()  # a test that failed half-way must not hang the server
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -649,6 +653,13 @@ class DiscordStandin:
         )
         self.faults.append(fault)
         return fault
+
+    def hold_next(self, method: str, path_pattern: str | re.Pattern[str]) -> Hold:
+        """Hold the next matching request until ``hold.release`` is set: a request the
+        bot has provably sent and not yet seen answered (a slow Discord)."""
+        hold = Hold(method=method.upper(), pattern=compile_path_pattern(path_pattern))
+        self.holds.append(hold)
+        return hold
 
     # =================================================================================
     # gateway control
@@ -1275,6 +1286,10 @@ class DiscordStandin:
             at=self.clock.now(),
         )
         extra_headers: dict[str, str] = {}
+        hold = next((h for h in self.holds if h.matches(request.method, path)), None)
+        if hold is not None:
+            hold.reached.set()
+            await hold.release.wait()
         fault = next((f for f in self.faults if f.matches(request.method, path)), None)
         if fault is not None:
             fault.hits.append(record)
