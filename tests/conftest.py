@@ -8,9 +8,21 @@ from pathlib import Path
 
 import pytest
 from harness import Console, build_console
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from bot.config import Settings
 from bot.core.clock import ManualClock
+
+# No test depends on the machine's speed: no deadline per example, no "too slow" check,
+# and no example database written into the working directory.
+hypothesis_settings.register_profile(
+    "upstander",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+hypothesis_settings.load_profile("upstander")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -151,6 +151,15 @@ class _Held:
         await asyncio.wait_for(self.task, WAIT)
 
 
+async def _until_queued(store: SqliteStore, count: int) -> None:
+    """Wait, turn by turn, until `count` calls are queued behind the held worker."""
+    for _ in range(10_000):
+        if store._worker._jobs.qsize() >= count:
+            return
+        await asyncio.sleep(0)  # one loop turn: lets the tasks above make their calls
+    raise AssertionError(f"{count} calls never queued")
+
+
 def _insert(value: str, *, then_fail: bool = False) -> Callable[[sqlite3.Connection], int]:
     def body(db: sqlite3.Connection) -> int:
         cursor = db.execute("INSERT INTO counters (metric, key, count) VALUES ('t', ?, 1)", [value])
@@ -187,7 +196,7 @@ async def test_a_failed_write_in_a_group_rolls_back_only_its_own_changes(
             asyncio.create_task(store._write_on_thread(_insert(v, then_fail=v == "b")))
             for v in ("a", "b", "c")
         ]
-        await asyncio.sleep(0.05)
+        await _until_queued(store, 3)
         assert not any(w.done() for w in writes), "nothing answered before the commit"
     a, b, c = await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
     assert isinstance(b, ValueError) and "b failed" in str(b)
@@ -218,7 +227,7 @@ async def test_a_group_whose_commit_fails_tells_every_caller_nothing_was_stored(
             asyncio.create_task(store._write_on_thread(orphan)),
             asyncio.create_task(store._write_on_thread(_insert("c"))),
         ]
-        await asyncio.sleep(0.05)
+        await _until_queued(store, 3)
     answers = await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
     assert all(isinstance(x, StorageError) and "commit failed" in str(x) for x in answers)
     assert _committed(path) == []
@@ -234,7 +243,7 @@ async def test_a_read_queued_between_writes_sees_the_earlier_ones_committed(
         first = asyncio.create_task(store._write_on_thread(_insert("a")))
         read = asyncio.create_task(store.counts("t"))
         later = asyncio.create_task(store._write_on_thread(_insert("b")))
-        await asyncio.sleep(0.05)
+        await _until_queued(store, 3)
     await asyncio.wait_for(asyncio.gather(first, later), WAIT)
     assert dict(await read) == {"a": 1}
     assert dict(await store.counts("t")) == {"a": 1, "b": 1}
@@ -246,7 +255,7 @@ async def test_a_write_cancelled_while_queued_is_not_made(
     store, path = group_store
     async with _Held(store):
         writes = [asyncio.create_task(store._write_on_thread(_insert(v))) for v in ("a", "b", "c")]
-        await asyncio.sleep(0.05)
+        await _until_queued(store, 3)
         writes[1].cancel()
     await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
     assert writes[1].cancelled()
