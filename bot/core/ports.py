@@ -121,16 +121,6 @@ class CheckinStore(Protocol):
 
     async def enqueue(self, items: list[OutboxItem]) -> None: ...
 
-    async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]: ...
-
-    async def pending_outbox_count(self) -> int: ...
-
-    async def delivered(self, item_id: str) -> None:
-        """Remove the item and with it the text it carried."""
-        ...
-
-    async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None: ...
-
     async def set_availability(self, volunteer: str, platform: str, available: bool) -> None: ...
 
     async def is_available(self, volunteer: str) -> bool: ...
@@ -156,7 +146,54 @@ class CheckinStore(Protocol):
         ...
 
 
-class Store(PracticeStore, StatsStore, CheckinStore, Protocol):
+class OutboxStore(Protocol):
+    """The outbox as many processes share it: each item is leased to one of them."""
+
+    async def enqueue(self, items: list[OutboxItem]) -> None: ...
+
+    async def lease_due_outbox(
+        self, now: datetime, limit: int, owner: str, lease_until: datetime
+    ) -> list[OutboxItem]:
+        """Due items (next_attempt_at <= now) whose lease is absent or ended, highest
+        priority first, then oldest next_attempt_at; each marked leased to `owner` until
+        `lease_until`, atomically, so two processes never get the same item."""
+        ...
+
+    async def delivered(self, item_id: str) -> None:
+        """Remove the item and with it the text it carried."""
+        ...
+
+    async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
+        """Due again at `at`, after `attempts` tries; also ends the lease."""
+        ...
+
+    async def give_up(self, item_id: str, audit: AuditEntry) -> None:
+        """Delete the item and write the audit line, in one transaction."""
+        ...
+
+    async def pending_outbox_count(self) -> int: ...
+
+    async def oldest_pending_at(self) -> datetime | None:
+        """created_at of the oldest undelivered item."""
+        ...
+
+
+class LeaseStore(Protocol):
+    async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
+        """True iff no lease `name` is running at `now` (none, or its until <= now); it is
+        then `owner`'s until `until`. Of concurrent callers exactly one wins."""
+        ...
+
+
+class EventStore(Protocol):
+    async def first_sighting(self, key: str, at: datetime) -> bool:
+        """True the first time `key` is recorded, across processes."""
+        ...
+
+    async def forget_sightings(self, before: datetime) -> int: ...
+
+
+class Store(PracticeStore, StatsStore, CheckinStore, OutboxStore, LeaseStore, EventStore, Protocol):
     async def close_store(self) -> None: ...
 
 

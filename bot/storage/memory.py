@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 
 from bot.core.models import (
     AuditEntry,
@@ -311,6 +312,69 @@ class MemoryStore:
             del self._outbox[item_id]
         # A block stays: it protects volunteers and names nobody.
         return len(mine)
+
+    # -- outbox leases, job leases, event sightings (shared spec) -------------------
+    # State made on first use, so that this block is all the shared spec adds.
+
+    @cached_property
+    def _outbox_leases(self) -> dict[str, tuple[datetime, OutboxItem]]:
+        return {}
+
+    @cached_property
+    def _job_leases(self) -> dict[str, tuple[str, datetime]]:
+        return {}
+
+    @cached_property
+    def _sightings(self) -> dict[str, datetime]:
+        return {}
+
+    def _leased(self, item: OutboxItem, now: datetime) -> bool:
+        held = self._outbox_leases.get(item.id)
+        # retry_later replaces the item, and with it ends the lease on the old one.
+        return held is not None and held[1] is item and held[0] > now
+
+    async def lease_due_outbox(
+        self, now: datetime, limit: int, owner: str, lease_until: datetime
+    ) -> list[OutboxItem]:
+        due = [
+            i
+            for i in self._outbox.values()
+            if i.next_attempt_at <= now and not self._leased(i, now)
+        ]
+        due.sort(key=lambda i: (-i.priority, i.next_attempt_at, i.created_at))
+        taken = due[:limit]
+        for item in taken:
+            self._outbox_leases[item.id] = (lease_until, item)
+        for gone in [k for k in self._outbox_leases if k not in self._outbox]:
+            del self._outbox_leases[gone]
+        return taken
+
+    async def give_up(self, item_id: str, audit: AuditEntry) -> None:
+        self._outbox.pop(item_id, None)
+        self._outbox_leases.pop(item_id, None)
+        self._audit.append(audit)
+
+    async def oldest_pending_at(self) -> datetime | None:
+        return min((i.created_at for i in self._outbox.values()), default=None)
+
+    async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
+        held = self._job_leases.get(name)
+        if held is not None and held[1] > now:
+            return False
+        self._job_leases[name] = (owner, until)
+        return True
+
+    async def first_sighting(self, key: str, at: datetime) -> bool:
+        if key in self._sightings:
+            return False
+        self._sightings[key] = at
+        return True
+
+    async def forget_sightings(self, before: datetime) -> int:
+        old = [k for k, at in self._sightings.items() if at < before]
+        for key in old:
+            del self._sightings[key]
+        return len(old)
 
 
 def _forgotten(checkin: CheckIn) -> CheckIn:

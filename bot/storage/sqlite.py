@@ -43,6 +43,7 @@ from bot.storage.group import MAX_GROUP, Answer, Change, Counted, run_group, set
 from bot.storage.loopside import LoopConnection, NotNow
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.runcache import Miss, RunCache
+from bot.storage.sqlite_shared_spec import SharedSpecSqlite
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +255,7 @@ def _passing_on(to: asyncio.Future[Any]) -> Callable[[asyncio.Future[Any]], None
     return pass_on
 
 
-class SqliteStore:
+class SqliteStore(SharedSpecSqlite):
     def __init__(self, worker: _Worker, db: sqlite3.Connection, cipher: Cipher) -> None:
         self._worker = worker
         self._db = db  # used only on the worker's thread
@@ -704,12 +705,14 @@ class SqliteStore:
 
     async def delivered(self, item_id: str) -> None:
         await self._change("DELETE FROM outbox WHERE id = ?", (item_id,))
+        self.end_outbox_lease(item_id)
 
     async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
         await self._change(
             "UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?",
             (attempts, _ts(at), item_id),
         )
+        self.end_outbox_lease(item_id)
 
     # -- volunteers, blocks, audit ---------------------------------------------------
 
