@@ -10,15 +10,17 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.config import Settings
 from bot.content.holder import ContentHolder
 from bot.core.access import Access
 from bot.core.app import Services, Upstander
 from bot.core.clock import Clock, SystemClock
-from bot.core.delivery import Deliveries
+from bot.core.delivery import Deliveries, new_owner_id
 from bot.core.desk import Desk
 from bot.core.escalation import Escalation
+from bot.core.jobs import Job, JobRunner
 from bot.core.library import Library
 from bot.core.moderation import Moderation
 from bot.core.mydata import MyData
@@ -31,7 +33,13 @@ from bot.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
 
-CARE_INTERVAL_SECONDS = 30.0
+# Periods of the jobs that run once across all processes (see bot.core.jobs).
+ESCALATION_PERIOD = timedelta(seconds=30)
+PURGE_PERIOD = timedelta(minutes=10)
+SIGHTINGS_PERIOD = timedelta(hours=1)
+# Slack retries an event for minutes, and refuses requests signed over 5 minutes ago:
+# a day of event ids is far more than a retry or a replay can reach back.
+SIGHTINGS_KEPT = timedelta(days=1)
 # A store that does not answer at shutdown must not keep the process from exiting.
 CLOSE_SECONDS = 5.0
 
@@ -46,6 +54,7 @@ class Runtime:
     desk: Desk
     deliveries: Deliveries
     escalation: Escalation
+    jobs: JobRunner
     directories: dict[str, Directory]
     messengers: dict[str, Messenger]
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -59,26 +68,21 @@ class Runtime:
         self.directories[platform] = directory
         self.messengers[platform] = messenger
 
+    @property
+    def owner(self) -> str:
+        """This process's name in the outbox's and the jobs' leases."""
+        return self.deliveries.owner
+
     def start_background(self) -> None:
-        """The outbox worker (resuming whatever a previous run left pending) and care loop."""
+        """The outbox worker (resuming whatever a previous run left pending) and the jobs."""
         self._stop.clear()
+        log.info("leasing outbox items and jobs as %s", self.owner)
         self._tasks.append(
             asyncio.create_task(self.deliveries.run_forever(self.desk.outbox_changed, self._stop))
         )
-        self._tasks.append(asyncio.create_task(self._care_loop()))
+        self._tasks.append(asyncio.create_task(self.jobs.run_forever(self._stop)))
         if self.settings.watch_content and isinstance(self.content, ContentHolder):
             self._watcher = asyncio.create_task(self.content.watch())
-
-    async def _care_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if await self.escalation.tick():
-                    self.desk.outbox_changed.set()
-                await self.escalation.purge()
-            except Exception:
-                log.exception("care round failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), CARE_INTERVAL_SECONDS)
 
     async def flush_outbox(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
         """Deliver what the outbox holds, then stop the background work.
@@ -172,6 +176,8 @@ async def build(
         mydata=MyData(content, store, desk),
         moderation=Moderation(content, store, stats, access),
     )
+    owner = new_owner_id()
+    escalation = Escalation(content, store, clock, settings.desk)
     return Runtime(
         settings=settings,
         content=content,
@@ -179,9 +185,27 @@ async def build(
         clock=clock,
         app=Upstander(services),
         desk=desk,
-        deliveries=Deliveries(store, messengers, clock),
-        escalation=Escalation(content, store, clock, settings.desk),
+        deliveries=Deliveries(store, messengers, clock, owner=owner),
+        escalation=escalation,
+        jobs=JobRunner(store, clock, periodic_jobs(store, clock, escalation, desk), owner=owner),
         directories=directories,
         messengers=messengers,
         data_lock=data_lock,
     )
+
+
+def periodic_jobs(store: Store, clock: Clock, escalation: Escalation, desk: Desk) -> list[Job]:
+    """The jobs that run once per period across every process on the store."""
+
+    async def escalate() -> None:
+        if await escalation.tick():
+            desk.outbox_changed.set()
+
+    async def forget_sightings() -> None:
+        await store.forget_sightings(clock.now() - SIGHTINGS_KEPT)
+
+    return [
+        Job("escalation", ESCALATION_PERIOD, escalate),
+        Job("retention-purge", PURGE_PERIOD, escalation.purge),
+        Job("forget-event-sightings", SIGHTINGS_PERIOD, forget_sightings),
+    ]
