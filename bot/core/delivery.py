@@ -156,9 +156,12 @@ class Deliveries:
                 except Exception:
                     log.exception("outbox round failed; retrying")
                     full = False
-                if full and self._room():
+                room = self._room()
+                if full and room:
                     continue  # a full batch: more may be due
-                await _first_of(wake, stop, self._freed, timeout=self.policy.idle)
+                # Full up: a lane that finishes makes room for the next round.
+                events = (wake, stop) if room else (wake, stop, self._freed)
+                await _first_of(*events, timeout=self.policy.idle)
             await self.drain()
         finally:
             await self._cancel_lanes()

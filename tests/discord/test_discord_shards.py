@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
+import discord
 import pytest
 
-from bot.adapters.discord.run import serve_discord
+from bot.adapters.discord.client import client_for
 from bot.adapters.discord.settings import DiscordSettings, DiscordSettingsError
 from bot.bootstrap import build
 from bot.config import Settings
@@ -45,26 +44,23 @@ async def test_one_shard_of_two_identifies_as_that_shard(
 
 
 async def test_a_count_alone_runs_every_shard_in_this_process(
-    standin: DiscordStandin, discord_settings: Settings
+    discord_settings: Settings,
 ) -> None:
-    # The stand-in serves one gateway session at a time, so this waits for both shards'
-    # IDENTIFY rather than for the client to be ready.
     settings = Settings.from_env({**discord_settings.env, "DISCORD_SHARD_COUNT": "2"})
     runtime = await build(settings, store=MemoryStore(), clock=ManualClock())
-    stop = asyncio.Event()
-    serving = asyncio.create_task(
-        serve_discord(runtime, stop, client_options={"guild_ready_timeout": 0.01})
-    )
-    try:
-        await standin.wait_for_gateway(
-            lambda f: f.direction == "recv" and f.op == OP_IDENTIFY and f.data["shard"] == [1, 2],
-            timeout=15.0,  # discord.py waits 5 s between two shards' IDENTIFY, as Discord asks
-        )
-    finally:
-        stop.set()
-        await asyncio.wait_for(serving, 10)
-        await runtime.aclose()
-    assert identified_shards(standin) == [[0, 2], [1, 2]]
+    client = client_for(runtime.app, runtime.content, DiscordSettings.from_env(settings.env))
+    assert isinstance(client, discord.AutoShardedClient)
+    assert (client.shard_count, client.shard_ids) == (2, None)
+    await runtime.aclose()
+    # Not connected here: the stand-in serves one gateway session at a time, and
+    # discord.py identifies each further shard 5 s after the previous one.
+
+
+def test_several_ids_run_those_shards_in_this_process(discord_settings: Settings) -> None:
+    env = {**discord_settings.env, "DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "3, 1"}
+    settings = DiscordSettings.from_env(env)
+    assert settings.sharded
+    assert settings.shard_options() == {"shard_ids": [1, 3], "shard_count": 4}
 
 
 async def test_no_shard_settings_identify_without_a_shard(
