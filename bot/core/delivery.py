@@ -256,6 +256,11 @@ class Deliveries:
         except asyncio.CancelledError:
             await self._put_back(key, lane, self._clock.now())
             raise
+        except Exception:
+            # The store failed under this lane: its items return when their lease ends.
+            log.exception(
+                "an outbox lane stopped; %d item(s) wait for their lease", len(lane.entries)
+            )
         finally:
             self._lanes.pop(key, None)
             self._freed.set()

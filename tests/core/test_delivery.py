@@ -16,7 +16,7 @@ import pytest
 from bot.core.clock import ManualClock
 from bot.core.delivery import GAVE_UP, Deliveries, DeliveryPolicy
 from bot.core.desk_support import dm, outbox_item, volunteers
-from bot.core.errors import DeliveryError
+from bot.core.errors import DeliveryError, StorageError
 from bot.core.messages import Destination, Outbound, Reply, Section
 from bot.core.models import CheckIn, CheckinStatus, OutboxItem
 from bot.storage.memory import MemoryStore
@@ -330,3 +330,32 @@ async def test_items_for_a_platform_this_process_does_not_serve_go_back_untried(
     assert await deliveries.drain() == 0
     assert await store.pending_outbox_count() == 1, "kept for a process that serves it"
     assert await store.audit_entries(10) == []
+
+
+class StoreLosingOneRemoval(MemoryStore):
+    """The database goes away once, just after the platform accepted a message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lose_next = True
+
+    async def delivered(self, item_id: str) -> None:
+        if self.lose_next:
+            self.lose_next = False
+            raise StorageError("connection to the database lost")
+        await super().delivered(item_id)
+
+
+async def test_an_uncommitted_removal_is_the_one_way_a_message_arrives_twice(
+    platform: Platform, clock: ManualClock
+) -> None:
+    store = StoreLosingOneRemoval()
+    await queue(store, clock, ("card", volunteers("chat"), "c1"))
+    deliveries = worker(store, platform, clock)
+    assert await deliveries.drain() == 0
+    assert platform.accepted == ["card"]
+    assert await deliveries.drain() == 0, "still leased: nobody sends it meanwhile"
+    clock.advance(minutes=2)
+    assert await deliveries.drain() == 1
+    assert platform.accepted == ["card", "card"]
+    assert await store.pending_outbox_count() == 0
