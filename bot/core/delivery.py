@@ -39,6 +39,7 @@ MAX_DELAY = 300.0
 BUSY_DELAY = timedelta(seconds=1)
 NO_MESSENGER_DELAY = timedelta(seconds=2)
 GAVE_UP = "undelivered"  # the audit action of an item given up
+PUT_BACK_SECONDS = 5.0  # at shutdown, for lanes to put back what they did not send
 
 Destination = tuple[str, str, str]  # platform, kind, user id
 LaneKey = tuple[str, str, str, str]  # the destination, then the check-in
@@ -299,10 +300,13 @@ class Deliveries:
             yield
 
     async def _cancel_lanes(self) -> None:
+        """Stop every lane; each puts its unsent items back (bounded: the store may be
+        what failed, and then their leases end on their own)."""
         tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            await asyncio.wait(tasks, timeout=PUT_BACK_SECONDS)
 
     # -- one item ----------------------------------------------------------------------
 

@@ -712,7 +712,7 @@ class SqliteStore(SharedSpecSqlite):
             "UPDATE outbox SET attempts = ?, next_attempt_at = ? WHERE id = ?",
             (attempts, _ts(at), item_id),
         )
-        self.end_outbox_lease(item_id)
+        self.end_outbox_lease(item_id, at)
 
     # -- volunteers, blocks, audit ---------------------------------------------------
 

@@ -44,14 +44,21 @@ def _state(store: object) -> _Leases:
 
 
 class SharedSpecSqlite:
-    def end_outbox_lease(self, item_id: str) -> None:
-        """Called by SqliteStore when an item is delivered or put back (retry_later)."""
-        _state(self).outbox.pop(item_id, None)
+    def end_outbox_lease(self, item_id: str, due_at: datetime | None = None) -> None:
+        """Called by SqliteStore when an item is delivered (`due_at` None) or put back.
+
+        A read that started before the change can still return the row as it was: so a
+        delivered item stays leased until its lease ends, and one put back stays taken
+        until it is due again."""
+        if due_at is not None:
+            _state(self).outbox[item_id] = due_at
 
     async def lease_due_outbox(
         self: _SqliteParts, now: datetime, limit: int, owner: str, lease_until: datetime
     ) -> list[OutboxItem]:
         leases = _state(self).outbox
+        for ended in [k for k, until in leases.items() if until <= now]:
+            del leases[ended]
         rows = await self._read(
             "SELECT * FROM outbox WHERE next_attempt_at <= ?"
             " ORDER BY priority DESC, next_attempt_at, created_at, rowid",
@@ -76,7 +83,6 @@ class SharedSpecSqlite:
             )
 
         await self._write(body)
-        _state(self).outbox.pop(item_id, None)
 
     async def oldest_pending_at(self: _SqliteParts) -> datetime | None:
         rows = await self._read("SELECT MIN(created_at) AS oldest FROM outbox")
