@@ -201,33 +201,40 @@ class Deliveries:
             return
         destination = _destination(outbound)
         key: LaneKey = (*destination, item.checkin_id)
-        back = self._put_back_time(key, destination)
-        if back is not None:
-            await self._store.retry_later(item.id, item.attempts, back)
-            return
         lane = self._lanes.get(key)
         if lane is None:
+            # A running lane takes it, in order, whatever holds it up; otherwise it may
+            # have to go back.
+            back = self._put_back_time(key, destination)
+            if back is not None:
+                await self._store.retry_later(item.id, item.attempts, back)
+                return
             lane = self._lanes[key] = _Lane(destination)
         lane.entries.append(_Entry(item, outbound, destination, leased_until))
         if lane.task is None:
             lane.task = asyncio.create_task(self._run_lane(key, lane))
 
     def _put_back_time(self, key: LaneKey, destination: Destination) -> datetime | None:
-        """When an item just leased must go back instead of into its lane, and until when."""
+        """When an item just leased must go back instead of into a new lane: the time it
+        is due again, after whatever of its lane went back before it."""
         now = self._clock.now()
         if key in self._holds:
-            return self._next_in_hold(key, self._holds[key][0])
-        if destination in self._paused:
-            return self._paused[destination]
-        if destination[0] not in self._messengers:
+            until = self._holds[key][0]
+        elif destination in self._paused:
+            until = self._paused[destination]
+        elif destination[0] not in self._messengers:
             self._warn_no_messenger(destination[0])
-            return now + NO_MESSENGER_DELAY
-        queued = sum(
+            until = now + NO_MESSENGER_DELAY
+        elif self._queued(destination) >= self.policy.destination_backlog:
+            until = now + BUSY_DELAY
+        else:
+            return None
+        return self._next_in_hold(key, until)
+
+    def _queued(self, destination: Destination) -> int:
+        return sum(
             len(lane.entries) for lane in self._lanes.values() if lane.destination == destination
         )
-        if queued >= self.policy.destination_backlog:
-            return now + BUSY_DELAY
-        return None
 
     def _next_in_hold(self, key: LaneKey, until: datetime) -> datetime:
         """A time after every item already put back in this lane: they stay in order."""

@@ -359,3 +359,18 @@ async def test_an_uncommitted_removal_is_the_one_way_a_message_arrives_twice(
     assert await deliveries.drain() == 1
     assert platform.accepted == ["card", "card"]
     assert await store.pending_outbox_count() == 0
+
+
+async def test_a_destination_holds_a_bounded_backlog_and_the_rest_goes_back_for_later(
+    store: MemoryStore, platform: Platform, clock: ManualClock
+) -> None:
+    channel = volunteers("chat")
+    await queue(store, clock, *((f"card{n}", channel, f"c{n}") for n in range(5)))
+    await queue(store, clock, ("dm", dm("chat", "v"), "d1"))
+    deliveries = worker(store, platform, clock, destination_backlog=2)
+    assert await deliveries.run_once() == 3
+    assert sorted(platform.accepted) == ["card0", "card1", "dm"]
+    assert await deliveries.drain() == 0, "the rest comes back a second later"
+    clock.advance(seconds=2)
+    assert await deliveries.drain() == 3
+    assert platform.accepted[3:] == ["card2", "card3", "card4"]
