@@ -26,6 +26,7 @@ from bot.adapters.slack.convert import PLATFORM
 from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.gate import MAX_BODY_BYTES, events_handler
 from bot.adapters.slack.messenger import SlackMessenger
+from bot.adapters.slack.names import display_names
 from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH, SlackSettings
 from bot.adapters.slack.work import DRAIN_SECONDS, Work
 from bot.bootstrap import Runtime
@@ -78,10 +79,11 @@ def attach_slack(
     work = work if work is not None else Work()
     if client is None:
         client = make_client(settings, session=work.session)
-    runtime.register_platform(
-        PLATFORM, SlackDirectory(client, settings), SlackMessenger(client, settings)
-    )
-    return SlackAdapter(build_slack_app(runtime, settings, client, work), client, work, runtime)
+    directory = SlackDirectory(client, settings)
+    runtime.register_platform(PLATFORM, directory, SlackMessenger(client, settings))
+    app = build_slack_app(runtime, settings, client, work)
+    app.use(display_names(directory))
+    return SlackAdapter(app, client, work, runtime)
 
 
 async def serve_slack(runtime: Runtime, stop: asyncio.Event, *, work: Work | None = None) -> None:
