@@ -2,11 +2,12 @@
 
 Order, cheapest refusal first: a body over ``MAX_BODY_BYTES`` gets 413 before it is
 read in full; a body without a valid Slack signature (``SignatureVerifier``: v0 HMAC of
-the exact bytes, timestamp within five minutes) gets 401 before anything is decoded or
-parsed; a signed body that is not a readable Slack request (not UTF-8, bad form or JSON,
-nesting deeper than the parser goes, not an object, a shape ``check_request`` refuses)
-gets 400. Each refusal logs one short line, never the body and never a traceback; only
-what passes all three reaches bolt, which verifies the signature again as it always does.
+the exact bytes, timestamp within five minutes; a body that is not UTF-8 cannot carry
+one) gets 401 before anything is parsed; a signed body that is not a readable Slack
+request (bad form or JSON, nesting deeper than the parser goes, not an object, a shape
+``check_request`` refuses) gets 400. Each refusal logs one short line, never the body and
+never a traceback (the two that anyone can cause at INFO, so a flood adds no warnings);
+only what passes reaches bolt, which verifies the signature again as it always does.
 """
 
 from __future__ import annotations
@@ -41,10 +42,9 @@ def events_handler(app: AsyncApp, signing_secret: str) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         raw = await _read(request)
         if raw is None:
-            return _refuse(413, "Slack request refused: body too large")
+            return _refuse(413, "Slack request refused: body too large", logging.INFO)
         if not _signed(verifier, raw, request.headers):
-            # Anyone can send these: one line at INFO, so that a flood cannot fill the log
-            # with warnings, while a wrong signing secret still shows.
+            # At INFO: a wrong signing secret still shows, a flood adds no warnings.
             return _refuse(401, "Slack request refused: invalid signature", logging.INFO)
         try:
             bolt_request = _bolt_request(raw, request)
