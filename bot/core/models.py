@@ -98,6 +98,10 @@ class CheckIn:
     escalation_level: int = 0
     last_escalated_at: datetime | None = None
     card_ref: str = ""
+    # Idle close (issue 18.4): the last relayed message either way (None: none since the
+    # claim), and when both sides were reminded that a quiet conversation will close.
+    last_activity_at: datetime | None = None
+    idle_reminded_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:
@@ -141,7 +145,7 @@ class AuditEntry:
     at: datetime
     checkin_id: str
     pseudonym: str
-    action: str  # "claimed" | "closed" | "escalated" | "blocked"
+    action: str  # "claimed" | "closed" | "escalated" | "blocked" | "handed_back" | ...
     by: str  # a volunteer's or moderator's display name; never a member
 
 
