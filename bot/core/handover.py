@@ -90,8 +90,9 @@ class Handover:
         catalog, locale = self._locale(actor)
         await self._access.require(actor, Role.VOLUNTEER, Role.LEAD)
         checkin = await self._store.get_checkin(checkin_id)
-        pseudonym = checkin.pseudonym if checkin is not None else ""
-        text = catalog.text(locale, "handover.kept", pseudonym=pseudonym)
+        if checkin is None or checkin.claimed_by != actor.key:
+            raise NotFound("error.checkin_gone")
+        text = catalog.text(locale, "handover.kept", pseudonym=checkin.pseudonym)
         return Reply(sections=(Section(text),), replace=True)
 
     # -- leads -----------------------------------------------------------------------

@@ -100,6 +100,8 @@ async def test_only_the_claimer_can_hand_back(console: Console) -> None:
     hand_back = console.button("Hand it back")
     refused = await console.say("/as volunteer vic", hand_back)
     assert "is no longer yours to hand back" in refused
+    refused = await console.say(console.button("Keep it for now"))
+    assert copy(console, "error.checkin_gone") in refused
     assert (await the_checkin(console)).status is CheckinStatus.CLAIMED
 
 
@@ -234,3 +236,24 @@ async def test_members_cannot_set_volunteer_anonymity(console: Console) -> None:
 def test_idle_close_hours_come_from_the_environment(raw: str, hours: int) -> None:
     env = {"UPSTANDER_IDLE_CLOSE_HOURS": raw} if raw else {}
     assert Settings.from_env(env).desk.idle_close == timedelta(hours=hours)
+
+
+async def test_handover_and_idle_close_on_sqlite(
+    sqlite_console: Console, clock: ManualClock
+) -> None:
+    console = sqlite_console
+    await open_and_claim(console)
+    await console.say("/volunteer off")
+    await console.press("Hand it back")
+    assert (await the_checkin(console)).status is CheckinStatus.OPEN
+    await open_claim_as(console, "vic")
+    idle = console.runtime.idle
+    assert idle is not None
+    clock.advance(hours=49)
+    assert await idle.idle_round() == 1
+    clock.advance(hours=24)
+    assert await idle.idle_round() == 1
+    checkin = await the_checkin(console)
+    assert checkin.status is CheckinStatus.CLOSED and checkin.closed_by == "system"
+    actions = {action for action, _ in await audit_lines(console)}
+    assert {"handed_back", "idle_reminded", "idle_closed"} <= actions
