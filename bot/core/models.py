@@ -132,7 +132,8 @@ class OutboxItem:
 
     id: str
     checkin_id: str
-    purpose: str  # "card" | "card_update" | "details" | "relay" | "notice" | "escalation"
+    # "card" | "card_update" | "card_retired" | "details" | "relay" | "notice" | "escalation"
+    purpose: str
     priority: int  # higher first: crisis check-ins jump the queue
     payload: str  # JSON of the Outbound, built by bot.core.wire
     attempts: int
