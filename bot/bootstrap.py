@@ -19,6 +19,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import Deliveries
 from bot.core.desk import Desk
 from bot.core.escalation import Escalation
+from bot.core.idle import IdleWatch
 from bot.core.library import Library
 from bot.core.moderation import Moderation
 from bot.core.mydata import MyData
@@ -54,6 +55,7 @@ class Runtime:
     _closed: bool = False
     # Held from start-up until the database is closed: one bot per data directory.
     data_lock: DataDirLock | None = None
+    idle: IdleWatch | None = None
 
     def register_platform(self, platform: str, directory: Directory, messenger: Messenger) -> None:
         self.directories[platform] = directory
@@ -73,6 +75,8 @@ class Runtime:
         while not self._stop.is_set():
             try:
                 if await self.escalation.tick():
+                    self.desk.outbox_changed.set()
+                if self.idle is not None and await self.idle.idle_round():
                     self.desk.outbox_changed.set()
                 await self.escalation.purge()
             except Exception:
@@ -184,4 +188,5 @@ async def build(
         directories=directories,
         messengers=messengers,
         data_lock=data_lock,
+        idle=IdleWatch(content, store, clock, settings.desk),
     )

@@ -50,6 +50,7 @@ class Settings:
                 ),
                 retention=timedelta(days=_number(env, "UPSTANDER_RETENTION_DAYS", 30)),
                 crisis_region=env.get("UPSTANDER_CRISIS_REGION") or None,
+                idle_close=timedelta(hours=_number(env, "UPSTANDER_IDLE_CLOSE_HOURS", 72)),
             ),
             watch_content=env.get("UPSTANDER_WATCH_CONTENT", "") in ("1", "true", "yes"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),

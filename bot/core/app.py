@@ -12,7 +12,21 @@ from dataclasses import dataclass
 
 from bot.core.actors import Actor
 from bot.core.desk import Desk
-from bot.core.desk_support import BLOCK, CANCEL, CLAIM, CLOSE, CONFIRM, FORM_ID, KEEP_OPEN, RATE
+from bot.core.desk_support import (
+    BLOCK,
+    CANCEL,
+    CLAIM,
+    CLOSE,
+    CONFIRM,
+    FORM_ID,
+    HAND_BACK,
+    KEEP_CLAIM,
+    KEEP_OPEN,
+    RATE,
+    REQUEUE,
+    REQUEUE_CANCEL,
+    REQUEUE_CONFIRM,
+)
 from bot.core.errors import NotFound, UserFacingError
 from bot.core.library import PAGE, TOPIC, Library, Query
 from bot.core.messages import Option, Reply, Section, parse_action_id
@@ -59,6 +73,11 @@ class Upstander:
             CLOSE: s.desk.close,
             RATE: s.desk.rate,
             BLOCK: s.desk.block,
+            HAND_BACK: s.desk.handover.hand_back,
+            KEEP_CLAIM: s.desk.handover.keep_claim,
+            REQUEUE: s.desk.handover.ask_requeue,
+            REQUEUE_CONFIRM: s.desk.handover.requeue,
+            REQUEUE_CANCEL: s.desk.handover.cancel_requeue,
             DELETE_CONFIRM: lambda a, _arg: s.mydata.delete(a),
         }
 

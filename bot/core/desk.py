@@ -43,9 +43,10 @@ from bot.core.desk_support import (
     volunteers,
 )
 from bot.core.errors import Conflict, NotFound, UserFacingError
+from bot.core.handover import Handover
 from bot.core.messages import Action, Outbound, Reply, Section, Style
 from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OutboxItem
-from bot.core.ports import CheckinStore, ContentSource
+from bot.core.ports import ContentSource, DeskStore
 from bot.core.resources_view import resource_lines
 
 SUPPORT_TOPIC = "wellbeing-burnout"
@@ -58,7 +59,7 @@ class Desk:
     def __init__(
         self,
         content: ContentSource,
-        store: CheckinStore,
+        store: DeskStore,
         access: Access,
         clock: Clock,
         settings: DeskSettings,
@@ -70,6 +71,7 @@ class Desk:
         self._settings = settings
         # Set whenever the outbox gains items, so the delivery worker wakes at once.
         self.outbox_changed = asyncio.Event()
+        self.handover = Handover(content, store, access, clock, settings, self.outbox_changed)
 
     # -- the member's side: open ---------------------------------------------------
 
@@ -187,6 +189,9 @@ class Desk:
     async def availability(self, actor: Actor, command: str) -> Reply:
         catalog, locale = self._locale(actor)
         await self._access.require(actor, Role.VOLUNTEER, Role.LEAD)
+        verb, _, setting = command.partition(" ")
+        if verb == "anonymous":
+            return await self.handover.anonymity(actor, setting.strip())
         if command in ("on", "off"):
             await self._store.set_availability(actor.key, actor.platform, command == "on")
         available = await self._store.is_available(actor.key)
@@ -198,6 +203,9 @@ class Desk:
         ]
         if claim is not None:
             lines.append(catalog.text(locale, "volunteer.current", pseudonym=claim.pseudonym))
+            if command == "off":
+                # Off duty with someone still in the conversation: ask, never drop it.
+                return self.handover.off_duty_question(actor, lines, claim)
         return Reply(sections=(Section("\n".join(lines)),))
 
     async def claim(self, actor: Actor, checkin_id: str) -> Reply:
@@ -219,7 +227,8 @@ class Desk:
             raise Conflict("checkin.finish_current_first", pseudonym=current.pseudonym)
         now = self._clock.now()
         name = actor.display_name or catalog.text(catalog.default_locale, "volunteer.default_name")
-        items = self._claim_outbox(catalog, checkin, actor, name, now)
+        joined = await self.handover.joined_text(catalog, checkin, actor.key, name)
+        items = self._claim_outbox(catalog, checkin, actor, (name, joined), now)
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, "claimed", name)
         if not await self._store.claim(
             checkin.id, (actor.key, actor.user_id, name), now, items, audit
@@ -234,15 +243,22 @@ class Desk:
         )
 
     def _claim_outbox(
-        self, catalog: Catalog, checkin: CheckIn, actor: Actor, name: str, now: datetime
+        self,
+        catalog: Catalog,
+        checkin: CheckIn,
+        actor: Actor,
+        named: tuple[str, str],
+        now: datetime,
     ) -> list[OutboxItem]:
+        """`named`: the volunteer's name (for volunteers) and what the member is told."""
+        name, joined = named
         volunteer_locale = catalog.default_locale
         details = self._details(catalog, volunteer_locale, checkin)
         member_locale = checkin.locale
         member_pinned = self._pinned_for_checkin(catalog, member_locale, checkin)
         to_member = Reply(
             pinned=member_pinned,
-            sections=(Section(catalog.text(member_locale, "checkin.volunteer_joined", name=name)),),
+            sections=(Section(joined),),
             actions=(
                 Action(
                     CLOSE,
@@ -336,7 +352,7 @@ class Desk:
         item = outbox_item(
             checkin, "relay", Outbound(dm(checkin.platform, checkin.claimed_by_user_id), body), now
         )
-        await self._store.enqueue([item])
+        await self._store.relay(checkin.id, [item], now)
         self.outbox_changed.set()
         log.info("relayed a member message for check-in %s", checkin.id)
         return None
@@ -345,12 +361,12 @@ class Desk:
         self, catalog: Catalog, checkin: CheckIn, text: str
     ) -> Reply | None:
         now = self._clock.now()
-        title = catalog.text(checkin.locale, "relay.from_volunteer", name=checkin.claimed_by_name)
+        title = await self.handover.volunteer_title(catalog, checkin)
         body = Reply(sections=(Section(text, title=title),))
         item = outbox_item(
             checkin, "relay", Outbound(dm(checkin.platform, checkin.member_user_id), body), now
         )
-        await self._store.enqueue([item])
+        await self._store.relay(checkin.id, [item], now)
         self.outbox_changed.set()
         return None
 

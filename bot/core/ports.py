@@ -156,7 +156,68 @@ class CheckinStore(Protocol):
         ...
 
 
-class Store(PracticeStore, StatsStore, CheckinStore, Protocol):
+class HandoverStore(Protocol):
+    """Handover, reassignment, idle close and volunteers' name preference (issue 18.4).
+
+    Like CheckinStore: a method that changes a check-in and queues messages does both in
+    one transaction.
+    """
+
+    async def requeue(
+        self,
+        checkin_id: str,
+        claimed_by: str,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        """claimed by `claimed_by` → open again, atomically with the outbox items and the
+        audit line: the claim is cleared, escalation starts again from `at` (level 0), the
+        idle clock is cleared; relayed messages still queued are kept. False if the
+        check-in is no longer claimed by `claimed_by`."""
+        ...
+
+    async def relay(self, checkin_id: str, items: list[OutboxItem], at: datetime) -> None:
+        """Queue relayed messages and note `at` as the check-in's last activity (which
+        withdraws an idle reminder), in one transaction."""
+        ...
+
+    async def idle_claimed(self, quiet_since: datetime) -> list[CheckIn]:
+        """Claimed check-ins with no activity (relayed message, or else the claim) since
+        `quiet_since`."""
+        ...
+
+    async def remind_idle(
+        self, checkin_id: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool:
+        """Note that both sides were reminded at `at`, with the reminders; False (and no
+        change) if the check-in is not claimed or was already reminded."""
+        ...
+
+    async def close_idle(
+        self,
+        checkin_id: str,
+        quiet_since: datetime,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        """claimed → closed by "system" at `at` if nothing happened since `quiet_since`,
+        relayed content deleted, atomically like `close`; False otherwise."""
+        ...
+
+    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+        """Whether members see this volunteer as "a volunteer" instead of by name."""
+        ...
+
+    async def volunteer_anonymous(self, volunteer: str) -> bool: ...
+
+
+class DeskStore(CheckinStore, HandoverStore, Protocol):
+    """What the check-in desk and its periodic care need."""
+
+
+class Store(PracticeStore, StatsStore, DeskStore, Protocol):
     async def close_store(self) -> None: ...
 
 

@@ -33,6 +33,7 @@ class MemoryStore:
         self._availability: dict[str, tuple[str, bool]] = {}
         self._blocks: dict[str, datetime] = {}
         self._audit: list[AuditEntry] = []
+        self._anonymous_volunteers: set[str] = set()
 
     async def close_store(self) -> None:
         return None
@@ -312,6 +313,103 @@ class MemoryStore:
         # A block stays: it protects volunteers and names nobody.
         return len(mine)
 
+    # -- handover and idle close (issue 18.4) ----------------------------------------
+
+    async def requeue(
+        self,
+        checkin_id: str,
+        claimed_by: str,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        current = self._checkins.get(checkin_id)
+        if (
+            current is None
+            or current.status is not CheckinStatus.CLAIMED
+            or current.claimed_by != claimed_by
+        ):
+            return False
+        self._checkins[checkin_id] = replace(
+            current,
+            status=CheckinStatus.OPEN,
+            claimed_at=None,
+            claimed_by="",
+            claimed_by_user_id="",
+            claimed_by_name="",
+            escalation_level=0,
+            last_escalated_at=at,
+            last_activity_at=None,
+            idle_reminded_at=None,
+        )
+        self._add_outbox(outbox)
+        self._audit.append(audit)
+        return True
+
+    async def relay(self, checkin_id: str, items: list[OutboxItem], at: datetime) -> None:
+        current = self._checkins.get(checkin_id)
+        if current is not None:
+            self._checkins[checkin_id] = replace(
+                current, last_activity_at=at, idle_reminded_at=None
+            )
+        self._add_outbox(items)
+
+    async def idle_claimed(self, quiet_since: datetime) -> list[CheckIn]:
+        return sorted(
+            (
+                c
+                for c in self._checkins.values()
+                if c.status is CheckinStatus.CLAIMED and _last_activity(c) < quiet_since
+            ),
+            key=_last_activity,
+        )
+
+    async def remind_idle(
+        self, checkin_id: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool:
+        current = self._checkins.get(checkin_id)
+        if (
+            current is None
+            or current.status is not CheckinStatus.CLAIMED
+            or current.idle_reminded_at is not None
+        ):
+            return False
+        self._checkins[checkin_id] = replace(current, idle_reminded_at=at)
+        self._add_outbox(outbox)
+        self._audit.append(audit)
+        return True
+
+    async def close_idle(
+        self,
+        checkin_id: str,
+        quiet_since: datetime,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        current = self._checkins.get(checkin_id)
+        if (
+            current is None
+            or current.status is not CheckinStatus.CLAIMED
+            or _last_activity(current) >= quiet_since
+        ):
+            return False
+        return await self.close(checkin_id, "system", at, outbox, audit)
+
+    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+        if anonymous:
+            self._anonymous_volunteers.add(volunteer)
+        else:
+            self._anonymous_volunteers.discard(volunteer)
+
+    async def volunteer_anonymous(self, volunteer: str) -> bool:
+        return volunteer in self._anonymous_volunteers
+
 
 def _forgotten(checkin: CheckIn) -> CheckIn:
     return replace(checkin, member="", member_user_id="", member_name="", text="")
+
+
+def _last_activity(checkin: CheckIn) -> datetime:
+    # A claimed check-in always has claimed_at; created_at only guards the type.
+    return checkin.last_activity_at or checkin.claimed_at or checkin.created_at

@@ -93,4 +93,11 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX checkins_claimed_by;
     CREATE INDEX checkins_claimed ON checkins (claimed_by, claimed_at) WHERE status = 'claimed';
     """,
+    # 4: handover and idle close (issue 18.4): the last relayed message and the idle
+    # reminder of a check-in; whether members see a volunteer by name
+    """
+    ALTER TABLE checkins ADD COLUMN last_activity_at TEXT;
+    ALTER TABLE checkins ADD COLUMN idle_reminded_at TEXT;
+    ALTER TABLE volunteers ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0;
+    """,
 )

@@ -804,6 +804,116 @@ class SqliteStore:
 
         return await self._write_on_thread(body)
 
+    # -- handover and idle close (issue 18.4) ----------------------------------------
+
+    async def requeue(
+        self,
+        checkin_id: str,
+        claimed_by: str,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        rows = self._outbox_rows(outbox)
+
+        def body(db: sqlite3.Connection) -> bool:
+            # The claim cleared; escalation counts again from now.
+            cursor = db.execute(
+                "UPDATE checkins SET status = 'open', claimed_at = NULL, claimed_by = '',"
+                " claimed_by_user_id = '', claimed_by_name = '', escalation_level = 0,"
+                " last_escalated_at = ?, last_activity_at = NULL, idle_reminded_at = NULL"
+                " WHERE id = ? AND status = 'claimed' AND claimed_by = ?",
+                (_ts(at), checkin_id, claimed_by),
+            )
+            if cursor.rowcount != 1:
+                return False
+            _insert_outbox(db, rows)
+            _insert_audit(db, audit)
+            return True
+
+        return await self._write(body)
+
+    async def relay(self, checkin_id: str, items: list[OutboxItem], at: datetime) -> None:
+        rows = self._outbox_rows(items)
+
+        def body(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE checkins SET last_activity_at = ?, idle_reminded_at = NULL WHERE id = ?",
+                (_ts(at), checkin_id),
+            )
+            _insert_outbox(db, rows)
+
+        await self._write(body)
+
+    async def idle_claimed(self, quiet_since: datetime) -> list[CheckIn]:
+        rows = await self._read(
+            "SELECT * FROM checkins WHERE status = 'claimed'"
+            " AND COALESCE(last_activity_at, claimed_at) < ?"
+            " ORDER BY COALESCE(last_activity_at, claimed_at), id",
+            (_ts(quiet_since),),
+        )
+        return [self._checkin(r) for r in rows]
+
+    async def remind_idle(
+        self, checkin_id: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool:
+        rows = self._outbox_rows(outbox)
+
+        def body(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                "UPDATE checkins SET idle_reminded_at = ?"
+                " WHERE id = ? AND status = 'claimed' AND idle_reminded_at IS NULL",
+                (_ts(at), checkin_id),
+            )
+            if cursor.rowcount != 1:
+                return False
+            _insert_outbox(db, rows)
+            _insert_audit(db, audit)
+            return True
+
+        return await self._write(body)
+
+    async def close_idle(
+        self,
+        checkin_id: str,
+        quiet_since: datetime,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        rows = self._outbox_rows(outbox)
+
+        def body(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                "UPDATE checkins SET status = 'closed', closed_at = ?, closed_by = 'system'"
+                " WHERE id = ? AND status = 'claimed'"
+                " AND COALESCE(last_activity_at, claimed_at) < ?",
+                (_ts(at), checkin_id, _ts(quiet_since)),
+            )
+            if cursor.rowcount != 1:
+                return False
+            db.execute(
+                "DELETE FROM outbox WHERE checkin_id = ? AND purpose = 'relay'", (checkin_id,)
+            )
+            _insert_outbox(db, rows)
+            _insert_audit(db, audit)
+            return True
+
+        return await self._write(body)
+
+    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+        await self._change(
+            "INSERT INTO volunteers (volunteer, platform, available, anonymous) VALUES (?,?,0,?)"
+            " ON CONFLICT(volunteer) DO UPDATE SET anonymous = excluded.anonymous",
+            (volunteer, platform, int(anonymous)),
+        )
+
+    async def volunteer_anonymous(self, volunteer: str) -> bool:
+        rows = await self._lookup(
+            "SELECT anonymous FROM volunteers WHERE volunteer = ?", (volunteer,)
+        )
+        return bool(rows and rows[0]["anonymous"])
+
     # -- row mapping -----------------------------------------------------------------
 
     def _fp(self, member: str) -> str:
@@ -842,6 +952,8 @@ class SqliteStore:
             escalation_level=row["escalation_level"],
             last_escalated_at=_dt(row["last_escalated_at"]),
             card_ref=row["card_ref"],
+            last_activity_at=_dt(row["last_activity_at"]),
+            idle_reminded_at=_dt(row["idle_reminded_at"]),
         )
 
     def _outbox_item(self, row: sqlite3.Row) -> OutboxItem:

@@ -306,3 +306,33 @@ async def test_a_closed_store_refuses_calls_at_once_and_closes_twice_harmlessly(
         )  # fmt: skip
         await asyncio.wait_for(store.save_draft(draft), 2.0)
     await asyncio.wait_for(store.close_store(), 2.0)
+
+
+async def test_the_handover_migration_keeps_an_older_databases_checkins_and_volunteers(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version, script in enumerate(MIGRATIONS[:3], start=1):
+        db.executescript(script)
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+    db.execute(
+        "INSERT INTO checkins (id, platform, member_fp, member_enc, pseudonym, category,"
+        " urgency, anonymous, text_enc, crisis, locale, status, created_at, opened_at,"
+        " claimed_at, claimed_by) VALUES ('c1', 'p', '', '', 'Member 0001', 'other', 'today',"
+        " 1, '', 0, 'en', 'claimed', ?, ?, ?, 'p:v')",
+        ("2026-01-01T09:00:00+00:00",) * 3,
+    )
+    db.execute("INSERT INTO volunteers (volunteer, platform, available) VALUES ('p:v', 'p', 1)")
+    db.commit()
+    db.close()
+    store = await SqliteStore.open(path, Cipher(Fernet.generate_key()))
+    try:
+        [quiet] = await store.idle_claimed(datetime(2026, 1, 2, tzinfo=UTC))
+        assert quiet.id == "c1" and quiet.last_activity_at is None
+        assert quiet.idle_reminded_at is None
+        assert await store.is_available("p:v")
+        assert not await store.volunteer_anonymous("p:v")
+    finally:
+        await store.close_store()

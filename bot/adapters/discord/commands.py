@@ -86,9 +86,12 @@ def install_commands(tree: discord.app_commands.CommandTree[Any], router: Router
         await router.command(interaction, call)
 
     @tree.command(name="volunteer", description="Volunteers: take check-ins or pause")
-    @discord.app_commands.describe(state="on, off or status")
+    @discord.app_commands.describe(
+        state="on, off or status; or whether members see you as “a volunteer”"
+    )
     async def volunteer(
-        interaction: discord.Interaction[Any], state: Literal["on", "off", "status"] = "status"
+        interaction: discord.Interaction[Any],
+        state: Literal["on", "off", "status", "anonymous on", "anonymous off"] = "status",
     ) -> None:
         await router.command(interaction, lambda actor: router.app.volunteer(actor, state))
 

@@ -103,7 +103,9 @@ async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:
             return await app.close_checkin(actor)
         return await app.checkin(actor)
     if name == "volunteer":
-        return await app.volunteer(actor, first or "status")
+        # `volunteer anonymous on|off` takes two words; the rest take one.
+        words = args.args[:2] if first == "anonymous" else args.args[:1]
+        return await app.volunteer(actor, " ".join(words) or "status")
     if name == "mydata":
         return await app.mydata(actor, first or "export")
     if name == "reload":
