@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from harness import Console
 
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
@@ -164,3 +165,15 @@ async def test_expire_idle_groups_ends_quiet_sessions_and_forgets_votes(
 async def test_a_group_needs_a_scenario(runtime: Runtime) -> None:
     reply = await runtime.app.practice_together(STARTER, "")
     assert reply.private and "Name a scenario" in reply.text()
+
+
+async def test_newcomers_can_try_it_in_the_console(console: Console) -> None:
+    intro = await console.say("/as member ana", "/practice together lift-remark")
+    assert "Practice together: A remark in the lift" in intro and "Content note" in intro
+    assert "The doors close" in await console.press("Begin together")
+    await console.say("/as member ben")
+    assert "Votes so far: 1" in await console.press("Ask the woman")
+    refused = await console.press("Reveal")
+    assert "Only the person who started" in refused
+    await console.say("/as member ana")
+    assert "The group goes on with: Ask the woman" in await console.press("Reveal")
