@@ -19,6 +19,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import Deliveries
 from bot.core.desk import Desk
 from bot.core.escalation import Escalation
+from bot.core.group_practice import GroupPractice
 from bot.core.idle import IdleWatch
 from bot.core.library import Library
 from bot.core.moderation import Moderation
@@ -56,6 +57,7 @@ class Runtime:
     # Held from start-up until the database is closed: one bot per data directory.
     data_lock: DataDirLock | None = None
     idle: IdleWatch | None = None
+    group: GroupPractice | None = None
 
     def register_platform(self, platform: str, directory: Directory, messenger: Messenger) -> None:
         self.directories[platform] = directory
@@ -76,6 +78,8 @@ class Runtime:
             try:
                 if await self.escalation.tick():
                     self.desk.outbox_changed.set()
+                if self.group is not None:
+                    await self.group.expire_idle_groups()
                 if self.idle is not None and await self.idle.idle_round():
                     self.desk.outbox_changed.set()
                 await self.escalation.purge()
@@ -168,6 +172,7 @@ async def build(
     access = Access(directories)
     stats = Stats(store)
     desk = Desk(content, store, access, clock, settings.desk)
+    group = GroupPractice(content, store, access, clock, settings.group_idle)
     services = Services(
         content=content,
         practice=Practice(content, store, store, clock),
@@ -175,6 +180,7 @@ async def build(
         desk=desk,
         mydata=MyData(content, store, desk),
         moderation=Moderation(content, store, stats, access),
+        group=group,
     )
     return Runtime(
         settings=settings,
@@ -189,4 +195,5 @@ async def build(
         messengers=messengers,
         data_lock=data_lock,
         idle=IdleWatch(content, store, clock, settings.desk),
+        group=group,
     )

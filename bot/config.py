@@ -25,6 +25,8 @@ class Settings:
     # Seconds, at shutdown, to deliver what the outbox holds before closing the database
     # (what is left is delivered at the next start). Hosts allow ~30 s after SIGTERM.
     flush_seconds: float = 10.0
+    # A group practice session with no vote this long ends by itself (0: never).
+    group_idle: timedelta = timedelta(minutes=120)
     env: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -55,6 +57,7 @@ class Settings:
             watch_content=env.get("UPSTANDER_WATCH_CONTENT", "") in ("1", "true", "yes"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             flush_seconds=_number(env, "UPSTANDER_FLUSH_SECONDS", 10),
+            group_idle=timedelta(minutes=_number(env, "UPSTANDER_GROUP_IDLE_MINUTES", 120)),
             env=env,
         )
 

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from bot.core import group_view
 from bot.core.actors import Actor
 from bot.core.desk import Desk
 from bot.core.desk_support import (
@@ -28,6 +29,7 @@ from bot.core.desk_support import (
     REQUEUE_CONFIRM,
 )
 from bot.core.errors import NotFound, UserFacingError
+from bot.core.group_practice import GroupPractice
 from bot.core.library import PAGE, TOPIC, Library, Query
 from bot.core.messages import Option, Reply, Section, parse_action_id
 from bot.core.moderation import Moderation
@@ -49,6 +51,7 @@ class Services:
     desk: Desk
     mydata: MyData
     moderation: Moderation
+    group: GroupPractice
 
 
 class Upstander:
@@ -79,6 +82,11 @@ class Upstander:
             REQUEUE_CONFIRM: s.desk.handover.requeue,
             REQUEUE_CANCEL: s.desk.handover.cancel_requeue,
             DELETE_CONFIRM: lambda a, _arg: s.mydata.delete(a),
+            group_view.BEGIN: s.group.begin,
+            group_view.CANCEL: s.group.cancel,
+            group_view.VOTE: s.group.vote,
+            group_view.REVEAL: s.group.reveal,
+            group_view.PICK: s.group.pick,
         }
 
     # -- members -----------------------------------------------------------------------
@@ -101,6 +109,10 @@ class Upstander:
         practice = self.services.practice
         work = practice.intro(actor, scenario_id) if scenario_id else practice.menu(actor)
         return await self._safely(actor, work)
+
+    async def practice_together(self, actor: Actor, scenario_id: str) -> Reply:
+        """Group practice: the scenario posted in the channel for everyone to vote on."""
+        return await self._safely(actor, self.services.group.start(actor, scenario_id))
 
     async def resources(
         self, actor: Actor, words: str = "", topic: str = "", kind: str = ""

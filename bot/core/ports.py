@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
 from bot.core.errors import Problem
+from bot.core.group_model import GroupSession, GroupStatus
 from bot.core.messages import Outbound
 from bot.core.models import (
     AuditEntry,
@@ -213,11 +214,55 @@ class HandoverStore(Protocol):
     async def volunteer_anonymous(self, volunteer: str) -> bool: ...
 
 
+class GroupPracticeStore(Protocol):
+    """Group practice sessions in a channel (issue 21.1).
+
+    A vote is kept only so that each voter has one per step: under a keyed fingerprint of
+    the voter and the session, never the voter's id, and deleted once its step is
+    revealed or the session ends. Nothing here links a vote to a person.
+    """
+
+    async def create_group(self, session: GroupSession) -> None: ...
+
+    async def get_group(self, session_id: str) -> GroupSession | None: ...
+
+    async def cast_vote(
+        self, session_id: str, number: int, voter: str, choice: int, at: datetime
+    ) -> int | None:
+        """Record `voter`'s vote for `choice` at step `number`, replacing their earlier
+        vote there, and note `at` as the session's last activity, in one transaction.
+        The number of voters at that step, or None (nothing recorded) when the session is
+        not voting at step `number`."""
+        ...
+
+    async def group_tally(self, session_id: str, number: int) -> dict[int, int]:
+        """Votes per choice index at step `number`."""
+        ...
+
+    async def update_group(
+        self,
+        session: GroupSession,
+        expected_status: GroupStatus,
+        expected_number: int,
+        counts: Sequence[tuple[str, str, int]] = (),
+    ) -> bool:
+        """Save `session` if the stored one is still at `expected_status` and
+        `expected_number` (compare-and-set), add each (metric, key, by) to the counters,
+        and delete the votes of steps before `session.number` (all of them when the
+        session is no longer open), in one transaction. False, and no change, if the
+        stored session moved on."""
+        ...
+
+    async def idle_groups(self, quiet_since: datetime) -> list[GroupSession]:
+        """Open sessions with no activity since `quiet_since`."""
+        ...
+
+
 class DeskStore(CheckinStore, HandoverStore, Protocol):
     """What the check-in desk and its periodic care need."""
 
 
-class Store(PracticeStore, StatsStore, DeskStore, Protocol):
+class Store(PracticeStore, StatsStore, DeskStore, GroupPracticeStore, Protocol):
     async def close_store(self) -> None: ...
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 
+from bot.core.group_model import GroupSession, GroupStatus
 from bot.core.models import (
     AuditEntry,
     CheckIn,
@@ -404,6 +407,64 @@ class MemoryStore:
 
     async def volunteer_anonymous(self, volunteer: str) -> bool:
         return volunteer in self._anonymous_volunteers
+
+    # -- group practice (issue 21.1) ---------------------------------------------------
+
+    @cached_property
+    def _groups(self) -> dict[str, GroupSession]:
+        return {}
+
+    @cached_property
+    def _group_votes(self) -> dict[tuple[str, int], dict[str, int]]:
+        """(session, step number) -> voter fingerprint -> choice index."""
+        return {}
+
+    async def create_group(self, session: GroupSession) -> None:
+        self._groups[session.id] = session
+
+    async def get_group(self, session_id: str) -> GroupSession | None:
+        return self._groups.get(session_id)
+
+    async def cast_vote(
+        self, session_id: str, number: int, voter: str, choice: int, at: datetime
+    ) -> int | None:
+        session = self._groups.get(session_id)
+        if session is None or session.status is not GroupStatus.VOTING or session.number != number:
+            return None
+        self._groups[session_id] = replace(session, active_at=at)
+        fingerprint = hashlib.sha256(f"{session_id}:{voter}".encode()).hexdigest()[:32]
+        votes = self._group_votes.setdefault((session_id, number), {})
+        votes[fingerprint] = choice
+        return len(votes)
+
+    async def group_tally(self, session_id: str, number: int) -> dict[int, int]:
+        tally: dict[int, int] = {}
+        for choice in self._group_votes.get((session_id, number), {}).values():
+            tally[choice] = tally.get(choice, 0) + 1
+        return tally
+
+    async def update_group(
+        self,
+        session: GroupSession,
+        expected_status: GroupStatus,
+        expected_number: int,
+        counts: Sequence[tuple[str, str, int]] = (),
+    ) -> bool:
+        stored = self._groups.get(session.id)
+        if stored is None or (stored.status, stored.number) != (expected_status, expected_number):
+            return False
+        self._groups[session.id] = session
+        for metric, key, by in counts:
+            await self.bump(metric, key, by)
+        for kept in [k for k in self._group_votes if k[0] == session.id]:
+            if not session.is_open or kept[1] < session.number:
+                del self._group_votes[kept]
+        return True
+
+    async def idle_groups(self, quiet_since: datetime) -> list[GroupSession]:
+        return [s for s in self._groups.values() if s.is_open and s.active_at <= quiet_since]
+
+    # -- end of group practice (issue 21.1) --------------------------------------------
 
 
 def _forgotten(checkin: CheckIn) -> CheckIn:

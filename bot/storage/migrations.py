@@ -100,4 +100,29 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE checkins ADD COLUMN idle_reminded_at TEXT;
     ALTER TABLE volunteers ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0;
     """,
+    # 5: group practice in a channel (issue 21.1): sessions, and votes kept only until
+    # their step is revealed, under a keyed fingerprint of session and voter
+    """
+    CREATE TABLE group_sessions (
+        id TEXT PRIMARY KEY,
+        scenario_id TEXT NOT NULL,
+        locale TEXT NOT NULL,
+        starter TEXT NOT NULL,
+        step_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        status TEXT NOT NULL,
+        tied TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        active_at TEXT NOT NULL
+    );
+    CREATE INDEX group_sessions_open ON group_sessions (status, active_at);
+    CREATE TABLE group_votes (
+        session_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        voter_fp TEXT NOT NULL,
+        choice INTEGER NOT NULL,
+        PRIMARY KEY (session_id, number, voter_fp)
+    );
+    """,
 )

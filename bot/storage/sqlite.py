@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from bot.core.catalog import Tactic
 from bot.core.errors import StorageError
+from bot.core.group_model import GroupMove, GroupSession, GroupStatus
 from bot.core.models import (
     AuditEntry,
     CheckIn,
@@ -914,6 +915,94 @@ class SqliteStore:
         )
         return bool(rows and rows[0]["anonymous"])
 
+    # -- group practice (issue 21.1) ---------------------------------------------------
+    # Tables group_sessions and group_votes (migration 5). A vote's row holds a keyed
+    # fingerprint of session and voter, and lives until its step is revealed.
+
+    async def create_group(self, session: GroupSession) -> None:
+        await self._change(
+            "INSERT INTO group_sessions (id, scenario_id, locale, starter, step_id, number,"
+            " path, status, tied, started_at, active_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            _group_row(session),
+        )
+
+    async def get_group(self, session_id: str) -> GroupSession | None:
+        rows = await self._lookup("SELECT * FROM group_sessions WHERE id = ?", (session_id,))
+        return _group_session(rows[0]) if rows else None
+
+    async def cast_vote(
+        self, session_id: str, number: int, voter: str, choice: int, at: datetime
+    ) -> int | None:
+        voter_fp = self._fp(f"group:{session_id}:{voter}")
+
+        def body(db: sqlite3.Connection) -> int | None:
+            cursor = db.execute(
+                "UPDATE group_sessions SET active_at = ?"
+                " WHERE id = ? AND status = 'voting' AND number = ?",
+                (_ts(at), session_id, number),
+            )
+            if cursor.rowcount != 1:
+                return None
+            db.execute(
+                "INSERT INTO group_votes (session_id, number, voter_fp, choice)"
+                " VALUES (?,?,?,?) ON CONFLICT (session_id, number, voter_fp)"
+                " DO UPDATE SET choice = excluded.choice",
+                (session_id, number, voter_fp, choice),
+            )
+            row = db.execute(
+                "SELECT COUNT(*) AS n FROM group_votes WHERE session_id = ? AND number = ?",
+                (session_id, number),
+            ).fetchone()
+            return int(row["n"])
+
+        return await self._write(body)
+
+    async def group_tally(self, session_id: str, number: int) -> dict[int, int]:
+        rows = await self._lookup(
+            "SELECT choice, COUNT(*) AS n FROM group_votes"
+            " WHERE session_id = ? AND number = ? GROUP BY choice",
+            (session_id, number),
+        )
+        return {int(r["choice"]): int(r["n"]) for r in rows}
+
+    async def update_group(
+        self,
+        session: GroupSession,
+        expected_status: GroupStatus,
+        expected_number: int,
+        counts: Sequence[tuple[str, str, int]] = (),
+    ) -> bool:
+        row = _group_row(session)
+        # Votes of earlier steps go; every vote goes once the session is over.
+        keep_from = session.number if session.is_open else 2**31
+
+        def body(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                "UPDATE group_sessions SET starter = ?, step_id = ?, number = ?, path = ?,"
+                " status = ?, tied = ?, active_at = ? WHERE id = ? AND status = ? AND number = ?",
+                (*row[3:9], row[10], session.id, expected_status.value, expected_number),
+            )
+            if cursor.rowcount != 1:
+                return False
+            db.execute(
+                "DELETE FROM group_votes WHERE session_id = ? AND number < ?",
+                (session.id, keep_from),
+            )
+            _add_counts(db, counts)
+            return True
+
+        return await self._write(body)
+
+    async def idle_groups(self, quiet_since: datetime) -> list[GroupSession]:
+        rows = await self._read(
+            "SELECT * FROM group_sessions WHERE status IN ('waiting', 'voting', 'tied')"
+            " AND active_at <= ? ORDER BY active_at, id",
+            (_ts(quiet_since),),
+        )
+        return [_group_session(r) for r in rows]
+
+    # -- end of group practice (issue 21.1) --------------------------------------------
+
     # -- row mapping -----------------------------------------------------------------
 
     def _fp(self, member: str) -> str:
@@ -1074,4 +1163,44 @@ def _run(row: sqlite3.Row) -> PracticeRun:
         status=RunStatus(row["status"]),
         started_at=_req_dt(row["started_at"]),
         updated_at=_req_dt(row["updated_at"]),
+    )
+
+
+# -- group practice (issue 21.1): row mapping ------------------------------------------
+
+
+def _group_row(session: GroupSession) -> tuple[object, ...]:
+    path = [[m.step_id, m.choice_index, m.tactic.value, list(m.votes)] for m in session.path]
+    return (
+        session.id,
+        session.scenario_id,
+        session.locale,
+        session.starter,
+        session.step_id,
+        session.number,
+        json.dumps(path),
+        session.status.value,
+        json.dumps(list(session.tied)),
+        _ts(session.started_at),
+        _ts(session.active_at),
+    )
+
+
+def _group_session(row: sqlite3.Row) -> GroupSession:
+    path = tuple(
+        GroupMove(s, int(i), Tactic(t), tuple(int(v) for v in votes))
+        for s, i, t, votes in json.loads(row["path"])
+    )
+    return GroupSession(
+        id=row["id"],
+        scenario_id=row["scenario_id"],
+        locale=row["locale"],
+        starter=row["starter"],
+        step_id=row["step_id"],
+        number=int(row["number"]),
+        path=path,
+        status=GroupStatus(row["status"]),
+        tied=tuple(int(i) for i in json.loads(row["tied"])),
+        started_at=_req_dt(row["started_at"]),
+        active_at=_req_dt(row["active_at"]),
     )

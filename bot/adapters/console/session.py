@@ -112,6 +112,8 @@ class ConsoleSession:
             self._write(
                 self._copy("console.whoami", name=actor.user_id, roles=self._persona_roles())
             )
+        elif name == "practice" and args[:1] == ["together"]:
+            self._show(await app.practice_together(actor, args[1] if len(args) > 1 else ""))
         elif name == "practice":
             self._show(await app.practice(actor, args[0] if args else ""))
         elif name == "resources":

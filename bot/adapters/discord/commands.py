@@ -60,10 +60,16 @@ def install_commands(tree: discord.app_commands.CommandTree[Any], router: Router
         await router.command(interaction, router.app.help)
 
     @tree.command(name="practice", description="Practise a 'what would you do?' scenario")
-    @discord.app_commands.describe(scenario="A scenario to start (leave empty for the list)")
+    @discord.app_commands.describe(
+        scenario="A scenario to start (leave empty for the list)",
+        together="Practise together in this channel: everyone votes at each step",
+    )
     @discord.app_commands.autocomplete(scenario=scenarios)
-    async def practice(interaction: discord.Interaction[Any], scenario: str = "") -> None:
-        await router.command(interaction, lambda actor: router.app.practice(actor, scenario))
+    async def practice(
+        interaction: discord.Interaction[Any], scenario: str = "", together: bool = False
+    ) -> None:
+        call = router.app.practice_together if together else router.app.practice
+        await router.command(interaction, lambda actor: call(actor, scenario))
 
     @tree.command(name="resources", description="Reading lists on allyship and intervention")
     @discord.app_commands.describe(

@@ -61,7 +61,7 @@ async def handle_command(
         await ack()
         work.spawn(_open(runtime, client, actor, trigger_id, reply), "slash command form")
         return
-    await ack(response_type="ephemeral", **render.message(reply))
+    await ack(response_type=_response_type(reply), **render.message(reply))
 
 
 async def _open(
@@ -83,9 +83,14 @@ async def _answer_late(
     if late.form is not None:
         await open_form(runtime, client, actor, trigger_id, late)
         return
-    body = render.response_body(late, response_type="ephemeral")
+    body = render.response_body(late, response_type=_response_type(late))
     if not response_url or not await respond(work, response_url, body):
         await post_dm(client, actor, late)
+
+
+def _response_type(reply: Reply) -> str:
+    """Ephemeral unless the core made the reply for the whole channel (group practice)."""
+    return "ephemeral" if reply.private else "in_channel"
 
 
 async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:
@@ -94,6 +99,8 @@ async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:
     if name == "help":
         return await app.help(actor)
     if name == "practice":
+        if first == "together":
+            return await app.practice_together(actor, args.args[1] if len(args.args) > 1 else "")
         return await app.practice(actor, first)
     if name == "resources":
         query = resource_query(args.args)
