@@ -25,6 +25,7 @@ from discord_standin import (
     CB_MODAL,
     CB_UPDATE_MESSAGE,
     DiscordStandin,
+    finish_client_tasks,
 )
 
 from bot.adapters.discord.endpoints import (
@@ -234,6 +235,7 @@ async def running(
     finally:
         await client.close()
         await asyncio.wait_for(task, TIMEOUT)
+        await finish_client_tasks()
 
 
 @pytest.fixture
