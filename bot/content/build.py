@@ -62,10 +62,7 @@ def build_catalog(sources: Sources, version: str) -> Catalog:
 
 
 def crisis_rules(checkin: CheckinFile) -> CrisisRules:
-    phrases = {
-        locale: tuple(" ".join(phrase.lower().split()) for phrase in listed)
-        for locale, listed in checkin.crisis.phrases.items()
-    }
+    phrases = {locale: tuple(listed) for locale, listed in checkin.crisis.phrases.items()}
     return CrisisRules(phrases=_frozen(phrases), urgencies=frozenset(checkin.crisis.urgencies))
 
 

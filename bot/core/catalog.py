@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from bot.core.screen import Screen, compile_screen
+
 DEFAULT_LOCALE = "en"
 
 
@@ -103,8 +105,18 @@ class CrisisLine:
 class CrisisRules:
     """What makes the check-in desk show crisis lines first."""
 
-    phrases: Mapping[str, tuple[str, ...]]  # locale -> lower-case phrases
+    phrases: Mapping[str, tuple[str, ...]]  # locale -> patterns (see bot.core.screen)
     urgencies: frozenset[str]  # urgency choices that always count as danger
+    # Every locale's patterns compiled once, here, not on each request.
+    screen: Screen = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        patterns = [pattern for listed in self.phrases.values() for pattern in listed]
+        object.__setattr__(self, "screen", compile_screen(patterns))
+
+    def only(self, locale: str) -> CrisisRules:
+        """The same rules with one locale's patterns alone (for trying a locale's list)."""
+        return CrisisRules({locale: tuple(self.phrases.get(locale, ()))}, self.urgencies)
 
 
 @dataclass(frozen=True, slots=True)

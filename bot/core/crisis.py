@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import re
-
 from bot.core.catalog import Catalog, CrisisLine
 from bot.core.messages import Section
 
 
 def shows_danger(catalog: Catalog, text: str, urgency: str) -> bool:
+    """True when the urgency or the words call for the crisis lines first. Phrases of every
+    locale count, not just the member's: people mix languages, and a platform locale often
+    differs from the language someone writes in when things are bad."""
     rules = catalog.crisis_rules
-    if urgency in rules.urgencies:
-        return True
-    normalised = " ".join(text.lower().split())
-    if not normalised:
-        return False
-    # Phrases of every locale, not just the member's: people mix languages, and a platform
-    # locale often differs from the language someone writes in when things are bad.
-    phrases = tuple(sorted({phrase for listed in rules.phrases.values() for phrase in listed}))
-    pattern = _any_phrase(phrases)
-    return pattern is not None and pattern.search(normalised) is not None
-
-
-@functools.lru_cache(maxsize=8)
-def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One pattern for every phrase, each a whole-word match: compiled once per rule set,
-    where a pattern per phrase per request was the costliest part of submitting a form."""
-    if not phrases:
-        return None
-    alternatives = (r"\s+".join(re.escape(w) for w in phrase.split()) for phrase in phrases)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    return urgency in rules.urgencies or rules.screen.matches(text)
 
 
 def region_for(configured: str | None, platform_locale: str | None) -> str | None:
