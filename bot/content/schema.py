@@ -129,8 +129,12 @@ class ResourcesFile(_Strict):
 class CrisisModel(_Strict):
     # Urgency choices that always show crisis lines.
     urgencies: list[Slug] = Field(default_factory=list)
-    # Locale -> phrases matched case-insensitively as whole words.
-    phrases: dict[Locale, list[Text]]
+    # Locale -> crisis phrases: small patterns (bot.core.screen), checked at load.
+    phrases: dict[Locale, list[Text]] = Field(
+        description="Locale -> crisis phrases. Words in order; '...' lets up to 4 words"
+        " between; 'word*' is any word starting so; '(a|b)' is either. Case, accents,"
+        " punctuation, repeated letters and contractions do not matter."
+    )
 
 
 class CheckinFile(_Strict):
