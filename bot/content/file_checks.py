@@ -42,7 +42,8 @@ def resources_problems(located: Located[ResourcesFile]) -> list[Problem]:
     problems = _duplicates(located, topic_ids, "topic id") + _duplicates(
         located, resource_ids, "resource id"
     )
-    if not model.crisis_lines.get("default"):
+    default = model.crisis_lines.get("default")
+    if default is None or not default.lines:
         message = "crisis_lines needs a 'default' list: the lines shown in every region"
         problems.append(located.problem(("crisis_lines",), message, key=True))
     return problems

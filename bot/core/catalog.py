@@ -172,6 +172,8 @@ class Catalog:
     version: str = ""
     default_locale: str = DEFAULT_LOCALE
     checkin_categories: tuple[str, ...] = field(default=())
+    # Region -> the number to call in an emergency there, shown before any line.
+    emergency_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     checkin_urgencies: tuple[str, ...] = field(default=())
     # Every locale's scenario list, worked out once here rather than on every menu and
     # every autocomplete keystroke: with a thousand scenarios, merging and sorting them
@@ -215,6 +217,10 @@ class Catalog:
         lines = self.crisis_lines.get((region or "").upper(), ())
         default = self.crisis_lines.get("default", ())
         return tuple(lines) + tuple(default)
+
+    def emergency_number(self, region: str | None) -> str:
+        """The region's emergency number, or "" when the region or its number is unknown."""
+        return self.emergency_numbers.get((region or "").upper(), "")
 
     def text(self, locale: str, key: str, /, **params: object) -> str:
         return self.copy.text(locale, key, **params)

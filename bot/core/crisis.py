@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.core.catalog import Catalog, CrisisLine
 from bot.core.messages import Section
 
@@ -23,11 +25,38 @@ def region_for(configured: str | None, platform_locale: str | None) -> str | Non
     return None
 
 
-def crisis_section(catalog: Catalog, locale: str, region: str | None) -> Section:
-    lines = catalog.crisis_lines_for(region)
-    body = [catalog.text(locale, "crisis.intro")]
-    body.extend(_line(line) for line in lines)
+class Stage(StrEnum):
+    """Where the member's request stands: the block's last line says so, and only that."""
+
+    DRAFT = "draft"  # not sent yet (the form, the summary)
+    SENT = "sent"  # with the volunteers (receipt, waiting, relays)
+    NOT_SENT = "not_sent"  # "Don't send", or refused: nothing went anywhere
+    CLOSED = "closed"  # the conversation has ended
+
+
+_STAGE_KEYS = {
+    Stage.DRAFT: "crisis.stage_draft",
+    Stage.SENT: "crisis.stage_sent",
+    Stage.NOT_SENT: "crisis.stage_not_sent",
+    Stage.CLOSED: "crisis.stage_closed",
+}
+
+
+def crisis_section(catalog: Catalog, locale: str, region: str | None, stage: Stage) -> Section:
+    """The local emergency number first when the region is known, else the international
+    lines first; then the support lines; then what became of the request."""
+    number = catalog.emergency_number(region)
+    body = [catalog.text(locale, "crisis.emergency", number=number)] if number else []
+    body.append(catalog.text(locale, "crisis.intro"))
+    if number:
+        body.extend(_line(line) for line in catalog.crisis_lines_for(region))
+    else:
+        # International lines first, then any the region has.
+        local = catalog.crisis_lines.get((region or "").upper(), ())
+        body.extend(_line(line) for line in (*catalog.crisis_lines_for(None), *local))
+        body.append(catalog.text(locale, "crisis.emergency_unknown"))
     body.append(catalog.text(locale, "crisis.not_a_service"))
+    body.append(catalog.text(locale, _STAGE_KEYS[stage]))
     return Section("\n".join(body), title=catalog.text(locale, "crisis.title"), from_content=True)
 
 

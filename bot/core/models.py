@@ -98,6 +98,7 @@ class CheckIn:
     escalation_level: int = 0
     last_escalated_at: datetime | None = None
     card_ref: str = ""
+    region: str = ""  # the member's region when known (e.g. "GB"): picks the crisis lines
 
     @property
     def is_active(self) -> bool:

@@ -314,4 +314,4 @@ class MemoryStore:
 
 
 def _forgotten(checkin: CheckIn) -> CheckIn:
-    return replace(checkin, member="", member_user_id="", member_name="", text="")
+    return replace(checkin, member="", member_user_id="", member_name="", text="", region="")

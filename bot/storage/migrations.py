@@ -93,4 +93,9 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX checkins_claimed_by;
     CREATE INDEX checkins_claimed ON checkins (claimed_by, claimed_at) WHERE status = 'claimed';
     """,
+    # 4: the member's region, so that every later message about a flagged check-in shows
+    # the right emergency number first
+    """
+    ALTER TABLE checkins ADD COLUMN region TEXT NOT NULL DEFAULT '';
+    """,
 )

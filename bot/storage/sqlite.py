@@ -492,8 +492,8 @@ class SqliteStore:
     async def save_draft(self, checkin: CheckIn) -> None:
         await self._change(
             "INSERT INTO checkins (id, platform, member_fp, member_enc, pseudonym, category,"
-            " urgency, anonymous, text_enc, crisis, locale, status, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " urgency, anonymous, text_enc, crisis, locale, status, created_at, region)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 checkin.id,
                 checkin.platform,
@@ -508,6 +508,7 @@ class SqliteStore:
                 checkin.locale,
                 checkin.status.value,
                 _ts(checkin.created_at),
+                checkin.region,
             ),
         )
 
@@ -772,7 +773,7 @@ class SqliteStore:
                 (_ts(drafts_before),),
             )
             closed = db.execute(
-                "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = ''"
+                "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = '', region = ''"
                 " WHERE status = 'closed' AND closed_at < ? AND member_fp != ''",
                 (_ts(closed_before),),
             )
@@ -796,8 +797,8 @@ class SqliteStore:
                 (fp,),
             )
             cursor = db.execute(
-                "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = '' WHERE"
-                " member_fp = ?",
+                "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = '', region = ''"
+                " WHERE member_fp = ?",
                 (fp,),
             )
             return cursor.rowcount
@@ -842,6 +843,7 @@ class SqliteStore:
             escalation_level=row["escalation_level"],
             last_escalated_at=_dt(row["last_escalated_at"]),
             card_ref=row["card_ref"],
+            region=row["region"],
         )
 
     def _outbox_item(self, row: sqlite3.Row) -> OutboxItem:
