@@ -331,7 +331,8 @@ class Desk:
             return None
         own = await self._store.active_checkin(actor.key)
         if own is not None:
-            return await self._relay_from_member(catalog, locale, own, text)
+            # A DM carries no locale on either platform: answer in the check-in's language.
+            return await self._relay_from_member(catalog, own.locale, own, text)
         claim = await self._store.active_claim(actor.key)
         if claim is not None and await self._access.has_any(actor, Role.VOLUNTEER, Role.LEAD):
             return await self._relay_from_volunteer(catalog, claim, text)

@@ -57,7 +57,7 @@ def register_interactions(
     @app.action(render.HOME_FORM_ACTION_ID)
     async def on_home_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        work.spawn(_home_form(runtime, body, client), "Home check-in")
+        work.spawn(_home_form(runtime, body, client, locales), "Home check-in")
 
     @app.action(LINK_BUTTON)
     async def on_link(ack: AsyncAck) -> None:
@@ -122,8 +122,10 @@ async def _press(
     await answer_press(runtime, client, work, actor, where_pressed(body), reply, keep=keep)
 
 
-async def _home_form(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
-    actor = actor_from_payload(body)
+async def _home_form(
+    runtime: Runtime, body: dict[str, Any], client: AsyncWebClient, locales: SlackLocales
+) -> None:
+    actor = await locales.actor(client, actor_from_payload(body))
     reply = await runtime.app.checkin(actor)
     if reply.form is not None:
         await open_form(runtime, client, actor, where_pressed(body).trigger_id, reply)
