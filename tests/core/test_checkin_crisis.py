@@ -189,3 +189,13 @@ def test_stage_texts_differ(console: Console) -> None:
     catalog = texts(console)
     stages = {crisis_section(catalog, "en", None, stage).text for stage in Stage}
     assert len(stages) == len(Stage)
+
+
+async def test_in_the_console_a_used_send_no_longer_presses(console: Console) -> None:
+    await open_checkin(console, "")
+    send = console.button("Send to volunteers")
+    cancelled = await console.press("Don't send")
+    assert "Not sent" in cancelled
+    again = await console.say(send)
+    assert f"There is no button {send}." in again
+    assert await console.runtime.store.member_checkins(f"console:{MEMBER}") == []
