@@ -7,10 +7,11 @@
   message when the core asks and the message has no pinned sections, else as a new
   (ephemeral, or in a DM plain) message; when the core says what the pressed message
   now stands for (``Reply.pressed``: Send and Cancel), that message is replaced first;
-- a button in the modal showing a form's answer updates that modal (and copies the
-  answer to the DM);
-- anything else (the Home tab, a modal's submission, a DM) is posted in the person's DM
-  with the bot.
+- a form's answer replaces the form in its modal (``response_action: update``, in
+  interactions.py) and is copied to the DM; a button in that modal updates the modal
+  (and copies the answer to the DM);
+- anything else (the Home tab, a form's answer too late for the ack, a DM) is posted
+  in the person's DM with the bot.
 
 response_urls are posted to on the adapter's one shared session (``Work.session``), not
 with bolt's ``respond``, which opens a new session (and connection) for every call.

@@ -2,7 +2,8 @@
 
 A press is acknowledged at once and its work (the core, then the answer) runs in a task
 the adapter tracks (``Work``); a modal submission waits for the core within the ack
-budget, because its ack is where errors are shown (``response_action``).
+budget, because its ack is where errors are shown and where the answer replaces the
+form in front of the member (``response_action``).
 """
 
 from __future__ import annotations
