@@ -296,3 +296,19 @@ async def test_opening_state_is_the_block_the_open_checkin_and_the_last_close(
     assert state.last_closed_at == T0 + timedelta(minutes=1)
     assert state.blocked_until == T0 + timedelta(days=1)
     assert (await store.opening_state("m:2")).blocked_until is None
+
+
+async def test_the_members_region_is_kept_and_forgotten_with_them(store: Store) -> None:
+    await store.save_draft(replace(checkin("c1"), region="GB"))
+    await store.save_draft(replace(checkin("c2", member="m:2"), region="AU"))
+    kept = await store.get_checkin("c1")
+    assert kept is not None and kept.region == "GB"
+    await open_draft(store, "c1")
+    assert await store.forget_member("m:1") == 1
+    left = await store.get_checkin("c1")
+    assert left is not None and left.region == ""
+    await open_draft(store, "c2", member="m:2")
+    await store.close("c2", "member", T0, [], audit("c2", "closed"))
+    await store.purge(closed_before=T0 + timedelta(days=1), drafts_before=T0)
+    purged = await store.get_checkin("c2")
+    assert purged is not None and purged.region == ""
