@@ -16,6 +16,7 @@ means the crisis lines are shown first, which costs little when it was not neede
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -108,6 +109,12 @@ class Screen:
 
 def compile_screen(patterns: Iterable[str]) -> Screen:
     """One expression for all the patterns; raises PatternError on the first bad one."""
+    return _compiled(tuple(sorted(set(patterns))))
+
+
+# A reload that leaves the phrases as they were keeps the screen it had.
+@functools.lru_cache(maxsize=4)
+def _compiled(patterns: tuple[str, ...]) -> Screen:
     parts = sorted({pattern_expression(p) for p in patterns})
     if not parts:
         return Screen(None)
