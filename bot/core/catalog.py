@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from bot.core.screen import Screen, compile_screen
+
 DEFAULT_LOCALE = "en"
 
 
@@ -103,8 +105,18 @@ class CrisisLine:
 class CrisisRules:
     """What makes the check-in desk show crisis lines first."""
 
-    phrases: Mapping[str, tuple[str, ...]]  # locale -> lower-case phrases
+    phrases: Mapping[str, tuple[str, ...]]  # locale -> patterns (see bot.core.screen)
     urgencies: frozenset[str]  # urgency choices that always count as danger
+    # Every locale's patterns compiled once, here, not on each request.
+    screen: Screen = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        patterns = [pattern for listed in self.phrases.values() for pattern in listed]
+        object.__setattr__(self, "screen", compile_screen(patterns))
+
+    def only(self, locale: str) -> CrisisRules:
+        """The same rules with one locale's patterns alone (for trying a locale's list)."""
+        return CrisisRules({locale: tuple(self.phrases.get(locale, ()))}, self.urgencies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +172,8 @@ class Catalog:
     version: str = ""
     default_locale: str = DEFAULT_LOCALE
     checkin_categories: tuple[str, ...] = field(default=())
+    # Region -> the number to call in an emergency there, shown before any line.
+    emergency_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     checkin_urgencies: tuple[str, ...] = field(default=())
     # Every locale's scenario list, worked out once here rather than on every menu and
     # every autocomplete keystroke: with a thousand scenarios, merging and sorting them
@@ -203,6 +217,10 @@ class Catalog:
         lines = self.crisis_lines.get((region or "").upper(), ())
         default = self.crisis_lines.get("default", ())
         return tuple(lines) + tuple(default)
+
+    def emergency_number(self, region: str | None) -> str:
+        """The region's emergency number, or "" when the region or its number is unknown."""
+        return self.emergency_numbers.get((region or "").upper(), "")
 
     def text(self, locale: str, key: str, /, **params: object) -> str:
         return self.copy.text(locale, key, **params)

@@ -18,7 +18,7 @@ from bot.core.access import Access
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
 from bot.core.clock import Clock
-from bot.core.crisis import crisis_section, region_for
+from bot.core.crisis import Stage, pinned_for_checkin
 from bot.core.desk_support import (
     HAND_BACK,
     KEEP_CLAIM,
@@ -204,10 +204,7 @@ class Handover:
 
     def _member_notice(self, catalog: Catalog, checkin: CheckIn) -> Outbound:
         locale = checkin.locale
-        pinned: tuple[Section, ...] = ()
-        if checkin.crisis:
-            region = region_for(self._settings.crisis_region, None)
-            pinned = (crisis_section(catalog, locale, region),)
+        pinned = pinned_for_checkin(catalog, checkin, self._settings.crisis_region, Stage.SENT)
         text = catalog.text(locale, "handover.member_notice")
         return Outbound(
             dm(checkin.platform, checkin.member_user_id),

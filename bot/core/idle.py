@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.core.catalog import Catalog
 from bot.core.clock import Clock
-from bot.core.crisis import crisis_section, region_for
+from bot.core.crisis import Stage, pinned_for_checkin
 from bot.core.desk_support import DeskSettings, card_closed, dm, outbox_item, volunteers
 from bot.core.messages import Outbound, Reply, Section
 from bot.core.models import AuditEntry, CheckIn, OutboxItem
@@ -55,7 +55,7 @@ class IdleWatch:
             pseudonym=checkin.pseudonym,
             hours=hours,
         )
-        items = self._to_both(catalog, checkin, member, volunteer, now)
+        items = self._to_both(catalog, checkin, member, volunteer, now, Stage.SENT)
         by = catalog.text(catalog.default_locale, "audit.the_bot")
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, "idle_reminded", by)
         if not await self._store.remind_idle(checkin.id, now, items, audit):
@@ -68,7 +68,7 @@ class IdleWatch:
         volunteer = catalog.text(
             catalog.default_locale, "idle.closed_volunteer", pseudonym=checkin.pseudonym
         )
-        items = self._to_both(catalog, checkin, member, volunteer, now)
+        items = self._to_both(catalog, checkin, member, volunteer, now, Stage.CLOSED)
         card = Outbound(volunteers(checkin.platform), card_closed(catalog, checkin))
         items.append(outbox_item(checkin, "card_update", card, now))
         by = catalog.text(catalog.default_locale, "audit.the_bot")
@@ -80,15 +80,18 @@ class IdleWatch:
         return 1
 
     def _to_both(
-        self, catalog: Catalog, checkin: CheckIn, member: str, volunteer: str, now: datetime
+        self,
+        catalog: Catalog,
+        checkin: CheckIn,
+        member: str,
+        volunteer: str,
+        now: datetime,
+        stage: Stage,
     ) -> list[OutboxItem]:
         items: list[OutboxItem] = []
         if checkin.member_user_id:
             # A crisis-flagged check-in: the crisis lines first, as in every reply about it.
-            pinned: tuple[Section, ...] = ()
-            if checkin.crisis:
-                region = region_for(self._settings.crisis_region, None)
-                pinned = (crisis_section(catalog, checkin.locale, region),)
+            pinned = pinned_for_checkin(catalog, checkin, self._settings.crisis_region, stage)
             to_member = Reply(pinned=pinned, sections=(Section(member),))
             destination = dm(checkin.platform, checkin.member_user_id)
             items.append(outbox_item(checkin, "notice", Outbound(destination, to_member), now))

@@ -102,6 +102,7 @@ class CheckIn:
     # claim), and when both sides were reminded that a quiet conversation will close.
     last_activity_at: datetime | None = None
     idle_reminded_at: datetime | None = None
+    region: str = ""  # the member's region when known (e.g. "GB"): picks the crisis lines
 
     @property
     def is_active(self) -> bool:

@@ -468,7 +468,7 @@ class MemoryStore:
 
 
 def _forgotten(checkin: CheckIn) -> CheckIn:
-    return replace(checkin, member="", member_user_id="", member_name="", text="")
+    return replace(checkin, member="", member_user_id="", member_name="", text="", region="")
 
 
 def _last_activity(checkin: CheckIn) -> datetime:

@@ -125,4 +125,9 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, number, voter_fp)
     );
     """,
+    # 6: the member's region, so that every later message about a flagged check-in shows
+    # the right emergency number first
+    """
+    ALTER TABLE checkins ADD COLUMN region TEXT NOT NULL DEFAULT '';
+    """,
 )

@@ -493,8 +493,8 @@ class SqliteStore:
     async def save_draft(self, checkin: CheckIn) -> None:
         await self._change(
             "INSERT INTO checkins (id, platform, member_fp, member_enc, pseudonym, category,"
-            " urgency, anonymous, text_enc, crisis, locale, status, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " urgency, anonymous, text_enc, crisis, locale, status, created_at, region)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 checkin.id,
                 checkin.platform,
@@ -509,6 +509,7 @@ class SqliteStore:
                 checkin.locale,
                 checkin.status.value,
                 _ts(checkin.created_at),
+                checkin.region,
             ),
         )
 
@@ -773,7 +774,7 @@ class SqliteStore:
                 (_ts(drafts_before),),
             )
             closed = db.execute(
-                "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = ''"
+                "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = '', region = ''"
                 " WHERE status = 'closed' AND closed_at < ? AND member_fp != ''",
                 (_ts(closed_before),),
             )
@@ -797,8 +798,8 @@ class SqliteStore:
                 (fp,),
             )
             cursor = db.execute(
-                "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = '' WHERE"
-                " member_fp = ?",
+                "UPDATE checkins SET member_fp = '', member_enc = '', text_enc = '', region = ''"
+                " WHERE member_fp = ?",
                 (fp,),
             )
             return cursor.rowcount
@@ -1043,6 +1044,7 @@ class SqliteStore:
             card_ref=row["card_ref"],
             last_activity_at=_dt(row["last_activity_at"]),
             idle_reminded_at=_dt(row["idle_reminded_at"]),
+            region=row["region"],
         )
 
     def _outbox_item(self, row: sqlite3.Row) -> OutboxItem:

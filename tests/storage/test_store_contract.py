@@ -376,3 +376,19 @@ async def test_volunteer_anonymity_is_kept_apart_from_availability(store: Store)
     assert await store.volunteer_anonymous("v:1") and await store.is_available("v:1")
     await store.set_volunteer_anonymous("v:1", "p", False)
     assert not await store.volunteer_anonymous("v:1") and await store.is_available("v:1")
+
+
+async def test_the_members_region_is_kept_and_forgotten_with_them(store: Store) -> None:
+    await store.save_draft(replace(checkin("c1"), region="GB"))
+    await store.save_draft(replace(checkin("c2", member="m:2"), region="AU"))
+    kept = await store.get_checkin("c1")
+    assert kept is not None and kept.region == "GB"
+    await open_draft(store, "c1")
+    assert await store.forget_member("m:1") == 1
+    left = await store.get_checkin("c1")
+    assert left is not None and left.region == ""
+    await open_draft(store, "c2", member="m:2")
+    await store.close("c2", "member", T0, [], audit("c2", "closed"))
+    await store.purge(closed_before=T0 + timedelta(days=1), drafts_before=T0)
+    purged = await store.get_checkin("c2")
+    assert purged is not None and purged.region == ""

@@ -146,7 +146,11 @@ class ConsoleSession:
         if action_id is None:
             self._write(self._copy("console.no_such_button", number=number))
             return
-        self._show(await self._runtime.app.press(self._actor, action_id))
+        reply = await self._runtime.app.press(self._actor, action_id)
+        if reply.pressed is not None:
+            # Send and Cancel are used up: their numbers no longer press anything.
+            self._board.new_reply()
+        self._show(reply)
 
     # -- forms -------------------------------------------------------------------------
 

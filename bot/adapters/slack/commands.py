@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import render
 from bot.adapters.slack.answer import copy, open_form, post_dm, respond, within_budget
 from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args, resource_query
+from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
 from bot.core.actors import Actor
@@ -34,10 +35,12 @@ SUBCOMMANDS = (
 )
 
 
-def register_commands(app: AsyncApp, runtime: Runtime, work: Work, command_name: str) -> None:
+def register_commands(
+    app: AsyncApp, runtime: Runtime, work: Work, command_name: str, locales: SlackLocales
+) -> None:
     @app.command(command_name)
     async def on_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
-        await handle_command(runtime, work, ack, command, client)
+        await handle_command(runtime, work, ack, command, client, locales)
 
 
 async def handle_command(
@@ -46,11 +49,12 @@ async def handle_command(
     ack: AsyncAck,
     command: dict[str, Any],
     client: AsyncWebClient,
+    locales: SlackLocales,
 ) -> None:
     actor = actor_from_command(command)
     args = command_args(str(command.get("text", "")))
     trigger_id = str(command.get("trigger_id", ""))
-    reply, task = await within_budget(dispatch(runtime, actor, args))
+    reply, task = await within_budget(_dispatch_located(runtime, actor, args, client, locales))
     if reply is None:
         # Slow today: acknowledge now, answer through the response_url when ready.
         await ack()
@@ -91,6 +95,19 @@ async def _answer_late(
 def _response_type(reply: Reply) -> str:
     """Ephemeral unless the core made the reply for the whole channel (group practice)."""
     return "ephemeral" if reply.private else "in_channel"
+
+
+async def _dispatch_located(
+    runtime: Runtime,
+    actor: Actor,
+    args: CommandArgs,
+    client: AsyncWebClient,
+    locales: SlackLocales,
+) -> Reply:
+    # The check-in speaks the member's language and shows their region's crisis lines.
+    if args.name == "checkin":
+        actor = await locales.actor(client, actor)
+    return await dispatch(runtime, actor, args)
 
 
 async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:
