@@ -21,7 +21,7 @@ async def test_a_locale_without_content_falls_back_to_english(
     standin: DiscordStandin, discord_bot: DiscordBot
 ) -> None:
     it = await standin.send_slash_command(
-        standin.member, "practice", {"scenario": "lift-remark"}, locale="fr"
+        standin.member, "practice", {"scenario": "lift-remark"}, locale="de"
     )
     intro = await discord_bot.shown(it)
     assert "Content note" in text(intro) and button(intro, "Begin")
