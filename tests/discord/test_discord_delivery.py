@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -162,6 +163,10 @@ async def test_sync_sends_each_language_s_command_wording_from_the_content(
     assert scenario["description_localizations"]["fr"].startswith("La situation")
     reload = next(o for o in sent["upstander"]["options"] if o["name"] == "reload")
     assert reload["name_localizations"]["es-ES"] == "recargar"
+    for node in _every_command_option_and_choice(put.json):
+        assert set(node["name_localizations"]) == SHIPPED, node["name"]
+        if "value" not in node:  # choices have no description
+            assert set(node["description_localizations"]) == SHIPPED, node["name"]
     close = next(c for c in sent["checkin"]["options"][0]["choices"] if c["value"] == "close")
     assert close["name_localizations"] == {
         "en-US": "close",
@@ -170,3 +175,14 @@ async def test_sync_sends_each_language_s_command_wording_from_the_content(
         "es-419": "cerrar",
         "fr": "fermer",
     }
+
+
+# Discord's locales our shipped copy covers: English, Spanish (Spain and Latin America), French.
+SHIPPED = {"en-US", "en-GB", "es-ES", "es-419", "fr"}
+
+
+def _every_command_option_and_choice(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for node in nodes:
+        yield node
+        yield from _every_command_option_and_choice(node.get("options") or [])
+        yield from _every_command_option_and_choice(node.get("choices") or [])

@@ -20,3 +20,13 @@ async def test_health_reports_database_and_content(bot: SlackBot) -> None:
         data = await resp.json()
     assert data["database"]["status"] == "ok"
     assert data["content"]["version"] == bot.runtime.content.current.version
+
+
+async def test_copy_names_commands_as_words_of_the_slash_command(bot: SlackBot) -> None:
+    ack = await bot.driver.slash_command("/upstander", "help", user_id=MEMBER)
+    shown = str(ack.json()["blocks"])
+    assert "/upstander practice" in shown and "/upstander reload" in shown
+    assert "• /practice" not in shown and "{cmd" not in shown
+    # An unknown word: the hint names help as Slack spells it.
+    ack = await bot.driver.slash_command("/upstander", "dance", user_id=MEMBER)
+    assert "Try /upstander help." in str(ack.json()["blocks"])

@@ -21,12 +21,11 @@ from typing import Any
 from discord import Locale, app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
+from bot.core.commands import DISCORD_CHOICE_WORDING, DISCORD_COMMAND_WORDING
 from bot.core.ports import ContentSource
 
-__all__ = ["COMMANDS_PREFIX", "ContentTranslator", "content_locale", "copy_key"]
+__all__ = ["ContentTranslator", "content_locale", "copy_key"]
 
-COMMANDS_PREFIX = "discord.commands."
-CHOICES_PREFIX = "discord.choices."
 
 _NAMES = {Where.command_name, Where.group_name, Where.parameter_name, Where.choice_name}
 
@@ -35,14 +34,16 @@ def copy_key(context: app_commands.TranslationContextTypes) -> str | None:
     """The copy key of the string discord.py asks about, or None for one we never word."""
     data = context.data
     if isinstance(data, app_commands.Choice):
-        return f"{CHOICES_PREFIX}{data.value}"
+        return f"{DISCORD_CHOICE_WORDING}{data.value}"
     if isinstance(data, app_commands.Parameter):
         path = f"{_path(data.command)}.{data.name}"
     elif isinstance(data, (app_commands.Command, app_commands.Group)):
         path = _path(data)
     else:
         return None  # context menus and strings outside commands: none of ours
-    return f"{COMMANDS_PREFIX}{path}.{'name' if context.location in _NAMES else 'description'}"
+    return (
+        f"{DISCORD_COMMAND_WORDING}{path}.{'name' if context.location in _NAMES else 'description'}"
+    )
 
 
 def _path(command: app_commands.Command[Any, ..., Any] | app_commands.Group) -> str:
