@@ -54,13 +54,13 @@ class Feature(commands.Cog):
         self.router = router
 
 
-class Help(Feature):
+class HelpCommand(Feature):
     @app_commands.command(name="help", description="What Upstander can do for you")
     async def help(self, interaction: Interaction) -> None:
         await self.router.command(interaction, self.router.app.help)
 
 
-class Practice(Feature):
+class PracticeCommand(Feature):
     async def _scenarios(self, interaction: Interaction, current: str) -> list[Choice]:
         actor = actor_from_interaction(interaction)
         return _choices(self.router.app.scenario_choices(actor, current))
@@ -73,7 +73,7 @@ class Practice(Feature):
         await self.router.command(interaction, lambda actor: app.practice(actor, scenario))
 
 
-class Resources(Feature):
+class ResourcesCommand(Feature):
     async def _topics(self, interaction: Interaction, current: str) -> list[Choice]:
         actor = actor_from_interaction(interaction)
         return _choices(self.router.app.topic_choices(actor, current))
@@ -94,7 +94,7 @@ class Resources(Feature):
         )
 
 
-class CheckIn(Feature):
+class CheckInCommands(Feature):
     @app_commands.command(
         name="checkin", description="Ask a trained volunteer for support, privately"
     )
@@ -116,7 +116,7 @@ class CheckIn(Feature):
         await self.router.command(interaction, lambda actor: app.volunteer(actor, state))
 
 
-class MyData(Feature):
+class MyDataCommand(Feature):
     @app_commands.command(name="mydata", description="See or erase what Upstander keeps about you")
     @app_commands.describe(action="export or delete")
     async def mydata(self, interaction: Interaction, action: Literal["export", "delete"]) -> None:
@@ -127,7 +127,7 @@ class MyData(Feature):
 # Hidden from members by default; the core checks the moderator role again.
 @app_commands.default_permissions(manage_guild=True)
 @app_commands.guild_only()
-class Moderation(
+class ModeratorCommands(
     commands.GroupCog,
     group_name="upstander",
     group_description="Moderators: reload content, see statistics and the audit trail",
@@ -151,12 +151,12 @@ class Moderation(
 
 def feature_cogs(router: Router) -> list[commands.Cog]:
     return [
-        Help(router),
-        Practice(router),
-        Resources(router),
-        CheckIn(router),
-        MyData(router),
-        Moderation(router),
+        HelpCommand(router),
+        PracticeCommand(router),
+        ResourcesCommand(router),
+        CheckInCommands(router),
+        MyDataCommand(router),
+        ModeratorCommands(router),
     ]
 
 
