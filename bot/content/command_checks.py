@@ -27,7 +27,24 @@ def command_copy_problems(messages: Mapping[str, Located[MessagesFile]]) -> list
     for located in messages.values():
         for key, text in located.model.root.items():
             problems += [located.problem((key,), m) for m in _text_problems(key, text)]
+        problems += [located.problem((key,), m) for key, m in _twin_names(located.model.root)]
     return problems
+
+
+def _twin_names(texts: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Two commands (or two options of one command) may not share a name in a language."""
+    first: dict[tuple[str, str], str] = {}
+    twins = []
+    for key, text in texts.items():
+        if not (key.startswith(DISCORD_COMMAND_WORDING) and key.endswith(".name")):
+            continue
+        path = key.removeprefix(DISCORD_COMMAND_WORDING).removesuffix(".name")
+        place = (path.rpartition(".")[0], text)
+        if place in first:
+            twins.append((key, f"{key!r}: {text!r} is already the name of {first[place]!r}"))
+        else:
+            first[place] = key
+    return twins
 
 
 def _text_problems(key: str, text: str) -> list[str]:

@@ -43,6 +43,20 @@ def test_discord_command_wording_breaking_discord_s_rules_is_refused(tree: Tree)
     assert "must be 1 to 100 characters long" in found[3][1]
 
 
+def test_two_commands_with_one_name_in_a_language_are_refused(tree: Tree) -> None:
+    line = _append(
+        tree,
+        "es",
+        "discord.commands.checkin.action.name: accion\n"
+        "discord.commands.mydata.action.name: accion\n"  # another command's option: fine
+        "discord.commands.practice.name: recursos\n"
+        "discord.commands.resources.name: recursos\n",
+    )
+    [problem] = [p for p in tree.errors() if "already the name" in p[2]]
+    assert problem[:2] == ("tree/content/messages/es.yaml", line + 3)
+    assert "'discord.commands.practice.name'" in problem[2]
+
+
 def test_discord_s_name_rule() -> None:
     assert discord_name_ok("practicar") and discord_name_ok("mes-données")
     assert discord_name_ok("статистика") and discord_name_ok("統計")
