@@ -52,3 +52,12 @@ async def test_copy_names_commands_as_discord_shows_them_in_the_member_s_languag
     # The names the Spanish member sees in Discord's command list (messages/es.yaml).
     assert "• /practicar:" in spanish and "• /recursos:" in spanish
     assert "/practice" not in spanish
+
+
+async def test_the_commands_synced_at_start_carry_their_translations(
+    standin: DiscordStandin, discord_bot: DiscordBot
+) -> None:
+    # DISCORD_SYNC_ON_START: setup_hook sets the translator before it syncs.
+    synced = {c["name"]: c for c in standin.guild_commands[standin.guild.id].values()}
+    assert synced["mydata"]["name_localizations"]["fr"] == "mesdonnees"
+    assert synced["upstander"]["description_localizations"]["es-ES"].startswith("Moderación")
