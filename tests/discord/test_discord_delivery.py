@@ -161,6 +161,9 @@ async def test_sync_sends_each_language_s_command_wording_from_the_content(
     [scenario] = practice["options"]
     assert scenario["name_localizations"]["es-ES"] == "escenario"
     assert scenario["description_localizations"]["fr"].startswith("La situation")
+    # The moderators' group stays hidden from members without Manage Server, in servers only.
+    assert int(sent["upstander"]["default_member_permissions"]) == 1 << 5  # Manage Server
+    assert sent["upstander"]["contexts"] == [0]
     reload = next(o for o in sent["upstander"]["options"] if o["name"] == "reload")
     assert reload["name_localizations"]["es-ES"] == "recargar"
     for node in _every_command_option_and_choice(put.json):

@@ -128,14 +128,11 @@ class MyDataCommand(Feature):
 @app_commands.default_permissions(manage_guild=True)
 @app_commands.guild_only()
 class ModeratorCommands(
+    Feature,
     commands.GroupCog,
     group_name="upstander",
     group_description="Moderators: reload content, see statistics and the audit trail",
 ):
-    def __init__(self, router: Router) -> None:
-        self.router = router
-        super().__init__()
-
     @app_commands.command(name="reload", description="Validate and reload the content files")
     async def reload(self, interaction: Interaction) -> None:
         await self.router.command(interaction, self.router.app.reload)
