@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.core import group_view
 from bot.core.actors import Actor
+from bot.core.commands import PLAIN, SPELLINGS, Spelling, addressing
 from bot.core.desk import Desk
 from bot.core.desk_support import (
     BLOCK,
@@ -57,6 +58,7 @@ class Services:
 class Upstander:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._spellings: dict[str, Spelling] = dict(SPELLINGS)
         s = services
         self._buttons: Mapping[str, Handler] = {
             MENU: lambda a, _arg: s.practice.menu(a),
@@ -88,6 +90,19 @@ class Upstander:
             group_view.REVEAL: s.group.reveal,
             group_view.PICK: s.group.pick,
         }
+
+    def spell_commands(self, platform: str, spelling: Spelling) -> None:
+        """How copy names commands for ``platform`` (Slack's slash command is configurable)."""
+        self._spellings[platform] = spelling
+
+    def text(self, actor: Actor, key: str, /, **params: object) -> str:
+        """One text of the copy, in the actor's language, commands spelled for its platform."""
+        catalog = self.services.content.current
+        with addressing(self._spelling(actor)):
+            return catalog.text(catalog.locale_for(actor.locale), key, **params)
+
+    def _spelling(self, actor: Actor) -> Spelling:
+        return self._spellings.get(actor.platform, PLAIN)
 
     # -- members -----------------------------------------------------------------------
 
@@ -137,13 +152,14 @@ class Upstander:
 
     async def message(self, actor: Actor, text: str) -> Reply | None:
         """A private message to the bot (a DM): relayed during a check-in."""
-        try:
-            return await self.services.desk.message(actor, text)
-        except UserFacingError as exc:
-            return self._error_reply(actor, exc)
-        except Exception:
-            log.exception("relaying a private message failed")
-            return self._apology(actor)
+        with addressing(self._spelling(actor)):
+            try:
+                return await self.services.desk.message(actor, text)
+            except UserFacingError as exc:
+                return self._error_reply(actor, exc)
+            except Exception:
+                log.exception("relaying a private message failed")
+                return self._apology(actor)
 
     async def mydata(self, actor: Actor, command: str) -> Reply:
         mydata = self.services.mydata
@@ -187,13 +203,14 @@ class Upstander:
     # -- error policy ------------------------------------------------------------------
 
     async def _safely(self, actor: Actor, work: Awaitable[Reply]) -> Reply:
-        try:
-            return await work
-        except UserFacingError as exc:
-            return self._error_reply(actor, exc)
-        except Exception:
-            log.exception("a request failed")
-            return self._apology(actor)
+        with addressing(self._spelling(actor)):
+            try:
+                return await work
+            except UserFacingError as exc:
+                return self._error_reply(actor, exc)
+            except Exception:
+                log.exception("a request failed")
+                return self._apology(actor)
 
     def _error_reply(self, actor: Actor, exc: UserFacingError) -> Reply:
         catalog = self.services.content.current

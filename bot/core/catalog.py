@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from bot.core.commands import CommandWords
 from bot.core.screen import Screen, compile_screen
 
 DEFAULT_LOCALE = "en"
@@ -144,7 +145,10 @@ class Copy:
             return template  # nothing to fill in or unescape: formatting would return it
         # Always format, so an escaped {{brace}} reads the same with or without parameters.
         # format_map is str.format in C; string.Formatter did the same in Python, slowly.
-        return template.format_map(_SafeParams(params))
+        filled = _SafeParams(params)
+        if "{cmd:" in template:
+            filled.setdefault("cmd", CommandWords(self.texts.get(locale, {}).get))
+        return template.format_map(filled)
 
 
 def _merged_scenarios(catalog: Catalog, locale: str) -> tuple[Scenario, ...]:

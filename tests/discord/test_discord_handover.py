@@ -72,7 +72,7 @@ async def test_an_anonymous_volunteer_is_a_volunteer_to_the_member(
     standin: DiscordStandin, discord_bot: DiscordBot
 ) -> None:
     bot = discord_bot
-    said = await bot.command(standin.volunteer, "volunteer", {"state": "anonymous on"})
+    said = await bot.command(standin.volunteer, "volunteer", {"state": "anonymous-on"})
     assert "Members see you as “a volunteer”" in text(said)
     await bot.command(standin.volunteer, "volunteer", {"state": "on"})
     await open_checkin(bot)

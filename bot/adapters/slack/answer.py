@@ -54,8 +54,7 @@ async def within_budget(
 
 
 def copy(runtime: Runtime, actor: Actor, key: str, **params: object) -> str:
-    catalog = runtime.content.current
-    return catalog.text(catalog.locale_for(actor.locale), key, **params)
+    return runtime.app.text(actor, key, **params)
 
 
 async def post_dm(client: AsyncWebClient, actor: Actor, reply: Reply) -> None:

@@ -30,6 +30,7 @@ from bot.adapters.slack.names import display_names
 from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH, SlackSettings
 from bot.adapters.slack.work import DRAIN_SECONDS, Work
 from bot.bootstrap import Runtime
+from bot.core.commands import Spelling
 from bot.health import health_handler
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ def attach_slack(
         client = make_client(settings, session=work.session)
     directory = SlackDirectory(client, settings)
     runtime.register_platform(PLATFORM, directory, SlackMessenger(client, settings))
+    # Copy names commands as this workspace types them: `/upstander practice`.
+    runtime.app.spell_commands(PLATFORM, Spelling(prefix=settings.command))
     app = build_slack_app(runtime, settings, client, work)
     app.use(display_names(directory))
     return SlackAdapter(app, client, work, runtime)
