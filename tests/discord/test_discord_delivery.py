@@ -158,8 +158,9 @@ async def test_sync_sends_each_language_s_command_wording_from_the_content(
     assert practice["name_localizations"]["fr"] == "pratiquer"
     assert practice["description_localizations"]["fr"].startswith("S'entraîner")
     assert "de" not in practice["name_localizations"], "no German copy: Discord's default"
-    [scenario] = practice["options"]
+    scenario, together = practice["options"]
     assert scenario["name_localizations"]["es-ES"] == "escenario"
+    assert together["name_localizations"]["fr"] == "ensemble"
     assert scenario["description_localizations"]["fr"].startswith("La situation")
     # The moderators' group stays hidden from members without Manage Server, in servers only.
     assert int(sent["upstander"]["default_member_permissions"]) == 1 << 5  # Manage Server
