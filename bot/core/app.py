@@ -17,7 +17,7 @@ from bot.core.errors import NotFound, UserFacingError
 from bot.core.library import PAGE, TOPIC, Library, Query
 from bot.core.messages import Option, Reply, Section, parse_action_id
 from bot.core.moderation import Moderation
-from bot.core.mydata import DELETE_CONFIRM, MyData
+from bot.core.mydata import DELETE_CANCEL, DELETE_CONFIRM, MyData
 from bot.core.ports import ContentSource
 from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU, MENU_PAGE, RESUME, STOP, Practice
 from bot.core.practice import CANCEL as PRACTICE_CANCEL
@@ -60,6 +60,7 @@ class Upstander:
             RATE: s.desk.rate,
             BLOCK: s.desk.block,
             DELETE_CONFIRM: lambda a, _arg: s.mydata.delete(a),
+            DELETE_CANCEL: lambda a, _arg: s.mydata.keep(a),
         }
 
     # -- members -----------------------------------------------------------------------
