@@ -188,6 +188,7 @@ async def _serve_console(runtime: object, stop: asyncio.Event) -> None:
             task.cancel()
         await asyncio.gather(console, stopping, return_exceptions=True)
     if interrupted:
+        await runtime.aclose()  # closed before saying so: a second Ctrl-C then loses nothing
         print("stopped; press Enter (or Ctrl-C again) to leave", file=sys.stderr)
     if not console.cancelled() and (failure := console.exception()) is not None:
         raise failure

@@ -141,10 +141,11 @@ class Deliveries:
             self._answer(self._waiting)
 
     async def _round(self) -> None:
-        """Deliver everything due, then answer whoever asked before the round began."""
+        """Deliver what is due (all of it when someone waits), then answer whoever asked
+        before the round began."""
         waiting, self._waiting = self._waiting, []
         try:
-            await self.drain()
+            await (self.drain() if waiting else self.run_once())
         except Exception:
             log.exception("outbox round failed; retrying")
         finally:

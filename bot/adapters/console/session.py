@@ -29,6 +29,8 @@ ROLES: dict[str, frozenset[Role]] = {
 }
 DEFAULT_PERSONA = ("you", "moderator")
 BUTTON = re.compile(r"o?\d+")
+# What a form does not take as an answer: it leaves the form (or the console).
+LEAVE_FORM = ("/cancel", "/quit", "/exit")
 
 Write = Callable[[str], None]
 
@@ -83,7 +85,7 @@ class ConsoleSession:
         line = line.strip()
         if not line:
             return
-        if self._form is not None and line != "/cancel":
+        if self._form is not None and line not in LEAVE_FORM:
             await self._answer_field(line)
         elif BUTTON.fullmatch(line):
             await self._press(line)
