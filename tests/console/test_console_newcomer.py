@@ -62,15 +62,15 @@ def test_the_console_starts_even_where_platform_tokens_are_set(
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_starts_the_console() -> None:
     dry = subprocess.run(
-        ["make", "--dry-run", "--always-make", "run"],
+        ["make", "--dry-run", "--always-make", "--no-print-directory", "run"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
-    started = dry.stdout.strip().splitlines()[-1]
-    assert started.endswith("-m bot console"), dry.stdout
+    started = [line for line in dry.stdout.splitlines() if "-m bot" in line]
+    assert len(started) == 1 and started[0].endswith("-m bot console"), dry.stdout
 
 
 def test_run_without_tokens_says_so_in_one_line_and_fails(
