@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from test_console_e2e import console_process
+
+from bot import logs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,3 +99,21 @@ def test_run_without_tokens_says_so_in_one_line_and_fails(
     assert done.returncode != 0
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1 and "DISCORD_TOKEN or SLACK_BOT_TOKEN" in done.stderr
+
+
+def test_the_console_log_file_redacts_secrets_as_the_screen_does(tmp_path: Path) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    secret = "a-signing-secret-0123456789"
+    try:
+        logs.configure_console("INFO", tmp_path / "data" / "upstander.log", secrets=[secret])
+        logging.getLogger("bot.test").info("verifying with %s", secret)
+        for handler in root.handlers:
+            handler.flush()
+            handler.close()
+    finally:
+        logs.configure("INFO", secrets=())
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    logged = (tmp_path / "data" / "upstander.log").read_text(encoding="utf-8")
+    assert "verifying with [redacted]" in logged and secret not in logged
