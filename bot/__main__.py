@@ -18,18 +18,31 @@ from bot.gctune import settle_after_startup
 
 log = logging.getLogger("bot")
 
+# The console's log, beside its database: the chat on screen stays a chat.
+LOG_FILE = "upstander.log"
+NO_PLATFORM = (
+    "cannot start: set DISCORD_TOKEN or SLACK_BOT_TOKEN for `run`,"
+    " or try the bot in a terminal with `python -m bot console` (`make run`)"
+)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    if args.command in (None, "run", "console"):
-        logs.configure(
+    if args.command == "run":
+        if not _platforms(settings):
+            print(NO_PLATFORM, file=sys.stderr)
+            return 1
+        logs.configure(settings.log_level, secrets=logs.known_secrets(settings.env))
+        return asyncio.run(_run(settings, console=False))
+    if args.command in (None, "console"):
+        logs.configure_console(
             settings.log_level,
-            json_lines=args.command == "run" and _platforms(settings),
+            settings.data_dir / LOG_FILE,
             secrets=logs.known_secrets(settings.env),
         )
-        return asyncio.run(_run(settings, console_only=args.command == "console"))
+        return asyncio.run(_run(settings, console=True))
     if args.command == "content":
         return _content(args, settings)
     if args.command == "discord":
@@ -44,8 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Upstander")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="start the bot: Discord/Slack when configured, else the console")
-    sub.add_parser("console", help="the console chat, whatever else is configured")
+    sub.add_parser("run", help="serve Discord and/or Slack (needs their tokens)")
+    sub.add_parser("console", help="the whole bot in a terminal chat (the default)")
     content = sub.add_parser("content", help="moderators' tools")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     validate = content_sub.add_parser("validate", help="check every content file")
@@ -74,7 +87,7 @@ def _platforms(settings: Settings) -> bool:
     return bool(env.get("DISCORD_TOKEN") or env.get("SLACK_BOT_TOKEN"))
 
 
-async def _run(settings: Settings, *, console_only: bool) -> int:
+async def _run(settings: Settings, *, console: bool) -> int:
     from bot.bootstrap import build
     from bot.core.errors import ContentInvalid, UpstanderError
 
@@ -89,7 +102,7 @@ async def _run(settings: Settings, *, console_only: bool) -> int:
         # Another bot on this data directory, a database that will not open: say what.
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
-    platforms = not console_only and _platforms(settings)
+    platforms = not console
     if platforms:
         _import_adapters(settings.env)
     # Everything long-lived is built now: keep the collector from walking it under load.
@@ -181,6 +194,7 @@ async def _serve_console(runtime: object, stop: asyncio.Event) -> None:
             task.cancel()
         await asyncio.gather(console, stopping, return_exceptions=True)
     if interrupted:
+        await runtime.aclose()  # closed before saying so: a second Ctrl-C then loses nothing
         print("stopped; press Enter (or Ctrl-C again) to leave", file=sys.stderr)
     if not console.cancelled() and (failure := console.exception()) is not None:
         raise failure

@@ -34,7 +34,7 @@ from bot.core.group_practice import GroupPractice
 from bot.core.library import PAGE, TOPIC, Library, Query
 from bot.core.messages import Option, Reply, Section, parse_action_id
 from bot.core.moderation import Moderation
-from bot.core.mydata import DELETE_CONFIRM, MyData
+from bot.core.mydata import DELETE_CANCEL, DELETE_CONFIRM, MyData
 from bot.core.ports import ContentSource
 from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU, MENU_PAGE, RESUME, STOP, Practice
 from bot.core.practice import CANCEL as PRACTICE_CANCEL
@@ -89,6 +89,7 @@ class Upstander:
             group_view.VOTE: s.group.vote,
             group_view.REVEAL: s.group.reveal,
             group_view.PICK: s.group.pick,
+            DELETE_CANCEL: lambda a, _arg: s.mydata.keep(a),
         }
 
     def spell_commands(self, platform: str, spelling: Spelling) -> None:

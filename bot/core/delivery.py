@@ -39,6 +39,9 @@ class Deliveries:
         self._store = store
         self._messengers = messengers
         self._clock = clock
+        # Set while run_forever serves; who waits in caught_up is answered after a round.
+        self._wake: asyncio.Event | None = None
+        self._waiting: list[asyncio.Future[None]] = []
 
     async def run_once(self) -> int:
         """Deliver what is due now; return how many were delivered."""
@@ -106,19 +109,50 @@ class Deliveries:
             item.id, attempts, self._clock.now() + timedelta(seconds=delay)
         )
 
+    async def caught_up(self) -> None:
+        """Return once what is due now has been delivered, by the worker when it runs (so
+        nothing is sent twice), else here: the console waits so a message to someone else
+        prints before the next prompt."""
+        if self._wake is None:
+            await self.drain()
+            return
+        answered = asyncio.get_running_loop().create_future()
+        self._waiting.append(answered)
+        self._wake.set()
+        await answered
+
     async def run_forever(
         self, wake: asyncio.Event, stop: asyncio.Event, idle: float = 1.0
     ) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("outbox round failed; retrying")
-            wake.clear()
-            waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
-            _, pending = await asyncio.wait(
-                waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in pending:
-                task.cancel()
-        await self.drain()
+        self._wake = wake
+        try:
+            while not stop.is_set():
+                wake.clear()
+                await self._round()
+                waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
+                _, pending = await asyncio.wait(
+                    waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in pending:
+                    task.cancel()
+            await self._round()
+        finally:
+            self._wake = None
+            self._answer(self._waiting)
+
+    async def _round(self) -> None:
+        """Deliver what is due (all of it when someone waits), then answer whoever asked
+        before the round began."""
+        waiting, self._waiting = self._waiting, []
+        try:
+            await (self.drain() if waiting else self.run_once())
+        except Exception:
+            log.exception("outbox round failed; retrying")
+        finally:
+            self._answer(waiting)
+
+    @staticmethod
+    def _answer(waiting: list[asyncio.Future[None]]) -> None:
+        for answered in waiting:
+            if not answered.done():
+                answered.set_result(None)

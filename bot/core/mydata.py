@@ -10,6 +10,7 @@ from bot.core.messages import Action, Reply, Section, Style
 from bot.core.ports import ContentSource, Store
 
 DELETE_CONFIRM = "mydata.delete"
+DELETE_CANCEL = "mydata.keep"
 
 
 class MyData:
@@ -68,8 +69,15 @@ class MyData:
                     catalog.text(locale, "mydata.delete_button"),
                     Style.DANGER,
                 ),
+                Action(DELETE_CANCEL, "no", catalog.text(locale, "mydata.keep_button")),
             ),
         )
+
+    async def keep(self, actor: Actor) -> Reply:
+        """Cancel on the delete question: nothing is erased, and the question goes away."""
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        return Reply(sections=(Section(catalog.text(locale, "mydata.kept")),), replace=True)
 
     async def delete(self, actor: Actor) -> Reply:
         catalog = self._content.current

@@ -26,7 +26,7 @@ STOP = "practice.stop"
 RESUME = "practice.resume"
 CANCEL = "practice.cancel"
 
-# Scenarios on one page of the menu. With Resume first and Previous/Next last, a page is
+# Scenarios on one page of the menu. With Previous/Next and Resume after them, a page is
 # 13 buttons: within Discord's 25 (five rows of five) and Slack's 25 in one actions block,
 # and its text (a line per scenario) stays far below either platform's message limits.
 MENU_PAGE_SIZE = 10
@@ -82,8 +82,8 @@ class Practice:
     # -- menu and start --------------------------------------------------------------
 
     async def menu(self, actor: Actor, page: int = 0) -> Reply:
-        """A page of scenarios, Resume first when a run is active: the first page is what
-        /practice and "Practise another" show."""
+        """A page of scenarios, Resume last when a run is active (so that a scenario's
+        button keeps its place): the first page is what /practice and "Practise another" show."""
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         # The page is the same for everyone; only Resume is the member's own.
@@ -93,7 +93,7 @@ class Practice:
         )
         resume = await self._resume_action(catalog, locale, actor)
         if resume is not None:
-            actions = (resume, *actions)
+            actions = (*actions, resume)
         return Reply(sections=sections, actions=actions)
 
     async def turn_page(self, actor: Actor, arg: str) -> Reply:

@@ -8,6 +8,7 @@ from typing import Any
 from slack_harness import buttons, text_of
 
 from bot.adapters.slack import convert, render
+from bot.core.library import Query, parse_query
 from bot.core.messages import Action, Field, Form, Option, Reply, Section, Style
 
 PINGS = "<!channel> <!here> <!everyone> <@U0MEMBER1> <#C0GENERAL> & done"
@@ -120,7 +121,7 @@ def test_command_args_and_resource_queries() -> None:
     assert convert.command_args("") == convert.CommandArgs("help", ())
     parsed = convert.command_args("Resources  bystander topic:t kind:video")
     assert parsed.name == "resources"
-    assert convert.resource_query(parsed.args) == convert.ResourceQuery("bystander", "t", "video")
+    assert parse_query(parsed.args) == Query("bystander", "t", "video")
 
 
 def test_only_people_s_own_dm_messages_are_relayed() -> None:

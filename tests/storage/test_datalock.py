@@ -82,7 +82,7 @@ def test_the_command_line_says_why_it_cannot_start(settings: Settings, tmp_path:
         for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
             env.pop(name, None)
         done = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, "-m", "bot", "console"],
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

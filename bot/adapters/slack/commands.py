@@ -15,11 +15,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.answer import copy, open_form, post_dm, respond, within_budget
-from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args, resource_query
+from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args
 from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
 from bot.core.actors import Actor
+from bot.core.library import parse_query
 from bot.core.messages import Reply, Section
 
 SUBCOMMANDS = (
@@ -120,7 +121,7 @@ async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:
             return await app.practice_together(actor, args.args[1] if len(args.args) > 1 else "")
         return await app.practice(actor, first)
     if name == "resources":
-        query = resource_query(args.args)
+        query = parse_query(args.args)
         return await app.resources(actor, query.words, query.topic, query.kind)
     if name == "checkin":
         if first == "close":

@@ -182,27 +182,6 @@ def command_args(text: str) -> CommandArgs:
     return CommandArgs(words[0].lower(), tuple(words[1:]))
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceQuery:
-    words: str = ""
-    topic: str = ""
-    kind: str = ""
-
-
-def resource_query(args: tuple[str, ...]) -> ResourceQuery:
-    """``WORDS [topic:ID] [kind:KIND]`` in any order."""
-    words: list[str] = []
-    topic = kind = ""
-    for arg in args:
-        if arg.startswith("topic:"):
-            topic = arg.removeprefix("topic:")
-        elif arg.startswith("kind:"):
-            kind = arg.removeprefix("kind:")
-        else:
-            words.append(arg)
-    return ResourceQuery(" ".join(words), topic, kind)
-
-
 # -- forms -----------------------------------------------------------------------------
 
 
