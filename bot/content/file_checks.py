@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from bot.content.located import Located
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile
-from bot.content.yamldoc import NodePath
+from bot.content.yamldoc import NodePath, long_strings
 from bot.core.catalog import DEFAULT_LOCALE
 from bot.core.copy_keys import COPY_LIMITS, REQUIRED_COPY_KEYS
 from bot.core.errors import Problem
@@ -26,7 +26,7 @@ def long_text_warnings(located: Located[BaseModel]) -> list[Problem]:
             f"text is {len(text.strip())} characters; over {LONG_TEXT} is long for chat",
             warning=True,
         )
-        for at, text in located.doc.long_strings(LONG_TEXT)
+        for at, text in long_strings(located.doc.data, LONG_TEXT)
     ]
 
 
@@ -176,7 +176,7 @@ def _duplicates(
     located: Located[BaseModel], values: Iterable[tuple[NodePath, str]], noun: str
 ) -> list[Problem]:
     # Where each value was first used; its line is looked up only for a duplicate, since
-    # that may mean reading the file again (see yamldoc).
+    # that means composing the file again (see yamldoc).
     first_at: dict[str, NodePath] = {}
     problems = []
     for at, value in values:

@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
-from bot.content.gcpause import collector_paused
-from bot.content.giveway import give_way, giving_way_to
 from bot.content.loader import ValidationReport, load_catalog, validate
 from bot.core.catalog import Catalog
 from bot.core.errors import Problem
-from bot.gctune import collect_before_building_to_keep, freeze_what_was_built
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +74,7 @@ class ContentHolder:
 
     async def reload(self) -> ReloadResult:
         async with self._reloading:
-            loop = asyncio.get_running_loop()
-            stamps, report = await asyncio.to_thread(self._stamp_and_validate, loop)
+            stamps, report = await asyncio.to_thread(self._stamp_and_validate)
             # Even a failed load was a look at these files: wait for the next save.
             self._loaded_stamps = stamps
             if report.catalog is None:
@@ -98,18 +94,9 @@ class ContentHolder:
             if await asyncio.to_thread(self._stamps) != self._loaded_stamps:
                 _log_reload(await self.reload())
 
-    def _stamp_and_validate(
-        self, loop: asyncio.AbstractEventLoop
-    ) -> tuple[dict[Path, FileStamp], ValidationReport]:
-        collect_before_building_to_keep()
-        with collector_paused():
-            # Members come first: the load waits for the loop every few milliseconds.
-            with giving_way_to(loop):
-                stamps = self._stamps()
-                report = validate(self.content_dir, self.resources_file)
-            if report.catalog is not None:
-                freeze_what_was_built()  # before the collector resumes (see bot.gctune)
-        return stamps, report
+    def _stamp_and_validate(self) -> tuple[dict[Path, FileStamp], ValidationReport]:
+        # Stamps first: a file saved while loading then counts as changed.
+        return self._stamps(), validate(self.content_dir, self.resources_file)
 
     def _stamps(self) -> dict[Path, FileStamp]:
         return file_stamps(self.content_dir, self.resources_file)
@@ -117,10 +104,7 @@ class ContentHolder:
 
 def file_stamps(content_dir: Path, resources_file: Path) -> dict[Path, FileStamp]:
     stamps = {}
-    # The listing is walked as it comes, giving way between files: listing a thousand
-    # files first was a few milliseconds in one go.
     for path in chain(content_dir.rglob("*.yaml"), [resources_file]):
-        give_way()
         try:
             stat = path.stat()
         except OSError:

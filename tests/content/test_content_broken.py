@@ -25,7 +25,7 @@ def test_yaml_syntax_error_names_the_line_the_parser_stopped_at(tree: Tree) -> N
         (
             shown,
             6,
-            "YAML syntax error: expected ',' or ']', but got ':' "
+            "YAML syntax error: did not find expected ',' or ']' "
             "(while parsing a flow sequence started on line 5)",
         )
     ]
