@@ -62,6 +62,35 @@ def test_next_to_a_missing_step(tree: Tree) -> None:
     assert tree.errors() == [(shown, 19, "next names step 'dnoe', which is not in 'steps'")]
 
 
+def test_every_problem_in_a_file_at_once_not_the_schema_first(tree: Tree) -> None:
+    # A misspelt tactic fails the schema; the step graph and the references are still
+    # checked on what of the file keeps the schema's shape.
+    shown = tree.add("tactic_and_next.yaml", "content/scenarios/tactic-and-next.yaml")
+    assert tree.errors() == [
+        (shown, 6, "unknown resource 'not-a-resource' (not in resources.yaml)"),
+        (
+            shown,
+            13,
+            "unknown tactic 'distrct' "
+            "(expected distract, delegate, document, delay, direct or none)",
+        ),
+        (shown, 19, "next names step 'dnoe', which is not in 'steps'"),
+        (shown, 23, "step 'spare' is never reached from start 'opening'"),
+    ]
+
+
+def test_a_file_of_the_wrong_shape_reports_its_schema_errors_alone(tree: Tree) -> None:
+    shown = tree.write("content/scenarios/shapeless.yaml", "id: shapeless\nsteps: [a, b]\n")
+    assert [(p.path, p.message) for p in tree.validate().errors if p.path == shown] == [
+        (shown, "missing key 'title'"),
+        (shown, "missing key 'summary'"),
+        (shown, "missing key 'setting'"),
+        (shown, "missing key 'content_warnings'"),
+        (shown, "missing key 'start'"),
+        (shown, "'steps' must be a mapping of keys, not a list"),
+    ]
+
+
 def test_start_to_a_missing_step(tree: Tree) -> None:
     shown = tree.add("start_missing.yaml", "content/scenarios/start-missing.yaml")
     assert tree.errors() == [(shown, 7, "start names step 'begining', which is not in 'steps'")]
