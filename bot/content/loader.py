@@ -107,7 +107,8 @@ class _Run:
 
     def load_sources(self, layout: Layout) -> Sources:
         """Every file that passes its schema, and the names of scenarios that did not."""
-        scenarios, salvaged = [], []
+        scenarios: list[ScenarioSource] = []
+        salvaged: list[ScenarioSource] = []
         broken_originals: set[str] = set()
         for path, locale in layout.scenarios:
             shown, document = self.read(path)

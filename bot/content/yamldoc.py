@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 
 import yaml
 
@@ -68,7 +67,11 @@ class _ContentLoader(_Loader):  # type: ignore[misc,valid-type]
         return [self._value(child, deep) for child in node.value]
 
     def _put(
-        self, mapping: dict[Hashable, object], key_node: yaml.Node, value_node: yaml.Node, deep: bool
+        self,
+        mapping: dict[Hashable, object],
+        key_node: yaml.Node,
+        value_node: yaml.Node,
+        deep: bool,
     ) -> Hashable:
         key = self._value(key_node, deep)
         if not isinstance(key, Hashable):
@@ -151,7 +154,9 @@ class YamlDocument:
         return trail
 
 
-def _child(loader: _ContentLoader, node: yaml.Node, part: Hashable) -> tuple[yaml.Node | None, yaml.Node] | None:
+def _child(
+    loader: _ContentLoader, node: yaml.Node, part: Hashable
+) -> tuple[yaml.Node | None, yaml.Node] | None:
     if isinstance(node, yaml.SequenceNode):
         if isinstance(part, int) and 0 <= part < len(node.value):
             return None, node.value[part]

@@ -47,7 +47,7 @@ def crisis_section(catalog: Catalog, locale: str, region: str | None) -> Section
     body = [catalog.text(locale, "crisis.intro")]
     body.extend(_line(line) for line in lines)
     body.append(catalog.text(locale, "crisis.not_a_service"))
-    return Section("\n".join(body), title=catalog.text(locale, "crisis.title"), from_content=True)
+    return Section("\n".join(body), title=catalog.text(locale, "crisis.title"))
 
 
 def _line(line: CrisisLine) -> str:
