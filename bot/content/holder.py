@@ -1,7 +1,7 @@
 """The catalog in service, and its live reload.
 
-Loading reads and validates every file, which takes long enough to matter on the event
-loop, so it runs in a worker thread. A reload that finds errors leaves the serving catalog
+Start-up loads in a worker thread; a reload reads and validates in a worker process
+(bot.content.worker), so that a serving bot's event loop hardly notices it. A reload that finds errors leaves the serving catalog
 alone; one that succeeds replaces it in a single assignment, so a request sees either the
 old catalog or the new one, never a mix.
 """
@@ -12,17 +12,14 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 
-from bot.content.loader import ValidationReport, load_catalog, validate
+from bot.content.loader import load_catalog
+from bot.content.worker import FileStamp, WorkerFailed, file_stamps, validate_elsewhere
 from bot.core.catalog import Catalog
 from bot.core.errors import Problem
 
 log = logging.getLogger(__name__)
-
-# A file's identity for the watcher: modification time and size.
-FileStamp = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +71,12 @@ class ContentHolder:
 
     async def reload(self) -> ReloadResult:
         async with self._reloading:
-            stamps, report = await asyncio.to_thread(self._stamp_and_validate)
+            try:
+                stamps, report = await validate_elsewhere(self.content_dir, self.resources_file)
+            except WorkerFailed as exc:
+                problem = Problem(str(self.content_dir), 0, f"the reload did not run: {exc}")
+                self._last_reload = ReloadResult(False, (problem,), self._current.version)
+                return self._last_reload
             # Even a failed load was a look at these files: wait for the next save.
             self._loaded_stamps = stamps
             if report.catalog is None:
@@ -94,23 +96,8 @@ class ContentHolder:
             if await asyncio.to_thread(self._stamps) != self._loaded_stamps:
                 _log_reload(await self.reload())
 
-    def _stamp_and_validate(self) -> tuple[dict[Path, FileStamp], ValidationReport]:
-        # Stamps first: a file saved while loading then counts as changed.
-        return self._stamps(), validate(self.content_dir, self.resources_file)
-
     def _stamps(self) -> dict[Path, FileStamp]:
         return file_stamps(self.content_dir, self.resources_file)
-
-
-def file_stamps(content_dir: Path, resources_file: Path) -> dict[Path, FileStamp]:
-    stamps = {}
-    for path in chain(content_dir.rglob("*.yaml"), [resources_file]):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue  # deleted between listing and stat; the next poll sees it gone
-        stamps[path] = (stat.st_mtime_ns, stat.st_size)
-    return stamps
 
 
 def _log_reload(result: ReloadResult) -> None:

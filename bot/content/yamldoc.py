@@ -36,6 +36,10 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
 MAX_REPEATED_VALUES = 1_000_000
 
 
+# What `_put` returns for a key it could not use; distinct from every value YAML gives.
+_UNUSABLE = object()
+
+
 class _ContentLoader(_Loader):  # type: ignore[misc,valid-type]
     """safe_load's loader that notes what a moderator should fix instead of hiding it."""
 
@@ -51,14 +55,14 @@ class _ContentLoader(_Loader):  # type: ignore[misc,valid-type]
         mapping: dict[Hashable, object] = {}
         for key_node, value_node in node.value[: len(node.value) - len(written)]:
             self._put(mapping, key_node, value_node, deep)
-        first_lines: dict[Hashable, int] = {}
+        first: dict[Hashable, yaml.Node] = {}
         for key_node, value_node in written:
             key = self._put(mapping, key_node, value_node, deep)
-            if key in first_lines:
-                message = f"duplicate key {key!r} (first on line {first_lines[key]})"
+            if key in first:
+                message = f"duplicate key {key!r} (first on line {_line(first[key])})"
                 self.notes.append((key_node, message))
-            elif key is not None:
-                first_lines[key] = _line(key_node)
+            elif key is not _UNUSABLE:
+                first[key] = key_node
         return mapping
 
     def construct_sequence(self, node: yaml.Node, deep: bool = False) -> list[object]:
@@ -74,9 +78,11 @@ class _ContentLoader(_Loader):  # type: ignore[misc,valid-type]
         deep: bool,
     ) -> Hashable:
         key = self._value(key_node, deep)
-        if not isinstance(key, Hashable):
+        try:
+            hash(key)
+        except TypeError:
             self.notes.append((key_node, "a key must be a plain value, not a list or mapping"))
-            return None
+            return _UNUSABLE
         mapping[key] = self._value(value_node, deep)
         return key
 
@@ -176,7 +182,8 @@ def read_yaml(text: str, shown_path: str) -> tuple[YamlDocument | None, list[Pro
     loader = _ContentLoader(text)
     try:
         node = loader.get_single_node()
-        refused = _alias_problem(node) if node is not None and _ANCHOR.search(text) else None
+        anchored = "&" in text and _ANCHOR.search(text)
+        refused = _alias_problem(node) if node is not None and anchored else None
         if refused is not None:
             return None, [Problem(shown_path, _line(refused[0]), refused[1])]
         data = None if node is None else loader.construct_document(node)

@@ -172,3 +172,8 @@ def test_fragments_give_safe_load_values_or_a_problem(pieces: list[str]) -> None
     if doc is not None and not problems:
         # repr: the same keys in the same order, and NaN equal to NaN.
         assert repr(doc.data) == repr(yaml.load(text, Loader=SAFE_LOADER))
+
+
+def test_a_null_key_written_twice_is_a_duplicate_too() -> None:
+    _, problems = read_yaml("~: a\nnull: b\n", "f.yaml")
+    assert [(p.line, p.message) for p in problems] == [(2, "duplicate key None (first on line 1)")]
