@@ -1,9 +1,9 @@
 """The catalog in service, and its live reload.
 
 Start-up loads in a worker thread; a reload reads and validates in a worker process
-(bot.content.worker), so that a serving bot's event loop hardly notices it. A reload that finds errors leaves the serving catalog
-alone; one that succeeds replaces it in a single assignment, so a request sees either the
-old catalog or the new one, never a mix.
+(bot.content.worker), so that a serving bot's event loop hardly notices it. A reload
+that finds errors leaves the serving catalog alone; one that succeeds replaces it in a
+single assignment, so a request sees either the old catalog or the new one, never a mix.
 """
 
 from __future__ import annotations
