@@ -19,9 +19,9 @@ GEN0_THRESHOLD = 10_000
 def settle_after_startup() -> None:
     """Collect start-up's garbage, freeze what is left, and raise the young threshold.
 
-    Call once, after start-up has built everything long-lived and before serving.
-    Collecting first matters: what is frozen is never collected, so start-up's own
-    garbage (cycles from imports, content parsing) must go before the freeze.
+    Call after start-up has built what lives long (the imports, then the runtime) and
+    before serving; each call freezes what was built since the last. Collecting first
+    matters: what is frozen is never collected, so start-up's own garbage must go first.
     """
     gc.collect()
     gc.freeze()

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from bot.content.located import Located
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile
-from bot.content.yamldoc import NodePath, long_strings
+from bot.content.yamldoc import NodePath
 from bot.core.catalog import DEFAULT_LOCALE
 from bot.core.copy_keys import COPY_LIMITS, REQUIRED_COPY_KEYS
 from bot.core.errors import Problem
@@ -26,7 +26,7 @@ def long_text_warnings(located: Located[BaseModel]) -> list[Problem]:
             f"text is {len(text.strip())} characters; over {LONG_TEXT} is long for chat",
             warning=True,
         )
-        for at, text in long_strings(located.doc.data, LONG_TEXT)
+        for at, text in located.doc.long_strings(LONG_TEXT)
     ]
 
 

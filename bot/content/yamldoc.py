@@ -28,7 +28,7 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 # What an anchor looks like: only a document with one can hold aliases. Text such as
 # "Q & A" or "R&D" never matches; a rare false match only costs a walk over the nodes.
-_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]")
+_ANCHOR = re.compile(r"(?<![^\s\[{,])&[^\s\[\]{},]")
 
 # Aliases repeat the values they point at: "billion laughs" files repeat a few values
 # exponentially. A library's own files never come near this many repeats; files that use
@@ -46,6 +46,7 @@ class _ContentLoader(_Loader):  # type: ignore[misc,valid-type]
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.notes: list[tuple[yaml.Node, str]] = []
+        self.longest_text = 0
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Hashable, object]:
         if not isinstance(node, yaml.MappingNode):
@@ -90,7 +91,10 @@ class _ContentLoader(_Loader):  # type: ignore[misc,valid-type]
         if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
             # What construct_object gives for text, without its bookkeeping: most values
             # are text, and that bookkeeping was a large part of reading a library.
-            return node.value
+            text: str = node.value
+            if len(text) > self.longest_text:
+                self.longest_text = len(text)
+            return text
         return self.construct_object(node, deep=deep)
 
 
@@ -124,11 +128,13 @@ for _name in ("int", "float", "timestamp"):
 class YamlDocument:
     """Plain values, and the line where each one, and each mapping key, starts."""
 
-    __slots__ = ("_root", "_text", "data")
+    __slots__ = ("_longest_text", "_root", "_text", "data")
 
-    def __init__(self, data: object, text: str) -> None:
+    def __init__(self, data: object, text: str, longest_text: int | None = None) -> None:
         self.data = data
         self._text = text
+        # No text in `data` is longer than this, when known.
+        self._longest_text = longest_text
         self._root: tuple[_ContentLoader, yaml.Node | None] | None = None
 
     def line_of(self, path: NodePath) -> int:
@@ -143,6 +149,12 @@ class YamlDocument:
         if len(trail) == len(path) + 1 and key_node is not None:
             return _line(key_node)
         return _line(node) if node is not None else 1
+
+    def long_strings(self, limit: int) -> list[tuple[NodePath, str]]:
+        """The string values longer than `limit` once stripped, with their paths, in order."""
+        if self._longest_text is not None and self._longest_text <= limit:
+            return []  # the reader saw no text that long: no need to walk the values
+        return long_strings(self.data, limit)
 
     def _trail(self, path: NodePath) -> list[tuple[yaml.Node | None, yaml.Node | None]]:
         """(key, value) nodes from the root down `path`, as far as it exists."""
@@ -182,7 +194,7 @@ def read_yaml(text: str, shown_path: str) -> tuple[YamlDocument | None, list[Pro
     loader = _ContentLoader(text)
     try:
         node = loader.get_single_node()
-        anchored = "&" in text and _ANCHOR.search(text)
+        anchored = _ANCHOR.search(text)
         refused = _alias_problem(node) if node is not None and anchored else None
         if refused is not None:
             return None, [Problem(shown_path, _line(refused[0]), refused[1])]
@@ -192,7 +204,7 @@ def read_yaml(text: str, shown_path: str) -> tuple[YamlDocument | None, list[Pro
     finally:
         loader.dispose()
     problems = [Problem(shown_path, _line(node), message) for node, message in loader.notes]
-    return YamlDocument(data, text), problems
+    return YamlDocument(data, text, loader.longest_text), problems
 
 
 def _alias_problem(root: yaml.Node) -> tuple[yaml.Node, str] | None:
