@@ -123,13 +123,12 @@ class FileReader:
     # Resolved once per reader: resolving them again for each of a thousand files showed
     # up in profiles of a large library.
     _places: tuple[Path | None, Path] | None = None
+    # Each folder resolved once, not each of the thousand files in it.
+    _folders: dict[Path, Path] = field(default_factory=dict)
 
     def read(self, path: Path) -> tuple[str, YamlDocument | None, list[Problem]]:
         """The path as shown to people, the document (None if unreadable) and its problems."""
-        try:
-            resolved = path.resolve()
-        except OSError:
-            resolved = path
+        resolved = self._resolved_folder(path.parent) / path.name
         cwd, root = self._resolved_places()
         shown = str(path)
         if cwd is not None and resolved.is_relative_to(cwd):
@@ -149,6 +148,14 @@ class FileReader:
 
     def version(self) -> str:
         return self._digest.hexdigest()[:12]
+
+    def _resolved_folder(self, folder: Path) -> Path:
+        if folder not in self._folders:
+            try:
+                self._folders[folder] = folder.resolve()
+            except OSError:
+                self._folders[folder] = folder
+        return self._folders[folder]
 
     def _resolved_places(self) -> tuple[Path | None, Path]:
         if self._places is None:
