@@ -26,6 +26,7 @@ NodePath = tuple[Hashable, ...]
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 # What an anchor looks like: only a document with one can hold aliases. Text such as
 # "Q & A" or "R&D" never matches; a rare false match only costs a walk over the nodes.
 _ANCHOR = re.compile(r"(?<![^\s\[{,])&[^\s\[\]{},]")
@@ -47,12 +48,20 @@ class _ContentLoader(_Loader):  # type: ignore[misc,valid-type]
         super().__init__(text)
         self.notes: list[tuple[yaml.Node, str]] = []
         self.longest_text = 0
+        # Each mapping's own pairs, before merges (`<<: *anchor`) were flattened into it:
+        # a mapping merged into another is flattened then, perhaps before it is built.
+        self._written: dict[yaml.Node, list[tuple[yaml.Node, yaml.Node]]] = {}
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        if node not in self._written:
+            self._written[node] = [pair for pair in node.value if pair[0].tag != _MERGE_TAG]
+        super().flatten_mapping(node)
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Hashable, object]:
         if not isinstance(node, yaml.MappingNode):
             return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
-        written = node.value
-        self.flatten_mapping(node)  # `<<: *anchor` merges; the keys written here come last
+        self.flatten_mapping(node)  # merged keys first: the ones written here win
+        written = self._written[node]
         mapping: dict[Hashable, object] = {}
         for key_node, value_node in node.value[: len(node.value) - len(written)]:
             self._put(mapping, key_node, value_node, deep)

@@ -55,6 +55,14 @@ def test_a_merged_key_written_again_is_not_a_duplicate() -> None:
     assert doc is not None and doc.data["m"] == {"x": 2}  # type: ignore[index]
 
 
+def test_a_mapping_merged_before_it_is_built_has_no_false_duplicates() -> None:
+    # `b` is nested deeper than `a`, so merging it into `a` flattens it first.
+    text = "c: &C {x: 1}\ndefs:\n  b: &B\n    <<: *C\n    x: 2\na:\n  <<: *B\n"
+    doc, problems = read_yaml(text, "f.yaml")
+    assert problems == []
+    assert doc is not None and doc.data == yaml.load(text, Loader=SAFE_LOADER)
+
+
 def test_a_key_that_is_a_list_is_a_problem_not_a_crash() -> None:
     doc, problems = read_yaml("? [a, b]\n: c\nd: e\n", "f.yaml")
     assert doc is not None and doc.data == {"d": "e"}
