@@ -86,7 +86,9 @@ class Practice:
         locale = catalog.locale_for(actor.locale)
         # The page is the same for everyone; only Resume is the member's own.
         page = menu_page(catalog.scenario_list(locale), page).number
-        sections, actions = _menu_parts(catalog, locale, page)
+        sections, actions = catalog.made(
+            ("menu", locale, page), lambda: _menu_parts(catalog, locale, page)
+        )
         resume = await self._resume_action(catalog, locale, actor)
         if resume is not None:
             actions = (resume, *actions)
@@ -112,7 +114,9 @@ class Practice:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         scenario = _scenario_or_raise(catalog, scenario_id, locale)
-        return _intro(catalog, locale, scenario)
+        return catalog.made(
+            ("intro", locale, scenario.id), lambda: _intro(catalog, locale, scenario)
+        )
 
     async def begin(self, actor: Actor, scenario_id: str) -> Reply:
         catalog = self._content.current
@@ -177,7 +181,10 @@ class Practice:
             counts += _recap_views(catalog, scenario, run)
         # The move and its counters: one write.
         await self._store.save_runs([run], counts)
-        feedback = _feedback_section(catalog, locale, choice)
+        feedback = catalog.made(
+            ("feedback", locale, scenario.id, step_id, index),
+            lambda: _feedback_section(catalog, locale, choice),
+        )
         if next_step.end:
             return self._recap(catalog, locale, scenario, run, next_step, lead=(feedback,))
         return self._step_reply(catalog, locale, scenario, run, lead=(feedback,))
@@ -269,9 +276,13 @@ class Practice:
         if step is None:
             raise NotFound("error.step_gone")
         number = len(run.moves) + 1
-        fits = ChoiceArg.fits(scenario.id, step.id, number, len(step.choices))
-        return _step_with_buttons(
-            catalog, locale, scenario, step, number, lead, "" if fits else run.id
+        if not ChoiceArg.fits(scenario.id, step.id, number, len(step.choices)):
+            return _step_with_buttons(catalog, locale, scenario, step, number, lead, run.id)
+        # The buttons name the scenario, step and move, not the run: the whole reply is the
+        # same for every member at this point.
+        return catalog.made(
+            ("step", locale, scenario.id, step.id, number, lead),
+            lambda: _step_with_buttons(catalog, locale, scenario, step, number, lead, ""),
         )
 
     def _recap(
@@ -287,8 +298,13 @@ class Practice:
         used = tuple(t for t in run.tactics_used() if t is not Tactic.NONE)
         resources = _run_resources(scenario, run)
 
-        sections, actions = _recap_parts(catalog, locale, scenario, ending, used, resources)
-        return Reply(sections=(*lead, *sections), actions=actions, replace=True)
+        def make() -> Reply:
+            sections, actions = _recap_parts(catalog, locale, scenario, ending, used, resources)
+            return Reply(sections=(*lead, *sections), actions=actions, replace=True)
+
+        # Nothing in a recap is the member's: the tactics and resources come from the run's
+        # choices, and the rest from the content.
+        return catalog.made(("recap", locale, scenario.id, ending.id, used, resources, lead), make)
 
     def autocomplete(self, actor: Actor, typed: str) -> tuple[Option, ...]:
         catalog = self._content.current
