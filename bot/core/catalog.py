@@ -16,6 +16,9 @@ DEFAULT_LOCALE = "en"
 
 T = TypeVar("T")
 
+# Replies a catalog keeps at most (`Catalog.made`): a bound on memory, not a tuning knob.
+MADE_LIMIT = 4096
+
 
 class Tactic(StrEnum):
     """The 5Ds of bystander intervention, plus the choice not to intervene."""
@@ -186,6 +189,8 @@ class Catalog:
         try:
             found: T = self._made[key]
         except KeyError:
+            if len(self._made) >= MADE_LIMIT:
+                self._made.clear()  # a huge library: simpler than an LRU, and rare
             found = self._made[key] = make()
         return found
 
