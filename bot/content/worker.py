@@ -42,6 +42,7 @@ async def validate_elsewhere(content_dir: Path, resources_file: Path) -> Stamped
         _RUN_MAIN,
         str(content_dir),
         str(resources_file),
+        stdin=asyncio.subprocess.DEVNULL,  # a console bot's terminal is not the worker's
         stdout=asyncio.subprocess.PIPE,
         # The same modules as this process, wherever they were found.
         env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
