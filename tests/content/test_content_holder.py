@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -50,6 +52,21 @@ async def test_a_reloaded_catalog_is_the_one_a_load_gives_and_still_read_only(
     assert reloaded == load_catalog(tree.content, tree.resources)
     with pytest.raises(TypeError):
         reloaded.scenarios["en"]["x"] = reloaded.scenarios["en"]["lunch-joke"]  # type: ignore[index]
+
+
+async def test_a_reload_whose_worker_dies_keeps_the_serving_catalog(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder = await ContentHolder.open(tree.content, tree.resources)
+    serving = holder.current
+    # A Python that exits at once with status 1: the worker process never reports.
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))
+    failed = await holder.reload()
+    assert not failed.ok and failed.version == serving.version
+    assert holder.current is serving
+    assert [p.message for p in failed.problems] == [
+        "the reload did not run: the content worker exited with status 1"
+    ]
 
 
 def test_loading_at_start_up_raises_when_the_content_is_broken(tree: Tree) -> None:
