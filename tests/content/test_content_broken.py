@@ -225,3 +225,14 @@ def test_ids_over_64_characters_cannot_fit_in_a_button(tree: Tree) -> None:
             " under 'steps' is 68 characters long; the limit is 64",
         ),
     ]
+
+
+def test_a_broken_reading_list_still_has_its_ids_checked(tree: Tree) -> None:
+    text = (tree.root / "resources.yaml").read_text(encoding="utf-8")
+    text = text.replace("kind: article", "kind: blog").replace("id: report-guide", "id: five-ds")
+    shown = tree.write("resources.yaml", text)
+    errors = [(path, line, message) for path, line, message in tree.errors() if path == shown]
+    assert [(line, message.split(" (")[0]) for _, line, message in errors] == [
+        (18, "resource id 'five-ds' is already used on line 6"),
+        (20, "unknown kind 'blog'"),
+    ]
