@@ -91,6 +91,9 @@ async def _run(settings: Settings, *, console: bool) -> int:
     from bot.bootstrap import build
     from bot.core.errors import ContentInvalid, UpstanderError
 
+    # The modules are imported: out of the collector's sight before the content load,
+    # which then walks only what it builds.
+    settle_after_startup()
     try:
         runtime = await build(settings)
     except ContentInvalid as exc:

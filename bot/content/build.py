@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
-from bot.content.giveway import give_way
 from bot.content.schema import (
     CheckinFile,
     ResourceModel,
@@ -101,7 +100,6 @@ def _step(step_id: str, model: StepModel) -> Step:
 def _scenarios_by_locale(sources: Iterable[ScenarioSource]) -> Mapping[str, Mapping[str, Scenario]]:
     by_locale: dict[str, dict[str, Scenario]] = {}
     for source in sources:
-        give_way()
         by_locale.setdefault(source.locale, {})[source.model.id] = scenario(
             source.model, source.locale
         )
@@ -111,8 +109,6 @@ def _scenarios_by_locale(sources: Iterable[ScenarioSource]) -> Mapping[str, Mapp
 def _resources(resources: ResourcesFile) -> Mapping[str, Resource]:
     built: dict[str, Resource] = {}
     for topic in resources.topics:
-        # A topic at a time: 5,000 resources in one go kept the loop waiting 12 ms.
-        give_way()
         built.update((item.id, _resource(topic.id, item)) for item in topic.resources)
     return _frozen(built)
 

@@ -192,7 +192,7 @@ def _duplicates(
     located: Located[BaseModel], values: Iterable[tuple[NodePath, str]], noun: str
 ) -> list[Problem]:
     # Where each value was first used; its line is looked up only for a duplicate, since
-    # that may mean reading the file again (see yamldoc).
+    # that means composing the file again (see yamldoc).
     first_at: dict[str, NodePath] = {}
     problems = []
     for at, value in values:

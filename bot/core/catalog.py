@@ -6,15 +6,21 @@ after validating it; the core never sees YAML, files or line numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any, TypeVar
 
-from bot.core.commands import CommandWords
+from bot.core.commands import CommandWords, spelling_now
 from bot.core.screen import Screen, compile_screen
 
 DEFAULT_LOCALE = "en"
+
+T = TypeVar("T")
+
+# Replies a catalog keeps at most (`Catalog.made`): a bound on memory, not a tuning knob.
+MADE_LIMIT = 4096
 
 
 class Tactic(StrEnum):
@@ -186,11 +192,27 @@ class Catalog:
     _scenario_lists: Mapping[str, tuple[Scenario, ...]] = field(
         init=False, repr=False, compare=False
     )
+    # Replies made from this content alone, kept while it serves (see `made`).
+    _made: dict[Hashable, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         locales = {self.default_locale, *self.scenarios, *self.copy.texts}
         lists = {locale: _merged_scenarios(self, locale) for locale in locales}
         object.__setattr__(self, "_scenario_lists", MappingProxyType(lists))
+        object.__setattr__(self, "_made", {})
+
+    def made(self, key: Hashable, make: Callable[[], T]) -> T:
+        """`make()`, made once for this catalog: for what depends on the content alone
+        (never on a member), such as a practice step that every member reaches alike."""
+        # Copy may name commands ({cmd:practice}), which each platform spells its own way.
+        key = (spelling_now(), key)
+        try:
+            found: T = self._made[key]
+        except KeyError:
+            if len(self._made) >= MADE_LIMIT:
+                self._made.clear()  # a huge library: simpler than an LRU, and rare
+            found = self._made[key] = make()
+        return found
 
     def locale_for(self, requested: str | None) -> str:
         """The best content locale for a platform locale such as 'es-ES' or 'en-US'."""

@@ -58,7 +58,7 @@ def crisis_section(catalog: Catalog, locale: str, region: str | None, stage: Sta
         body.append(catalog.text(locale, "crisis.emergency_unknown"))
     body.append(catalog.text(locale, "crisis.not_a_service"))
     body.append(catalog.text(locale, _STAGE_KEYS[stage]))
-    return Section("\n".join(body), title=catalog.text(locale, "crisis.title"), from_content=True)
+    return Section("\n".join(body), title=catalog.text(locale, "crisis.title"))
 
 
 def _line(line: CrisisLine) -> str:

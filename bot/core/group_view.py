@@ -33,12 +33,12 @@ def intro(catalog: Catalog, session: GroupSession, scenario: Scenario) -> Reply:
     """The scenario and its content warnings; the starter's Begin starts the voting."""
     loc = session.locale
     title = catalog.text(loc, "group.intro_heading", title=scenario.title)
-    sections = [Section(scenario.summary, title=title, from_content=True)]
+    sections = [Section(scenario.summary, title=title)]
     if scenario.content_warnings:
         warnings = ", ".join(scenario.content_warnings)
         text = catalog.text(loc, "group.content_warning", warnings=warnings)
-        sections.append(Section(text, from_content=True))
-    sections.append(Section(catalog.text(loc, "group.intro_hint"), from_content=True))
+        sections.append(Section(text))
+    sections.append(Section(catalog.text(loc, "group.intro_hint")))
     actions = (
         Action(BEGIN, session.id, catalog.text(loc, "group.begin_button"), Style.PRIMARY),
         Action(CANCEL, session.id, catalog.text(loc, "group.cancel_button")),
@@ -70,7 +70,7 @@ def step(
         catalog.text(loc, "group.reveal_button"),
         Style.PRIMARY,
     )
-    body = Section(here.text.strip(), title=heading, from_content=True)
+    body = Section(here.text.strip(), title=heading)
     return public(*lead, body, Section(count), actions=(*votes, reveal))
 
 

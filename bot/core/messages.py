@@ -45,10 +45,6 @@ def parse_action_id(action_id: str) -> tuple[str, str]:
 class Section:
     text: str
     title: str = ""
-    from_content: bool = False
-    """True only when title and text come from the content alone (the YAML and its copy),
-    the same for every member who sees them, never from what anyone typed or from their
-    data: an adapter may then keep what it draws from the section and use it again."""
 
 
 @dataclass(frozen=True, slots=True)

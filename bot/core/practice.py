@@ -13,7 +13,6 @@ from bot.core.clock import Clock
 from bot.core.errors import NotFound
 from bot.core.messages import MAX_ACTION_ID, Action, Option, Reply, Section, Style
 from bot.core.models import Move, PracticeRun, RunStatus
-from bot.core.partscache import PartsCache
 from bot.core.ports import ContentSource, PracticeStore, StatsStore
 from bot.core.resources_view import resource_lines
 
@@ -77,7 +76,6 @@ class Practice:
         self._store = store
         self._stats = stats
         self._clock = clock
-        self._parts = PartsCache()
 
     # -- menu and start --------------------------------------------------------------
 
@@ -88,8 +86,8 @@ class Practice:
         locale = catalog.locale_for(actor.locale)
         # The page is the same for everyone; only Resume is the member's own.
         page = menu_page(catalog.scenario_list(locale), page).number
-        sections, actions = self._parts.get(
-            catalog, ("menu", locale, page), lambda: _menu_parts(catalog, locale, page)
+        sections, actions = catalog.made(
+            ("menu", locale, page), lambda: _menu_parts(catalog, locale, page)
         )
         resume = await self._resume_action(catalog, locale, actor)
         if resume is not None:
@@ -116,8 +114,8 @@ class Practice:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         scenario = _scenario_or_raise(catalog, scenario_id, locale)
-        return self._parts.get(
-            catalog, ("intro", locale, scenario.id), lambda: _intro(catalog, locale, scenario)
+        return catalog.made(
+            ("intro", locale, scenario.id), lambda: _intro(catalog, locale, scenario)
         )
 
     async def begin(self, actor: Actor, scenario_id: str) -> Reply:
@@ -145,7 +143,7 @@ class Practice:
     async def cancel(self, actor: Actor) -> Reply:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        cancelled = Section(catalog.text(locale, "practice.cancelled"), from_content=True)
+        cancelled = Section(catalog.text(locale, "practice.cancelled"))
         return Reply(sections=(cancelled,), replace=True)
 
     # -- playing ---------------------------------------------------------------------
@@ -188,8 +186,7 @@ class Practice:
             counts += _recap_views(catalog, scenario, run)
         # The move and its counters: one write.
         await self._store.save_runs([run], counts)
-        feedback = self._parts.get(
-            catalog,
+        feedback = catalog.made(
             ("feedback", locale, scenario.id, step_id, index),
             lambda: _feedback_section(catalog, locale, choice),
         )
@@ -217,7 +214,7 @@ class Practice:
             key = "practice.stopped_nothing"
             action = Action(MENU, "", catalog.text(locale, "practice.another_button"))
         return Reply(
-            sections=(Section(catalog.text(locale, key), from_content=True),),
+            sections=(Section(catalog.text(locale, key)),),
             actions=(action,),
             replace=True,
         )
@@ -285,38 +282,13 @@ class Practice:
             raise NotFound("error.step_gone")
         number = len(run.moves) + 1
         if not ChoiceArg.fits(scenario.id, step.id, number, len(step.choices)):
-            return self._build_step_reply(catalog, locale, scenario, step, number, lead, run.id)
+            return _step_with_buttons(catalog, locale, scenario, step, number, lead, run.id)
         # The buttons name the scenario, step and move, not the run: the whole reply is the
-        # same for every member at this point, so it is made once per catalog.
-        return self._parts.get(
-            catalog,
-            ("step_reply", locale, scenario.id, step.id, number, lead),
-            lambda: self._build_step_reply(catalog, locale, scenario, step, number, lead, ""),
+        # same for every member at this point.
+        return catalog.made(
+            ("step", locale, scenario.id, step.id, number, lead),
+            lambda: _step_with_buttons(catalog, locale, scenario, step, number, lead, ""),
         )
-
-    def _build_step_reply(
-        self,
-        catalog: Catalog,
-        locale: str,
-        scenario: Scenario,
-        step: Step,
-        number: int,
-        lead: tuple[Section, ...],
-        run_id: str,
-    ) -> Reply:
-        """A step's reply. `run_id` only when the scenario's ids are too long for buttons
-        that name them (the older form, which names the run instead)."""
-        body, labels, stop_label = self._parts.get(
-            catalog,
-            ("step", locale, scenario.id, step.id, number),
-            lambda: _step_parts(catalog, locale, scenario, step, number),
-        )
-        choices = tuple(
-            Action(CHOOSE, ChoiceArg.encode(scenario.id, step.id, number, i, run_id), label)
-            for i, label in enumerate(labels)
-        )
-        stop = Action(STOP, run_id, stop_label, Style.DANGER)
-        return Reply(sections=(*lead, body), actions=(*choices, stop), replace=True)
 
     def _recap(
         self,
@@ -335,10 +307,9 @@ class Practice:
             sections, actions = _recap_parts(catalog, locale, scenario, ending, used, resources)
             return Reply(sections=(*lead, *sections), actions=actions, replace=True)
 
-        # Nothing in a recap is the member's: it is made once per catalog, like a step.
-        return self._parts.get(
-            catalog, ("recap", locale, scenario.id, ending.id, used, resources, lead), make
-        )
+        # Nothing in a recap is the member's: the tactics and resources come from the run's
+        # choices, and the rest from the content.
+        return catalog.made(("recap", locale, scenario.id, ending.id, used, resources, lead), make)
 
     def autocomplete(self, actor: Actor, typed: str) -> tuple[Option, ...]:
         catalog = self._content.current
@@ -362,11 +333,11 @@ def _menu_parts(
         for s in shown.scenarios
     ]
     sections = [
-        Section(catalog.text(locale, "practice.menu_intro"), from_content=True),
-        Section("\n".join(lines), from_content=True),
+        Section(catalog.text(locale, "practice.menu_intro")),
+        Section("\n".join(lines)),
     ]
     if shown.pages > 1:
-        sections.append(Section(_page_indicator(catalog, locale, shown), from_content=True))
+        sections.append(Section(_page_indicator(catalog, locale, shown)))
     actions = [
         *(Action(INTRO, s.id, _button(s.title), Style.SECONDARY) for s in shown.scenarios),
         *_page_actions(catalog, locale, shown),
@@ -375,12 +346,12 @@ def _menu_parts(
 
 
 def _intro(catalog: Catalog, locale: str, scenario: Scenario) -> Reply:
-    sections = [Section(scenario.summary, title=scenario.title, from_content=True)]
+    sections = [Section(scenario.summary, title=scenario.title)]
     if scenario.content_warnings:
         warnings = ", ".join(scenario.content_warnings)
         text = catalog.text(locale, "practice.content_warning", warnings=warnings)
-        sections.append(Section(text, from_content=True))
-    sections.append(Section(catalog.text(locale, "practice.intro_hint"), from_content=True))
+        sections.append(Section(text))
+    sections.append(Section(catalog.text(locale, "practice.intro_hint")))
     begin = catalog.text(locale, "practice.begin_button")
     return Reply(
         sections=tuple(sections),
@@ -467,6 +438,26 @@ def _abandoned(run: PracticeRun, at: datetime) -> PracticeRun:
     return replace(run, status=RunStatus.ABANDONED, updated_at=at)
 
 
+def _step_with_buttons(
+    catalog: Catalog,
+    locale: str,
+    scenario: Scenario,
+    step: Step,
+    number: int,
+    lead: tuple[Section, ...],
+    run_id: str,
+) -> Reply:
+    """A step's reply. `run_id` only when the scenario's ids are too long for buttons
+    that name them (the older form, which names the run instead)."""
+    body, labels, stop_label = _step_parts(catalog, locale, scenario, step, number)
+    choices = tuple(
+        Action(CHOOSE, ChoiceArg.encode(scenario.id, step.id, number, i, run_id), label)
+        for i, label in enumerate(labels)
+    )
+    stop = Action(STOP, run_id, stop_label, Style.DANGER)
+    return Reply(sections=(*lead, body), actions=(*choices, stop), replace=True)
+
+
 def _step_parts(
     catalog: Catalog, locale: str, scenario: Scenario, step: Step, number: int
 ) -> tuple[Section, tuple[str, ...], str]:
@@ -474,7 +465,7 @@ def _step_parts(
     heading = catalog.text(locale, "practice.step_heading", title=scenario.title, number=number)
     labels = tuple(_button(c.label) for c in step.choices)
     stop_label = catalog.text(locale, "practice.stop_button")
-    return Section(step.text.strip(), title=heading, from_content=True), labels, stop_label
+    return Section(step.text.strip(), title=heading), labels, stop_label
 
 
 def _recap_parts(
@@ -501,14 +492,14 @@ def _recap_parts(
     if lines:
         sections.append(("\n".join(lines), catalog.text(locale, "recap.read_more")))
     another = catalog.text(locale, "practice.another_button")
-    drawn = tuple(Section(body, title=title, from_content=True) for body, title in sections)
+    drawn = tuple(Section(body, title=title) for body, title in sections)
     return drawn, (Action(MENU, "", another, Style.PRIMARY),)
 
 
 def _feedback_section(catalog: Catalog, locale: str, choice: Choice) -> Section:
     tactic = catalog.text(locale, f"tactic.{choice.tactic.value}")
     title = catalog.text(locale, "practice.feedback_heading", label=choice.label, tactic=tactic)
-    return Section(choice.feedback.strip(), title=title, from_content=True)
+    return Section(choice.feedback.strip(), title=title)
 
 
 def _tactics_line(catalog: Catalog, locale: str, used: Sequence[Tactic]) -> str:

@@ -274,20 +274,3 @@ def _member() -> object:
     from bot.core.actors import Actor
 
     return Actor("console", MEMBER, display_name=MEMBER.capitalize())
-
-
-async def test_no_section_carrying_a_member_s_words_is_marked_as_content(
-    console: Console,
-) -> None:
-    await volunteer_on(console)
-    summary = await open_checkin(console, "zephyrine's words about the voice chat", anonymous=False)
-    assert "zephyrine's words" in summary
-    await console.press("Send to volunteers")
-    await console.say(f"/as volunteer {VOLUNTEER}")
-    await console.press("Claim")
-    await console.say(f"/as member {MEMBER}", "zephyrine relays this line")
-    replies = [o.reply for o in console.sent]
-    sections = [s for reply in replies for s in (*reply.pinned, *reply.sections)]
-    assert any("zephyrine" in s.text or "zephyrine" in s.title for s in sections)
-    marked = [s for s in sections if s.from_content and "zephyrine" in s.text + s.title]
-    assert not marked, "a member's words or name would be kept by an adapter"

@@ -147,18 +147,3 @@ async def _play_to_the_recap(console: Console) -> str:
     await console.press("Begin")
     await console.press("Look at your phone")
     return await console.press("Walk on")
-
-
-async def test_practice_text_is_marked_as_content_for_adapters_to_keep(console: Console) -> None:
-    sam = Actor("console", "sam")
-    app = console.runtime.app
-    replies = [await app.practice(sam, "lift-remark")]
-    for _ in range(6):
-        pressed = next(a for a in replies[-1].actions if a.kind != "practice.stop")
-        replies.append(await app.press(sam, pressed.id))
-        if "Tactics you used" in replies[-1].text():
-            break
-    assert "Tactics you used" in replies[-1].text(), "the run reached its recap"
-    sections = [s for reply in replies for s in (*reply.pinned, *reply.sections)]
-    unmarked = [s.title or s.text[:40] for s in sections if not s.from_content]
-    assert not unmarked, f"practice sections an adapter would draw again each time: {unmarked}"
