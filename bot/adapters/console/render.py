@@ -42,9 +42,11 @@ class ButtonBoard:
 def render(reply: Reply, board: ButtonBoard, *, outbound: bool = False) -> str:
     blocks = [_section(s, pinned=True) for s in reply.pinned]
     blocks += [_section(s, pinned=False) for s in reply.sections]
-    if not outbound:
+    # A message posted in the channel (group practice) stays pressable by everyone there.
+    shared = outbound or not reply.private
+    if not shared:
         board.new_reply()
-    buttons = [_button(a, board, outbound) for a in reply.actions]
+    buttons = [_button(a, board, shared) for a in reply.actions]
     if buttons:
         blocks.append("  ".join(buttons))
     return "\n\n".join(b for b in blocks if b)

@@ -152,6 +152,10 @@ class ConsoleSession:
         else:
             self._write(self._copy("console.unknown_command", command=name))
 
+    def action_for(self, number: str) -> str | None:
+        """The action a button number presses now (the test harness replays it as another)."""
+        return self._board.action_id(number)
+
     async def _press(self, number: str) -> None:
         action_id = self._board.action_id(number)
         if action_id is None:
