@@ -45,7 +45,7 @@ from bot.core.desk_support import (
 from bot.core.errors import Conflict, NotFound, UserFacingError
 from bot.core.messages import Action, Outbound, Reply, Section, Style
 from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OutboxItem
-from bot.core.ports import CheckinStore, ContentSource
+from bot.core.ports import CheckinStore, ContentSource, OutboxStore, VolunteerStore
 from bot.core.resources_view import resource_lines
 
 SUPPORT_TOPIC = "wellbeing-burnout"
@@ -59,12 +59,16 @@ class Desk:
         self,
         content: ContentSource,
         store: CheckinStore,
+        volunteers: VolunteerStore,
+        outbox: OutboxStore,
         access: Access,
         clock: Clock,
         settings: DeskSettings,
     ) -> None:
         self._content = content
         self._store = store
+        self._volunteers = volunteers
+        self._outbox = outbox
         self._access = access
         self._clock = clock
         self._settings = settings
@@ -188,8 +192,8 @@ class Desk:
         catalog, locale = self._locale(actor)
         await self._access.require(actor, Role.VOLUNTEER, Role.LEAD)
         if command in ("on", "off"):
-            await self._store.set_availability(actor.key, actor.platform, command == "on")
-        available = await self._store.is_available(actor.key)
+            await self._volunteers.set_availability(actor.key, actor.platform, command == "on")
+        available = await self._volunteers.is_available(actor.key)
         waiting = [c for c in await self._store.unclaimed() if c.platform == actor.platform]
         claim = await self._store.active_claim(actor.key)
         lines = [
@@ -336,7 +340,7 @@ class Desk:
         item = outbox_item(
             checkin, "relay", Outbound(dm(checkin.platform, checkin.claimed_by_user_id), body), now
         )
-        await self._store.enqueue([item])
+        await self._outbox.enqueue([item])
         self.outbox_changed.set()
         log.info("relayed a member message for check-in %s", checkin.id)
         return None
@@ -350,7 +354,7 @@ class Desk:
         item = outbox_item(
             checkin, "relay", Outbound(dm(checkin.platform, checkin.member_user_id), body), now
         )
-        await self._store.enqueue([item])
+        await self._outbox.enqueue([item])
         self.outbox_changed.set()
         return None
 
@@ -477,7 +481,7 @@ class Desk:
             raise NotFound("error.checkin_gone")
         now = self._clock.now()
         if checkin.member:
-            await self._store.block(checkin.member, now + self._settings.block_for)
+            await self._volunteers.block(checkin.member, now + self._settings.block_for)
         if checkin.is_active:
             await self._close(catalog, checkin, "volunteer", actor.display_name)
         return Reply(

@@ -1,10 +1,11 @@
-"""One bot per data directory, enforced: an exclusive lock held while the bot runs.
+"""One bot per SQLite database, enforced: an exclusive lock held while the bot runs.
 
-The store keeps practice runs in memory (`bot.storage.runcache`) on the understanding
-that this process is the only one writing its database; a second bot started on the
-same data directory would answer members from stale memory and the two would take the
-write lock from each other. So the bot takes ``upstander.lock`` in the data directory
-before it opens the database, and a second one stops at start-up with a clear error.
+SQLite serves one process: a second bot on the same data directory would take the write
+lock from the first under load, and runs that live in one process's database would not
+be seen by the other's escalation and purge rounds at the same moment. So the bot takes
+``upstander.lock`` in the data directory before it opens the database, and a second one
+stops at start-up with a clear error. (On PostgreSQL there is no such lock: any number
+of processes serve one database.)
 
 The lock is the operating system's (``flock``), not the file's existence: it goes with
 the process however it ends (SIGKILL, a crash, a lost container), so a restart never

@@ -95,14 +95,14 @@ async def test_a_refused_send_is_retried_and_lands_once(
     await bot.drain()
     assert len(fault.hits) == 1
     assert standin.sent_messages(standin.volunteers_channel.id) == []
-    assert await bot.runtime.store.pending_outbox_count() == 1, "kept for a retry"
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 1, "kept for a retry"
     clock = bot.runtime.clock
     assert isinstance(clock, ManualClock)
     clock.advance(minutes=5)
     await bot.drain()
     (card,) = standin.sent_messages(standin.volunteers_channel.id)
     assert "Claim" in text(card)
-    assert await bot.runtime.store.pending_outbox_count() == 0
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0
 
 
 async def test_escalation_pings_the_lead_role_and_nothing_else(

@@ -36,4 +36,4 @@ async def test_a_rate_limited_card_is_sent_once(
     assert len(fault.hits) == 1
     cards = standin.sent_messages(standin.volunteers_channel.id)
     assert len(cards) == 1 and "Claim" in text(cards[0])
-    assert await discord_bot.runtime.store.pending_outbox_count() == 0
+    assert await discord_bot.runtime.store.outbox.pending_outbox_count() == 0

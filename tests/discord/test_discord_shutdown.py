@@ -139,7 +139,7 @@ async def test_a_card_being_delivered_at_stop_lands_before_the_client_closes(
         await asyncio.wait_for(bot.task, TIMEOUT)
         (card,) = standin.sent_messages(standin.volunteers_channel.id)
         assert "Claim" in text(card)
-        assert await runtime.store.pending_outbox_count() == 0
+        assert await runtime.store.outbox.pending_outbox_count() == 0
         assert not standin.connected
     finally:
         card_post.release.set()

@@ -121,7 +121,7 @@ async def test_sigkill_mid_burst_loses_no_checkin(tmp_path: Path, content_dir: P
                 try:
                     stored: dict[str, Submitted] = {}
                     for submitted in members.submissions:
-                        checkin = await store.get_checkin(submitted.checkin_id)
+                        checkin = await store.checkins.get_checkin(submitted.checkin_id)
                         if checkin is not None and checkin.status is not CheckinStatus.DRAFT:
                             stored[submitted.checkin_id] = submitted
                             assert checkin.text == words_of(submitted.member)
@@ -135,7 +135,7 @@ async def test_sigkill_mid_burst_loses_no_checkin(tmp_path: Path, content_dir: P
                     # Stored but never told: the member can still find out.
                     untold = [s for cid, s in stored.items() if cid not in told]
                     for submitted in untold:
-                        checkin = await store.get_checkin(submitted.checkin_id)
+                        checkin = await store.checkins.get_checkin(submitted.checkin_id)
                         assert checkin is not None
                         answer = await _press_send_again(members, submitted)
                         expected = catalog.text("en", "checkin.status_open", pseudonym="")

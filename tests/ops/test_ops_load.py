@@ -74,7 +74,7 @@ async def _outbox_empty(runtime: Runtime) -> None:
     """Wait until the outbox worker has delivered everything (it wakes on new items)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT
-    while await runtime.store.pending_outbox_count():
+    while await runtime.store.outbox.pending_outbox_count():
         assert loop.time() < deadline, "the outbox did not empty"
         runtime.desk.outbox_changed.set()
         await asyncio.sleep(0.05)
@@ -114,7 +114,7 @@ async def test_200_practising_and_20_checking_in_at_once(load_bot: LoadBot) -> N
     checkin_ids = [checkin_id for checkin_id, _ in received]
     assert len(set(checkin_ids)) == CHECKING_IN
     for checkin_id, text in received:
-        checkin = await runtime.store.get_checkin(checkin_id)
+        checkin = await runtime.store.checkins.get_checkin(checkin_id)
         assert checkin is not None and checkin.status is CheckinStatus.OPEN
         assert checkin.pseudonym in text
         assert checkin.text in words.values()

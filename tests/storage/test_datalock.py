@@ -36,8 +36,8 @@ async def test_a_second_bot_on_the_same_data_directory_is_refused(settings: Sett
         message = str(refused.value)
         assert str(settings.data_dir) in message and f"process {os.getpid()}" in message
         # The first bot is untouched: it still reads and writes its database.
-        await first.store.bump("probe", "x")
-        assert (await first.store.counts("probe"))["x"] == 1
+        await first.store.stats.bump("probe", "x")
+        assert (await first.store.stats.counts("probe"))["x"] == 1
     finally:
         await first.aclose()
     # Closed: the next bot starts.

@@ -63,11 +63,11 @@ async def test_a_second_writer_holding_the_lock_makes_a_write_fail_cleanly(
     try:
         blocker.execute("BEGIN IMMEDIATE")
         with pytest.raises(StorageError, match="busy"):
-            await store.bump("tactic", "delay")
+            await store.stats.bump("tactic", "delay")
         assert "database is busy" in caplog.text
         blocker.rollback()
-        await store.bump("tactic", "delay")  # and it recovers once the lock is gone
-        assert dict(await store.counts("tactic")) == {"delay": 1}
+        await store.stats.bump("tactic", "delay")  # and it recovers once the lock is gone
+        assert dict(await store.stats.counts("tactic")) == {"delay": 1}
     finally:
         blocker.close()
         await store.close_store()
@@ -109,13 +109,13 @@ async def test_a_request_cancelled_mid_transaction_leaves_the_store_working(
     store = await SqliteStore.open(tmp_path / "db.sqlite3", Cipher(Fernet.generate_key()))
     try:
         for _ in range(5):
-            task = asyncio.create_task(store.bump("tactic", "delay"))
+            task = asyncio.create_task(store.stats.bump("tactic", "delay"))
             await asyncio.sleep(0)  # under way: its transaction has been asked for
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await store.bump("tactic", "direct")
-        assert (await store.counts("tactic"))["direct"] == 1
+        await store.stats.bump("tactic", "direct")
+        assert (await store.stats.counts("tactic"))["direct"] == 1
     finally:
         await store.close_store()
 
@@ -231,7 +231,7 @@ async def test_a_group_whose_commit_fails_tells_every_caller_nothing_was_stored(
     answers = await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
     assert all(isinstance(x, StorageError) and "commit failed" in str(x) for x in answers)
     assert _committed(path) == []
-    await store.bump("t", "after")  # the connection is out of the failed transaction
+    await store.stats.bump("t", "after")  # the connection is out of the failed transaction
     assert _committed(path) == ["after"]
 
 
@@ -241,12 +241,12 @@ async def test_a_read_queued_between_writes_sees_the_earlier_ones_committed(
     store, _ = group_store
     async with _Held(store):
         first = asyncio.create_task(store._write_on_thread(_insert("a")))
-        read = asyncio.create_task(store.counts("t"))
+        read = asyncio.create_task(store.stats.counts("t"))
         later = asyncio.create_task(store._write_on_thread(_insert("b")))
         await _until_queued(store, 3)
     await asyncio.wait_for(asyncio.gather(first, later), WAIT)
     assert dict(await read) == {"a": 1}
-    assert dict(await store.counts("t")) == {"a": 1, "b": 1}
+    assert dict(await store.stats.counts("t")) == {"a": 1, "b": 1}
 
 
 async def test_a_write_cancelled_while_queued_is_not_made(
@@ -272,7 +272,7 @@ async def test_concurrent_sends_are_each_committed_once(
             f"c{n}", "p", f"p:{n}", str(n), "", f"Member {n:04}", "other", "today", True,
             "words", False, "en", CheckinStatus.DRAFT, datetime(2026, 3, 1, tzinfo=UTC),
         )  # fmt: skip
-        await store.save_draft(draft)
+        await store.checkins.save_draft(draft)
         drafts.append(draft)
     at = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
@@ -280,15 +280,15 @@ async def test_concurrent_sends_are_each_committed_once(
         return [OutboxItem(f"o-{opened.id}", opened.id, "card", 1, "{}", 0, at, at)]
 
     async def send(draft: CheckIn) -> bool:
-        return (await store.open_checkin(draft.id, draft.member, at, card)).opened
+        return (await store.checkins.open_checkin(draft.id, draft.member, at, card)).opened
 
     # Each member presses Send twice at once: exactly one of the two opens it.
     sends = [send(d) for d in drafts for _ in range(2)]
     results = await asyncio.wait_for(asyncio.gather(*sends), WAIT)
     assert sum(results) == 40
-    assert await store.pending_outbox_count() == 40
-    assert all(c.status is CheckinStatus.OPEN for c in await store.unclaimed())
-    assert len(await store.unclaimed()) == 40
+    assert await store.outbox.pending_outbox_count() == 40
+    assert all(c.status is CheckinStatus.OPEN for c in await store.checkins.unclaimed())
+    assert len(await store.checkins.unclaimed()) == 40
 
 
 async def test_a_closed_store_refuses_calls_at_once_and_closes_twice_harmlessly(
@@ -298,11 +298,11 @@ async def test_a_closed_store_refuses_calls_at_once_and_closes_twice_harmlessly(
     await store.close_store()
     # A request arriving after shutdown gets a clear error, not a wait that never ends.
     with pytest.raises(StorageError, match="closed"):
-        await asyncio.wait_for(store.pending_outbox_count(), 2.0)
+        await asyncio.wait_for(store.outbox.pending_outbox_count(), 2.0)
     with pytest.raises(StorageError, match="closed"):
         draft = CheckIn(
             "c1", "p", "p:1", "1", "", "Member 0001", "other", "today", True,
             "words", False, "en", CheckinStatus.DRAFT, datetime(2026, 3, 1, tzinfo=UTC),
         )  # fmt: skip
-        await asyncio.wait_for(store.save_draft(draft), 2.0)
+        await asyncio.wait_for(store.checkins.save_draft(draft), 2.0)
     await asyncio.wait_for(store.close_store(), 2.0)

@@ -1,11 +1,12 @@
-"""Schema migrations, applied in order; a database records the last one it ran.
+"""The schema as the first release built it, before Alembic: a database records in
+`schema_version` the last of these it ran. Kept so that such a file can be adopted.
 
-Never edit a migration that has shipped: add a new one.
+Frozen: Alembic revisions (`versions/`) carry every change since.
 """
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[str, ...] = (
+LEGACY_SCRIPTS: tuple[str, ...] = (
     # 1: practice progress and anonymous counters
     """
     CREATE TABLE runs (

@@ -1,0 +1,57 @@
+"""Alembic migrations, applied at start-up and by `python -m bot db upgrade`.
+
+An SQLite file made before Alembic (it lists its migrations in `schema_version`) is
+adopted first: brought to the first release's last migration, stamped with revision
+0001 (which builds exactly that schema), then upgraded like any other.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage.migrations.legacy import LEGACY_SCRIPTS
+
+log = logging.getLogger(__name__)
+
+FIRST = "0001"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).resolve().parent))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    """The database at the latest revision, in one transaction."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade)
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config(connection)
+    if _adopt_legacy(connection):
+        command.stamp(config, FIRST)
+        log.info("adopted a database made before Alembic, at revision %s", FIRST)
+    command.upgrade(config, "head")
+
+
+def _adopt_legacy(connection: Connection) -> bool:
+    """True when this is a pre-Alembic database, now at the first release's schema."""
+    tables = set(inspect(connection).get_table_names())
+    if "alembic_version" in tables or "schema_version" not in tables:
+        return False
+    ran = connection.exec_driver_sql("SELECT MAX(version) FROM schema_version").scalar()
+    for script in LEGACY_SCRIPTS[int(ran or 0) :]:
+        for statement in (s.strip() for s in script.split(";")):
+            if statement:
+                connection.exec_driver_sql(statement)
+    return True
