@@ -56,8 +56,8 @@ from bot.core.desk_support import (
 from bot.core.messages import Reply
 from bot.core.practice import BEGIN, CHOOSE
 from bot.gctune import settle_after_startup
+from bot.storage.engine import PRAGMAS
 from bot.storage.memory import MemoryStore
-from bot.storage.sqlite import PRAGMAS
 
 __all__ = ["measure"]
 

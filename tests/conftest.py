@@ -14,7 +14,6 @@ import pytest
 from harness import Console, build_console
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 

@@ -67,6 +67,10 @@ class _Part:
     def __init__(self, state: MemoryState) -> None:
         self._s = state
 
+    @property
+    def state(self) -> MemoryState:
+        return self._s
+
 
 class MemoryPractice(_Part):
     async def save_run(self, run: PracticeRun) -> None:

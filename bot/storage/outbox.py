@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, func, insert, or_, select, update
+from sqlalchemy import RowMapping, Select, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import AuditEntry, OutboxItem
@@ -30,17 +30,9 @@ class SqlOutbox:
     async def lease_due_outbox(
         self, now: datetime, limit: int, owner: str, lease_until: datetime
     ) -> list[OutboxItem]:
-        due = (
-            select(outbox)
-            .where(
-                outbox.c.next_attempt_at <= now,
-                or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= now),
-            )
-            .order_by(outbox.c.priority.desc(), outbox.c.next_attempt_at, outbox.c.seq)
-            .limit(limit)
-        )
+        due = lock_skipping(self._db.dialect, due_query(now, limit))
         async with self._db.write() as conn:
-            rows = (await conn.execute(lock_skipping(self._db.dialect, due))).mappings().all()
+            rows = (await conn.execute(due)).mappings().all()
             if rows:
                 await conn.execute(
                     update(outbox)
@@ -76,6 +68,19 @@ class SqlOutbox:
             oldest = (await conn.execute(select(func.min(outbox.c.created_at)))).scalar()
         # MIN() loses the column's type on some dialects: read the text as the column would.
         return datetime.fromisoformat(oldest) if isinstance(oldest, str) else oldest
+
+
+def due_query(now: datetime, limit: int) -> Select[Any]:
+    """Due and not leased, in the order of the `outbox_due` index: no sort."""
+    return (
+        select(outbox)
+        .where(
+            outbox.c.next_attempt_at <= now,
+            or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= now),
+        )
+        .order_by(outbox.c.priority.desc(), outbox.c.next_attempt_at, outbox.c.seq)
+        .limit(limit)
+    )
 
 
 def outbox_rows(cipher: Cipher, items: list[OutboxItem]) -> list[dict[str, Any]]:

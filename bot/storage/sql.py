@@ -9,7 +9,7 @@ from bot.core.ports import Stores
 from bot.storage.audit import SqlAudit
 from bot.storage.checkins import SqlCheckins
 from bot.storage.crypto import Cipher
-from bot.storage.engine import Database, make_engine
+from bot.storage.engine import BUSY_TIMEOUT_MS, Database, make_engine
 from bot.storage.leases import SqlEvents, SqlLeases
 from bot.storage.migrations import upgrade
 from bot.storage.outbox import SqlOutbox
@@ -18,9 +18,11 @@ from bot.storage.stats import SqlStats
 from bot.storage.volunteers import SqlVolunteers
 
 
-async def open_sql_store(url: str, cipher: Cipher, *, schema: str | None = None) -> Stores:
+async def open_sql_store(
+    url: str, cipher: Cipher, *, schema: str | None = None, busy_ms: int | None = None
+) -> Stores:
     """Stores on the database at `url`, upgraded first (at start-up, as the bot does)."""
-    engine = make_engine(url, schema=schema)
+    engine = make_engine(url, schema=schema, busy_ms=busy_ms or BUSY_TIMEOUT_MS)
     try:
         await upgrade(engine)
     except (OSError, SQLAlchemyError) as exc:

@@ -14,7 +14,7 @@ from bot.core.clock import ManualClock
 from bot.core.errors import DeliveryError, StorageError
 from bot.core.messages import Outbound
 from bot.core.models import CheckIn, CheckinStatus, Opening, OutboxItem
-from bot.storage.memory import MemoryStore
+from bot.storage.memory import MemoryCheckins, MemoryState, MemoryStore
 
 
 class FlakyMessenger:
@@ -80,7 +80,7 @@ async def test_pending_notifications_are_delivered_after_a_restart(
         await second.aclose()
 
 
-class StoreThatFailsOnOpen(MemoryStore):
+class CheckinsThatFailOnOpen(MemoryCheckins):
     """The database fails at the moment the request would be committed."""
 
     async def open_checkin(
@@ -96,7 +96,7 @@ class StoreThatFailsOnOpen(MemoryStore):
 async def test_a_failed_commit_never_tells_the_member_received(
     settings: Settings, clock: ManualClock
 ) -> None:
-    store = StoreThatFailsOnOpen()
+    store = MemoryStore(checkins=CheckinsThatFailOnOpen(MemoryState()))
     runtime = await build(settings, store=store, clock=clock)
     try:
         member = Actor("console", "zed", display_name="Zed")
@@ -111,7 +111,9 @@ async def test_a_failed_commit_never_tells_the_member_received(
         assert "something went wrong on my side" in reply.text()
         [checkin] = await store.checkins.member_checkins(member.key)
         assert checkin.status is CheckinStatus.DRAFT
-        assert await store.outbox.pending_outbox_count() == 0, "no card for a request that is not stored"
+        assert await store.outbox.pending_outbox_count() == 0, (
+            "no card for a request that is not stored"
+        )
     finally:
         await runtime.aclose()
 

@@ -51,7 +51,8 @@ from bot.content.holder import ContentHolder
 from bot.core.desk_support import CONFIRM
 from bot.core.models import CheckinStatus
 from bot.storage.crypto import Cipher
-from bot.storage.sqlite import SqliteStore
+from bot.storage.engine import sqlite_url
+from bot.storage.sql import open_sql_store
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +118,9 @@ async def test_sigkill_mid_burst_loses_no_checkin(tmp_path: Path, content_dir: P
                 assert len(told) >= sum(KILL_AFTER)
                 # The test reads the database beside the running bot (WAL: one writer,
                 # any readers), with the same key.
-                store = await SqliteStore.open(data_dir / "upstander.sqlite3", Cipher(key.encode()))
+                store = await open_sql_store(
+                    sqlite_url(data_dir / "upstander.sqlite3"), Cipher(key.encode())
+                )
                 try:
                     stored: dict[str, Submitted] = {}
                     for submitted in members.submissions:

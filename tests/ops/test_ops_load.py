@@ -30,7 +30,7 @@ from bot.adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.models import CheckinStatus
-from bot.storage.sqlite import SqliteStore
+from bot.storage.practice import SqlPractice
 
 PRACTISING = 200
 CHECKING_IN = 20
@@ -54,7 +54,7 @@ async def load_bot(settings: Settings) -> AsyncIterator[LoadBot]:
     async with IndexedStandIn(clock=StandInClock(), bot_token="xoxb-ops-load") as slack:
         populate(slack, practising + checking_in)
         runtime = await build(settings)  # the SQLite store in the temp data dir
-        assert isinstance(runtime.store, SqliteStore)
+        assert isinstance(runtime.store.practice, SqlPractice)
         slack_settings = SlackSettings.from_env(slack_env(slack))
         adapter = attach_slack(runtime, slack_settings)
         server = await start_http(adapter, runtime, slack_settings, host="127.0.0.1", port=0)

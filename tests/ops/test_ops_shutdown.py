@@ -34,8 +34,10 @@ from slack_standin import SlackDriver
 
 from bot.adapters.slack.settings import EVENTS_PATH
 from bot.core.models import CheckinStatus
+from bot.core.ports import Stores
 from bot.storage.crypto import Cipher
-from bot.storage.sqlite import SqliteStore
+from bot.storage.engine import sqlite_url
+from bot.storage.sql import open_sql_store
 
 pytestmark = pytest.mark.slow
 
@@ -82,8 +84,8 @@ class Scene:
     def driver(self, process: BotProcess) -> SlackDriver:
         return SlackDriver(f"{process.url}{EVENTS_PATH}", SECRET, standin=self.slack)
 
-    async def open_store(self) -> SqliteStore:
-        return await SqliteStore.open(self.database, Cipher(self.key.encode()))
+    async def open_store(self) -> Stores:
+        return await open_sql_store(sqlite_url(self.database), Cipher(self.key.encode()))
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     await made.close_store()
 
 
-async def due(store: Storess, now: datetime, limit: int = 10) -> list[OutboxItem]:
+async def due(store: Stores, now: datetime, limit: int = 10) -> list[OutboxItem]:
     """What is due at `now`, leased only for that instant: the next call sees it again."""
     return await store.outbox.lease_due_outbox(now, limit, "test", now)
 
@@ -158,9 +158,9 @@ async def test_open_is_atomic_with_its_outbox_and_happens_once(store: Stores) ->
 async def test_only_the_member_can_open_their_draft(store: Stores) -> None:
     await store.checkins.save_draft(checkin("c1"))
     for member in ("m:2", ""):
-        assert await store.checkins.open_checkin("c1", member, T0, lambda c: [item("o1", c.id)]) == (
-            Opening(None, False, False)
-        )
+        assert await store.checkins.open_checkin(
+            "c1", member, T0, lambda c: [item("o1", c.id)]
+        ) == (Opening(None, False, False))
     assert await open_draft(store, "nope") == Opening(None, False, False)
     assert await store.checkins.get_checkin("c1") == checkin("c1")
     assert await store.outbox.pending_outbox_count() == 0
@@ -256,7 +256,9 @@ async def test_volunteers_blocks_and_purge(store: Stores) -> None:
     await store.volunteers.set_availability("v:2", "p", False)
     await store.volunteers.set_availability("v:3", "q", True)
     assert await store.volunteers.available_volunteers("p") == ["v:1"]
-    assert await store.volunteers.is_available("v:1") and not await store.volunteers.is_available("v:9")
+    assert await store.volunteers.is_available("v:1") and not await store.volunteers.is_available(
+        "v:9"
+    )
     await store.volunteers.block("m:1", T0 + timedelta(days=1))
     assert await store.volunteers.blocked_until("m:1") == T0 + timedelta(days=1)
     assert await store.volunteers.blocked_until("m:2") is None
@@ -265,7 +267,9 @@ async def test_volunteers_blocks_and_purge(store: Stores) -> None:
     await open_draft(store, "old")
     await store.checkins.close("old", "member", T0, [], audit("old", "closed"))
     await store.checkins.save_draft(checkin("draft", member="m:2"))
-    assert await store.checkins.purge_draft("draft") and not await store.checkins.purge_draft("draft")
+    assert await store.checkins.purge_draft("draft") and not await store.checkins.purge_draft(
+        "draft"
+    )
     await store.checkins.save_draft(checkin("stale", member="m:3"))
     purged = await store.checkins.purge(
         closed_before=T0 + timedelta(days=1), drafts_before=T0 + timedelta(hours=2)
@@ -310,3 +314,70 @@ async def test_opening_state_is_the_block_the_open_checkin_and_the_last_close(
     assert state.last_closed_at == T0 + timedelta(minutes=1)
     assert state.blocked_until == T0 + timedelta(days=1)
     assert (await store.checkins.opening_state("m:2")).blocked_until is None
+
+
+# -- outbox leases, job leases, event sightings (shared spec) ---------------------------
+
+LEASE = timedelta(minutes=1)
+
+
+async def test_a_leased_item_is_nobody_else_s_until_its_lease_ends(store: Stores) -> None:
+    await store.outbox.enqueue([item("a", "c"), item("b", "c", priority=2)])
+    first = await store.outbox.lease_due_outbox(T0, 10, "p1", T0 + LEASE)
+    assert [i.id for i in first] == ["b", "a"]
+    assert await store.outbox.lease_due_outbox(T0 + timedelta(seconds=30), 10, "p2", T0) == []
+    # The holder died: once its lease has ended, another process takes the items over.
+    later = T0 + LEASE
+    taken = await store.outbox.lease_due_outbox(later, 10, "p2", later + LEASE)
+    assert [i.id for i in taken] == ["b", "a"]
+    assert await store.outbox.pending_outbox_count() == 2
+
+
+async def test_a_lease_takes_at_most_limit_items_by_priority_then_due_time(store: Stores) -> None:
+    await store.outbox.enqueue([item("late", "c", at=T0 + timedelta(seconds=2))])
+    await store.outbox.enqueue([item("early", "c", at=T0 + timedelta(seconds=1))])
+    await store.outbox.enqueue([item("urgent", "c", priority=3, at=T0 + timedelta(seconds=3))])
+    now = T0 + timedelta(seconds=5)
+    first = await store.outbox.lease_due_outbox(now, 2, "p1", now + LEASE)
+    assert [i.id for i in first] == ["urgent", "early"]
+    rest = await store.outbox.lease_due_outbox(now, 2, "p2", now + LEASE)
+    assert [i.id for i in rest] == ["late"]
+
+
+async def test_retry_later_ends_the_lease_and_delivered_removes_the_item(store: Stores) -> None:
+    await store.outbox.enqueue([item("a", "c")])
+    [leased] = await store.outbox.lease_due_outbox(T0, 10, "p1", T0 + LEASE)
+    retry_at = T0 + timedelta(seconds=5)
+    await store.outbox.retry_later(leased.id, 1, retry_at)
+    assert await store.outbox.lease_due_outbox(T0 + timedelta(seconds=4), 10, "p2", T0) == []
+    [again] = await store.outbox.lease_due_outbox(retry_at, 10, "p2", retry_at + LEASE)
+    assert (again.id, again.attempts) == ("a", 1), "free again before the first lease ended"
+    await store.outbox.delivered("a")
+    assert await store.outbox.pending_outbox_count() == 0
+    assert await store.outbox.oldest_pending_at() is None
+
+
+async def test_give_up_deletes_the_item_and_audits_it(store: Stores) -> None:
+    await store.outbox.enqueue([item("old", "c"), item("new", "c", at=T0 + timedelta(hours=1))])
+    assert await store.outbox.oldest_pending_at() == T0
+    await store.outbox.give_up("old", audit("c", "gave up"))
+    assert await store.outbox.pending_outbox_count() == 1
+    assert await store.outbox.oldest_pending_at() == T0 + timedelta(hours=1)
+    assert [a.action for a in await store.audit.audit_entries(10)] == ["gave up"]
+
+
+async def test_a_job_lease_is_taken_once_until_it_ends(store: Stores) -> None:
+    until = T0 + LEASE
+    assert await store.leases.take_lease("purge", "p1", T0, until)
+    assert not await store.leases.take_lease("purge", "p2", T0 + timedelta(seconds=59), until)
+    assert await store.leases.take_lease("escalate", "p2", T0, until), "leases are by name"
+    assert await store.leases.take_lease("purge", "p2", until, until + LEASE)
+    assert not await store.leases.take_lease("purge", "p1", until, until + LEASE)
+
+
+async def test_an_event_is_sighted_first_once_and_sightings_are_forgotten(store: Stores) -> None:
+    assert await store.events.first_sighting("slack:Ev1", T0)
+    assert not await store.events.first_sighting("slack:Ev1", T0 + timedelta(seconds=1))
+    assert await store.events.first_sighting("slack:Ev2", T0 + timedelta(hours=2))
+    assert await store.events.forget_sightings(T0 + timedelta(hours=1)) == 1
+    assert not await store.events.first_sighting("slack:Ev2", T0 + timedelta(hours=3))
