@@ -12,6 +12,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -41,7 +42,11 @@ def _upgrade(connection: Connection) -> None:
     if _adopt_legacy(connection):
         command.stamp(config, FIRST)
         log.info("adopted a database made before Alembic, at revision %s", FIRST)
+    before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(config, "head")
+    after = MigrationContext.configure(connection).get_current_revision()
+    if after != before:
+        log.info("database migrated from revision %s to %s", before or "(empty)", after)
 
 
 def _adopt_legacy(connection: Connection) -> bool:
