@@ -25,6 +25,7 @@ from bot.core.models import (
     OutboxItem,
 )
 from bot.storage.audit import write_audit
+from bot.storage.crypto import Cipher
 from bot.storage.engine import Database
 from bot.storage.outbox import add_outbox, outbox_rows
 from bot.storage.schema import blocks, checkins, outbox, volunteers
@@ -39,7 +40,7 @@ class SqlCheckins:
 
     async def save_draft(self, checkin: CheckIn) -> None:
         async with self._db.write() as conn:
-            await conn.execute(insert(checkins).values(**self._draft_row(checkin)))
+            await conn.execute(insert(checkins).values(**_draft_row(self._cipher, checkin)))
 
     async def get_checkin(self, checkin_id: str) -> CheckIn | None:
         return await self._one(select(checkins).where(checkins.c.id == checkin_id))
@@ -55,12 +56,12 @@ class SqlCheckins:
         at: datetime,
         outbox: Callable[[CheckIn], list[OutboxItem]],
     ) -> Opening:
-        mine = checkins.c.id == checkin_id, checkins.c.member_fp == self._fp(member)
+        mine = checkins.c.id == checkin_id, checkins.c.member_fp == self._cipher.fingerprint(member)
         async with self._db.write() as conn:
             row = (await conn.execute(select(checkins).where(*mine))).mappings().first()
             if row is None:
                 return Opening(None, False, False)
-            checkin = self._checkin(row)
+            checkin = _checkin(self._cipher, row)
             on_duty = await _on_duty(conn, checkin.platform)
             if checkin.status is not CheckinStatus.DRAFT:
                 return Opening(checkin, False, on_duty)
@@ -78,21 +79,21 @@ class SqlCheckins:
         return Opening(opened, True, on_duty)
 
     async def active_checkin(self, member: str) -> CheckIn | None:
-        return await self._one(_active_of(self._fp(member)))
+        return await self._one(_active_of(self._cipher.fingerprint(member)))
 
     async def last_closed_at(self, member: str) -> datetime | None:
         async with self._db.read() as conn:
-            return await _last_closed(conn, self._fp(member))
+            return await _last_closed(conn, self._cipher.fingerprint(member))
 
     async def opening_state(self, member: str) -> OpeningState:
-        fp = self._fp(member)
+        fp = self._cipher.fingerprint(member)
         async with self._db.read() as conn:
             until = (
                 await conn.execute(select(blocks.c.until).where(blocks.c.member_fp == fp))
             ).scalar()
             active = (await conn.execute(_active_of(fp))).mappings().first()
             closed = await _last_closed(conn, fp)
-        return OpeningState(until, self._checkin(active) if active else None, closed)
+        return OpeningState(until, _checkin(self._cipher, active) if active else None, closed)
 
     async def claim(
         self,
@@ -191,11 +192,11 @@ class SqlCheckins:
         return int(drafts.rowcount) + int(closed.rowcount)
 
     async def member_checkins(self, member: str) -> list[CheckIn]:
-        mine = checkins.c.member_fp == self._fp(member)
+        mine = checkins.c.member_fp == self._cipher.fingerprint(member)
         return await self._all(select(checkins).where(mine).order_by(checkins.c.created_at))
 
     async def forget_member(self, member: str) -> int:
-        fp = self._fp(member)
+        fp = self._cipher.fingerprint(member)
         theirs = select(checkins.c.id).where(checkins.c.member_fp == fp)
         async with self._db.write() as conn:
             await conn.execute(
@@ -236,53 +237,17 @@ class SqlCheckins:
     async def _one(self, query: Select[Any]) -> CheckIn | None:
         async with self._db.read() as conn:
             row = (await conn.execute(query)).mappings().first()
-        return self._checkin(row) if row else None
+        return _checkin(self._cipher, row) if row else None
 
     async def _all(self, query: Select[Any]) -> list[CheckIn]:
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
-        return [self._checkin(row) for row in rows]
+        return [_checkin(self._cipher, row) for row in rows]
 
     async def _reread(self, conn: AsyncConnection, checkin_id: str) -> CheckIn | None:
         query = select(checkins).where(checkins.c.id == checkin_id)
         row = (await conn.execute(query)).mappings().first()
-        return self._checkin(row) if row else None
-
-    def _fp(self, member: str) -> str:
-        return self._cipher.fingerprint(member)
-
-    def _draft_row(self, checkin: CheckIn) -> dict[str, Any]:
-        identity = json.dumps([checkin.member, checkin.member_user_id, checkin.member_name])
-        return {
-            "id": checkin.id,
-            "platform": checkin.platform,
-            "member_fp": self._fp(checkin.member),
-            "member_enc": self._cipher.encrypt(identity),
-            "pseudonym": checkin.pseudonym,
-            "category": checkin.category,
-            "urgency": checkin.urgency,
-            "anonymous": int(checkin.anonymous),
-            "text_enc": self._cipher.encrypt(checkin.text),
-            "crisis": int(checkin.crisis),
-            "locale": checkin.locale,
-            "status": checkin.status.value,
-            "created_at": checkin.created_at,
-        }
-
-    def _checkin(self, row: RowMapping) -> CheckIn:
-        identity = self._cipher.decrypt(row["member_enc"])
-        member, user_id, name = json.loads(identity) if identity else ("", "", "")
-        fields = {k: row[k] for k in _PLAIN}
-        return CheckIn(
-            member=member,
-            member_user_id=user_id,
-            member_name=name,
-            anonymous=bool(row["anonymous"]),
-            text=self._cipher.decrypt(row["text_enc"]),
-            crisis=bool(row["crisis"]),
-            status=CheckinStatus(row["status"]),
-            **fields,
-        )
+        return _checkin(self._cipher, row) if row else None
 
 
 # Columns that map one to one onto CheckIn's fields.
@@ -315,3 +280,38 @@ async def _on_duty(conn: AsyncConnection, platform: str) -> bool:
         volunteers.c.platform == platform, volunteers.c.available == 1
     )
     return (await conn.execute(query.limit(1))).first() is not None
+
+
+def _draft_row(cipher: Cipher, checkin: CheckIn) -> dict[str, Any]:
+    identity = json.dumps([checkin.member, checkin.member_user_id, checkin.member_name])
+    return {
+        "id": checkin.id,
+        "platform": checkin.platform,
+        "member_fp": cipher.fingerprint(checkin.member),
+        "member_enc": cipher.encrypt(identity),
+        "pseudonym": checkin.pseudonym,
+        "category": checkin.category,
+        "urgency": checkin.urgency,
+        "anonymous": int(checkin.anonymous),
+        "text_enc": cipher.encrypt(checkin.text),
+        "crisis": int(checkin.crisis),
+        "locale": checkin.locale,
+        "status": checkin.status.value,
+        "created_at": checkin.created_at,
+    }
+
+
+def _checkin(cipher: Cipher, row: RowMapping) -> CheckIn:
+    identity = cipher.decrypt(row["member_enc"])
+    member, user_id, name = json.loads(identity) if identity else ("", "", "")
+    fields = {k: row[k] for k in _PLAIN}
+    return CheckIn(
+        member=member,
+        member_user_id=user_id,
+        member_name=name,
+        anonymous=bool(row["anonymous"]),
+        text=cipher.decrypt(row["text_enc"]),
+        crisis=bool(row["crisis"]),
+        status=CheckinStatus(row["status"]),
+        **fields,
+    )

@@ -47,7 +47,7 @@ class DataDirLock:
     @classmethod
     def take(cls, folder: Path) -> DataDirLock:
         """The lock on ``folder``, or :class:`DataDirInUse` when another process has it."""
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / LOCK_FILE_NAME
         if fcntl is None:
             log.warning("this system has no flock: nothing stops a second bot on %s", folder)
