@@ -7,6 +7,8 @@ package is written once, in SQLAlchemy Core, for both.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -63,7 +65,7 @@ def make_engine(
     args: dict[str, Any] = {}
     if schema:
         args["server_settings"] = {"search_path": schema}
-    return create_async_engine(url, connect_args=args, pool_pre_ping=True)
+    return create_async_engine(url, connect_args=args)
 
 
 def _sqlite_transactions(engine: AsyncEngine, busy_ms: int) -> None:
@@ -106,16 +108,20 @@ class Database:
         self.dialect = engine.dialect.name
         self._reader = engine.execution_options(**{_READ: True})
         self.closed = False
+        # SQLite takes one writer at a time: writers queue here, on the loop, rather than
+        # in SQLite's busy handler, which sleeps in steps of up to 100 ms.
+        self._one_writer = asyncio.Lock() if self.dialect == "sqlite" else None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One transaction, committed when the block ends, rolled back if it raises."""
         self._refuse_when_closed()
-        try:
-            async with self.engine.begin() as conn:
-                yield conn
-        except DBAPIError as exc:
-            raise _storage_error(exc) from exc
+        async with self._one_writer or contextlib.nullcontext():
+            try:
+                async with self.engine.begin() as conn:
+                    yield conn
+            except DBAPIError as exc:
+                raise _storage_error(exc) from exc
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
