@@ -14,7 +14,7 @@ import pytest
 from harness import Console, build_console
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Settings
@@ -117,8 +117,10 @@ async def pg_schema() -> AsyncIterator[PgDatabase]:
     except Exception as exc:
         await engine.dispose()
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"PostgreSQL at {url} is unreachable under CI: {exc}")
-        pytest.skip(f"no PostgreSQL answers at {url} (set UPSTANDER_TEST_DATABASE_URL)")
+            shown = make_url(url).render_as_string(hide_password=True)
+            pytest.fail(f"PostgreSQL at {shown} is unreachable under CI: {exc}")
+        shown = make_url(url).render_as_string(hide_password=True)
+        pytest.skip(f"no PostgreSQL answers at {shown} (set UPSTANDER_TEST_DATABASE_URL)")
     try:
         yield PgDatabase(url, schema)
     finally:

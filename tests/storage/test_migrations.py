@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from cryptography.fernet import Fernet
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.bootstrap import open_store
@@ -24,7 +25,7 @@ from bot.config import Settings
 from bot.core.models import AuditEntry, CheckinStatus, RunStatus
 from bot.storage.crypto import Cipher
 from bot.storage.engine import make_engine, prepare_sqlite_file, sqlite_url
-from bot.storage.migrations import upgrade
+from bot.storage.migrations import alembic_config, upgrade
 from bot.storage.migrations.legacy import LEGACY_SCRIPTS
 from bot.storage.outbox import due_query
 from bot.storage.schema import metadata, outbox
@@ -106,6 +107,42 @@ def _first_release_file(path: Path, key: bytes, scripts: int = len(LEGACY_SCRIPT
                  T0.isoformat()),
             )  # fmt: skip
         db.commit()
+
+
+def _shape(path: Path) -> dict[str, object]:
+    """Every table's columns (name, type, not null, default, key) and every index's SQL.
+
+    A primary key counts as NOT NULL: SQLite alone lets a one-column key hold NULL (the
+    first release never wrote one), and SQLAlchemy declares keys NOT NULL."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+
+        def info(table: str) -> list[tuple[int, str, str, int, object, int]]:
+            return db.execute(f"PRAGMA table_info({table})").fetchall()
+
+        tables = [
+            r[0]
+            for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if r[0] not in ("alembic_version", "schema_version", "sqlite_sequence")
+        ]
+        shape: dict[str, object] = {
+            t: [(n, kind, bool(nn or pk), dflt, pk) for _, n, kind, nn, dflt, pk in info(t)]
+            for t in tables
+        }
+        for name, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"):
+            if "alembic_version" not in name:
+                shape[name] = " ".join((sql or "").replace('"', "").split())
+    return shape
+
+
+def test_revision_0001_builds_exactly_the_first_release_s_schema(tmp_path: Path) -> None:
+    first_release = tmp_path / "legacy.sqlite3"
+    _first_release_file(first_release, Fernet.generate_key())
+    fresh = tmp_path / "fresh.sqlite3"
+    engine = create_engine(f"sqlite:///{fresh}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+    engine.dispose()
+    assert _shape(fresh) == _shape(first_release)
 
 
 @pytest.mark.parametrize("scripts", [len(LEGACY_SCRIPTS), 1])

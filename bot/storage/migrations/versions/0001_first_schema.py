@@ -60,7 +60,7 @@ def _checkins() -> None:
         sa.Column("closed_at", sa.Text),
         _text("closed_by", server_default=""),
         sa.Column("rating", sa.Integer),
-        sa.Column("escalation_level", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("escalation_level", sa.Integer, nullable=False, server_default=sa.text("0")),
         sa.Column("last_escalated_at", sa.Text),
         _text("card_ref", server_default=""),
     )

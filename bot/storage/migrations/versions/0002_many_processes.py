@@ -19,7 +19,9 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("outbox", sa.Column("leased_by", sa.Text, nullable=False, server_default=""))
     op.add_column("outbox", sa.Column("lease_until", sa.Text))
-    op.add_column("outbox", sa.Column("seq", sa.Integer, nullable=False, server_default="0"))
+    op.add_column(
+        "outbox", sa.Column("seq", sa.Integer, nullable=False, server_default=sa.text("0"))
+    )
     op.drop_index("outbox_due", table_name="outbox")
     op.create_index("outbox_due", "outbox", [sa.text("priority DESC"), "next_attempt_at", "seq"])
     op.create_index("outbox_age", "outbox", ["created_at"])
