@@ -32,6 +32,8 @@ async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) ->
     path = tmp_path / "data" / "db.sqlite3"
     store = await open_store(path)
     await store.stats.bump("tactic", "delay")
+    wal = path.with_name(path.name + "-wal")
+    assert wal.exists() and wal.stat().st_mode & 0o777 == 0o600, "SQLite's files too"
     await store.close_store()
     store = await open_store(path)  # opening again runs nothing twice
     await store.close_store()
