@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import Select, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -37,7 +36,6 @@ PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA secure_delete = ON",
 )
-_READ = "upstander_read"  # an execution option: this transaction only reads
 
 
 def sqlite_url(path: Path) -> str:
@@ -65,27 +63,25 @@ def make_engine(
     args: dict[str, Any] = {}
     if schema:
         args["server_settings"] = {"search_path": schema}
-    return create_async_engine(url, connect_args=args)
+    return create_async_engine(url, connect_args=args, skip_autocommit_rollback=True)
 
 
 def _sqlite_transactions(engine: AsyncEngine, busy_ms: int) -> None:
-    """The driver's own transaction handling off, so SQLite's BEGIN is ours: IMMEDIATE for
-    a change (the write lock up front: a busy database waits instead of failing half-way),
-    DEFERRED for a read."""
+    """The driver begins a transaction itself before a change, as BEGIN IMMEDIATE (the
+    write lock up front: a busy database waits instead of failing half-way), within the
+    same call to SQLite; a read begins none. Each of aiosqlite's calls is a hop to its
+    thread, so no statement of our own is spent on BEGIN. Writers in this process take
+    turns (`Database.write`), so a read made at the start of a change sees what it
+    changes."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in PRAGMAS:
             cursor.execute(pragma)
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
         cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(conn: Connection) -> None:
-        reading = conn.get_execution_options().get(_READ, False)
-        conn.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
+        dbapi_connection.isolation_level = "IMMEDIATE"
 
 
 def upsert(dialect: str, table: Table) -> Any:
@@ -106,7 +102,13 @@ class Database:
         self.engine = engine
         self.cipher = cipher
         self.dialect = engine.dialect.name
-        self._reader = engine.execution_options(**{_READ: True})
+        # A read on PostgreSQL is one statement in autocommit: no BEGIN, no ROLLBACK,
+        # one round trip (SQLite's driver begins nothing for a read anyway).
+        self._reader = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "postgresql"
+            else engine
+        )
         self.closed = False
         # SQLite takes one writer at a time: writers queue here, on the loop, rather than
         # in SQLite's busy handler, which sleeps in steps of up to 100 ms.
@@ -127,7 +129,7 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         self._refuse_when_closed()
         try:
-            async with self._reader.begin() as conn:
+            async with self._reader.connect() as conn:
                 yield conn
         except DBAPIError as exc:
             raise _storage_error(exc) from exc

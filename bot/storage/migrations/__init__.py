@@ -38,6 +38,9 @@ async def upgrade(engine: AsyncEngine) -> None:
 
 
 def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # The driver opens no transaction for DDL by itself: the whole upgrade is one.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     config = alembic_config(connection)
     if _adopt_legacy(connection):
         command.stamp(config, FIRST)
