@@ -8,7 +8,6 @@ package is written once, in SQLAlchemy Core, for both.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -96,54 +95,92 @@ def lock_skipping(dialect: str, query: Select[Any]) -> Select[Any]:
 
 
 class Database:
-    """The engine, the cipher, and transactions that report failures as StorageError."""
+    """The engine, the cipher, and transactions that report failures as StorageError.
+
+    On PostgreSQL each call takes a connection from the pool. On SQLite, which has one
+    writer at a time anyway, changes take turns on one connection and reads on another,
+    both kept open: taking a connection from a pool and giving it back cost more than
+    the statement.
+    """
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher) -> None:
         self.engine = engine
         self.cipher = cipher
         self.dialect = engine.dialect.name
-        # A read on PostgreSQL is one statement in autocommit: no BEGIN, no ROLLBACK,
-        # one round trip (SQLite's driver begins nothing for a read anyway).
-        self._reader = (
-            engine.execution_options(isolation_level="AUTOCOMMIT")
-            if self.dialect == "postgresql"
-            else engine
-        )
         self.closed = False
-        # SQLite takes one writer at a time: writers queue here, on the loop, rather than
-        # in SQLite's busy handler, which sleeps in steps of up to 100 ms.
-        self._one_writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        sqlite_ = self.dialect == "sqlite"
+        self._writer = _HeldConnection(engine) if sqlite_ else None
+        self._reader = _HeldConnection(engine) if sqlite_ else None
+        # A read on PostgreSQL is one statement in autocommit: no BEGIN, no ROLLBACK.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One transaction, committed when the block ends, rolled back if it raises."""
         self._refuse_when_closed()
-        async with self._one_writer or contextlib.nullcontext():
-            try:
+        try:
+            if self._writer is None:
                 async with self.engine.begin() as conn:
                     yield conn
-            except DBAPIError as exc:
-                raise _storage_error(exc) from exc
+                return
+            async with self._writer.use() as conn:
+                if conn.in_transaction():  # left by a change cancelled mid-way
+                    await conn.rollback()
+                async with conn.begin():
+                    yield conn
+        except DBAPIError as exc:
+            raise _storage_error(exc) from exc
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         self._refuse_when_closed()
         try:
-            async with self._reader.connect() as conn:
+            if self._reader is None:
+                async with self._autocommit.connect() as conn:
+                    yield conn
+                return
+            # SQLite's driver begins no transaction for a read: each statement sees the
+            # latest commit.
+            async with self._reader.use() as conn:
                 yield conn
         except DBAPIError as exc:
             raise _storage_error(exc) from exc
 
     async def close(self) -> None:
-        """Close the pool; twice is harmless, and any call after it fails at once."""
+        """Close the connections; twice is harmless, and any call after it fails at once."""
         if self.closed:
             return
         self.closed = True
+        for held in (self._writer, self._reader):
+            if held is not None:
+                await held.close()
         await self.engine.dispose()
 
     def _refuse_when_closed(self) -> None:
         if self.closed:
             raise StorageError("the database is closed")
+
+
+class _HeldConnection:
+    """One connection kept open, used by one task at a time."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._turn = asyncio.Lock()
+        self._conn: AsyncConnection | None = None
+
+    @asynccontextmanager
+    async def use(self) -> AsyncIterator[AsyncConnection]:
+        async with self._turn:
+            if self._conn is None:
+                self._conn = await self._engine.connect()
+            yield self._conn
+
+    async def close(self) -> None:
+        async with self._turn:
+            if self._conn is not None:
+                await self._conn.close()
+                self._conn = None
 
 
 def _storage_error(exc: DBAPIError) -> StorageError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -27,15 +28,7 @@ class SqlPractice:
     ) -> None:
         async with self._db.write() as conn:
             if runs_:
-                insert = upsert(self._db.dialect, runs)
-                statement = insert.on_conflict_do_update(
-                    index_elements=[runs.c.id],
-                    set_={
-                        name: insert.excluded[name]
-                        for name in ("step_id", "moves", "status", "updated_at", "locale")
-                    },
-                )
-                await conn.execute(statement, [_row(run) for run in runs_])
+                await conn.execute(_save(self._db.dialect), [_row(run) for run in runs_])
             await add_counts(conn, self._db.dialect, [(m, k, 1) for m, k in counts])
 
     async def get_run(self, run_id: str) -> PracticeRun | None:
@@ -64,6 +57,16 @@ class SqlPractice:
         async with self._db.write() as conn:
             result = await conn.execute(delete(runs).where(runs.c.member == member))
         return int(result.rowcount)
+
+
+@functools.cache
+def _save(dialect: str) -> Any:
+    """Insert or update a run: built once (building `excluded` copies every column)."""
+    insert = upsert(dialect, runs)
+    moved = ("step_id", "moves", "status", "updated_at", "locale")
+    return insert.on_conflict_do_update(
+        index_elements=[runs.c.id], set_={name: insert.excluded[name] for name in moved}
+    )
 
 
 def _row(run: PracticeRun) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,11 +37,15 @@ async def add_counts(
         summed[metric, key] = summed.get((metric, key), 0) + by
     if not summed:
         return
+    values = [{"metric": m, "key": k, "count": by} for (m, k), by in summed.items()]
+    await conn.execute(_add(dialect), values)
+
+
+@functools.cache
+def _add(dialect: str) -> Any:
+    """Add to a counter, creating it: built once (building `excluded` copies columns)."""
     insert = upsert(dialect, counters)
-    statement = insert.on_conflict_do_update(
+    return insert.on_conflict_do_update(
         index_elements=[counters.c.metric, counters.c.key],
         set_={"count": counters.c.count + insert.excluded["count"]},
-    )
-    await conn.execute(
-        statement, [{"metric": m, "key": k, "count": by} for (m, k), by in summed.items()]
     )

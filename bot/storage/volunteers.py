@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -15,15 +17,9 @@ class SqlVolunteers:
         self._db = db
 
     async def set_availability(self, volunteer: str, platform: str, available: bool) -> None:
-        insert = upsert(self._db.dialect, volunteers).values(
-            volunteer=volunteer, platform=platform, available=int(available)
-        )
-        statement = insert.on_conflict_do_update(
-            index_elements=[volunteers.c.volunteer],
-            set_={"available": insert.excluded["available"]},
-        )
+        row = {"volunteer": volunteer, "platform": platform, "available": int(available)}
         async with self._db.write() as conn:
-            await conn.execute(statement)
+            await conn.execute(_set_availability(self._db.dialect), row)
 
     async def is_available(self, volunteer: str) -> bool:
         query = select(volunteers.c.available).where(volunteers.c.volunteer == volunteer)
@@ -40,13 +36,9 @@ class SqlVolunteers:
             return list((await conn.execute(query)).scalars())
 
     async def block(self, member: str, until: datetime) -> None:
-        fp = self._db.cipher.fingerprint(member)
-        insert = upsert(self._db.dialect, blocks).values(member_fp=fp, until=until)
-        statement = insert.on_conflict_do_update(
-            index_elements=[blocks.c.member_fp], set_={"until": insert.excluded["until"]}
-        )
+        row = {"member_fp": self._db.cipher.fingerprint(member), "until": until}
         async with self._db.write() as conn:
-            await conn.execute(statement)
+            await conn.execute(_block(self._db.dialect), row)
 
     async def blocked_until(self, member: str) -> datetime | None:
         fp = self._db.cipher.fingerprint(member)
@@ -55,3 +47,23 @@ class SqlVolunteers:
                 await conn.execute(select(blocks.c.until).where(blocks.c.member_fp == fp))
             ).scalar()
         return until
+
+
+# Built once each: building an upsert's `excluded` copies every column of the table.
+
+
+@functools.cache
+def _set_availability(dialect: str) -> Any:
+    insert = upsert(dialect, volunteers)
+    return insert.on_conflict_do_update(
+        index_elements=[volunteers.c.volunteer],
+        set_={"available": insert.excluded["available"]},
+    )
+
+
+@functools.cache
+def _block(dialect: str) -> Any:
+    insert = upsert(dialect, blocks)
+    return insert.on_conflict_do_update(
+        index_elements=[blocks.c.member_fp], set_={"until": insert.excluded["until"]}
+    )
