@@ -1,8 +1,8 @@
 """One bot per SQLite database, enforced: an exclusive lock held while the bot runs.
 
-SQLite serves one process: a second bot on the same data directory would take the write
-lock from the first under load, and runs that live in one process's database would not
-be seen by the other's escalation and purge rounds at the same moment. So the bot takes
+SQLite serves one process: its writers take turns on the event loop, while two
+processes would wait for each other in SQLite's busy handler, and under load a change
+could fail as "busy" (PostgreSQL is the way to run several). So the bot takes
 ``upstander.lock`` in the data directory before it opens the database, and a second one
 stops at start-up with a clear error. (On PostgreSQL there is no such lock: any number
 of processes serve one database.)
