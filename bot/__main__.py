@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="migrate the database to the latest revision")
+    screen = content_sub.add_parser(
+        "screen", help="try the crisis screen: one text a line on stdin, crisis/ok out"
+    )
+    screen.add_argument("dir", nargs="?", help="content directory (default: scripts_content)")
+    screen.add_argument("--resources", help="resources.yaml (default: beside the content dir)")
+    screen.add_argument("--locale", default=None, help="only this locale's crisis phrases")
     discord = sub.add_parser("discord", help="Discord tools")
     discord_sub = discord.add_subparsers(dest="discord_command", required=True)
     sync = discord_sub.add_parser("sync", help="register the slash commands with Discord")
@@ -237,6 +243,14 @@ def _content(args: argparse.Namespace, settings: Settings) -> int:
             Path(args.resources) if args.resources else _resources_beside(content_dir, settings)
         )
         return cli.validate_command(content_dir, resources, sys.stdout)
+    if args.content_command == "screen":
+        content_dir = Path(args.dir) if args.dir else settings.content_dir
+        resources = (
+            Path(args.resources) if args.resources else _resources_beside(content_dir, settings)
+        )
+        return cli.screen_command(
+            content_dir, resources, args.locale, sys.stdin, sys.stdout, sys.stderr
+        )
     if args.content_command == "schema":
         out = Path(args.out) if args.out else settings.content_dir / "schema"
         return cli.schema_command(out, sys.stdout)

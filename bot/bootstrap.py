@@ -19,6 +19,8 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import Deliveries
 from bot.core.desk import Desk
 from bot.core.escalation import Escalation
+from bot.core.group_practice import GroupPractice
+from bot.core.idle import IdleWatch
 from bot.core.library import Library
 from bot.core.moderation import Moderation
 from bot.core.mydata import MyData
@@ -55,6 +57,8 @@ class Runtime:
     _closed: bool = False
     # Held from start-up until the database is closed: one bot per data directory.
     data_lock: DataDirLock | None = None
+    idle: IdleWatch | None = None
+    group: GroupPractice | None = None
 
     def register_platform(self, platform: str, directory: Directory, messenger: Messenger) -> None:
         self.directories[platform] = directory
@@ -74,6 +78,10 @@ class Runtime:
         while not self._stop.is_set():
             try:
                 if await self.escalation.tick():
+                    self.desk.outbox_changed.set()
+                if self.group is not None:
+                    await self.group.expire_idle_groups()
+                if self.idle is not None and await self.idle.idle_round():
                     self.desk.outbox_changed.set()
                 await self.escalation.purge()
             except Exception:
@@ -186,8 +194,9 @@ async def build(
     access = Access(directories)
     stats = Stats(store.stats)
     desk = Desk(
-        content, store.checkins, store.volunteers, store.outbox, access, clock, settings.desk
+        content, store.checkins, store.volunteers, store.handover, access, clock, settings.desk
     )
+    group = GroupPractice(content, store.groups, access, clock, settings.group_idle)
     services = Services(
         content=content,
         practice=Practice(content, store.practice, store.stats, clock),
@@ -195,6 +204,7 @@ async def build(
         desk=desk,
         mydata=MyData(content, store.practice, store.checkins, desk),
         moderation=Moderation(content, store.checkins, store.audit, stats, access),
+        group=group,
     )
     return Runtime(
         settings=settings,
@@ -208,4 +218,6 @@ async def build(
         directories=directories,
         messengers=messengers,
         data_lock=data_lock,
+        idle=IdleWatch(content, store.handover, clock, settings.desk),
+        group=group,
     )

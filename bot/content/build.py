@@ -47,6 +47,7 @@ def build_catalog(sources: Sources, version: str) -> Catalog:
         ),
         resources=_resources(resources),
         crisis_lines=_crisis_lines(resources),
+        emergency_numbers=_emergency_numbers(resources),
         crisis_rules=crisis_rules(checkin),
         copy=Copy(
             texts=_frozen(
@@ -62,10 +63,7 @@ def build_catalog(sources: Sources, version: str) -> Catalog:
 
 
 def crisis_rules(checkin: CheckinFile) -> CrisisRules:
-    phrases = {
-        locale: tuple(" ".join(phrase.lower().split()) for phrase in listed)
-        for locale, listed in checkin.crisis.phrases.items()
-    }
+    phrases = {locale: tuple(listed) for locale, listed in checkin.crisis.phrases.items()}
     return CrisisRules(phrases=_frozen(phrases), urgencies=frozenset(checkin.crisis.urgencies))
 
 
@@ -137,9 +135,20 @@ def _crisis_lines(resources: ResourcesFile) -> Mapping[str, tuple[CrisisLine, ..
     return _frozen(
         {
             region: tuple(
-                CrisisLine(region, line.name, line.contact, line.url, line.hours) for line in lines
+                CrisisLine(region, line.name, line.contact, line.url, line.hours)
+                for line in listed.lines
             )
-            for region, lines in resources.crisis_lines.items()
+            for region, listed in resources.crisis_lines.items()
+        }
+    )
+
+
+def _emergency_numbers(resources: ResourcesFile) -> Mapping[str, str]:
+    return _frozen(
+        {
+            region: listed.emergency
+            for region, listed in resources.crisis_lines.items()
+            if listed.emergency and region != "default"
         }
     )
 

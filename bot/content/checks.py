@@ -3,6 +3,7 @@ see all problems at once."""
 
 from __future__ import annotations
 
+from bot.content.command_checks import command_copy_problems
 from bot.content.file_checks import (
     checkin_label_problems,
     checkin_problems,
@@ -49,6 +50,7 @@ def cross_problems(sources: Sources, scenarios_dir: str) -> list[Problem]:
         if default_messages is not None:
             problems += checkin_label_problems(sources.checkin, default_messages)
     problems += messages_problems(sources.messages)
+    problems += command_copy_problems(sources.messages)
     return problems
 
 

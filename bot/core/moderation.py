@@ -9,6 +9,7 @@ from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
 from bot.core.messages import Reply, Section
 from bot.core.ports import AuditStore, CheckinStore, ContentSource
+from bot.core.scenario_stats import scenario_section
 from bot.core.stats import Stats, shown
 
 AUDIT_LIMIT = 25
@@ -57,7 +58,10 @@ class Moderation:
         await self._access.require(actor, Role.MODERATOR)
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        extra = [await self._checkin_section(catalog, locale)]
+        extra = [
+            await scenario_section(self._stats.store, catalog, locale),
+            await self._checkin_section(catalog, locale),
+        ]
         return await self._stats.report(catalog, locale, extra)
 
     async def _checkin_section(self, catalog: Catalog, locale: str) -> Section:

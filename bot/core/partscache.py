@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from bot.core.catalog import Catalog
+from bot.core.commands import spelling_now
 
 __all__ = ["LIMIT", "PartsCache"]
 
@@ -32,6 +33,8 @@ class PartsCache:
         """The part `key` of `catalog`: made by `make()` the first time it is asked for."""
         if catalog is not self._catalog:
             self._catalog, self._parts = catalog, {}
+        # Copy may name commands ({cmd:practice}), which each platform spells its own way.
+        key = (spelling_now(), key)
         try:
             found: T = self._parts[key]
         except KeyError:

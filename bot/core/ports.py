@@ -14,6 +14,7 @@ from typing import Protocol
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
 from bot.core.errors import Problem
+from bot.core.group_model import GroupSession, GroupStatus
 from bot.core.messages import Outbound
 from bot.core.models import (
     AuditEntry,
@@ -137,7 +138,7 @@ class CheckinStore(Protocol):
 
 
 class VolunteerStore(Protocol):
-    """Volunteers' availability, and blocked members (by fingerprint, never by name)."""
+    """Volunteers' availability and name preference, and blocked members (by fingerprint)."""
 
     async def set_availability(self, volunteer: str, platform: str, available: bool) -> None: ...
 
@@ -148,6 +149,12 @@ class VolunteerStore(Protocol):
     async def block(self, member: str, until: datetime) -> None: ...
 
     async def blocked_until(self, member: str) -> datetime | None: ...
+
+    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+        """Whether members see this volunteer as "a volunteer" instead of by name."""
+        ...
+
+    async def volunteer_anonymous(self, volunteer: str) -> bool: ...
 
 
 class OutboxStore(Protocol):
@@ -205,6 +212,101 @@ class EventStore(Protocol):
     async def forget_sightings(self, before: datetime) -> int: ...
 
 
+class HandoverStore(Protocol):
+    """Handover, reassignment and idle close of claimed check-ins (issue 18.4).
+
+    Like CheckinStore: a method that changes a check-in and queues messages does both in
+    one transaction.
+    """
+
+    async def requeue(
+        self,
+        checkin_id: str,
+        claimed_by: str,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        """claimed by `claimed_by` → open again, atomically with the outbox items and the
+        audit line: the claim is cleared, escalation starts again from `at` (level 0), the
+        idle clock is cleared; relayed messages still queued are kept. False if the
+        check-in is no longer claimed by `claimed_by`."""
+        ...
+
+    async def relay(self, checkin_id: str, items: list[OutboxItem], at: datetime) -> None:
+        """Queue relayed messages and note `at` as the check-in's last activity (which
+        withdraws an idle reminder), in one transaction."""
+        ...
+
+    async def idle_claimed(self, quiet_since: datetime) -> list[CheckIn]:
+        """Claimed check-ins with no activity (relayed message, or else the claim) since
+        `quiet_since`."""
+        ...
+
+    async def remind_idle(
+        self, checkin_id: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool:
+        """Note that both sides were reminded at `at`, with the reminders; False (and no
+        change) if the check-in is not claimed or was already reminded."""
+        ...
+
+    async def close_idle(
+        self,
+        checkin_id: str,
+        quiet_since: datetime,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        """claimed → closed by "system" at `at` if nothing happened since `quiet_since`,
+        relayed content deleted, atomically like `close`; False otherwise."""
+        ...
+
+
+class GroupPracticeStore(Protocol):
+    """Group practice sessions in a channel (issue 21.1).
+
+    A vote is kept only so that each voter has one per step: under a keyed fingerprint of
+    the voter and the session, never the voter's id, and deleted once its step is
+    revealed or the session ends. Nothing here links a vote to a person.
+    """
+
+    async def create_group(self, session: GroupSession) -> None: ...
+
+    async def get_group(self, session_id: str) -> GroupSession | None: ...
+
+    async def cast_vote(
+        self, session_id: str, number: int, voter: str, choice: int, at: datetime
+    ) -> int | None:
+        """Record `voter`'s vote for `choice` at step `number`, replacing their earlier
+        vote there, and note `at` as the session's last activity, in one transaction.
+        The number of voters at that step, or None (nothing recorded) when the session is
+        not voting at step `number`."""
+        ...
+
+    async def group_tally(self, session_id: str, number: int) -> dict[int, int]:
+        """Votes per choice index at step `number`."""
+        ...
+
+    async def update_group(
+        self,
+        session: GroupSession,
+        expected_status: GroupStatus,
+        expected_number: int,
+        counts: Sequence[tuple[str, str, int]] = (),
+    ) -> bool:
+        """Save `session` if the stored one is still at `expected_status` and
+        `expected_number` (compare-and-set), add each (metric, key, by) to the counters,
+        and delete the votes of steps before `session.number` (all of them when the
+        session is no longer open), in one transaction. False, and no change, if the
+        stored session moved on."""
+        ...
+
+    async def idle_groups(self, quiet_since: datetime) -> list[GroupSession]:
+        """Open sessions with no activity since `quiet_since`."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Stores:
     """Every store port, as one database (or the in-memory fake) serves them."""
@@ -217,6 +319,8 @@ class Stores:
     audit: AuditStore
     leases: LeaseStore
     events: EventStore
+    handover: HandoverStore
+    groups: GroupPracticeStore
     close_store: Callable[[], Awaitable[None]]
 
 

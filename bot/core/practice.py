@@ -138,7 +138,8 @@ class Practice:
             updated_at=now,
         )
         runs = [run] if previous is None else [_abandoned(previous, now), run]
-        await self._store.save_runs(runs, [("runs_started", scenario.id)])
+        started = [("runs_started", scenario.id), ("step_reached", f"{scenario.id}:{run.step_id}")]
+        await self._store.save_runs(runs, started)
         return self._step_reply(catalog, locale, scenario, run, lead=())
 
     async def cancel(self, actor: Actor) -> Reply:
@@ -177,7 +178,11 @@ class Practice:
         counts = [
             ("tactic", choice.tactic.value),
             ("tactic_by_scenario", f"{scenario.id}:{choice.tactic.value}"),
+            # Where runs go and stop (issue 21.5): choices per step, steps reached.
+            ("choice", f"{scenario.id}:{step_id}:{index}"),
         ]
+        if not next_step.end:
+            counts.append(("step_reached", f"{scenario.id}:{next_step.id}"))
         if next_step.end:
             counts.append(("runs_finished", scenario.id))
             counts += _recap_views(catalog, scenario, run)

@@ -61,7 +61,7 @@ class SqlCheckins:
             row = (await conn.execute(select(checkins).where(*mine))).mappings().first()
             if row is None:
                 return Opening(None, False, False)
-            checkin = _checkin(self._cipher, row)
+            checkin = checkin_of(self._cipher, row)
             on_duty = await _on_duty(conn, checkin.platform)
             if checkin.status is not CheckinStatus.DRAFT:
                 return Opening(checkin, False, on_duty)
@@ -93,7 +93,7 @@ class SqlCheckins:
             ).scalar()
             active = (await conn.execute(_active_of(fp))).mappings().first()
             closed = await _last_closed(conn, fp)
-        return OpeningState(until, _checkin(self._cipher, active) if active else None, closed)
+        return OpeningState(until, checkin_of(self._cipher, active) if active else None, closed)
 
     async def claim(
         self,
@@ -187,7 +187,7 @@ class SqlCheckins:
             closed = await conn.execute(
                 update(checkins)
                 .where(c.status == "closed", c.closed_at < closed_before, c.member_fp != "")
-                .values(member_fp="", member_enc="", text_enc="")
+                .values(**_FORGOTTEN)
             )
         return int(drafts.rowcount) + int(closed.rowcount)
 
@@ -203,9 +203,7 @@ class SqlCheckins:
                 delete(outbox).where(outbox.c.purpose == "relay", outbox.c.checkin_id.in_(theirs))
             )
             result = await conn.execute(
-                update(checkins)
-                .where(checkins.c.member_fp == fp)
-                .values(member_fp="", member_enc="", text_enc="")
+                update(checkins).where(checkins.c.member_fp == fp).values(**_FORGOTTEN)
             )
         return int(result.rowcount)
 
@@ -214,21 +212,7 @@ class SqlCheckins:
     async def _change_with(
         self, change: Any, items: list[OutboxItem], audit: AuditEntry, drop_relays_of: str = ""
     ) -> bool:
-        """`change` (one row, guarded by its status) with its messages and audit line, in
-        one transaction; False, and nothing changed, when the guard did not hold."""
-        rows = outbox_rows(self._cipher, items)
-        async with self._db.write() as conn:
-            if (await conn.execute(change)).rowcount != 1:
-                return False
-            if drop_relays_of:
-                await conn.execute(
-                    delete(outbox).where(
-                        outbox.c.checkin_id == drop_relays_of, outbox.c.purpose == "relay"
-                    )
-                )
-            await add_outbox(conn, rows)
-            await write_audit(conn, audit)
-        return True
+        return await change_with(self._db, change, items, audit, drop_relays_of)
 
     async def _changed(self, change: Any) -> bool:
         async with self._db.write() as conn:
@@ -237,17 +221,37 @@ class SqlCheckins:
     async def _one(self, query: Select[Any]) -> CheckIn | None:
         async with self._db.read() as conn:
             row = (await conn.execute(query)).mappings().first()
-        return _checkin(self._cipher, row) if row else None
+        return checkin_of(self._cipher, row) if row else None
 
     async def _all(self, query: Select[Any]) -> list[CheckIn]:
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
-        return [_checkin(self._cipher, row) for row in rows]
+        return [checkin_of(self._cipher, row) for row in rows]
 
     async def _reread(self, conn: AsyncConnection, checkin_id: str) -> CheckIn | None:
         query = select(checkins).where(checkins.c.id == checkin_id)
         row = (await conn.execute(query)).mappings().first()
-        return _checkin(self._cipher, row) if row else None
+        return checkin_of(self._cipher, row) if row else None
+
+
+async def change_with(
+    db: Database, change: Any, items: list[OutboxItem], audit: AuditEntry, drop_relays_of: str = ""
+) -> bool:
+    """`change` (one row, guarded by its status) with its messages and audit line, in
+    one transaction; False, and nothing changed, when the guard did not hold."""
+    rows = outbox_rows(db.cipher, items)
+    async with db.write() as conn:
+        if (await conn.execute(change)).rowcount != 1:
+            return False
+        if drop_relays_of:
+            await conn.execute(
+                delete(outbox).where(
+                    outbox.c.checkin_id == drop_relays_of, outbox.c.purpose == "relay"
+                )
+            )
+        await add_outbox(conn, rows)
+        await write_audit(conn, audit)
+    return True
 
 
 # Columns that map one to one onto CheckIn's fields.
@@ -255,7 +259,12 @@ _PLAIN = (
     "id", "platform", "pseudonym", "category", "urgency", "locale", "created_at", "opened_at",
     "claimed_at", "claimed_by", "claimed_by_user_id", "claimed_by_name", "closed_at",
     "closed_by", "rating", "escalation_level", "last_escalated_at", "card_ref",
+    "last_activity_at", "idle_reminded_at", "region",
 )  # fmt: skip
+
+
+# What purge and forget_member clear: who the member is, their words, where they are.
+_FORGOTTEN = {"member_fp": "", "member_enc": "", "text_enc": "", "region": ""}
 
 
 def _active_of(fp: str) -> Select[Any]:
@@ -298,10 +307,11 @@ def _draft_row(cipher: Cipher, checkin: CheckIn) -> dict[str, Any]:
         "locale": checkin.locale,
         "status": checkin.status.value,
         "created_at": checkin.created_at,
+        "region": checkin.region,
     }
 
 
-def _checkin(cipher: Cipher, row: RowMapping) -> CheckIn:
+def checkin_of(cipher: Cipher, row: RowMapping) -> CheckIn:
     identity = cipher.decrypt(row["member_enc"])
     member, user_id, name = json.loads(identity) if identity else ("", "", "")
     fields = {k: row[k] for k in _PLAIN}

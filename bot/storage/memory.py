@@ -6,12 +6,14 @@ port; `MemoryStore()` gives them all as `Stores`.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from bot.core.group_model import GroupSession, GroupStatus
 from bot.core.models import (
     AuditEntry,
     CheckIn,
@@ -46,6 +48,10 @@ class MemoryState:
     # Insertion order of outbox items, to keep items queued together in their order.
     queued: int = 0
     order: dict[str, int] = field(default_factory=dict)
+    anonymous_volunteers: set[str] = field(default_factory=set)
+    groups: dict[str, GroupSession] = field(default_factory=dict)
+    # (session, step number) -> voter fingerprint -> choice index.
+    group_votes: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
 
     def add_outbox(self, items: list[OutboxItem]) -> None:
         for item in items:
@@ -302,6 +308,140 @@ class MemoryCheckins(_Part):
         return len(mine)
 
 
+class MemoryHandover(_Part):
+    """Handover and idle close (issue 18.4)."""
+
+    async def requeue(
+        self,
+        checkin_id: str,
+        claimed_by: str,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        current = self._s.checkins.get(checkin_id)
+        if (
+            current is None
+            or current.status is not CheckinStatus.CLAIMED
+            or current.claimed_by != claimed_by
+        ):
+            return False
+        self._s.checkins[checkin_id] = replace(
+            current,
+            status=CheckinStatus.OPEN,
+            claimed_at=None,
+            claimed_by="",
+            claimed_by_user_id="",
+            claimed_by_name="",
+            escalation_level=0,
+            last_escalated_at=at,
+            last_activity_at=None,
+            idle_reminded_at=None,
+        )
+        self._s.add_outbox(outbox)
+        self._s.audit.append(audit)
+        return True
+
+    async def relay(self, checkin_id: str, items: list[OutboxItem], at: datetime) -> None:
+        current = self._s.checkins.get(checkin_id)
+        if current is not None:
+            self._s.checkins[checkin_id] = replace(
+                current, last_activity_at=at, idle_reminded_at=None
+            )
+        self._s.add_outbox(items)
+
+    async def idle_claimed(self, quiet_since: datetime) -> list[CheckIn]:
+        return sorted(
+            (
+                c
+                for c in self._s.checkins.values()
+                if c.status is CheckinStatus.CLAIMED and _last_activity(c) < quiet_since
+            ),
+            key=_last_activity,
+        )
+
+    async def remind_idle(
+        self, checkin_id: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool:
+        current = self._s.checkins.get(checkin_id)
+        if (
+            current is None
+            or current.status is not CheckinStatus.CLAIMED
+            or current.idle_reminded_at is not None
+        ):
+            return False
+        self._s.checkins[checkin_id] = replace(current, idle_reminded_at=at)
+        self._s.add_outbox(outbox)
+        self._s.audit.append(audit)
+        return True
+
+    async def close_idle(
+        self,
+        checkin_id: str,
+        quiet_since: datetime,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        current = self._s.checkins.get(checkin_id)
+        if (
+            current is None
+            or current.status is not CheckinStatus.CLAIMED
+            or _last_activity(current) >= quiet_since
+        ):
+            return False
+        return await MemoryCheckins(self._s).close(checkin_id, "system", at, outbox, audit)
+
+
+class MemoryGroups(_Part):
+    """Group practice sessions (issue 21.1)."""
+
+    async def create_group(self, session: GroupSession) -> None:
+        self._s.groups[session.id] = session
+
+    async def get_group(self, session_id: str) -> GroupSession | None:
+        return self._s.groups.get(session_id)
+
+    async def cast_vote(
+        self, session_id: str, number: int, voter: str, choice: int, at: datetime
+    ) -> int | None:
+        session = self._s.groups.get(session_id)
+        if session is None or session.status is not GroupStatus.VOTING or session.number != number:
+            return None
+        self._s.groups[session_id] = replace(session, active_at=at)
+        fingerprint = hashlib.sha256(f"{session_id}:{voter}".encode()).hexdigest()[:32]
+        votes = self._s.group_votes.setdefault((session_id, number), {})
+        votes[fingerprint] = choice
+        return len(votes)
+
+    async def group_tally(self, session_id: str, number: int) -> dict[int, int]:
+        tally: dict[int, int] = {}
+        for choice in self._s.group_votes.get((session_id, number), {}).values():
+            tally[choice] = tally.get(choice, 0) + 1
+        return tally
+
+    async def update_group(
+        self,
+        session: GroupSession,
+        expected_status: GroupStatus,
+        expected_number: int,
+        counts: Sequence[tuple[str, str, int]] = (),
+    ) -> bool:
+        stored = self._s.groups.get(session.id)
+        if stored is None or (stored.status, stored.number) != (expected_status, expected_number):
+            return False
+        self._s.groups[session.id] = session
+        for metric, key, by in counts:
+            self._s.bump(metric, key, by)
+        for kept in [k for k in self._s.group_votes if k[0] == session.id]:
+            if not session.is_open or kept[1] < session.number:
+                del self._s.group_votes[kept]
+        return True
+
+    async def idle_groups(self, quiet_since: datetime) -> list[GroupSession]:
+        return [s for s in self._s.groups.values() if s.is_open and s.active_at <= quiet_since]
+
+
 class MemoryVolunteers(_Part):
     async def set_availability(self, volunteer: str, platform: str, available: bool) -> None:
         self._s.availability[volunteer] = (platform, available)
@@ -317,6 +457,15 @@ class MemoryVolunteers(_Part):
 
     async def blocked_until(self, member: str) -> datetime | None:
         return self._s.blocks.get(member)
+
+    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+        if anonymous:
+            self._s.anonymous_volunteers.add(volunteer)
+        else:
+            self._s.anonymous_volunteers.discard(volunteer)
+
+    async def volunteer_anonymous(self, volunteer: str) -> bool:
+        return volunteer in self._s.anonymous_volunteers
 
 
 class MemoryAudit(_Part):
@@ -409,10 +558,17 @@ def MemoryStore(state: MemoryState | None = None, **parts: Any) -> Stores:
         audit=MemoryAudit(state),
         leases=MemoryLeases(state),
         events=MemoryEvents(state),
+        handover=MemoryHandover(state),
+        groups=MemoryGroups(state),
         close_store=_nothing_to_close,
     )
     return replace(stores, **parts)
 
 
 def _forgotten(checkin: CheckIn) -> CheckIn:
-    return replace(checkin, member="", member_user_id="", member_name="", text="")
+    return replace(checkin, member="", member_user_id="", member_name="", text="", region="")
+
+
+def _last_activity(checkin: CheckIn) -> datetime:
+    # A claimed check-in always has claimed_at; created_at only guards the type.
+    return checkin.last_activity_at or checkin.claimed_at or checkin.created_at

@@ -87,6 +87,11 @@ checkins = Table(
     Column("escalation_level", Integer, nullable=False, server_default="0"),
     Column("last_escalated_at", IsoTime),
     _text("card_ref", server_default=""),
+    # Handover and idle close (issue 18.4): the last relayed message, the idle reminder.
+    Column("last_activity_at", IsoTime),
+    Column("idle_reminded_at", IsoTime),
+    # The member's region, so that later messages show the right emergency number first.
+    _text("region", server_default=""),
 )
 Index("checkins_member", checkins.c.member_fp, checkins.c.status)
 Index("checkins_status", checkins.c.status, checkins.c.opened_at)
@@ -126,6 +131,8 @@ volunteers = Table(
     Column("volunteer", Text, primary_key=True),
     _text("platform"),
     Column("available", Integer, nullable=False),
+    # Whether members see this volunteer as "a volunteer" instead of by name.
+    Column("anonymous", Integer, nullable=False, server_default="0"),
 )
 
 blocks = Table(
@@ -162,3 +169,31 @@ sightings = Table(
     Column("seen_at", IsoTime, nullable=False),
 )
 Index("sightings_seen", sightings.c.seen_at)
+
+# Group practice in a channel (issue 21.1). A vote is kept under a keyed fingerprint of
+# session and voter, and only until its step is revealed.
+group_sessions = Table(
+    "group_sessions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    _text("scenario_id"),
+    _text("locale"),
+    _text("starter"),
+    _text("step_id"),
+    Column("number", Integer, nullable=False),
+    _text("path"),
+    _text("status"),
+    _text("tied"),
+    Column("started_at", IsoTime, nullable=False),
+    Column("active_at", IsoTime, nullable=False),
+)
+Index("group_sessions_open", group_sessions.c.status, group_sessions.c.active_at)
+
+group_votes = Table(
+    "group_votes",
+    metadata,
+    Column("session_id", Text, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("voter_fp", Text, primary_key=True),
+    Column("choice", Integer, nullable=False),
+)

@@ -10,6 +10,8 @@ from bot.storage.audit import SqlAudit
 from bot.storage.checkins import SqlCheckins
 from bot.storage.crypto import Cipher
 from bot.storage.engine import BUSY_TIMEOUT_MS, Database, make_engine
+from bot.storage.groups import SqlGroups
+from bot.storage.handover import SqlHandover
 from bot.storage.leases import SqlEvents, SqlLeases
 from bot.storage.migrations import upgrade
 from bot.storage.outbox import SqlOutbox
@@ -44,5 +46,7 @@ def sql_stores(db: Database) -> Stores:
         audit=SqlAudit(db),
         leases=SqlLeases(db),
         events=SqlEvents(db),
+        handover=SqlHandover(db),
+        groups=SqlGroups(db),
         close_store=db.close,
     )

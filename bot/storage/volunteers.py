@@ -1,4 +1,4 @@
-"""Volunteers' availability, and members blocked by fingerprint."""
+"""Volunteers' availability and name preference, and members blocked by fingerprint."""
 
 from __future__ import annotations
 
@@ -48,6 +48,18 @@ class SqlVolunteers:
             ).scalar()
         return until
 
+    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+        row = {"volunteer": volunteer, "platform": platform, "available": 0}
+        async with self._db.write() as conn:
+            await conn.execute(
+                _set_anonymous(self._db.dialect), {**row, "anonymous": int(anonymous)}
+            )
+
+    async def volunteer_anonymous(self, volunteer: str) -> bool:
+        query = select(volunteers.c.anonymous).where(volunteers.c.volunteer == volunteer)
+        async with self._db.read() as conn:
+            return bool((await conn.execute(query)).scalar())
+
 
 # Built once each: building an upsert's `excluded` copies every column of the table.
 
@@ -66,4 +78,13 @@ def _block(dialect: str) -> Any:
     insert = upsert(dialect, blocks)
     return insert.on_conflict_do_update(
         index_elements=[blocks.c.member_fp], set_={"until": insert.excluded["until"]}
+    )
+
+
+@functools.cache
+def _set_anonymous(dialect: str) -> Any:
+    insert = upsert(dialect, volunteers)
+    return insert.on_conflict_do_update(
+        index_elements=[volunteers.c.volunteer],
+        set_={"anonymous": insert.excluded["anonymous"]},
     )

@@ -79,11 +79,13 @@ def test_checkin_settings(catalog: Catalog) -> None:
         "something-i-saw",
         "other",
     )
-    # Phrases are lower-cased with their spaces collapsed, ready for matching.
+    # Phrases are kept as written; the screen compiled from them normalises both sides.
     assert catalog.crisis_rules.phrases == {
-        "en": ("kill myself", "suicide", "not safe"),
+        "en": ("Kill myself", "suicide", "not   safe"),
         "es": ("suicidarme",),
     }
+    assert catalog.crisis_rules.screen.matches("I feel NOT safe")
+    assert catalog.crisis_rules.screen.matches("pienso en suicidarme")
     assert catalog.crisis_rules.urgencies == frozenset({"right-now"})
 
 

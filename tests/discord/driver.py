@@ -80,6 +80,18 @@ class DiscordBot:
         it = await self.standin.send_button(user, custom_id, message=message)
         return await self.shown(it)
 
+    async def press_settling(
+        self, user: FakeUser, custom_id: str, message: StoredMessage
+    ) -> tuple[StoredMessage, StoredMessage]:
+        """A press that settles the pressed message (edited in place, its buttons gone)
+        and answers in a follow-up: both messages, settled first."""
+        it = await self.standin.send_button(user, custom_id, message=message)
+        settled = await self.shown(it)
+        assert settled.id == message.id, "the pressed message itself is edited"
+        await it.wait_followup(lambda r: r.route == "webhook_followup")
+        (follow,) = [m for m in it.messages() if m.source == "followup"]
+        return settled, follow
+
     async def shown(self, it: DispatchedInteraction) -> StoredMessage:
         """The message the bot answered with (a new one, or the one a button edited)."""
         callback = await it.wait_callback()
@@ -197,6 +209,9 @@ async def open_checkin(bot: DiscordBot, *, identity: str = "anonymous") -> Store
     )
     summary = await bot.shown(submit)
     assert summary.ephemeral and "Please check before sending" in text(summary)
-    received = await bot.press(standin.member, button(summary, "Send to volunteers"), summary)
+    settled, received = await bot.press_settling(
+        standin.member, button(summary, "Send to volunteers"), summary
+    )
+    assert "Sent to the volunteers" in text(settled) and not settled.payload.get("components")
     assert "Received and stored safely" in text(received)
     return received

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -150,3 +151,50 @@ async def test_sync_command_registers_commands(
 
     bad = Settings.from_env({**env, "DISCORD_TOKEN": "wrong"})
     assert await asyncio.to_thread(discord_command, args, bad) == 1
+
+
+async def test_sync_sends_each_language_s_command_wording_from_the_content(
+    standin: DiscordStandin, discord_settings: Settings
+) -> None:
+    args = argparse.Namespace(command="discord", discord_command="sync", guild=standin.guild.id)
+    assert await asyncio.to_thread(discord_command, args, discord_settings) == 0
+    [put] = [r for r in standin.requests if r.route == "guild_commands_put"]
+    sent = {c["name"]: c for c in put.json}
+    practice = sent["practice"]
+    assert practice["name_localizations"]["es-ES"] == "practicar"
+    assert practice["name_localizations"]["es-419"] == "practicar"
+    assert practice["name_localizations"]["fr"] == "pratiquer"
+    assert practice["description_localizations"]["fr"].startswith("S'entraîner")
+    assert "de" not in practice["name_localizations"], "no German copy: Discord's default"
+    scenario, together = practice["options"]
+    assert scenario["name_localizations"]["es-ES"] == "escenario"
+    assert together["name_localizations"]["fr"] == "ensemble"
+    assert scenario["description_localizations"]["fr"].startswith("La situation")
+    # The moderators' group stays hidden from members without Manage Server, in servers only.
+    assert int(sent["upstander"]["default_member_permissions"]) == 1 << 5  # Manage Server
+    assert sent["upstander"]["contexts"] == [0]
+    reload = next(o for o in sent["upstander"]["options"] if o["name"] == "reload")
+    assert reload["name_localizations"]["es-ES"] == "recargar"
+    for node in _every_command_option_and_choice(put.json):
+        assert set(node["name_localizations"]) == SHIPPED, node["name"]
+        if "value" not in node:  # choices have no description
+            assert set(node["description_localizations"]) == SHIPPED, node["name"]
+    close = next(c for c in sent["checkin"]["options"][0]["choices"] if c["value"] == "close")
+    assert close["name_localizations"] == {
+        "en-US": "close",
+        "en-GB": "close",
+        "es-ES": "cerrar",
+        "es-419": "cerrar",
+        "fr": "fermer",
+    }
+
+
+# Discord's locales our shipped copy covers: English, Spanish (Spain and Latin America), French.
+SHIPPED = {"en-US", "en-GB", "es-ES", "es-419", "fr"}
+
+
+def _every_command_option_and_choice(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for node in nodes:
+        yield node
+        yield from _every_command_option_and_choice(node.get("options") or [])
+        yield from _every_command_option_and_choice(node.get("choices") or [])

@@ -26,13 +26,13 @@ from bot.core.models import AuditEntry, CheckinStatus, RunStatus
 from bot.storage.crypto import Cipher
 from bot.storage.engine import make_engine, prepare_sqlite_file, sqlite_url
 from bot.storage.migrations import alembic_config, upgrade
-from bot.storage.migrations.legacy import LEGACY_SCRIPTS
+from bot.storage.migrations.legacy import FIRST_RELEASE_SCRIPTS, LEGACY_SCRIPTS
 from bot.storage.outbox import due_query
 from bot.storage.schema import metadata, outbox
 from tests.conftest import PgDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0002"
+HEAD = "0003"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -75,9 +75,9 @@ async def test_an_empty_postgresql_schema_is_built_as_the_schema_declares(
         await engine.dispose()
 
 
-def _first_release_file(path: Path, key: bytes, scripts: int = len(LEGACY_SCRIPTS)) -> None:
-    """A database as the first release left it: its migrations run and recorded in
-    `schema_version`, rows written with its encryption and its time format."""
+def _first_release_file(path: Path, key: bytes, scripts: int = FIRST_RELEASE_SCRIPTS) -> None:
+    """A database as a release before Alembic left it: its first `scripts` migrations run
+    and recorded in `schema_version`, rows written with its encryption and time format."""
     cipher = Cipher(key)
     fernet = Fernet(key)
     with contextlib.closing(sqlite3.connect(path)) as db:
@@ -145,7 +145,7 @@ def test_revision_0001_builds_exactly_the_first_release_s_schema(tmp_path: Path)
     assert _shape(fresh) == _shape(first_release)
 
 
-@pytest.mark.parametrize("scripts", [len(LEGACY_SCRIPTS), 1])
+@pytest.mark.parametrize("scripts", [len(LEGACY_SCRIPTS), 5, 4, FIRST_RELEASE_SCRIPTS, 1])
 async def test_a_file_the_first_release_made_upgrades_in_place_and_serves(
     tmp_path: Path, scripts: int
 ) -> None:
@@ -162,7 +162,7 @@ async def test_a_file_the_first_release_made_upgrades_in_place_and_serves(
         assert run is not None and run.step_id == "s2" and run.status is RunStatus.ACTIVE
         assert run.started_at == T0
         assert dict(await store.stats.counts("tactic")) == {"delay": 3}
-        if scripts == len(LEGACY_SCRIPTS):
+        if scripts >= FIRST_RELEASE_SCRIPTS:
             checkin = await store.checkins.active_checkin("console:ann")
             assert checkin is not None and checkin.status is CheckinStatus.OPEN
             assert (checkin.text, checkin.member_name) == ("older words", "Ann")
@@ -175,6 +175,69 @@ async def test_a_file_the_first_release_made_upgrades_in_place_and_serves(
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert "schema_version" not in tables and {"leases", "sightings"} <= tables
+
+
+@pytest.mark.parametrize("scripts", [len(LEGACY_SCRIPTS), 4])
+async def test_a_file_past_the_first_release_is_upgraded_to_exactly_the_latest_schema(
+    tmp_path: Path, scripts: int
+) -> None:
+    """Legacy scripts 4-6 then revision 0002 build what 0001-0003 build."""
+    legacy = tmp_path / "legacy.sqlite3"
+    _first_release_file(legacy, Fernet.generate_key(), scripts)
+    engine = make_engine(sqlite_url(legacy))
+    try:
+        await upgrade(engine)
+        assert await _head(engine) == [HEAD]
+    finally:
+        await engine.dispose()
+    fresh = tmp_path / "fresh.sqlite3"
+    sync_engine = create_engine(f"sqlite:///{fresh}")
+    with sync_engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    sync_engine.dispose()
+    assert _shape(legacy) == _shape(fresh)
+
+
+async def test_rows_written_at_legacy_version_6_serve_after_the_upgrade(tmp_path: Path) -> None:
+    key = Fernet.generate_key()
+    data = tmp_path / "data"
+    data.mkdir()
+    path = data / "upstander.sqlite3"
+    _first_release_file(path, key, len(LEGACY_SCRIPTS))
+    later = (T0 + timedelta(hours=1)).isoformat()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute(
+            "UPDATE checkins SET status = 'claimed', claimed_at = ?, claimed_by = 'v',"
+            " last_activity_at = ?, region = 'GB' WHERE id = 'c1'",
+            (T0.isoformat(), later),
+        )
+        db.execute("INSERT INTO volunteers VALUES ('v', 'console', 1, 1)")
+        path_json = json.dumps([["s1", 0, "delay", [2, 1]]])
+        db.execute(
+            "INSERT INTO group_sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            ("g1", "lift", "en", "console:ann", "s2", 2, path_json, "voting", "[]",
+             T0.isoformat(), later),
+        )  # fmt: skip
+        db.execute("INSERT INTO group_votes VALUES ('g1', 2, 'fp', 1)")
+        db.commit()
+    settings = Settings.from_env(
+        {"UPSTANDER_DATA_DIR": str(data), "UPSTANDER_SECRET_KEY": key.decode()}
+    )
+    store = await open_store(settings)
+    try:
+        checkin = await store.checkins.get_checkin("c1")
+        assert checkin is not None and checkin.region == "GB"
+        assert checkin.last_activity_at == T0 + timedelta(hours=1)
+        assert await store.volunteers.volunteer_anonymous("v")
+        assert await store.volunteers.is_available("v")
+        [quiet] = await store.handover.idle_claimed(T0 + timedelta(hours=2))
+        assert quiet.id == "c1"
+        group = await store.groups.get_group("g1")
+        assert group is not None and group.number == 2 and group.path[0].votes == (2, 1)
+        assert await store.groups.group_tally("g1", 2) == {1: 1}
+        assert await store.groups.cast_vote("g1", 2, "console:bob", 0, T0) == 2
+    finally:
+        await store.close_store()
 
 
 def _audit() -> AuditEntry:

@@ -18,6 +18,7 @@ from bot.core.models import CheckIn, CheckinStatus, OutboxItem
 from bot.core.ports import Stores
 from bot.storage.crypto import KEY_FILE_NAME, Cipher, load_key
 from bot.storage.engine import prepare_sqlite_file, sqlite_url
+from bot.storage.migrations.legacy import FIRST_RELEASE_SCRIPTS, LEGACY_SCRIPTS
 from bot.storage.sql import open_sql_store
 
 WAIT = 10  # seconds: a broken store fails these tests instead of hanging them
@@ -41,7 +42,7 @@ async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) ->
     assert path.stat().st_mode & 0o777 == 0o600
     with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
 
 
 def test_a_key_file_is_created_once_with_a_warning(
@@ -180,3 +181,33 @@ async def test_a_closed_store_refuses_calls_at_once_and_closes_twice_harmlessly(
         )  # fmt: skip
         await asyncio.wait_for(store.checkins.save_draft(draft), 2.0)
     await asyncio.wait_for(store.close_store(), 2.0)
+
+
+async def test_the_handover_migration_keeps_an_older_databases_checkins_and_volunteers(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version, script in enumerate(LEGACY_SCRIPTS[:FIRST_RELEASE_SCRIPTS], start=1):
+        db.executescript(script)
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+    db.execute(
+        "INSERT INTO checkins (id, platform, member_fp, member_enc, pseudonym, category,"
+        " urgency, anonymous, text_enc, crisis, locale, status, created_at, opened_at,"
+        " claimed_at, claimed_by) VALUES ('c1', 'p', '', '', 'Member 0001', 'other', 'today',"
+        " 1, '', 0, 'en', 'claimed', ?, ?, ?, 'p:v')",
+        ("2026-01-01T09:00:00+00:00",) * 3,
+    )
+    db.execute("INSERT INTO volunteers (volunteer, platform, available) VALUES ('p:v', 'p', 1)")
+    db.commit()
+    db.close()
+    store = await open_store(path)
+    try:
+        [quiet] = await store.handover.idle_claimed(datetime(2026, 1, 2, tzinfo=UTC))
+        assert quiet.id == "c1" and quiet.last_activity_at is None
+        assert quiet.idle_reminded_at is None
+        assert await store.volunteers.is_available("p:v")
+        assert not await store.volunteers.volunteer_anonymous("p:v")
+    finally:
+        await store.close_store()

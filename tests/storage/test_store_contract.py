@@ -381,3 +381,112 @@ async def test_an_event_is_sighted_first_once_and_sightings_are_forgotten(store:
     assert await store.events.first_sighting("slack:Ev2", T0 + timedelta(hours=2))
     assert await store.events.forget_sightings(T0 + timedelta(hours=1)) == 1
     assert not await store.events.first_sighting("slack:Ev2", T0 + timedelta(hours=3))
+
+
+# -- handover and idle close (issue 18.4) ---------------------------------------------
+
+
+async def claimed_checkin(store: Stores, cid: str = "c1", at: datetime = T0) -> None:
+    await store.checkins.save_draft(checkin(cid))
+    await open_draft(store, cid)
+    assert await store.checkins.claim(cid, ("v:1", "1", "Val"), at, [], audit(cid, "claimed"))
+
+
+async def test_requeue_reopens_only_the_claimers_checkin_and_keeps_queued_relays(
+    store: Stores,
+) -> None:
+    await claimed_checkin(store)
+    await store.outbox.enqueue([item("r1", "c1", "relay", 0)])
+    later = T0 + timedelta(hours=1)
+    assert not await store.handover.requeue("c1", "v:2", later, [], audit("c1", "handed_back"))
+    assert await store.handover.requeue(
+        "c1", "v:1", later, [item("card2", "c1")], audit("c1", "handed_back")
+    )
+    again = await store.checkins.get_checkin("c1")
+    assert again is not None and again.status is CheckinStatus.OPEN
+    assert (again.claimed_by, again.claimed_by_user_id, again.claimed_by_name) == ("", "", "")
+    assert again.claimed_at is None and again.escalation_level == 0
+    assert again.last_escalated_at == later, "escalation counts again from the handover"
+    assert again.text == "private words" and again.member == "m:1", "nothing is lost"
+    assert await store.checkins.active_claim("v:1") is None
+    assert [c.id for c in await store.checkins.unclaimed()] == ["c1"]
+    assert sorted(i.id for i in await due(store, later, 10)) == ["card2", "r1"]
+    assert sorted(a.action for a in await store.audit.audit_entries(10)) == [
+        "claimed",
+        "handed_back",
+    ]
+    assert not await store.handover.requeue("c1", "v:1", later, [], audit("c1", "handed_back"))
+    # The next volunteer claims it as any open check-in.
+    assert await store.checkins.claim("c1", ("v:2", "2", "Vic"), later, [], audit("c1", "claimed"))
+
+
+async def test_idle_claimed_follows_the_last_relay_and_a_relay_withdraws_the_reminder(
+    store: Stores,
+) -> None:
+    await claimed_checkin(store)
+    hour = timedelta(hours=1)
+    assert [c.id for c in await store.handover.idle_claimed(T0 + hour)] == ["c1"], (
+        "quiet since the claim"
+    )
+    assert await store.handover.idle_claimed(T0) == []
+    assert await store.handover.remind_idle(
+        "c1", T0 + hour, [item("n1", "c1", "notice")], audit("c1", "x")
+    )
+    assert not await store.handover.remind_idle("c1", T0 + hour, [], audit("c1", "x")), "once"
+    reminded = await store.checkins.get_checkin("c1")
+    assert reminded is not None and reminded.idle_reminded_at == T0 + hour
+    await store.handover.relay("c1", [item("r1", "c1", "relay", 0)], T0 + 2 * hour)
+    touched = await store.checkins.get_checkin("c1")
+    assert touched is not None and touched.last_activity_at == T0 + 2 * hour
+    assert touched.idle_reminded_at is None
+    assert await store.handover.idle_claimed(T0 + 2 * hour) == []
+    assert [c.id for c in await store.handover.idle_claimed(T0 + 3 * hour)] == ["c1"]
+    assert "r1" in {i.id for i in await due(store, T0 + 2 * hour, 10)}
+
+
+async def test_close_idle_closes_only_a_checkin_still_quiet(store: Stores) -> None:
+    await claimed_checkin(store)
+    await store.handover.relay("c1", [item("r1", "c1", "relay", 0)], T0 + timedelta(hours=5))
+    at = T0 + timedelta(hours=6)
+    assert not await store.handover.close_idle(
+        "c1", T0 + timedelta(hours=4), at, [], audit("c1", "x")
+    )
+    assert await store.handover.close_idle(
+        "c1", T0 + timedelta(hours=6), at, [item("n1", "c1", "notice")], audit("c1", "idle")
+    )
+    closed = await store.checkins.get_checkin("c1")
+    assert closed is not None and closed.status is CheckinStatus.CLOSED
+    assert closed.closed_by == "system" and closed.closed_at == at
+    assert [i.id for i in await due(store, at, 10)] == ["n1"], "relays are dropped"
+    assert not await store.handover.close_idle("c1", at, at, [], audit("c1", "idle"))
+
+
+async def test_volunteer_anonymity_is_kept_apart_from_availability(store: Stores) -> None:
+    assert not await store.volunteers.volunteer_anonymous("v:1")
+    await store.volunteers.set_volunteer_anonymous("v:1", "p", True)
+    assert await store.volunteers.volunteer_anonymous("v:1")
+    assert not await store.volunteers.is_available("v:1"), "choosing anonymity does not go on duty"
+    await store.volunteers.set_availability("v:1", "p", True)
+    assert await store.volunteers.volunteer_anonymous(
+        "v:1"
+    ) and await store.volunteers.is_available("v:1")
+    await store.volunteers.set_volunteer_anonymous("v:1", "p", False)
+    assert not await store.volunteers.volunteer_anonymous(
+        "v:1"
+    ) and await store.volunteers.is_available("v:1")
+
+
+async def test_the_members_region_is_kept_and_forgotten_with_them(store: Stores) -> None:
+    await store.checkins.save_draft(replace(checkin("c1"), region="GB"))
+    await store.checkins.save_draft(replace(checkin("c2", member="m:2"), region="AU"))
+    kept = await store.checkins.get_checkin("c1")
+    assert kept is not None and kept.region == "GB"
+    await open_draft(store, "c1")
+    assert await store.checkins.forget_member("m:1") == 1
+    left = await store.checkins.get_checkin("c1")
+    assert left is not None and left.region == ""
+    await open_draft(store, "c2", member="m:2")
+    await store.checkins.close("c2", "member", T0, [], audit("c2", "closed"))
+    await store.checkins.purge(closed_before=T0 + timedelta(days=1), drafts_before=T0)
+    purged = await store.checkins.get_checkin("c2")
+    assert purged is not None and purged.region == ""

@@ -112,6 +112,8 @@ class ConsoleSession:
             self._write(
                 self._copy("console.whoami", name=actor.user_id, roles=self._persona_roles())
             )
+        elif name == "practice" and args[:1] == ["together"]:
+            self._show(await app.practice_together(actor, args[1] if len(args) > 1 else ""))
         elif name == "practice":
             self._show(await app.practice(actor, args[0] if args else ""))
         elif name == "resources":
@@ -144,7 +146,11 @@ class ConsoleSession:
         if action_id is None:
             self._write(self._copy("console.no_such_button", number=number))
             return
-        self._show(await self._runtime.app.press(self._actor, action_id))
+        reply = await self._runtime.app.press(self._actor, action_id)
+        if reply.pressed is not None:
+            # Send and Cancel are used up: their numbers no longer press anything.
+            self._board.new_reply()
+        self._show(reply)
 
     # -- forms -------------------------------------------------------------------------
 

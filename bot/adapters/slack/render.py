@@ -43,6 +43,7 @@ KEEP_PREFIX = "upk:"
 LINK_PREFIX = "link:"
 INPUT_ACTION_ID = "value"
 FORM_CALLBACK_ID = "upstander.form"
+REPLY_CALLBACK_ID = "upstander.reply"
 
 _URL = re.compile(r"https?://[^\s<>|]+")
 
@@ -384,6 +385,17 @@ def modal_view(
     if form.submit_label:
         view["submit"] = plain(form.submit_label, MAX_MODAL_TITLE)
     return view
+
+
+def reply_view(reply: Reply, title: str) -> Block:
+    """A reply shown in the modal the member is looking at (the form's answer, a press in
+    it): pinned sections first, then sections and buttons; no submit, only Close."""
+    return {
+        "type": "modal",
+        "callback_id": REPLY_CALLBACK_ID,
+        "title": plain(title or "…", MAX_MODAL_TITLE),
+        "blocks": reply_blocks(reply, limit=MAX_VIEW_BLOCKS),
+    }
 
 
 def form_errors(form: Form, values: Mapping[str, str], message_text: str) -> dict[str, str]:

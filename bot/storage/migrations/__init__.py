@@ -1,8 +1,9 @@
 """Alembic migrations, applied at start-up and by `python -m bot db upgrade`.
 
 An SQLite file made before Alembic (it lists its migrations in `schema_version`) is
-adopted first: brought to the first release's last migration, stamped with revision
-0001 (which builds exactly that schema), then upgraded like any other.
+adopted first: brought to the last of those migrations (6), which is revision 0001's
+schema plus revision 0003's additions without 0002's. So it is stamped 0001, upgraded
+to 0002, stamped 0003 (which scripts 4-6 already did), then upgraded like any other.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from bot.storage.migrations.legacy import LEGACY_SCRIPTS
 log = logging.getLogger(__name__)
 
 FIRST = "0001"
+# Legacy scripts 4-6 add exactly what this revision adds (a test compares the shapes).
+LEGACY_LAST = "0003"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -44,7 +47,9 @@ def _upgrade(connection: Connection) -> None:
     config = alembic_config(connection)
     if _adopt_legacy(connection):
         command.stamp(config, FIRST)
-        log.info("adopted a database made before Alembic, at revision %s", FIRST)
+        command.upgrade(config, "0002")
+        command.stamp(config, LEGACY_LAST)
+        log.info("adopted a database made before Alembic, at revision %s", LEGACY_LAST)
     before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(config, "head")
     after = MigrationContext.configure(connection).get_current_revision()
@@ -53,7 +58,7 @@ def _upgrade(connection: Connection) -> None:
 
 
 def _adopt_legacy(connection: Connection) -> bool:
-    """True when this is a pre-Alembic database, now at the first release's schema."""
+    """True when this is a pre-Alembic database, now at its last script's schema."""
     tables = set(inspect(connection).get_table_names())
     if "alembic_version" in tables or "schema_version" not in tables:
         return False

@@ -1,10 +1,15 @@
-"""The schema as the first release built it, before Alembic: a database records in
+"""The schema as releases before Alembic built it: a database records in
 `schema_version` the last of these it ran. Kept so that such a file can be adopted.
 
-Frozen: Alembic revisions (`versions/`) carry every change since.
+Scripts 1-3 are the first release (revision 0001 builds the same schema); scripts 4-6
+came later and add what revision 0003 adds. Frozen: Alembic revisions (`versions/`)
+carry every change since.
 """
 
 from __future__ import annotations
+
+# The first release ran scripts 1-3; revision 0001 is exactly them.
+FIRST_RELEASE_SCRIPTS = 3
 
 LEGACY_SCRIPTS: tuple[str, ...] = (
     # 1: practice progress and anonymous counters
@@ -93,5 +98,42 @@ LEGACY_SCRIPTS: tuple[str, ...] = (
     """
     DROP INDEX checkins_claimed_by;
     CREATE INDEX checkins_claimed ON checkins (claimed_by, claimed_at) WHERE status = 'claimed';
+    """,
+    # 4: handover and idle close (issue 18.4): the last relayed message and the idle
+    # reminder of a check-in; whether members see a volunteer by name
+    """
+    ALTER TABLE checkins ADD COLUMN last_activity_at TEXT;
+    ALTER TABLE checkins ADD COLUMN idle_reminded_at TEXT;
+    ALTER TABLE volunteers ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 5: group practice in a channel (issue 21.1): sessions, and votes kept only until
+    # their step is revealed, under a keyed fingerprint of session and voter
+    """
+    CREATE TABLE group_sessions (
+        id TEXT PRIMARY KEY,
+        scenario_id TEXT NOT NULL,
+        locale TEXT NOT NULL,
+        starter TEXT NOT NULL,
+        step_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        status TEXT NOT NULL,
+        tied TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        active_at TEXT NOT NULL
+    );
+    CREATE INDEX group_sessions_open ON group_sessions (status, active_at);
+    CREATE TABLE group_votes (
+        session_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        voter_fp TEXT NOT NULL,
+        choice INTEGER NOT NULL,
+        PRIMARY KEY (session_id, number, voter_fp)
+    );
+    """,
+    # 6: the member's region, so that every later message about a flagged check-in shows
+    # the right emergency number first
+    """
+    ALTER TABLE checkins ADD COLUMN region TEXT NOT NULL DEFAULT '';
     """,
 )
