@@ -45,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(settings, console=True))
     if args.command == "content":
         return _content(args, settings)
+    if args.command == "db":
+        return _db(settings)
     if args.command == "discord":
         from bot.adapters.discord.cli import discord_command
 
@@ -69,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     preview = content_sub.add_parser("preview", help="play one scenario in the terminal")
     preview.add_argument("scenario_id")
     preview.add_argument("--locale", default=None)
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="migrate the database to the latest revision")
     screen = content_sub.add_parser(
         "screen", help="try the crisis screen: one text a line on stdin, crisis/ok out"
     )
@@ -80,6 +85,21 @@ def _parser() -> argparse.ArgumentParser:
     sync = discord_sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, default=None, help="sync to one server (instant)")
     return parser
+
+
+def _db(settings: Settings) -> int:
+    """`db upgrade`: what start-up does anyway, for operators who migrate before deploying."""
+    from bot.bootstrap import upgrade_database
+    from bot.core.errors import StorageError
+
+    logs.configure(settings.log_level, secrets=logs.known_secrets(settings.env))
+    try:
+        asyncio.run(upgrade_database(settings))
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("the database is at the latest revision")
+    return 0
 
 
 def _platforms(settings: Settings) -> bool:

@@ -24,12 +24,13 @@ from bot.core.idle import IdleWatch
 from bot.core.library import Library
 from bot.core.moderation import Moderation
 from bot.core.mydata import MyData
-from bot.core.ports import ContentSource, Directory, Messenger, Store
+from bot.core.ports import ContentSource, Directory, Messenger, Stores
 from bot.core.practice import Practice
 from bot.core.stats import Stats
 from bot.storage.crypto import Cipher, load_key
 from bot.storage.datalock import DataDirLock
-from bot.storage.sqlite import SqliteStore
+from bot.storage.engine import prepare_sqlite_file, sqlite_url
+from bot.storage.sql import open_sql_store
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ CLOSE_SECONDS = 5.0
 class Runtime:
     settings: Settings
     content: ContentSource
-    store: Store
+    store: Stores
     clock: Clock
     app: Upstander
     desk: Desk
@@ -129,7 +130,7 @@ class Runtime:
         self._closed = True
         await self.flush_outbox(flush_timeout)
         try:
-            left = await asyncio.wait_for(self.store.pending_outbox_count(), CLOSE_SECONDS)
+            left = await asyncio.wait_for(self.store.outbox.pending_outbox_count(), CLOSE_SECONDS)
         except Exception:
             log.exception("could not count the outbox before closing")
         else:
@@ -143,15 +144,33 @@ class Runtime:
         log.info("database closed")
 
 
-async def open_store(settings: Settings) -> Store:
+async def open_store(settings: Settings) -> Stores:
+    """The database the settings name: PostgreSQL at UPSTANDER_DATABASE_URL, else the
+    SQLite file in the data directory; migrated before it serves."""
     cipher = Cipher(load_key(settings.secret_key, settings.data_dir))
-    return await SqliteStore.open(settings.database, cipher)
+    if settings.database_url:
+        url = settings.database_url
+    else:
+        prepare_sqlite_file(settings.database)
+        url = sqlite_url(settings.database)
+    return await open_sql_store(url, cipher, schema=settings.database_schema)
+
+
+async def upgrade_database(settings: Settings) -> None:
+    """Migrate the database to the latest revision (SQLite: only while no bot runs on it)."""
+    lock = None if settings.database_url else DataDirLock.take(settings.data_dir)
+    try:
+        store = await open_store(settings)
+        await store.close_store()
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 async def build(
     settings: Settings,
     *,
-    store: Store | None = None,
+    store: Stores | None = None,
     content: ContentSource | None = None,
     clock: Clock | None = None,
 ) -> Runtime:
@@ -160,26 +179,31 @@ async def build(
         content = await ContentHolder.open(settings.content_dir, settings.resources_file)
     data_lock: DataDirLock | None = None
     if store is None:
-        # Before the database is touched: a second bot on this data directory stops here.
-        data_lock = DataDirLock.take(settings.data_dir)
+        if not settings.database_url:
+            # SQLite serves one process: before the file is touched, a second bot on this
+            # data directory stops here. PostgreSQL serves any number.
+            data_lock = DataDirLock.take(settings.data_dir)
         try:
             store = await open_store(settings)
         except BaseException:
-            data_lock.release()
+            if data_lock is not None:
+                data_lock.release()
             raise
     directories: dict[str, Directory] = {}
     messengers: dict[str, Messenger] = {}
     access = Access(directories)
-    stats = Stats(store)
-    desk = Desk(content, store, access, clock, settings.desk)
-    group = GroupPractice(content, store, access, clock, settings.group_idle)
+    stats = Stats(store.stats)
+    desk = Desk(
+        content, store.checkins, store.volunteers, store.handover, access, clock, settings.desk
+    )
+    group = GroupPractice(content, store.groups, access, clock, settings.group_idle)
     services = Services(
         content=content,
-        practice=Practice(content, store, store, clock),
-        library=Library(content, store),
+        practice=Practice(content, store.practice, store.stats, clock),
+        library=Library(content, store.stats),
         desk=desk,
-        mydata=MyData(content, store, desk),
-        moderation=Moderation(content, store, stats, access),
+        mydata=MyData(content, store.practice, store.checkins, desk),
+        moderation=Moderation(content, store.checkins, store.audit, stats, access),
         group=group,
     )
     return Runtime(
@@ -189,11 +213,11 @@ async def build(
         clock=clock,
         app=Upstander(services),
         desk=desk,
-        deliveries=Deliveries(store, messengers, clock),
-        escalation=Escalation(content, store, clock, settings.desk),
+        deliveries=Deliveries(store.outbox, store.checkins, messengers, clock),
+        escalation=Escalation(content, store.checkins, clock, settings.desk),
         directories=directories,
         messengers=messengers,
         data_lock=data_lock,
-        idle=IdleWatch(content, store, clock, settings.desk),
+        idle=IdleWatch(content, store.handover, clock, settings.desk),
         group=group,
     )

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.content.holder import ContentHolder
-from bot.core.ports import ContentSource, Store
+from bot.core.ports import ContentSource, OutboxStore
 
 if TYPE_CHECKING:
     from bot.bootstrap import Runtime
@@ -43,7 +43,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def check(
-    store: Store, content: ContentSource, *, database_seconds: float = DATABASE_TIMEOUT_SECONDS
+    store: OutboxStore,
+    content: ContentSource,
+    *,
+    database_seconds: float = DATABASE_TIMEOUT_SECONDS,
 ) -> tuple[int, dict[str, Any]]:
     """The health of one bot: (HTTP status, JSON body)."""
     database: dict[str, Any]
@@ -78,7 +81,7 @@ async def check(
 async def check_runtime(
     runtime: Runtime, *, database_seconds: float = DATABASE_TIMEOUT_SECONDS
 ) -> tuple[int, dict[str, Any]]:
-    return await check(runtime.store, runtime.content, database_seconds=database_seconds)
+    return await check(runtime.store.outbox, runtime.content, database_seconds=database_seconds)
 
 
 def health_handler(

@@ -64,7 +64,16 @@ class RedactingFilter(logging.Filter):
 
 # What the Slack adapter hands slack-bolt to log to (bolt's own lines).
 BOLT_LOGGER = "bot.adapters.slack.bolt"
-LIBRARY_LOGGERS = ("discord", "slack_bolt", "slack_sdk", "aiosqlite", "asyncio", BOLT_LOGGER)
+LIBRARY_LOGGERS = (
+    "discord",
+    "slack_bolt",
+    "slack_sdk",
+    "aiosqlite",
+    "asyncio",
+    "alembic",
+    "sqlalchemy",
+    BOLT_LOGGER,
+)
 
 
 def configure(level: str = "INFO", *, json_lines: bool = True, secrets: Iterable[str] = ()) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -16,13 +19,16 @@ from bot.core.clock import Clock
 from bot.core.errors import DeliveryError
 from bot.core.messages import Outbound
 from bot.core.models import OutboxItem
-from bot.core.ports import CheckinStore, Messenger
+from bot.core.ports import CheckinStore, Messenger, OutboxStore
 
 log = logging.getLogger(__name__)
 
 BASE_DELAY = 2.0
 MAX_DELAY = 300.0
 BATCH = 50
+# Items taken are this process's for a minute; if it dies, another takes them after.
+OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+LEASE = timedelta(minutes=1)
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -34,9 +40,14 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
 
 class Deliveries:
     def __init__(
-        self, store: CheckinStore, messengers: Mapping[str, Messenger], clock: Clock
+        self,
+        outbox: OutboxStore,
+        checkins: CheckinStore,
+        messengers: Mapping[str, Messenger],
+        clock: Clock,
     ) -> None:
-        self._store = store
+        self._outbox = outbox
+        self._store = checkins
         self._messengers = messengers
         self._clock = clock
         # Set while run_forever serves; who waits in caught_up is answered after a round.
@@ -46,7 +57,9 @@ class Deliveries:
     async def run_once(self) -> int:
         """Deliver what is due now; return how many were delivered."""
         delivered = 0
-        for item in await self._store.due_outbox(self._clock.now(), BATCH):
+        now = self._clock.now()
+        leased = await self._outbox.lease_due_outbox(now, BATCH, OWNER, now + LEASE)
+        for item in leased:
             if await self._deliver(item):
                 delivered += 1
         return delivered
@@ -92,7 +105,7 @@ class Deliveries:
             return False
         if item.purpose in ("card", "escalation") and ref:
             await self._store.set_card_ref(item.checkin_id, ref)
-        await self._store.delivered(item.id)
+        await self._outbox.delivered(item.id)
         return True
 
     async def _resolve_update(self, item: OutboxItem, outbound: Outbound) -> Outbound:
@@ -105,7 +118,7 @@ class Deliveries:
     async def _retry(self, item: OutboxItem, retry_after: float | None) -> None:
         attempts = item.attempts + 1
         delay = backoff(attempts, retry_after)
-        await self._store.retry_later(
+        await self._outbox.retry_later(
             item.id, attempts, self._clock.now() + timedelta(seconds=delay)
         )
 

@@ -47,7 +47,7 @@ from bot.core.errors import Conflict, NotFound, UserFacingError
 from bot.core.handover import Handover
 from bot.core.messages import Action, Outbound, Reply, Section, Style
 from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OpeningState, OutboxItem
-from bot.core.ports import ContentSource, DeskStore
+from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
 from bot.core.resources_view import resource_lines
 
 SUPPORT_TOPIC = "wellbeing-burnout"
@@ -60,19 +60,25 @@ class Desk:
     def __init__(
         self,
         content: ContentSource,
-        store: DeskStore,
+        store: CheckinStore,
+        volunteers: VolunteerStore,
+        handover: HandoverStore,
         access: Access,
         clock: Clock,
         settings: DeskSettings,
     ) -> None:
         self._content = content
         self._store = store
+        self._volunteers = volunteers
+        self._handover_store = handover
         self._access = access
         self._clock = clock
         self._settings = settings
         # Set whenever the outbox gains items, so the delivery worker wakes at once.
         self.outbox_changed = asyncio.Event()
-        self.handover = Handover(content, store, access, clock, settings, self.outbox_changed)
+        self.handover = Handover(
+            content, store, volunteers, handover, access, clock, settings, self.outbox_changed
+        )
 
     # -- the member's side: open ---------------------------------------------------
 
@@ -204,8 +210,8 @@ class Desk:
         if verb == "anonymous":
             return await self.handover.anonymity(actor, setting.strip())
         if command in ("on", "off"):
-            await self._store.set_availability(actor.key, actor.platform, command == "on")
-        available = await self._store.is_available(actor.key)
+            await self._volunteers.set_availability(actor.key, actor.platform, command == "on")
+        available = await self._volunteers.is_available(actor.key)
         waiting = [c for c in await self._store.unclaimed() if c.platform == actor.platform]
         claim = await self._store.active_claim(actor.key)
         lines = [
@@ -367,7 +373,7 @@ class Desk:
         item = outbox_item(
             checkin, "relay", Outbound(dm(checkin.platform, checkin.claimed_by_user_id), body), now
         )
-        await self._store.relay(checkin.id, [item], now)
+        await self._handover_store.relay(checkin.id, [item], now)
         self.outbox_changed.set()
         log.info("relayed a member message for check-in %s", checkin.id)
         return None
@@ -382,7 +388,7 @@ class Desk:
         item = outbox_item(
             checkin, "relay", Outbound(dm(checkin.platform, checkin.member_user_id), body), now
         )
-        await self._store.relay(checkin.id, [item], now)
+        await self._handover_store.relay(checkin.id, [item], now)
         self.outbox_changed.set()
         return None
 
@@ -513,7 +519,7 @@ class Desk:
             raise NotFound("error.checkin_gone")
         now = self._clock.now()
         if checkin.member:
-            await self._store.block(checkin.member, now + self._settings.block_for)
+            await self._volunteers.block(checkin.member, now + self._settings.block_for)
         if checkin.is_active:
             await self._close(catalog, checkin, "volunteer", actor.display_name)
         return Reply(

@@ -34,7 +34,7 @@ from bot.core.desk_support import (
 from bot.core.errors import Conflict, NotFound
 from bot.core.messages import Action, Outbound, Reply, Section, Style
 from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OutboxItem
-from bot.core.ports import ContentSource, DeskStore
+from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
 
 # Logs name check-ins by id only.
 log = logging.getLogger(__name__)
@@ -44,13 +44,17 @@ class Handover:
     def __init__(
         self,
         content: ContentSource,
-        store: DeskStore,
+        checkins: CheckinStore,
+        volunteers: VolunteerStore,
+        store: HandoverStore,
         access: Access,
         clock: Clock,
         settings: DeskSettings,
         outbox_changed: asyncio.Event,
     ) -> None:
         self._content = content
+        self._checkins = checkins
+        self._volunteers = volunteers
         self._store = store
         self._access = access
         self._clock = clock
@@ -89,7 +93,7 @@ class Handover:
     async def keep_claim(self, actor: Actor, checkin_id: str) -> Reply:
         catalog, locale = self._locale(actor)
         await self._access.require(actor, Role.VOLUNTEER, Role.LEAD)
-        checkin = await self._store.get_checkin(checkin_id)
+        checkin = await self._checkins.get_checkin(checkin_id)
         if checkin is None or checkin.claimed_by != actor.key:
             raise NotFound("error.checkin_gone")
         text = catalog.text(locale, "handover.kept", pseudonym=checkin.pseudonym)
@@ -145,8 +149,10 @@ class Handover:
         """`/volunteer anonymous on|off`: the caller has checked the volunteer role."""
         catalog, locale = self._locale(actor)
         if setting in ("on", "off"):
-            await self._store.set_volunteer_anonymous(actor.key, actor.platform, setting == "on")
-        anonymous = await self._store.volunteer_anonymous(actor.key)
+            await self._volunteers.set_volunteer_anonymous(
+                actor.key, actor.platform, setting == "on"
+            )
+        anonymous = await self._volunteers.volunteer_anonymous(actor.key)
         key = "volunteer.anonymous_on" if anonymous else "volunteer.anonymous_off"
         return Reply(sections=(Section(catalog.text(locale, key)),))
 
@@ -154,13 +160,13 @@ class Handover:
         self, catalog: Catalog, checkin: CheckIn, volunteer: str, name: str
     ) -> str:
         """What the member is told when `volunteer` (named `name`) picks their check-in up."""
-        if await self._store.volunteer_anonymous(volunteer):
+        if await self._volunteers.volunteer_anonymous(volunteer):
             return catalog.text(checkin.locale, "checkin.volunteer_joined_anonymous")
         return catalog.text(checkin.locale, "checkin.volunteer_joined", name=name)
 
     async def volunteer_title(self, catalog: Catalog, checkin: CheckIn) -> str:
         """Who a relayed message is from, as the member sees it."""
-        if await self._store.volunteer_anonymous(checkin.claimed_by):
+        if await self._volunteers.volunteer_anonymous(checkin.claimed_by):
             return catalog.text(checkin.locale, "relay.from_a_volunteer")
         return catalog.text(checkin.locale, "relay.from_volunteer", name=checkin.claimed_by_name)
 
@@ -212,7 +218,7 @@ class Handover:
         )
 
     async def _claimed(self, actor: Actor, checkin_id: str) -> CheckIn:
-        checkin = await self._store.get_checkin(checkin_id)
+        checkin = await self._checkins.get_checkin(checkin_id)
         if checkin is None or checkin.platform != actor.platform:
             raise NotFound("error.checkin_gone")
         if checkin.status is not CheckinStatus.CLAIMED:

@@ -1,11 +1,13 @@
 """What the core needs from outside, as small Protocols.
 
-Each port has a real implementation (SQLite, a platform adapter) and an in-memory one.
+Each port has a real implementation (the SQL database, a platform adapter) and an
+in-memory one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -26,6 +28,8 @@ from bot.core.models import (
 
 
 class PracticeStore(Protocol):
+    """Practice runs, kept in the database only: any process can serve the next press."""
+
     async def save_run(self, run: PracticeRun) -> None: ...
 
     async def save_runs(
@@ -53,7 +57,7 @@ class StatsStore(Protocol):
 
 
 class CheckinStore(Protocol):
-    """Check-ins, their outbox, volunteers' availability, blocks and the audit trail.
+    """Check-ins and their lifecycle.
 
     Every method that changes a check-in and queues messages does both in one
     transaction: either the row and its outbox items exist, or neither does.
@@ -76,10 +80,9 @@ class CheckinStore(Protocol):
     ) -> Opening:
         """Send: if `checkin_id` is `member`'s draft, draft → open at `at` with the outbox
         items `outbox(opened check-in)` makes, committed before this returns; all in one
-        store call, with what the reply needs. `outbox` is called inside the transaction
-        (on the store's thread, for SQLite), so it must only compute; if it raises, nothing
-        changes. A check-in that is not the member's comes back as None, one that is no
-        longer a draft as it is, unopened."""
+        store call, with what the reply needs. `outbox` is called inside the transaction,
+        so it must only compute; if it raises, nothing changes. A check-in that is not the
+        member's comes back as None, one that is no longer a draft as it is, unopened."""
         ...
 
     async def active_checkin(self, member: str) -> CheckIn | None: ...
@@ -88,7 +91,7 @@ class CheckinStore(Protocol):
 
     async def opening_state(self, member: str) -> OpeningState:
         """`blocked_until`, `active_checkin` and `last_closed_at` in one call: the desk
-        asks on every /checkin and every form, and each store call is a round trip."""
+        asks on every /checkin and every form."""
         ...
 
     async def claim(
@@ -99,7 +102,8 @@ class CheckinStore(Protocol):
         outbox: list[OutboxItem],
         audit: AuditEntry,
     ) -> bool:
-        """open → claimed by (key, user id, name), atomically; False if not open."""
+        """open → claimed by (key, user id, name), atomically; False if not open. Of
+        concurrent claimers, in any number of processes, exactly one wins."""
         ...
 
     async def active_claim(self, volunteer: str) -> CheckIn | None: ...
@@ -120,30 +124,6 @@ class CheckinStore(Protocol):
 
     async def set_card_ref(self, checkin_id: str, ref: str) -> None: ...
 
-    async def enqueue(self, items: list[OutboxItem]) -> None: ...
-
-    async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]: ...
-
-    async def pending_outbox_count(self) -> int: ...
-
-    async def delivered(self, item_id: str) -> None:
-        """Remove the item and with it the text it carried."""
-        ...
-
-    async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None: ...
-
-    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None: ...
-
-    async def is_available(self, volunteer: str) -> bool: ...
-
-    async def available_volunteers(self, platform: str) -> list[str]: ...
-
-    async def block(self, member: str, until: datetime) -> None: ...
-
-    async def blocked_until(self, member: str) -> datetime | None: ...
-
-    async def audit_entries(self, limit: int) -> list[AuditEntry]: ...
-
     async def checkin_figures(self) -> list[CheckinFigures]: ...
 
     async def purge(self, closed_before: datetime, drafts_before: datetime) -> int:
@@ -157,8 +137,83 @@ class CheckinStore(Protocol):
         ...
 
 
+class VolunteerStore(Protocol):
+    """Volunteers' availability and name preference, and blocked members (by fingerprint)."""
+
+    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None: ...
+
+    async def is_available(self, volunteer: str) -> bool: ...
+
+    async def available_volunteers(self, platform: str) -> list[str]: ...
+
+    async def block(self, member: str, until: datetime) -> None: ...
+
+    async def blocked_until(self, member: str) -> datetime | None: ...
+
+    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+        """Whether members see this volunteer as "a volunteer" instead of by name."""
+        ...
+
+    async def volunteer_anonymous(self, volunteer: str) -> bool: ...
+
+
+class OutboxStore(Protocol):
+    """Messages waiting to be sent, leased to one process at a time."""
+
+    async def enqueue(self, items: list[OutboxItem]) -> None: ...
+
+    async def lease_due_outbox(
+        self, now: datetime, limit: int, owner: str, lease_until: datetime
+    ) -> list[OutboxItem]:
+        """Due items (next_attempt_at <= now) whose lease is absent or ended, highest
+        priority first, then oldest next_attempt_at; each marked leased to `owner` until
+        `lease_until`, atomically, so two processes never get the same item."""
+        ...
+
+    async def delivered(self, item_id: str) -> None:
+        """Remove the item and with it the text it carried."""
+        ...
+
+    async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
+        """Try again at `at`; this also ends the lease."""
+        ...
+
+    async def give_up(self, item_id: str, audit: AuditEntry) -> None:
+        """Delete the item and write the audit line, in one transaction."""
+        ...
+
+    async def pending_outbox_count(self) -> int: ...
+
+    async def oldest_pending_at(self) -> datetime | None:
+        """`created_at` of the oldest undelivered item."""
+        ...
+
+
+class AuditStore(Protocol):
+    async def audit_entries(self, limit: int) -> list[AuditEntry]: ...
+
+
+class LeaseStore(Protocol):
+    """Named leases, so a periodic job runs once per period across all processes."""
+
+    async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
+        """True iff no lease `name` is running at `now` (none, or its until <= now); it is
+        then `owner`'s until `until`. Of concurrent callers exactly one wins."""
+        ...
+
+
+class EventStore(Protocol):
+    """Platform events already seen, so a retried or replayed one is handled once."""
+
+    async def first_sighting(self, key: str, at: datetime) -> bool:
+        """True the first time `key` is recorded, across processes."""
+        ...
+
+    async def forget_sightings(self, before: datetime) -> int: ...
+
+
 class HandoverStore(Protocol):
-    """Handover, reassignment, idle close and volunteers' name preference (issue 18.4).
+    """Handover, reassignment and idle close of claimed check-ins (issue 18.4).
 
     Like CheckinStore: a method that changes a check-in and queues messages does both in
     one transaction.
@@ -207,12 +262,6 @@ class HandoverStore(Protocol):
         relayed content deleted, atomically like `close`; False otherwise."""
         ...
 
-    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
-        """Whether members see this volunteer as "a volunteer" instead of by name."""
-        ...
-
-    async def volunteer_anonymous(self, volunteer: str) -> bool: ...
-
 
 class GroupPracticeStore(Protocol):
     """Group practice sessions in a channel (issue 21.1).
@@ -258,12 +307,21 @@ class GroupPracticeStore(Protocol):
         ...
 
 
-class DeskStore(CheckinStore, HandoverStore, Protocol):
-    """What the check-in desk and its periodic care need."""
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """Every store port, as one database (or the in-memory fake) serves them."""
 
-
-class Store(PracticeStore, StatsStore, DeskStore, GroupPracticeStore, Protocol):
-    async def close_store(self) -> None: ...
+    practice: PracticeStore
+    stats: StatsStore
+    checkins: CheckinStore
+    volunteers: VolunteerStore
+    outbox: OutboxStore
+    audit: AuditStore
+    leases: LeaseStore
+    events: EventStore
+    handover: HandoverStore
+    groups: GroupPracticeStore
+    close_store: Callable[[], Awaitable[None]]
 
 
 class ReloadOutcome(Protocol):

@@ -147,7 +147,7 @@ async def press(console: Console, kind: str, checkin_id: str) -> Reply:
 
 
 async def draft_id(console: Console) -> str:
-    drafts = await console.runtime.store.member_checkins(f"console:{MEMBER}")
+    drafts = await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}")
     return drafts[-1].id
 
 
@@ -166,7 +166,7 @@ async def test_send_settles_the_summary_and_a_second_press_is_harmless(console: 
     assert again.pressed.actions == () and again.actions == ()
     cancel_after = await press(console, CANCEL, checkin_id)
     assert "Already sent" in cancel_after.text()
-    [checkin] = await console.runtime.store.member_checkins(f"console:{MEMBER}")
+    [checkin] = await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}")
     assert checkin.status is CheckinStatus.OPEN
 
 
@@ -182,7 +182,7 @@ async def test_cancel_settles_the_summary_and_send_afterwards_sends_nothing(
     assert texts(console).text("en", "crisis.stage_not_sent") in settled
     late = await press(console, CONFIRM, checkin_id)
     assert "not available" in late.text()
-    assert await console.runtime.store.member_checkins(f"console:{MEMBER}") == []
+    assert await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}") == []
 
 
 def test_stage_texts_differ(console: Console) -> None:
@@ -198,4 +198,4 @@ async def test_in_the_console_a_used_send_no_longer_presses(console: Console) ->
     assert "Not sent" in cancelled
     again = await console.say(send)
     assert "nothing to press" in again
-    assert await console.runtime.store.member_checkins(f"console:{MEMBER}") == []
+    assert await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}") == []

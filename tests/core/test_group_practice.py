@@ -95,9 +95,9 @@ async def test_votes_are_counted_never_named_and_the_majority_path_is_taken(
     assert "To discuss together" in text and "speak up next time?" in text
     assert not any(a.kind in (VOTE, REVEAL) for a in recap.actions)
 
-    counts = await runtime.store.counts("group_tactic")
+    counts = await runtime.store.stats.counts("group_tactic")
     assert counts == {"distract": 2, "direct": 1, "delay": 1}
-    assert await runtime.store.counts("groups_finished") == {"lift-remark": 1}
+    assert await runtime.store.stats.counts("groups_finished") == {"lift-remark": 1}
 
 
 async def test_a_tie_is_broken_by_the_starter_alone(runtime: Runtime) -> None:
@@ -154,10 +154,10 @@ async def test_expire_idle_groups_ends_quiet_sessions_and_forgets_votes(
     assert await runtime.group.expire_idle_groups() == 1
     assert await runtime.group.expire_idle_groups() == 0
     session_id = action(step, "Reveal").split("|")[1].split(":")[0]
-    session = await runtime.store.get_group(session_id)
+    session = await runtime.store.groups.get_group(session_id)
     assert session is not None and session.status is GroupStatus.EXPIRED
     assert session.starter == "", "the starter is forgotten when the session ends"
-    assert await runtime.store.group_tally(session_id, 1) == {}
+    assert await runtime.store.groups.group_tally(session_id, 1) == {}
     late = await runtime.app.press(STARTER, action(step, "Reveal"))
     assert "ended after 120 minutes" in late.text()
 

@@ -27,12 +27,12 @@ async def open_and_claim(
 
 
 async def the_checkin(console: Console) -> CheckIn:
-    [checkin] = await console.runtime.store.member_checkins(f"console:{MEMBER}")
+    [checkin] = await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}")
     return checkin
 
 
 async def audit_lines(console: Console) -> list[tuple[str, str]]:
-    return [(e.action, e.by) for e in await console.runtime.store.audit_entries(20)]
+    return [(e.action, e.by) for e in await console.runtime.store.audit.audit_entries(20)]
 
 
 def copy(console: Console, key: str, **params: object) -> str:
@@ -91,7 +91,7 @@ async def test_keeping_the_conversation_changes_nothing_but_duty(console: Consol
     assert "You still have Member" in kept
     checkin = await the_checkin(console)
     assert checkin.status is CheckinStatus.CLAIMED and checkin.claimed_by == "console:val"
-    assert not await console.runtime.store.is_available("console:val")
+    assert not await console.runtime.store.volunteers.is_available("console:val")
 
 
 async def test_only_the_claimer_can_hand_back(console: Console) -> None:
@@ -120,7 +120,7 @@ async def test_a_crisis_checkin_handed_back_keeps_its_place_and_its_lines(
     assert (await the_checkin(console)).crisis
     await console.say("/volunteer off")
     await console.press("Hand it back")
-    queue = await console.runtime.store.unclaimed()
+    queue = await console.runtime.store.checkins.unclaimed()
     assert [c.crisis for c in queue] == [True, False], "crisis first, as a new card"
     repost = [o for o in console.sent if o.destination.kind == "volunteers"][-1]
     assert "Safety concern" in repost.reply.text()
@@ -188,7 +188,7 @@ async def test_a_quiet_conversation_is_reminded_then_closed(
     [closed] = [t for t in console.outbound_text(dm_to=MEMBER) if "long quiet spell" in t]
     assert -1 < closed.find(copy(console, "crisis.title")) < closed.find("long quiet spell")
     assert any("closed after a long quiet spell" in t for t in console.outbound_text(dm_to="val"))
-    actions = [a.action for a in await console.runtime.store.audit_entries(10)]
+    actions = [a.action for a in await console.runtime.store.audit.audit_entries(10)]
     assert actions.count("idle_reminded") == 2 and actions[0] == "idle_closed"
     assert await idle.idle_round() == 0
 
@@ -234,7 +234,7 @@ async def test_members_cannot_set_volunteer_anonymity(console: Console) -> None:
     member = Actor("console", MEMBER, display_name="Z")
     refused = await console.runtime.app.volunteer(member, "anonymous on")
     assert "Only volunteers can do that." in refused.text()
-    assert not await console.runtime.store.volunteer_anonymous(f"console:{MEMBER}")
+    assert not await console.runtime.store.volunteers.volunteer_anonymous(f"console:{MEMBER}")
 
 
 @pytest.mark.parametrize(("raw", "hours"), [("", 72), ("12", 12), ("0", 0)])

@@ -45,14 +45,14 @@ async def test_silence_all_the_way_is_coached_not_shamed(console: Console) -> No
 async def test_a_stale_button_shows_where_the_member_really_is(console: Console) -> None:
     await console.say("/as member sam", "/practice lift-remark")
     await console.press("Begin")
-    run = await console.runtime.store.active_run("console:sam")
+    run = await console.runtime.store.practice.active_run("console:sam")
     assert run is not None
     old_button = f"practice.choose|{run.id}:doors-close:2"
     sam = Actor("console", "sam")
     await console.runtime.app.press(sam, old_button)
     again = await console.runtime.app.press(sam, old_button)
     assert "The lift reaches the lobby" in again.text()
-    run = await console.runtime.store.active_run("console:sam")
+    run = await console.runtime.store.practice.active_run("console:sam")
     assert run is not None and len(run.moves) == 1, "a double press records one move"
 
 
@@ -87,12 +87,12 @@ async def test_resume_survives_a_restart_on_sqlite(settings: Settings, clock: Ma
 async def test_another_members_run_cannot_be_played(console: Console) -> None:
     await console.say("/as member sam", "/practice lift-remark")
     await console.press("Begin")
-    run = await console.runtime.store.active_run("console:sam")
+    run = await console.runtime.store.practice.active_run("console:sam")
     assert run is not None
     other = Actor("console", "kim")
     reply = await console.runtime.app.press(other, f"practice.choose|{run.id}:doors-close:0")
     assert "no longer available" in reply.text()
-    unchanged = await console.runtime.store.get_run(run.id)
+    unchanged = await console.runtime.store.practice.get_run(run.id)
     assert unchanged is not None and unchanged.moves == ()
 
 
@@ -112,9 +112,9 @@ async def test_runs_and_tactics_are_counted_without_identity(console: Console) -
     await console.press("Tell him that was out of line")
     await console.press("Write down what happened and offer it to her")
     store = console.runtime.store
-    assert dict(await store.counts("runs_started")) == {"lift-remark": 1}
-    assert dict(await store.counts("runs_finished")) == {"lift-remark": 1}
-    assert dict(await store.counts("tactic")) == {"direct": 1, "document": 1}
+    assert dict(await store.stats.counts("runs_started")) == {"lift-remark": 1}
+    assert dict(await store.stats.counts("runs_finished")) == {"lift-remark": 1}
+    assert dict(await store.stats.counts("tactic")) == {"direct": 1, "document": 1}
 
 
 async def test_a_reload_shows_the_new_wording_in_steps_and_recaps_already_seen(

@@ -33,7 +33,7 @@ def _choice(reply: Reply, index: int) -> str:
 
 
 async def _moves(console: Console, actor: Actor) -> int:
-    runs = await console.runtime.store.member_runs(actor.key)
+    runs = await console.runtime.store.practice.member_runs(actor.key)
     return max(len(r.moves) for r in runs)
 
 
@@ -42,7 +42,7 @@ async def test_a_step_is_the_same_reply_for_every_member_and_names_no_run(
 ) -> None:
     sams, kims = await _begin(console, SAM), await _begin(console, KIM)
     assert sams == kims, "nothing in a step is one member's"
-    run = await console.runtime.store.active_run(SAM.key)
+    run = await console.runtime.store.practice.active_run(SAM.key)
     assert run is not None
     ids = [a.id for a in sams.actions]
     assert ids == [
@@ -112,7 +112,7 @@ async def test_a_button_from_a_left_run_does_not_play_the_new_one_at_another_mov
     reply = await app.press(SAM, later)
     assert "The doors close" in reply.text(), "they are shown where the new run really is"
     assert await _moves(console, SAM) == 1, "the left run kept its one move; nothing new"
-    run = await console.runtime.store.active_run(SAM.key)
+    run = await console.runtime.store.practice.active_run(SAM.key)
     assert run is not None and run.moves == ()
 
 
@@ -122,7 +122,7 @@ async def test_stop_names_no_run_and_offers_resume_of_the_members_own(console: C
     app = console.runtime.app
     stopped = await app.press(SAM, stop.id)
     assert "Your place is saved" in stopped.text()
-    run = await console.runtime.store.active_run(SAM.key)
+    run = await console.runtime.store.practice.active_run(SAM.key)
     assert run is not None
     assert [a.id for a in stopped.actions] == [f"practice.resume|{run.id}"]
     kims = await app.press(KIM, stop.id)
@@ -135,7 +135,7 @@ async def test_stop_after_the_run_ended_promises_no_saved_place(console: Console
     stop = next(a for a in reply.actions if a.kind == STOP)
     while any(a.kind == CHOOSE for a in reply.actions):
         reply = await console.runtime.app.press(SAM, _choice(reply, 0))
-    assert await console.runtime.store.active_run(SAM.key) is None
+    assert await console.runtime.store.practice.active_run(SAM.key) is None
     stopped = await console.runtime.app.press(SAM, stop.id)
     assert "Your place is saved" not in stopped.text()
     assert "no scenario in progress" in stopped.text()
@@ -144,7 +144,7 @@ async def test_stop_after_the_run_ended_promises_no_saved_place(console: Console
 
 async def test_buttons_on_older_messages_still_play_their_run(console: Console) -> None:
     await _begin(console, SAM)
-    run = await console.runtime.store.active_run(SAM.key)
+    run = await console.runtime.store.practice.active_run(SAM.key)
     assert run is not None
     app = console.runtime.app
     stopped = await app.press(SAM, f"{STOP}|{run.id}")
@@ -174,7 +174,7 @@ async def test_ids_too_long_for_a_button_fall_back_to_naming_the_run(
     assert isinstance(content, ContentHolder)
     assert (await content.reload()).ok
     step = await _begin(console, SAM, scenario_id)
-    run = await console.runtime.store.active_run(SAM.key)
+    run = await console.runtime.store.practice.active_run(SAM.key)
     assert run is not None
     ids = [a.id for a in step.actions]
     assert all(len(i) <= 100 for i in ids)

@@ -55,7 +55,7 @@ async def test_checkin_card_claim_relay_close_and_anonymity(
     await bot.drain()
     assert any("closed the conversation" in text(m) for m in standin.dm_messages(standin.volunteer))
     assert any("how helpful" in text(m) for m in standin.dm_messages(standin.member))
-    assert await bot.runtime.store.pending_outbox_count() == 0
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0
 
     # Anonymity: nothing that reached the volunteers' side names the member.
     volunteer_dm = standin.dm_channels[standin.volunteer.id].id

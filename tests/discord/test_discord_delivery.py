@@ -15,7 +15,7 @@ from bot.bootstrap import build
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.models import CheckinFigures, PracticeRun
-from bot.storage.memory import MemoryStore
+from bot.storage.memory import MemoryCheckins, MemoryPractice, MemoryState, MemoryStore
 from tests.discord.driver import DiscordBot, button, open_checkin, start_bot, text
 from tests.discord_standin import (
     CB_DEFERRED_CHANNEL_MESSAGE,
@@ -24,29 +24,37 @@ from tests.discord_standin import (
 )
 
 
-class GatedStore(MemoryStore):
+class GatedStore(MemoryPractice):
     """A store whose stats and practice saves wait for the test: a slow database."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, state: MemoryState) -> None:
+        super().__init__(state)
         self.gate = asyncio.Event()
         self.gate.set()
-
-    async def checkin_figures(self) -> list[CheckinFigures]:
-        await self.gate.wait()
-        return await super().checkin_figures()
 
     async def save_run(self, run: PracticeRun) -> None:
         await self.gate.wait()
         await super().save_run(run)
 
 
+class GatedFigures(MemoryCheckins):
+    def __init__(self, state: MemoryState, gate: asyncio.Event) -> None:
+        super().__init__(state)
+        self.gate = gate
+
+    async def checkin_figures(self) -> list[CheckinFigures]:
+        await self.gate.wait()
+        return await super().checkin_figures()
+
+
 @pytest.fixture
 async def slow_bot(
     standin: DiscordStandin, discord_settings: Settings
 ) -> AsyncIterator[tuple[DiscordBot, GatedStore]]:
-    store = GatedStore()
-    runtime = await build(discord_settings, store=store, clock=ManualClock())
+    state = MemoryState()
+    store = GatedStore(state)
+    stores = MemoryStore(state, practice=store, checkins=GatedFigures(state, store.gate))
+    runtime = await build(discord_settings, store=stores, clock=ManualClock())
     bot = await start_bot(standin, runtime, ack_after=0.05)
     try:
         yield bot, store
@@ -96,14 +104,14 @@ async def test_a_refused_send_is_retried_and_lands_once(
     await bot.drain()
     assert len(fault.hits) == 1
     assert standin.sent_messages(standin.volunteers_channel.id) == []
-    assert await bot.runtime.store.pending_outbox_count() == 1, "kept for a retry"
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 1, "kept for a retry"
     clock = bot.runtime.clock
     assert isinstance(clock, ManualClock)
     clock.advance(minutes=5)
     await bot.drain()
     (card,) = standin.sent_messages(standin.volunteers_channel.id)
     assert "Claim" in text(card)
-    assert await bot.runtime.store.pending_outbox_count() == 0
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0
 
 
 async def test_escalation_pings_the_lead_role_and_nothing_else(

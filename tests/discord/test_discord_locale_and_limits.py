@@ -36,7 +36,7 @@ async def test_a_rate_limited_card_is_sent_once(
     assert len(fault.hits) == 1
     cards = standin.sent_messages(standin.volunteers_channel.id)
     assert len(cards) == 1 and "Claim" in text(cards[0])
-    assert await discord_bot.runtime.store.pending_outbox_count() == 0
+    assert await discord_bot.runtime.store.outbox.pending_outbox_count() == 0
 
 
 async def test_copy_names_commands_as_discord_shows_them_in_the_member_s_language(

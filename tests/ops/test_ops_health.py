@@ -21,13 +21,13 @@ from ops_support import BotProcess, free_port
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.health import HealthServer, serve_health
-from bot.storage.sqlite import SqliteStore
+from bot.storage.practice import SqlPractice
 
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     built = await build(settings)
-    assert isinstance(built.store, SqliteStore)
+    assert isinstance(built.store.practice, SqlPractice)
     yield built
     await built.aclose()
 

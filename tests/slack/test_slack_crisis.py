@@ -79,7 +79,7 @@ async def test_a_missing_choice_without_danger_is_an_inline_error(bot: SlackBot)
     answer = (await bot.driver.submit_view(view, values, user_id=MEMBER)).json()
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"identity"}
-    assert await bot.runtime.store.active_checkin(f"slack:{MEMBER}") is None
+    assert await bot.runtime.store.checkins.active_checkin(f"slack:{MEMBER}") is None
 
 
 async def in_modal(bot: SlackBot, shown: dict[str, Any], prefix: str) -> int:

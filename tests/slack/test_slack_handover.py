@@ -51,7 +51,7 @@ async def test_anonymous_volunteer_hands_back_when_going_off_duty(bot: SlackBot)
     asked = off.json()["blocks"]
     assert "Hand it back so that another volunteer" in text_of(asked)
     assert button_valued(asked, f"{HAND_BACK}|")
-    assert await bot.runtime.store.unclaimed() == [], "nothing changes before the answer"
+    assert await bot.runtime.store.checkins.unclaimed() == [], "nothing changes before the answer"
 
     before = last_seq(slack)
     element = button_valued(asked, f"{HAND_BACK}|")
@@ -68,7 +68,7 @@ async def test_anonymous_volunteer_hands_back_when_going_off_duty(bot: SlackBot)
     answered = await next_call(slack, RESPONSE_URL_METHOD, before)
     assert "is back in the queue" in text_of(answered.args["blocks"])
     await bot.settle()
-    [reopened] = await bot.runtime.store.unclaimed()
+    [reopened] = await bot.runtime.store.checkins.unclaimed()
     assert reopened.status is CheckinStatus.OPEN and reopened.claimed_by == ""
     reposted = posted_to(slack, VOLUNTEER_CHANNEL, before)
     assert reposted and button_valued(reposted[-1].args["blocks"], f"{CLAIM}|")

@@ -1,11 +1,17 @@
-"""Schema migrations, applied in order; a database records the last one it ran.
+"""The schema as releases before Alembic built it: a database records in
+`schema_version` the last of these it ran. Kept so that such a file can be adopted.
 
-Never edit a migration that has shipped: add a new one.
+Scripts 1-3 are the first release (revision 0001 builds the same schema); scripts 4-6
+came later and add what revision 0003 adds. Frozen: Alembic revisions (`versions/`)
+carry every change since.
 """
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[str, ...] = (
+# The first release ran scripts 1-3; revision 0001 is exactly them.
+FIRST_RELEASE_SCRIPTS = 3
+
+LEGACY_SCRIPTS: tuple[str, ...] = (
     # 1: practice progress and anonymous counters
     """
     CREATE TABLE runs (
