@@ -20,7 +20,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
-	$(BIN)/python -m bot run
+	$(BIN)/python -m bot console
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest -q

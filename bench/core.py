@@ -56,8 +56,8 @@ from bot.core.desk_support import (
 from bot.core.messages import Reply
 from bot.core.practice import BEGIN, CHOOSE
 from bot.gctune import settle_after_startup
+from bot.storage.engine import PRAGMAS
 from bot.storage.memory import MemoryStore
-from bot.storage.sqlite import PRAGMAS
 
 __all__ = ["measure"]
 
@@ -135,7 +135,7 @@ async def _runtime(folder: Path, *, memory: bool) -> Runtime:
     runtime = await build(settings, store=MemoryStore() if memory else None)
     settle_after_startup()  # as `python -m bot run` does once the bot is built
     # One volunteer on duty, so a check-in takes the ordinary path ("a volunteer will...").
-    await runtime.store.set_availability(f"{PLATFORM}:volunteer", PLATFORM, True)
+    await runtime.store.volunteers.set_availability(f"{PLATFORM}:volunteer", PLATFORM, True)
     return runtime
 
 

@@ -79,7 +79,10 @@ async def main(members: int) -> dict[str, object]:
 
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
             active = sum(
-                [await runtime.store.active_run(f"bench:member-{n}") is not None for n in (0, 1)]
+                [
+                    await runtime.store.practice.active_run(f"bench:member-{n}") is not None
+                    for n in (0, 1)
+                ]
             )
             loaded = status_mb()
         finally:

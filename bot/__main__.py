@@ -18,20 +18,35 @@ from bot.gctune import settle_after_startup
 
 log = logging.getLogger("bot")
 
+# The console's log, beside its database: the chat on screen stays a chat.
+LOG_FILE = "upstander.log"
+NO_PLATFORM = (
+    "cannot start: set DISCORD_TOKEN or SLACK_BOT_TOKEN for `run`,"
+    " or try the bot in a terminal with `python -m bot console` (`make run`)"
+)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    if args.command in (None, "run", "console"):
-        logs.configure(
+    if args.command == "run":
+        if not _platforms(settings):
+            print(NO_PLATFORM, file=sys.stderr)
+            return 1
+        logs.configure(settings.log_level, secrets=logs.known_secrets(settings.env))
+        return asyncio.run(_run(settings, console=False))
+    if args.command in (None, "console"):
+        logs.configure_console(
             settings.log_level,
-            json_lines=args.command == "run" and _platforms(settings),
+            settings.data_dir / LOG_FILE,
             secrets=logs.known_secrets(settings.env),
         )
-        return asyncio.run(_run(settings, console_only=args.command == "console"))
+        return asyncio.run(_run(settings, console=True))
     if args.command == "content":
         return _content(args, settings)
+    if args.command == "db":
+        return _db(settings)
     if args.command == "discord":
         from bot.adapters.discord.cli import discord_command
 
@@ -44,8 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Upstander")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="start the bot: Discord/Slack when configured, else the console")
-    sub.add_parser("console", help="the console chat, whatever else is configured")
+    sub.add_parser("run", help="serve Discord and/or Slack (needs their tokens)")
+    sub.add_parser("console", help="the whole bot in a terminal chat (the default)")
     content = sub.add_parser("content", help="moderators' tools")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     validate = content_sub.add_parser("validate", help="check every content file")
@@ -56,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     preview = content_sub.add_parser("preview", help="play one scenario in the terminal")
     preview.add_argument("scenario_id")
     preview.add_argument("--locale", default=None)
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="migrate the database to the latest revision")
+    screen = content_sub.add_parser(
+        "screen", help="try the crisis screen: one text a line on stdin, crisis/ok out"
+    )
+    screen.add_argument("dir", nargs="?", help="content directory (default: scripts_content)")
+    screen.add_argument("--resources", help="resources.yaml (default: beside the content dir)")
+    screen.add_argument("--locale", default=None, help="only this locale's crisis phrases")
     discord = sub.add_parser("discord", help="Discord tools")
     discord_sub = discord.add_subparsers(dest="discord_command", required=True)
     sync = discord_sub.add_parser("sync", help="register the slash commands with Discord")
@@ -63,15 +87,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _db(settings: Settings) -> int:
+    """`db upgrade`: what start-up does anyway, for operators who migrate before deploying."""
+    from bot.bootstrap import upgrade_database
+    from bot.core.errors import StorageError
+
+    logs.configure(settings.log_level, secrets=logs.known_secrets(settings.env))
+    try:
+        asyncio.run(upgrade_database(settings))
+    except StorageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("the database is at the latest revision")
+    return 0
+
+
 def _platforms(settings: Settings) -> bool:
     env = settings.env
     return bool(env.get("DISCORD_TOKEN") or env.get("SLACK_BOT_TOKEN"))
 
 
-async def _run(settings: Settings, *, console_only: bool) -> int:
+async def _run(settings: Settings, *, console: bool) -> int:
     from bot.bootstrap import build
     from bot.core.errors import ContentInvalid, UpstanderError
 
+    # The modules are imported: out of the collector's sight before the content load,
+    # which then walks only what it builds.
+    settle_after_startup()
     try:
         runtime = await build(settings)
     except ContentInvalid as exc:
@@ -83,7 +125,7 @@ async def _run(settings: Settings, *, console_only: bool) -> int:
         # Another bot on this data directory, a database that will not open: say what.
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
-    platforms = not console_only and _platforms(settings)
+    platforms = not console
     if platforms:
         _import_adapters(settings.env)
     # Everything long-lived is built now: keep the collector from walking it under load.
@@ -175,6 +217,7 @@ async def _serve_console(runtime: object, stop: asyncio.Event) -> None:
             task.cancel()
         await asyncio.gather(console, stopping, return_exceptions=True)
     if interrupted:
+        await runtime.aclose()  # closed before saying so: a second Ctrl-C then loses nothing
         print("stopped; press Enter (or Ctrl-C again) to leave", file=sys.stderr)
     if not console.cancelled() and (failure := console.exception()) is not None:
         raise failure
@@ -217,6 +260,14 @@ def _content(args: argparse.Namespace, settings: Settings) -> int:
             Path(args.resources) if args.resources else _resources_beside(content_dir, settings)
         )
         return cli.validate_command(content_dir, resources, sys.stdout)
+    if args.content_command == "screen":
+        content_dir = Path(args.dir) if args.dir else settings.content_dir
+        resources = (
+            Path(args.resources) if args.resources else _resources_beside(content_dir, settings)
+        )
+        return cli.screen_command(
+            content_dir, resources, args.locale, sys.stdin, sys.stdout, sys.stderr
+        )
     if args.content_command == "schema":
         out = Path(args.out) if args.out else settings.content_dir / "schema"
         return cli.schema_command(out, sys.stdout)

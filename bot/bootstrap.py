@@ -20,21 +20,26 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import Deliveries, new_owner_id
 from bot.core.desk import Desk
 from bot.core.escalation import Escalation
+from bot.core.group_practice import GroupPractice
+from bot.core.idle import IdleWatch
 from bot.core.jobs import Job, JobRunner
 from bot.core.library import Library
 from bot.core.moderation import Moderation
 from bot.core.mydata import MyData
-from bot.core.ports import ContentSource, Directory, Messenger, Store
+from bot.core.ports import ContentSource, Directory, Messenger, Stores
 from bot.core.practice import Practice
 from bot.core.stats import Stats
 from bot.storage.crypto import Cipher, load_key
 from bot.storage.datalock import DataDirLock
-from bot.storage.sqlite import SqliteStore
+from bot.storage.engine import prepare_sqlite_file, sqlite_url
+from bot.storage.sql import open_sql_store
 
 log = logging.getLogger(__name__)
 
 # Periods of the jobs that run once across all processes (see bot.core.jobs).
 ESCALATION_PERIOD = timedelta(seconds=30)
+IDLE_PERIOD = timedelta(seconds=30)  # reminders and closes of quiet conversations
+GROUP_EXPIRY_PERIOD = timedelta(seconds=30)  # group practice sessions nobody votes in
 PURGE_PERIOD = timedelta(minutes=10)
 SIGHTINGS_PERIOD = timedelta(hours=1)
 # Slack retries an event for minutes, and refuses requests signed over 5 minutes ago:
@@ -48,7 +53,7 @@ CLOSE_SECONDS = 5.0
 class Runtime:
     settings: Settings
     content: ContentSource
-    store: Store
+    store: Stores
     clock: Clock
     app: Upstander
     desk: Desk
@@ -63,6 +68,8 @@ class Runtime:
     _closed: bool = False
     # Held from start-up until the database is closed: one bot per data directory.
     data_lock: DataDirLock | None = None
+    idle: IdleWatch | None = None
+    group: GroupPractice | None = None
 
     def register_platform(self, platform: str, directory: Directory, messenger: Messenger) -> None:
         self.directories[platform] = directory
@@ -125,7 +132,7 @@ class Runtime:
         self._closed = True
         await self.flush_outbox(flush_timeout)
         try:
-            left = await asyncio.wait_for(self.store.pending_outbox_count(), CLOSE_SECONDS)
+            left = await asyncio.wait_for(self.store.outbox.pending_outbox_count(), CLOSE_SECONDS)
         except Exception:
             log.exception("could not count the outbox before closing")
         else:
@@ -139,15 +146,41 @@ class Runtime:
         log.info("database closed")
 
 
-async def open_store(settings: Settings) -> Store:
+async def open_store(settings: Settings) -> Stores:
+    """The database the settings name: PostgreSQL at UPSTANDER_DATABASE_URL, else the
+    SQLite file in the data directory; migrated before it serves."""
     cipher = Cipher(load_key(settings.secret_key, settings.data_dir))
-    return await SqliteStore.open(settings.database, cipher)
+    if settings.database_url:
+        url = settings.database_url
+    else:
+        prepare_sqlite_file(settings.database)
+        url = sqlite_url(settings.database)
+    return await open_sql_store(url, cipher, schema=settings.database_schema)
+
+
+async def upgrade_database(settings: Settings) -> None:
+    """Migrate the database to the latest revision (SQLite: only while no bot runs on it)."""
+    lock = None if settings.database_url else DataDirLock.take(settings.data_dir)
+    try:
+        store = await open_store(settings)
+        await store.close_store()
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+async def _release_dead_leases(store: Stores) -> None:
+    """Under the data-directory lock no other process runs: a lease left is a dead one's,
+    and its messages go out now rather than when it ends."""
+    released = await store.outbox.release_outbox_leases()
+    if released:
+        log.info("%d outbox item(s) leased by a process that stopped are free again", released)
 
 
 async def build(
     settings: Settings,
     *,
-    store: Store | None = None,
+    store: Stores | None = None,
     content: ContentSource | None = None,
     clock: Clock | None = None,
 ) -> Runtime:
@@ -156,28 +189,38 @@ async def build(
         content = await ContentHolder.open(settings.content_dir, settings.resources_file)
     data_lock: DataDirLock | None = None
     if store is None:
-        # Before the database is touched: a second bot on this data directory stops here.
-        data_lock = DataDirLock.take(settings.data_dir)
+        if not settings.database_url:
+            # SQLite serves one process: before the file is touched, a second bot on this
+            # data directory stops here. PostgreSQL serves any number.
+            data_lock = DataDirLock.take(settings.data_dir)
         try:
             store = await open_store(settings)
+            if data_lock is not None:
+                await _release_dead_leases(store)
         except BaseException:
-            data_lock.release()
+            if data_lock is not None:
+                data_lock.release()
             raise
     directories: dict[str, Directory] = {}
     messengers: dict[str, Messenger] = {}
     access = Access(directories)
-    stats = Stats(store)
-    desk = Desk(content, store, access, clock, settings.desk)
+    stats = Stats(store.stats)
+    desk = Desk(
+        content, store.checkins, store.volunteers, store.handover, access, clock, settings.desk
+    )
+    group = GroupPractice(content, store.groups, access, clock, settings.group_idle)
     services = Services(
         content=content,
-        practice=Practice(content, store, store, clock),
-        library=Library(content, store),
+        practice=Practice(content, store.practice, store.stats, clock),
+        library=Library(content, store.stats),
         desk=desk,
-        mydata=MyData(content, store, desk),
-        moderation=Moderation(content, store, stats, access),
+        mydata=MyData(content, store.practice, store.checkins, desk),
+        moderation=Moderation(content, store.checkins, store.audit, stats, access),
+        group=group,
     )
     owner = new_owner_id()
-    escalation = Escalation(content, store, clock, settings.desk)
+    escalation = Escalation(content, store.checkins, clock, settings.desk)
+    idle = IdleWatch(content, store.handover, clock, settings.desk)
     return Runtime(
         settings=settings,
         content=content,
@@ -185,27 +228,49 @@ async def build(
         clock=clock,
         app=Upstander(services),
         desk=desk,
-        deliveries=Deliveries(store, messengers, clock, owner=owner),
+        deliveries=Deliveries(store.outbox, store.checkins, messengers, clock, owner=owner),
         escalation=escalation,
-        jobs=JobRunner(store, clock, periodic_jobs(store, clock, escalation, desk), owner=owner),
+        jobs=JobRunner(
+            store.leases,
+            clock,
+            periodic_jobs(store, clock, desk, Periodic(escalation, idle, group)),
+            owner=owner,
+        ),
         directories=directories,
         messengers=messengers,
         data_lock=data_lock,
+        idle=idle,
+        group=group,
     )
 
 
-def periodic_jobs(store: Store, clock: Clock, escalation: Escalation, desk: Desk) -> list[Job]:
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """The core services whose passes run as jobs."""
+
+    escalation: Escalation
+    idle: IdleWatch
+    group: GroupPractice
+
+
+def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> list[Job]:
     """The jobs that run once per period across every process on the store."""
 
     async def escalate() -> None:
-        if await escalation.tick():
+        if await passes.escalation.tick():
+            desk.outbox_changed.set()
+
+    async def close_idle() -> None:
+        if await passes.idle.idle_round():
             desk.outbox_changed.set()
 
     async def forget_sightings() -> None:
-        await store.forget_sightings(clock.now() - SIGHTINGS_KEPT)
+        await store.events.forget_sightings(clock.now() - SIGHTINGS_KEPT)
 
     return [
         Job("escalation", ESCALATION_PERIOD, escalate),
-        Job("retention-purge", PURGE_PERIOD, escalation.purge),
+        Job("idle-close", IDLE_PERIOD, close_idle),
+        Job("group-practice-expiry", GROUP_EXPIRY_PERIOD, passes.group.expire_idle_groups),
+        Job("retention-purge", PURGE_PERIOD, passes.escalation.purge),
         Job("forget-event-sightings", SIGHTINGS_PERIOD, forget_sightings),
     ]

@@ -25,6 +25,12 @@ class Settings:
     # Seconds, at shutdown, to deliver what the outbox holds before closing the database
     # (what is left is delivered at the next start). Hosts allow ~30 s after SIGTERM.
     flush_seconds: float = 10.0
+    # PostgreSQL (postgresql+asyncpg://user@host/db) for many processes; unset: SQLite.
+    database_url: str | None = None
+    # The PostgreSQL schema the tables live in (the server's search_path when unset).
+    database_schema: str | None = None
+    # A group practice session with no vote this long ends by itself (0: never).
+    group_idle: timedelta = timedelta(minutes=120)
     env: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -50,10 +56,14 @@ class Settings:
                 ),
                 retention=timedelta(days=_number(env, "UPSTANDER_RETENTION_DAYS", 30)),
                 crisis_region=env.get("UPSTANDER_CRISIS_REGION") or None,
+                idle_close=timedelta(hours=_number(env, "UPSTANDER_IDLE_CLOSE_HOURS", 72)),
             ),
             watch_content=env.get("UPSTANDER_WATCH_CONTENT", "") in ("1", "true", "yes"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             flush_seconds=_number(env, "UPSTANDER_FLUSH_SECONDS", 10),
+            database_url=env.get("UPSTANDER_DATABASE_URL") or None,
+            database_schema=env.get("UPSTANDER_DATABASE_SCHEMA") or None,
+            group_idle=timedelta(minutes=_number(env, "UPSTANDER_GROUP_IDLE_MINUTES", 120)),
             env=env,
         )
 

@@ -27,7 +27,7 @@ from aiohttp import web
 
 from bot.content.holder import ContentHolder
 from bot.core.clock import Clock, SystemClock
-from bot.core.ports import ContentSource, Store
+from bot.core.ports import ContentSource, OutboxStore
 
 if TYPE_CHECKING:
     from bot.bootstrap import Runtime
@@ -45,7 +45,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def check(
-    store: Store,
+    store: OutboxStore,
     content: ContentSource,
     *,
     database_seconds: float = DATABASE_TIMEOUT_SECONDS,
@@ -80,7 +80,7 @@ async def check(
     return (503 if overall == ERROR else 200), body
 
 
-async def _outbox(store: Store, clock: Clock) -> dict[str, Any]:
+async def _outbox(store: OutboxStore, clock: Clock) -> dict[str, Any]:
     pending = await store.pending_outbox_count()
     oldest = await store.oldest_pending_at()
     age = max(0.0, (clock.now() - oldest).total_seconds()) if oldest is not None else 0.0
@@ -91,7 +91,10 @@ async def check_runtime(
     runtime: Runtime, *, database_seconds: float = DATABASE_TIMEOUT_SECONDS
 ) -> tuple[int, dict[str, Any]]:
     return await check(
-        runtime.store, runtime.content, database_seconds=database_seconds, clock=runtime.clock
+        runtime.store.outbox,
+        runtime.content,
+        database_seconds=database_seconds,
+        clock=runtime.clock,
     )
 
 

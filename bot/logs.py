@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 # Slack tokens, Discord bot tokens, Fernet keys and bearer headers.
@@ -63,21 +64,51 @@ class RedactingFilter(logging.Filter):
 
 # What the Slack adapter hands slack-bolt to log to (bolt's own lines).
 BOLT_LOGGER = "bot.adapters.slack.bolt"
-LIBRARY_LOGGERS = ("discord", "slack_bolt", "slack_sdk", "aiosqlite", "asyncio", BOLT_LOGGER)
+LIBRARY_LOGGERS = (
+    "discord",
+    "slack_bolt",
+    "slack_sdk",
+    "aiosqlite",
+    "asyncio",
+    "alembic",
+    "sqlalchemy",
+    BOLT_LOGGER,
+)
 
 
 def configure(level: str = "INFO", *, json_lines: bool = True, secrets: Iterable[str] = ()) -> None:
     """Log to stderr (JSON lines, or plain for a person at a terminal), redacting token
     shapes and the exact ``secrets`` given (see ``known_secrets``)."""
+    formatter = JsonFormatter() if json_lines else logging.Formatter(PLAIN)
+    _install([_handler(logging.StreamHandler(sys.stderr), formatter)], level, secrets)
+
+
+def configure_console(level: str, log_file: Path, *, secrets: Iterable[str] = ()) -> None:
+    """For the console chat: everything at ``level`` to ``log_file``, and only warnings
+    and above on screen, so that log lines do not land in the middle of the chat."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    to_file = _handler(
+        logging.FileHandler(log_file, encoding="utf-8"), logging.Formatter(f"%(asctime)s {PLAIN}")
+    )
+    on_screen = _handler(logging.StreamHandler(sys.stderr), logging.Formatter(PLAIN))
+    on_screen.setLevel(logging.WARNING)
+    _install([to_file, on_screen], level, secrets)
+
+
+PLAIN = "%(levelname)s %(name)s: %(message)s"
+
+
+def _handler(handler: logging.Handler, formatter: logging.Formatter) -> logging.Handler:
+    handler.setFormatter(formatter)
+    handler.addFilter(RedactingFilter())
+    return handler
+
+
+def _install(handlers: list[logging.Handler], level: str, secrets: Iterable[str]) -> None:
     _KNOWN.clear()
     _KNOWN.update(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s: %(message)s")
-    )
-    handler.addFilter(RedactingFilter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel(level)
     # Library chatter at INFO (gateway heartbeats, HTTP) drowns the bot's own lines.
     for noisy in LIBRARY_LOGGERS:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from harness import Console, build_console
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Settings
 from bot.core.clock import ManualClock
@@ -71,3 +77,53 @@ async def sqlite_console(settings: Settings, clock: ManualClock) -> AsyncIterato
     harness = await build_console(settings, clock, sqlite=True)
     yield harness
     await harness.close()
+
+
+PG_DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+@dataclass(frozen=True)
+class PgDatabase:
+    """A PostgreSQL database and a schema of this test's own in it."""
+
+    url: str
+    schema: str
+
+    def env(self) -> dict[str, str]:
+        """What a bot process needs to run on it."""
+        return {"UPSTANDER_DATABASE_URL": self.url, "UPSTANDER_DATABASE_SCHEMA": self.schema}
+
+
+@pytest.fixture
+async def pg_database() -> AsyncIterator[PgDatabase]:
+    """A real PostgreSQL for this test: the server at UPSTANDER_TEST_DATABASE_URL (default
+    PG_DEFAULT_URL), a schema with a random name created for the test and dropped after
+    it. Pass `.schema` to the store (or `.env()` to a bot process) so that every table is
+    made there. Where no server answers the test is skipped, saying why; under CI=true
+    an unreachable server fails it instead."""
+    async with pg_schema() as pg:
+        yield pg
+
+
+@contextlib.asynccontextmanager
+async def pg_schema() -> AsyncIterator[PgDatabase]:
+    """`pg_database` for code that is not a fixture (a parametrised fixture's branch)."""
+    url = os.environ.get("UPSTANDER_TEST_DATABASE_URL", PG_DEFAULT_URL)
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    engine = create_async_engine(url, connect_args={"timeout": 5})
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        await engine.dispose()
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            shown = make_url(url).render_as_string(hide_password=True)
+            pytest.fail(f"PostgreSQL at {shown} is unreachable under CI: {exc}")
+        shown = make_url(url).render_as_string(hide_password=True)
+        pytest.skip(f"no PostgreSQL answers at {shown} (set UPSTANDER_TEST_DATABASE_URL)")
+    try:
+        yield PgDatabase(url, schema)
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await engine.dispose()

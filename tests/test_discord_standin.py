@@ -25,6 +25,7 @@ from discord_standin import (
     CB_MODAL,
     CB_UPDATE_MESSAGE,
     DiscordStandin,
+    finish_client_tasks,
 )
 
 from bot.adapters.discord.endpoints import (
@@ -234,6 +235,7 @@ async def running(
     finally:
         await client.close()
         await asyncio.wait_for(task, TIMEOUT)
+        await finish_client_tasks()
 
 
 @pytest.fixture
@@ -718,8 +720,11 @@ async def test_invalid_session_makes_the_bot_identify_again(
     standin: DiscordStandin, bot: TrivialBot
 ) -> None:
     mark = len(standin.gateway_frames.items)
+    bot.ready.clear()
     await standin.invalidate_session()
     await standin.wait_identified(start=mark)
+    # The new session's READY ends in an on_ready: let it run before the loop closes.
+    await asyncio.wait_for(bot.ready.wait(), 5)
     identifies = [f for f in standin.gateway_frames.items[mark:] if f.op == 2]
     assert len(identifies) == 1
     await standin.send_dm(standin.member, "new session")

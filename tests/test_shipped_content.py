@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,19 @@ def test_every_shipped_file_validates_without_errors() -> None:
     report = validate(CONTENT, RESOURCES)
     assert [str(p) for p in report.errors] == []
     assert report.catalog is not None
+
+
+def test_the_validate_command_passes_on_the_shipped_content() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "content", "validate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 errors" in done.stdout and "3 locales" in done.stdout
 
 
 def test_every_path_of_every_scenario_ends(shipped: Catalog) -> None:
@@ -72,15 +87,77 @@ def test_every_content_file_names_its_schema() -> None:
         assert schema.exists(), f"{path} points at a missing schema {schema}"
 
 
-def test_spanish_falls_back_to_english_per_text(shipped: Catalog) -> None:
-    assert shipped.locale_for("es-ES") == "es"
-    assert shipped.locale_for("fr") == "en"
-    assert shipped.text("es", "practice.begin_button") == "Empezar"
-    assert shipped.text("es", "checkin.what_next") == shipped.text("en", "checkin.what_next")
-    translated = shipped.scenario("bus-phone-call", "es")
+def test_a_partial_translation_falls_back_to_english_per_text(tmp_path: Path) -> None:
+    """A community's own translation may be partial: each missing text and scenario
+    comes from English, while what is translated is used."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    spanish = content / "messages" / "es.yaml"
+    lines = spanish.read_text(encoding="utf-8").splitlines(keepends=True)
+    spanish.write_text("".join(x for x in lines if not x.startswith("checkin.what_next:")))
+    (content / "scenarios" / "es" / "party-joke.yaml").unlink()
+    catalog = load_catalog(content, RESOURCES)
+    assert catalog.locale_for("es-ES") == "es" and catalog.locale_for("fr-FR") == "fr"
+    assert catalog.locale_for("de") == "en"
+    assert catalog.text("es", "practice.begin_button") == "Empezar"
+    assert catalog.text("es", "checkin.what_next") == catalog.text("en", "checkin.what_next")
+    translated = catalog.scenario("bus-phone-call", "es")
     assert translated is not None and translated.locale == "es"
-    only_english = next(s for s in shipped.scenario_list("es") if s.locale == "en")
-    assert shipped.scenario(only_english.id, "es") is only_english
+    assert catalog.scenario("party-joke", "es") is catalog.scenarios["en"]["party-joke"]
+
+
+# Issue 21: the bundled content in three complete languages, and its minimum size.
+SHIPPED_LOCALES = ("en", "es", "fr")
+
+
+def test_every_scenario_is_in_every_shipped_locale_with_the_same_steps(shipped: Catalog) -> None:
+    english = shipped.scenarios["en"]
+    assert set(shipped.scenarios) == set(SHIPPED_LOCALES)
+    for locale in SHIPPED_LOCALES:
+        translations = shipped.scenarios[locale]
+        assert set(translations) == set(english), f"{locale}: {set(english) ^ set(translations)}"
+        for scenario_id, original in english.items():
+            translated = translations[scenario_id]
+            assert set(translated.steps) == set(original.steps), f"{locale}/{scenario_id}"
+            assert translated.focus == original.focus and translated.start == original.start
+            for step_id, step in original.steps.items():
+                theirs = translated.steps[step_id]
+                ours = [(c.tactic, c.next) for c in step.choices]
+                assert [(c.tactic, c.next) for c in theirs.choices] == ours, (
+                    f"{locale}/{scenario_id}/{step_id} re-branches"
+                )
+            if locale != "en":
+                assert translated.title != original.title, f"{locale}/{scenario_id} untranslated"
+    for path in (CONTENT / "scenarios").glob("*.yaml"):
+        for locale in SHIPPED_LOCALES[1:]:
+            assert (CONTENT / "scenarios" / locale / path.name).exists(), f"{locale}/{path.name}"
+
+
+def test_every_message_key_is_in_every_shipped_locale(shipped: Catalog) -> None:
+    texts = shipped.copy.texts
+    assert set(texts) == set(SHIPPED_LOCALES)
+    for locale in SHIPPED_LOCALES:
+        assert set(texts[locale]) == set(texts["en"]), (
+            f"{locale}: {set(texts['en']) ^ set(texts[locale])}"
+        )
+
+
+def test_the_library_has_the_size_issue_21_asks_for(shipped: Catalog) -> None:
+    """A scenario's "focus" is its `focus:` field: the Ds it is written to coach."""
+    english = shipped.scenarios["en"]
+    assert len(english) >= 24
+    for tactic in Tactic.five_ds():
+        coached = [s.id for s in english.values() if tactic in s.focus]
+        assert len(coached) >= 6, f"{tactic} is the focus of only {coached}"
+    distract_choices = [
+        c
+        for s in english.values()
+        for step in s.steps.values()
+        for c in step.choices
+        if c.tactic is Tactic.DISTRACT
+    ]
+    assert len(distract_choices) >= 30
+    assert len(shipped.topics) >= 12 and len(shipped.resources) >= 60
 
 
 async def test_reload_keeps_old_content_on_a_broken_file_and_swaps_on_a_good_one(

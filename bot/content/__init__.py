@@ -1,7 +1,7 @@
 """Moderators' YAML → a validated, immutable `Catalog`, with `file:line` for every problem.
 
 load_catalog / validate      loader.py   the whole content tree, all problems at once
-ContentHolder                holder.py   the serving catalog; reload in a worker thread
+ContentHolder                holder.py   the serving catalog; reload in a worker process
 write_schemas                schema.py   JSON Schema for editors, from the same models
 walk_paths / playthrough_*   playthrough.py  every path through a scenario
 validate_command / schema_command  cli.py  what `python -m bot content ...` prints

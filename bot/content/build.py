@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
-from bot.content.giveway import give_way
 from bot.content.schema import (
     CheckinFile,
     ResourceModel,
@@ -47,6 +46,7 @@ def build_catalog(sources: Sources, version: str) -> Catalog:
         ),
         resources=_resources(resources),
         crisis_lines=_crisis_lines(resources),
+        emergency_numbers=_emergency_numbers(resources),
         crisis_rules=crisis_rules(checkin),
         copy=Copy(
             texts=_frozen(
@@ -62,10 +62,7 @@ def build_catalog(sources: Sources, version: str) -> Catalog:
 
 
 def crisis_rules(checkin: CheckinFile) -> CrisisRules:
-    phrases = {
-        locale: tuple(" ".join(phrase.lower().split()) for phrase in listed)
-        for locale, listed in checkin.crisis.phrases.items()
-    }
+    phrases = {locale: tuple(listed) for locale, listed in checkin.crisis.phrases.items()}
     return CrisisRules(phrases=_frozen(phrases), urgencies=frozenset(checkin.crisis.urgencies))
 
 
@@ -103,7 +100,6 @@ def _step(step_id: str, model: StepModel) -> Step:
 def _scenarios_by_locale(sources: Iterable[ScenarioSource]) -> Mapping[str, Mapping[str, Scenario]]:
     by_locale: dict[str, dict[str, Scenario]] = {}
     for source in sources:
-        give_way()
         by_locale.setdefault(source.locale, {})[source.model.id] = scenario(
             source.model, source.locale
         )
@@ -113,8 +109,6 @@ def _scenarios_by_locale(sources: Iterable[ScenarioSource]) -> Mapping[str, Mapp
 def _resources(resources: ResourcesFile) -> Mapping[str, Resource]:
     built: dict[str, Resource] = {}
     for topic in resources.topics:
-        # A topic at a time: 5,000 resources in one go kept the loop waiting 12 ms.
-        give_way()
         built.update((item.id, _resource(topic.id, item)) for item in topic.resources)
     return _frozen(built)
 
@@ -137,9 +131,20 @@ def _crisis_lines(resources: ResourcesFile) -> Mapping[str, tuple[CrisisLine, ..
     return _frozen(
         {
             region: tuple(
-                CrisisLine(region, line.name, line.contact, line.url, line.hours) for line in lines
+                CrisisLine(region, line.name, line.contact, line.url, line.hours)
+                for line in listed.lines
             )
-            for region, lines in resources.crisis_lines.items()
+            for region, listed in resources.crisis_lines.items()
+        }
+    )
+
+
+def _emergency_numbers(resources: ResourcesFile) -> Mapping[str, str]:
+    return _frozen(
+        {
+            region: listed.emergency
+            for region, listed in resources.crisis_lines.items()
+            if listed.emergency and region != "default"
         }
     )
 

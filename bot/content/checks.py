@@ -3,13 +3,13 @@ see all problems at once."""
 
 from __future__ import annotations
 
+from bot.content.command_checks import command_copy_problems
 from bot.content.file_checks import (
     checkin_label_problems,
     checkin_problems,
     messages_problems,
     resources_problems,
 )
-from bot.content.giveway import give_way
 from bot.content.scenario_checks import scenario_problems
 from bot.content.sources import ScenarioSource, Sources
 from bot.content.tree_checks import (
@@ -25,23 +25,17 @@ from bot.core.errors import Problem
 def cross_problems(sources: Sources, scenarios_dir: str) -> list[Problem]:
     resource_ids = sources.resource_ids() if sources.resources is not None else None
     problems: list[Problem] = []
-    for source in sources.scenarios:
-        give_way()
+    for source in sources.scenarios + sources.salvaged:
         problems += locale_problems(source)
         problems += scenario_problems(source, resource_ids)
-    # Each check over the whole library takes a few milliseconds: the loop goes between.
-    give_way()
     problems += duplicate_scenario_problems(sources.scenarios)
     originals = _first_by_id(sources)
     for translation in sources.translations():
-        give_way()
         problems += translation_problems(translation, originals, sources.broken_originals)
     if any(sources.originals()) and not sources.broken_originals:
-        give_way()
         # With a file missing from the count, a tactic might only seem unused.
         problems += unused_tactic_warnings(sources.originals(), scenarios_dir)
     if sources.resources is not None:
-        give_way()
         problems += resources_problems(sources.resources)
     if sources.checkin is not None:
         problems += checkin_problems(sources.checkin)
@@ -49,6 +43,7 @@ def cross_problems(sources: Sources, scenarios_dir: str) -> list[Problem]:
         if default_messages is not None:
             problems += checkin_label_problems(sources.checkin, default_messages)
     problems += messages_problems(sources.messages)
+    problems += command_copy_problems(sources.messages)
     return problems
 
 

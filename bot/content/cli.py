@@ -3,14 +3,17 @@ parses arguments and calls these with the stream to write to."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from bot.content.files import shown_path
-from bot.content.loader import ValidationReport, validate
+from bot.content.loader import ValidationReport, load_catalog, validate
 from bot.content.schema import write_schemas
 from bot.core.catalog import DEFAULT_LOCALE
+from bot.core.crisis import shows_danger
+from bot.core.errors import ContentInvalid
 
 
 def validate_command(content_dir: Path, resources_file: Path, out: TextIO) -> int:
@@ -35,6 +38,35 @@ def schema_command(out_dir: Path, out: TextIO) -> int:
         return 1
     for path in written:
         print(f"wrote {shown_path(path)}", file=out)
+    return 0
+
+
+def screen_command(
+    content_dir: Path,
+    resources_file: Path,
+    locale: str | None,
+    lines: Iterable[str],
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """`crisis<TAB>text` or `ok<TAB>text` for each line, in order, by the check-in's own
+    screen; with `locale`, that locale's phrases alone (the check-in uses every locale's)."""
+    try:
+        catalog = load_catalog(content_dir, resources_file)
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=err)
+        return 1
+    if locale is not None:
+        if locale not in catalog.crisis_rules.phrases:
+            known = ", ".join(sorted(catalog.crisis_rules.phrases))
+            print(f"no crisis phrases for locale {locale!r} (there are: {known})", file=err)
+            return 2
+        catalog = replace(catalog, crisis_rules=catalog.crisis_rules.only(locale))
+    for line in lines:
+        text = line.rstrip("\r\n")
+        verdict = "crisis" if shows_danger(catalog, text, "") else "ok"
+        print(f"{verdict}\t{text}", file=out, flush=True)
     return 0
 
 

@@ -14,6 +14,7 @@ from bot.content.yamldoc import NodePath
 from bot.core.catalog import DEFAULT_LOCALE
 from bot.core.copy_keys import COPY_LIMITS, REQUIRED_COPY_KEYS
 from bot.core.errors import Problem
+from bot.core.screen import PatternError, pattern_expression
 
 # Longer than this still fits the platforms, but is a wall of text in a chat window.
 LONG_TEXT = 600
@@ -41,7 +42,8 @@ def resources_problems(located: Located[ResourcesFile]) -> list[Problem]:
     problems = _duplicates(located, topic_ids, "topic id") + _duplicates(
         located, resource_ids, "resource id"
     )
-    if not model.crisis_lines.get("default"):
+    default = model.crisis_lines.get("default")
+    if default is None or not default.lines:
         message = "crisis_lines needs a 'default' list: the lines shown in every region"
         problems.append(located.problem(("crisis_lines",), message, key=True))
     return problems
@@ -60,6 +62,20 @@ def checkin_problems(located: Located[CheckinFile]) -> list[Problem]:
             choices = ", ".join(model.urgencies)
             message = f"crisis urgency {urgency!r} is not one of the urgencies ({choices})"
             problems.append(located.problem(("crisis", "urgencies", index), message))
+    return problems + crisis_pattern_problems(located)
+
+
+def crisis_pattern_problems(located: Located[CheckinFile]) -> list[Problem]:
+    """Each crisis phrase must be a valid pattern (bot.core.screen), or nothing it was
+    meant to catch would show the crisis lines."""
+    problems = []
+    for locale, patterns in located.model.crisis.phrases.items():
+        for index, pattern in enumerate(patterns):
+            try:
+                pattern_expression(pattern)
+            except PatternError as exc:
+                message = f"crisis phrase {pattern.strip()!r} is not a valid pattern: {exc}"
+                problems.append(located.problem(("crisis", "phrases", locale, index), message))
     return problems
 
 
@@ -176,7 +192,7 @@ def _duplicates(
     located: Located[BaseModel], values: Iterable[tuple[NodePath, str]], noun: str
 ) -> list[Problem]:
     # Where each value was first used; its line is looked up only for a duplicate, since
-    # that may mean reading the file again (see yamldoc).
+    # that means composing the file again (see yamldoc).
     first_at: dict[str, NodePath] = {}
     problems = []
     for at, value in values:

@@ -14,11 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content.giveway import give_way
 from bot.content.schema import LOCALE_PATTERN
-from bot.content.yamldoc import YamlDocument
-from bot.content.yamlfast import TypedWords
-from bot.content.yamlnodes import read_yaml
+from bot.content.yamldoc import YamlDocument, read_yaml
 from bot.core.catalog import DEFAULT_LOCALE
 from bot.core.errors import Problem
 
@@ -96,9 +93,7 @@ def _yaml_files(directory: Path, problems: list[Problem]) -> list[Path]:
         return []
     found: list[Path] = []
     strays: list[Path] = []
-    # One look at each entry, giving way between: a reload looks at a thousand files here.
     for path in directory.iterdir():
-        give_way()
         if path.name.endswith(".yml"):
             strays.append(path)
         elif path.name.endswith(".yaml") and path.is_file():
@@ -128,15 +123,12 @@ class FileReader:
     # Resolved once per reader: resolving them again for each of a thousand files showed
     # up in profiles of a large library.
     _places: tuple[Path | None, Path] | None = None
-    # Plain words typed once for every file read (see yamlfast).
-    _words: TypedWords = field(default_factory=dict)
+    # Each folder resolved once, not each of the thousand files in it.
+    _folders: dict[Path, Path] = field(default_factory=dict)
 
     def read(self, path: Path) -> tuple[str, YamlDocument | None, list[Problem]]:
         """The path as shown to people, the document (None if unreadable) and its problems."""
-        try:
-            resolved = path.resolve()
-        except OSError:
-            resolved = path
+        resolved = self._resolved_folder(path.parent) / path.name
         cwd, root = self._resolved_places()
         shown = str(path)
         if cwd is not None and resolved.is_relative_to(cwd):
@@ -151,12 +143,19 @@ class FileReader:
         except UnicodeDecodeError as exc:
             line = raw.count(b"\n", 0, exc.start) + 1
             return shown, None, [Problem(shown, line, "not valid UTF-8 text")]
-        give_way()  # decoding a large file took a few milliseconds; reading it takes more
-        document, problems = read_yaml(text, shown, self._words)
+        document, problems = read_yaml(text, shown)
         return shown, document, problems
 
     def version(self) -> str:
         return self._digest.hexdigest()[:12]
+
+    def _resolved_folder(self, folder: Path) -> Path:
+        if folder not in self._folders:
+            try:
+                self._folders[folder] = folder.resolve()
+            except OSError:
+                self._folders[folder] = folder
+        return self._folders[folder]
 
     def _resolved_places(self) -> tuple[Path | None, Path]:
         if self._places is None:

@@ -1,9 +1,9 @@
 """The catalog in service, and its live reload.
 
-Loading reads and validates every file, which takes long enough to matter on the event
-loop, so it runs in a worker thread. A reload that finds errors leaves the serving catalog
-alone; one that succeeds replaces it in a single assignment, so a request sees either the
-old catalog or the new one, never a mix.
+Start-up loads in a worker thread; a reload reads and validates in a worker process
+(bot.content.worker), so that a serving bot's event loop hardly notices it. A reload
+that finds errors leaves the serving catalog alone; one that succeeds replaces it in a
+single assignment, so a request sees either the old catalog or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -12,20 +12,14 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 
-from bot.content.gcpause import collector_paused
-from bot.content.giveway import give_way, giving_way_to
-from bot.content.loader import ValidationReport, load_catalog, validate
+from bot.content.loader import load_catalog
+from bot.content.worker import FileStamp, WorkerFailed, file_stamps, validate_elsewhere
 from bot.core.catalog import Catalog
 from bot.core.errors import Problem
-from bot.gctune import collect_before_building_to_keep, freeze_what_was_built
 
 log = logging.getLogger(__name__)
-
-# A file's identity for the watcher: modification time and size.
-FileStamp = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +71,12 @@ class ContentHolder:
 
     async def reload(self) -> ReloadResult:
         async with self._reloading:
-            loop = asyncio.get_running_loop()
-            stamps, report = await asyncio.to_thread(self._stamp_and_validate, loop)
+            try:
+                stamps, report = await validate_elsewhere(self.content_dir, self.resources_file)
+            except WorkerFailed as exc:
+                problem = Problem(str(self.content_dir), 0, f"the reload did not run: {exc}")
+                self._last_reload = ReloadResult(False, (problem,), self._current.version)
+                return self._last_reload
             # Even a failed load was a look at these files: wait for the next save.
             self._loaded_stamps = stamps
             if report.catalog is None:
@@ -98,35 +96,8 @@ class ContentHolder:
             if await asyncio.to_thread(self._stamps) != self._loaded_stamps:
                 _log_reload(await self.reload())
 
-    def _stamp_and_validate(
-        self, loop: asyncio.AbstractEventLoop
-    ) -> tuple[dict[Path, FileStamp], ValidationReport]:
-        collect_before_building_to_keep()
-        with collector_paused():
-            # Members come first: the load waits for the loop every few milliseconds.
-            with giving_way_to(loop):
-                stamps = self._stamps()
-                report = validate(self.content_dir, self.resources_file)
-            if report.catalog is not None:
-                freeze_what_was_built()  # before the collector resumes (see bot.gctune)
-        return stamps, report
-
     def _stamps(self) -> dict[Path, FileStamp]:
         return file_stamps(self.content_dir, self.resources_file)
-
-
-def file_stamps(content_dir: Path, resources_file: Path) -> dict[Path, FileStamp]:
-    stamps = {}
-    # The listing is walked as it comes, giving way between files: listing a thousand
-    # files first was a few milliseconds in one go.
-    for path in chain(content_dir.rglob("*.yaml"), [resources_file]):
-        give_way()
-        try:
-            stat = path.stat()
-        except OSError:
-            continue  # deleted between listing and stat; the next poll sees it gone
-        stamps[path] = (stat.st_mtime_ns, stat.st_size)
-    return stamps
 
 
 def _log_reload(result: ReloadResult) -> None:

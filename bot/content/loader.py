@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -12,11 +12,10 @@ from pydantic import BaseModel
 
 from bot.content.build import build_catalog
 from bot.content.checks import cross_problems
-from bot.content.file_checks import long_text_warnings
+from bot.content.file_checks import checkin_problems, long_text_warnings, resources_problems
 from bot.content.files import WHOLE_FILE, FileReader, Layout, discover, shown_path
-from bot.content.gcpause import collector_paused
-from bot.content.giveway import give_way
 from bot.content.located import Located, validate_document
+from bot.content.salvage import salvage
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile, ScenarioModel
 from bot.content.sources import ScenarioSource, Sources
 from bot.content.yamldoc import YamlDocument
@@ -68,11 +67,6 @@ def load_catalog(content_dir: Path, resources_file: Path) -> Catalog:
 
 
 def validate(content_dir: Path, resources_file: Path) -> ValidationReport:
-    with collector_paused():
-        return _validate(content_dir, resources_file)
-
-
-def _validate(content_dir: Path, resources_file: Path) -> ValidationReport:
     layout = discover(content_dir, resources_file)
     run = _Run(FileReader(content_dir), list(layout.problems))
     sources = run.load_sources(layout)
@@ -80,47 +74,7 @@ def _validate(content_dir: Path, resources_file: Path) -> ValidationReport:
     errors = _in_order(p for p in run.problems if p.severity == "error")
     warnings = _in_order(p for p in run.problems if p.severity == "warning")
     catalog = None if errors else build_catalog(sources, run.reader.version())
-    give_way()
-    covered = coverage(sources)
-    give_way()
-    report = ValidationReport(catalog, errors, warnings, covered, stats(sources))
-    files = _release(sources)
-    del sources
-    # One file at a time: freeing every document at once is a single C call that holds the
-    # GIL for as long as it takes (90 ms for a 1,000-scenario library), and so stalls the
-    # event loop even though a reload runs here in a worker thread.
-    while files:
-        files.pop()
-        give_way()
-    return report
-
-
-def _release(sources: Sources) -> list[object]:
-    """Every file's validated document, for the caller to drop one by one (from the end)."""
-    files: list[object] = [*sources.scenarios, *sources.messages.values()]
-    files += [sources.resources, sources.checkin]
-    return [piece for file in files for piece in _in_pieces(file)]
-
-
-def _in_pieces(file: object) -> list[object]:
-    """A file's top-level parts, and list items, then the file: dropped from the end, the
-    file goes first and frees only its shell, and then each part goes on its own. Freeing
-    the 5,000-resource file whole held the GIL for 25 ms."""
-    if not isinstance(file, Located):
-        return [file]
-    parts: list[object] = []
-    for whole in (file.doc.data, file.model):
-        for value in _fields(whole):
-            parts += value if isinstance(value, list) else [value]
-    return [*parts, file]
-
-
-def _fields(whole: object) -> list[object]:
-    if isinstance(whole, dict):
-        return list(whole.values())
-    if isinstance(whole, BaseModel):
-        return list(vars(whole).values())
-    return []
+    return ValidationReport(catalog, errors, warnings, coverage(sources), stats(sources))
 
 
 def coverage(sources: Sources) -> Coverage:
@@ -153,15 +107,15 @@ class _Run:
 
     def load_sources(self, layout: Layout) -> Sources:
         """Every file that passes its schema, and the names of scenarios that did not."""
-        scenarios = []
+        scenarios: list[ScenarioSource] = []
+        salvaged: list[ScenarioSource] = []
         broken_originals: set[str] = set()
         for path, locale in layout.scenarios:
-            give_way()
             shown, document = self.read(path)
-            located = self.check(ScenarioModel, document, shown)
+            located, valid = self.check(ScenarioModel, document, shown)
             if located is not None:
-                scenarios.append(ScenarioSource(located, locale))
-            elif locale == DEFAULT_LOCALE:
+                (scenarios if valid else salvaged).append(ScenarioSource(located, locale))
+            if not valid and locale == DEFAULT_LOCALE:
                 broken_originals |= {path.stem, *_raw_id(document)}
         messages = {}
         for path, locale in layout.messages:
@@ -170,38 +124,55 @@ class _Run:
                 messages[locale] = located_messages
         return Sources(
             scenarios=tuple(scenarios),
-            resources=self.load(layout.resources, ResourcesFile),
-            checkin=self.load(layout.checkin, CheckinFile),
+            resources=self.load(layout.resources, ResourcesFile, resources_problems),
+            checkin=self.load(layout.checkin, CheckinFile, checkin_problems),
             messages=messages,
             broken_originals=frozenset(broken_originals),
+            salvaged=tuple(salvaged),
         )
 
-    def load(self, path: Path, model: type[M]) -> Located[M] | None:
+    def load(
+        self,
+        path: Path,
+        model: type[M],
+        own_checks: Callable[[Located[M]], list[Problem]] | None = None,
+    ) -> Located[M] | None:
+        """A file that is not a scenario; `own_checks` need nothing but the file itself,
+        so they run here on what of a broken file can be salvaged."""
         if not path.is_file():
             return None  # reported by `discover`
-        give_way()
         shown, document = self.read(path)
-        return self.check(model, document, shown)
+        located, valid = self.check(model, document, shown)
+        if located is not None and not valid and own_checks is not None:
+            self.problems += own_checks(located)
+        return located if valid else None
 
     def read(self, path: Path) -> tuple[str, YamlDocument | None]:
         try:
             shown, document, problems = self.reader.read(path)
         except RecursionError:
             # Lists or mappings nested some hundreds deep: no content needs that, and the
-            # YAML reader builds values recursively.
+            # pure-Python YAML reader composes them recursively.
             shown, document = shown_path(path), None
             problems = [Problem(shown, WHOLE_FILE, "lists or mappings are nested too deeply")]
         self.problems += problems
         return shown, document
 
-    def check(self, model: type[M], document: YamlDocument | None, shown: str) -> Located[M] | None:
+    def check(
+        self, model: type[M], document: YamlDocument | None, shown: str
+    ) -> tuple[Located[M] | None, bool]:
+        """The file validated (and True), or what of it can be salvaged (and False)."""
         if document is None:
-            return None
+            return None, False
         located, problems = validate_document(model, document, shown)
         self.problems += problems
+        valid = located is not None
+        if located is None:
+            salvaged = salvage(model, document.data)
+            located = None if salvaged is None else Located(shown, document, salvaged)
         if located is not None:
             self.problems += long_text_warnings(located)
-        return located
+        return located, valid
 
 
 def _raw_id(document: YamlDocument | None) -> list[str]:

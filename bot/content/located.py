@@ -11,7 +11,6 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.content import schema
-from bot.content.parts import validate_in_parts
 from bot.content.yamldoc import NodePath, YamlDocument
 from bot.core.errors import Problem
 
@@ -57,7 +56,7 @@ def validate_document(
     if doc.data is None:
         return None, [Problem(shown_path, 1, "the file is empty")]
     try:
-        validated = validate_in_parts(model, doc.data)
+        validated = model.model_validate(doc.data)
     except ValidationError as exc:
         return None, [_problem(error, doc, shown_path) for error in exc.errors()]
     return Located(shown_path, doc, validated), []

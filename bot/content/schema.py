@@ -13,7 +13,15 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, Strict, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    Strict,
+    StringConstraints,
+)
 
 # Limits that come from the platforms (see DESIGN.md): Slack button text is 75 characters,
 # a Discord message 2,000.
@@ -120,17 +128,40 @@ class CrisisLineModel(_Strict):
     hours: OptionalText = ""
 
 
+class CrisisRegionModel(_Strict):
+    # The number to call in an emergency there, shown first ("911", "112", "000"): quoted,
+    # so that YAML keeps it as written.
+    emergency: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = ""
+    lines: list[CrisisLineModel]
+
+
+def _lines_only(value: object) -> object:
+    # A region written as a bare list of lines (the older form) has no emergency number.
+    return {"lines": value} if isinstance(value, list) else value
+
+
+CrisisRegion = Annotated[
+    CrisisRegionModel,
+    BeforeValidator(_lines_only, json_schema_input_type=CrisisRegionModel | list[CrisisLineModel]),
+]
+
+
 class ResourcesFile(_Strict):
     topics: list[TopicModel]
-    # Region code -> lines; "default" is required (a cross-check, for a clearer message).
-    crisis_lines: dict[Region, list[CrisisLineModel]]
+    # Region code -> its emergency number and lines; "default" is required (a cross-check,
+    # for a clearer message): the international lines, shown everywhere.
+    crisis_lines: dict[Region, CrisisRegion]
 
 
 class CrisisModel(_Strict):
     # Urgency choices that always show crisis lines.
     urgencies: list[Slug] = Field(default_factory=list)
-    # Locale -> phrases matched case-insensitively as whole words.
-    phrases: dict[Locale, list[Text]]
+    # Locale -> crisis phrases: small patterns (bot.core.screen), checked at load.
+    phrases: dict[Locale, list[Text]] = Field(
+        description="Locale -> crisis phrases. Words in order; '...' lets up to 4 words"
+        " between; 'word*' is any word starting so; '(a|b)' is either. Case, accents,"
+        " punctuation, repeated letters and contractions do not matter."
+    )
 
 
 class CheckinFile(_Strict):

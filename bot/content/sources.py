@@ -44,6 +44,9 @@ class Sources:
     # File stems and ids of default-locale scenarios that failed their schema: their
     # translations cannot be compared, and their tactics cannot be counted.
     broken_originals: frozenset[str] = frozenset()
+    # Scenarios that failed their schema, as far as they keep its shape (bot.content.salvage):
+    # only their own checks run on them.
+    salvaged: tuple[ScenarioSource, ...] = ()
 
     def originals(self) -> Iterator[ScenarioSource]:
         return (source for source in self.scenarios if not source.is_translation)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from pathlib import PurePath
 
-from bot.content.giveway import give_way
 from bot.content.sources import ScenarioSource
 from bot.core.catalog import DEFAULT_LOCALE, Tactic
 from bot.core.errors import Problem
@@ -88,7 +87,6 @@ def unused_tactic_warnings(
     """A 5Ds tactic no choice in any scenario uses: members can never practise it."""
     used: set[str] = set()
     for source in originals:
-        give_way()  # a thousand scenarios' choices took several milliseconds in one go
         used.update(
             choice.tactic for step in source.model.steps.values() for choice in step.choices
         )

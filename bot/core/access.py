@@ -35,6 +35,8 @@ class Access:
 def _denial_key(allowed: tuple[Role, ...]) -> str:
     if Role.MODERATOR in allowed:
         return "error.moderators_only"
+    if Role.VOLUNTEER not in allowed:
+        return "error.leads_only"
     return "error.volunteers_only"
 
 

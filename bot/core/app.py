@@ -10,14 +10,31 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from bot.core import group_view
 from bot.core.actors import Actor
+from bot.core.commands import PLAIN, SPELLINGS, Spelling, addressing
 from bot.core.desk import Desk
-from bot.core.desk_support import BLOCK, CANCEL, CLAIM, CLOSE, CONFIRM, FORM_ID, KEEP_OPEN, RATE
+from bot.core.desk_support import (
+    BLOCK,
+    CANCEL,
+    CLAIM,
+    CLOSE,
+    CONFIRM,
+    FORM_ID,
+    HAND_BACK,
+    KEEP_CLAIM,
+    KEEP_OPEN,
+    RATE,
+    REQUEUE,
+    REQUEUE_CANCEL,
+    REQUEUE_CONFIRM,
+)
 from bot.core.errors import NotFound, UserFacingError
+from bot.core.group_practice import GroupPractice
 from bot.core.library import PAGE, TOPIC, Library, Query
 from bot.core.messages import Option, Reply, Section, parse_action_id
 from bot.core.moderation import Moderation
-from bot.core.mydata import DELETE_CONFIRM, MyData
+from bot.core.mydata import DELETE_CANCEL, DELETE_CONFIRM, MyData
 from bot.core.ports import ContentSource
 from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU, MENU_PAGE, RESUME, STOP, Practice
 from bot.core.practice import CANCEL as PRACTICE_CANCEL
@@ -35,11 +52,13 @@ class Services:
     desk: Desk
     mydata: MyData
     moderation: Moderation
+    group: GroupPractice
 
 
 class Upstander:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._spellings: dict[str, Spelling] = dict(SPELLINGS)
         s = services
         self._buttons: Mapping[str, Handler] = {
             MENU: lambda a, _arg: s.practice.menu(a),
@@ -59,8 +78,32 @@ class Upstander:
             CLOSE: s.desk.close,
             RATE: s.desk.rate,
             BLOCK: s.desk.block,
+            HAND_BACK: s.desk.handover.hand_back,
+            KEEP_CLAIM: s.desk.handover.keep_claim,
+            REQUEUE: s.desk.handover.ask_requeue,
+            REQUEUE_CONFIRM: s.desk.handover.requeue,
+            REQUEUE_CANCEL: s.desk.handover.cancel_requeue,
             DELETE_CONFIRM: lambda a, _arg: s.mydata.delete(a),
+            group_view.BEGIN: s.group.begin,
+            group_view.CANCEL: s.group.cancel,
+            group_view.VOTE: s.group.vote,
+            group_view.REVEAL: s.group.reveal,
+            group_view.PICK: s.group.pick,
+            DELETE_CANCEL: lambda a, _arg: s.mydata.keep(a),
         }
+
+    def spell_commands(self, platform: str, spelling: Spelling) -> None:
+        """How copy names commands for ``platform`` (Slack's slash command is configurable)."""
+        self._spellings[platform] = spelling
+
+    def text(self, actor: Actor, key: str, /, **params: object) -> str:
+        """One text of the copy, in the actor's language, commands spelled for its platform."""
+        catalog = self.services.content.current
+        with addressing(self._spelling(actor)):
+            return catalog.text(catalog.locale_for(actor.locale), key, **params)
+
+    def _spelling(self, actor: Actor) -> Spelling:
+        return self._spellings.get(actor.platform, PLAIN)
 
     # -- members -----------------------------------------------------------------------
 
@@ -82,6 +125,10 @@ class Upstander:
         practice = self.services.practice
         work = practice.intro(actor, scenario_id) if scenario_id else practice.menu(actor)
         return await self._safely(actor, work)
+
+    async def practice_together(self, actor: Actor, scenario_id: str) -> Reply:
+        """Group practice: the scenario posted in the channel for everyone to vote on."""
+        return await self._safely(actor, self.services.group.start(actor, scenario_id))
 
     async def resources(
         self, actor: Actor, words: str = "", topic: str = "", kind: str = ""
@@ -106,13 +153,14 @@ class Upstander:
 
     async def message(self, actor: Actor, text: str) -> Reply | None:
         """A private message to the bot (a DM): relayed during a check-in."""
-        try:
-            return await self.services.desk.message(actor, text)
-        except UserFacingError as exc:
-            return self._error_reply(actor, exc)
-        except Exception:
-            log.exception("relaying a private message failed")
-            return self._apology(actor)
+        with addressing(self._spelling(actor)):
+            try:
+                return await self.services.desk.message(actor, text)
+            except UserFacingError as exc:
+                return self._error_reply(actor, exc)
+            except Exception:
+                log.exception("relaying a private message failed")
+                return self._apology(actor)
 
     async def mydata(self, actor: Actor, command: str) -> Reply:
         mydata = self.services.mydata
@@ -156,13 +204,14 @@ class Upstander:
     # -- error policy ------------------------------------------------------------------
 
     async def _safely(self, actor: Actor, work: Awaitable[Reply]) -> Reply:
-        try:
-            return await work
-        except UserFacingError as exc:
-            return self._error_reply(actor, exc)
-        except Exception:
-            log.exception("a request failed")
-            return self._apology(actor)
+        with addressing(self._spelling(actor)):
+            try:
+                return await work
+            except UserFacingError as exc:
+                return self._error_reply(actor, exc)
+            except Exception:
+                log.exception("a request failed")
+                return self._apology(actor)
 
     def _error_reply(self, actor: Actor, exc: UserFacingError) -> Reply:
         catalog = self.services.content.current

@@ -6,12 +6,21 @@ after validating it; the core never sees YAML, files or line numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any, TypeVar
+
+from bot.core.commands import CommandWords, spelling_now
+from bot.core.screen import Screen, compile_screen
 
 DEFAULT_LOCALE = "en"
+
+T = TypeVar("T")
+
+# Replies a catalog keeps at most (`Catalog.made`): a bound on memory, not a tuning knob.
+MADE_LIMIT = 4096
 
 
 class Tactic(StrEnum):
@@ -103,8 +112,18 @@ class CrisisLine:
 class CrisisRules:
     """What makes the check-in desk show crisis lines first."""
 
-    phrases: Mapping[str, tuple[str, ...]]  # locale -> lower-case phrases
+    phrases: Mapping[str, tuple[str, ...]]  # locale -> patterns (see bot.core.screen)
     urgencies: frozenset[str]  # urgency choices that always count as danger
+    # Every locale's patterns compiled once, here, not on each request.
+    screen: Screen = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        patterns = [pattern for listed in self.phrases.values() for pattern in listed]
+        object.__setattr__(self, "screen", compile_screen(patterns))
+
+    def only(self, locale: str) -> CrisisRules:
+        """The same rules with one locale's patterns alone (for trying a locale's list)."""
+        return CrisisRules({locale: tuple(self.phrases.get(locale, ()))}, self.urgencies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +151,10 @@ class Copy:
             return template  # nothing to fill in or unescape: formatting would return it
         # Always format, so an escaped {{brace}} reads the same with or without parameters.
         # format_map is str.format in C; string.Formatter did the same in Python, slowly.
-        return template.format_map(_SafeParams(params))
+        filled = _SafeParams(params)
+        if "{cmd:" in template:
+            filled.setdefault("cmd", CommandWords(self.texts.get(locale, {}).get))
+        return template.format_map(filled)
 
 
 def _merged_scenarios(catalog: Catalog, locale: str) -> tuple[Scenario, ...]:
@@ -160,6 +182,8 @@ class Catalog:
     version: str = ""
     default_locale: str = DEFAULT_LOCALE
     checkin_categories: tuple[str, ...] = field(default=())
+    # Region -> the number to call in an emergency there, shown before any line.
+    emergency_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     checkin_urgencies: tuple[str, ...] = field(default=())
     # Every locale's scenario list, worked out once here rather than on every menu and
     # every autocomplete keystroke: with a thousand scenarios, merging and sorting them
@@ -168,11 +192,27 @@ class Catalog:
     _scenario_lists: Mapping[str, tuple[Scenario, ...]] = field(
         init=False, repr=False, compare=False
     )
+    # Replies made from this content alone, kept while it serves (see `made`).
+    _made: dict[Hashable, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         locales = {self.default_locale, *self.scenarios, *self.copy.texts}
         lists = {locale: _merged_scenarios(self, locale) for locale in locales}
         object.__setattr__(self, "_scenario_lists", MappingProxyType(lists))
+        object.__setattr__(self, "_made", {})
+
+    def made(self, key: Hashable, make: Callable[[], T]) -> T:
+        """`make()`, made once for this catalog: for what depends on the content alone
+        (never on a member), such as a practice step that every member reaches alike."""
+        # Copy may name commands ({cmd:practice}), which each platform spells its own way.
+        key = (spelling_now(), key)
+        try:
+            found: T = self._made[key]
+        except KeyError:
+            if len(self._made) >= MADE_LIMIT:
+                self._made.clear()  # a huge library: simpler than an LRU, and rare
+            found = self._made[key] = make()
+        return found
 
     def locale_for(self, requested: str | None) -> str:
         """The best content locale for a platform locale such as 'es-ES' or 'en-US'."""
@@ -203,6 +243,10 @@ class Catalog:
         lines = self.crisis_lines.get((region or "").upper(), ())
         default = self.crisis_lines.get("default", ())
         return tuple(lines) + tuple(default)
+
+    def emergency_number(self, region: str | None) -> str:
+        """The region's emergency number, or "" when the region or its number is unknown."""
+        return self.emergency_numbers.get((region or "").upper(), "")
 
     def text(self, locale: str, key: str, /, **params: object) -> str:
         return self.copy.text(locale, key, **params)

@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-import re
+from enum import StrEnum
 
 from bot.core.catalog import Catalog, CrisisLine
 from bot.core.messages import Section
+from bot.core.models import CheckIn
 
 
 def shows_danger(catalog: Catalog, text: str, urgency: str) -> bool:
+    """True when the urgency or the words call for the crisis lines first. Phrases of every
+    locale count, not just the member's: people mix languages, and a platform locale often
+    differs from the language someone writes in when things are bad."""
     rules = catalog.crisis_rules
-    if urgency in rules.urgencies:
-        return True
-    normalised = " ".join(text.lower().split())
-    if not normalised:
-        return False
-    # Phrases of every locale, not just the member's: people mix languages, and a platform
-    # locale often differs from the language someone writes in when things are bad.
-    phrases = tuple(sorted({phrase for listed in rules.phrases.values() for phrase in listed}))
-    pattern = _any_phrase(phrases)
-    return pattern is not None and pattern.search(normalised) is not None
-
-
-@functools.lru_cache(maxsize=8)
-def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One pattern for every phrase, each a whole-word match: compiled once per rule set,
-    where a pattern per phrase per request was the costliest part of submitting a form."""
-    if not phrases:
-        return None
-    alternatives = (r"\s+".join(re.escape(w) for w in phrase.split()) for phrase in phrases)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    return urgency in rules.urgencies or rules.screen.matches(text)
 
 
 def region_for(configured: str | None, platform_locale: str | None) -> str | None:
@@ -42,12 +26,39 @@ def region_for(configured: str | None, platform_locale: str | None) -> str | Non
     return None
 
 
-def crisis_section(catalog: Catalog, locale: str, region: str | None) -> Section:
-    lines = catalog.crisis_lines_for(region)
-    body = [catalog.text(locale, "crisis.intro")]
-    body.extend(_line(line) for line in lines)
+class Stage(StrEnum):
+    """Where the member's request stands: the block's last line says so, and only that."""
+
+    DRAFT = "draft"  # not sent yet (the form, the summary)
+    SENT = "sent"  # with the volunteers (receipt, waiting, relays)
+    NOT_SENT = "not_sent"  # "Don't send", or refused: nothing went anywhere
+    CLOSED = "closed"  # the conversation has ended
+
+
+_STAGE_KEYS = {
+    Stage.DRAFT: "crisis.stage_draft",
+    Stage.SENT: "crisis.stage_sent",
+    Stage.NOT_SENT: "crisis.stage_not_sent",
+    Stage.CLOSED: "crisis.stage_closed",
+}
+
+
+def crisis_section(catalog: Catalog, locale: str, region: str | None, stage: Stage) -> Section:
+    """The local emergency number first when the region is known, else the international
+    lines first; then the support lines; then what became of the request."""
+    number = catalog.emergency_number(region)
+    body = [catalog.text(locale, "crisis.emergency", number=number)] if number else []
+    body.append(catalog.text(locale, "crisis.intro"))
+    if number:
+        body.extend(_line(line) for line in catalog.crisis_lines_for(region))
+    else:
+        # International lines first, then any the region has.
+        local = catalog.crisis_lines.get((region or "").upper(), ())
+        body.extend(_line(line) for line in (*catalog.crisis_lines_for(None), *local))
+        body.append(catalog.text(locale, "crisis.emergency_unknown"))
     body.append(catalog.text(locale, "crisis.not_a_service"))
-    return Section("\n".join(body), title=catalog.text(locale, "crisis.title"), from_content=True)
+    body.append(catalog.text(locale, _STAGE_KEYS[stage]))
+    return Section("\n".join(body), title=catalog.text(locale, "crisis.title"))
 
 
 def _line(line: CrisisLine) -> str:
@@ -57,3 +68,13 @@ def _line(line: CrisisLine) -> str:
     if line.url:
         parts.append(line.url)
     return " ".join(parts)
+
+
+def pinned_for_checkin(
+    catalog: Catalog, checkin: CheckIn, configured_region: str | None, stage: Stage
+) -> tuple[Section, ...]:
+    """The crisis block for any message to the member about a flagged check-in, else none."""
+    if not checkin.crisis:
+        return ()
+    region = region_for(configured_region, None) or checkin.region or None
+    return (crisis_section(catalog, checkin.locale, region, stage),)

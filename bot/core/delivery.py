@@ -22,7 +22,6 @@ import socket
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot.core import wire
 from bot.core.clock import Clock
@@ -71,10 +70,6 @@ class DeliveryPolicy:
     idle: float = 1.0  # seconds between polls when nothing wakes the worker
 
 
-class DeliveryStore(OutboxStore, CheckinStore, Protocol):
-    """The outbox, and the check-ins its cards and updates refer to."""
-
-
 @dataclass(slots=True)
 class _Entry:
     item: OutboxItem
@@ -98,14 +93,17 @@ def _destination(outbound: Outbound) -> Destination:
 class Deliveries:
     def __init__(
         self,
-        store: DeliveryStore,
+        outbox: OutboxStore,
+        checkins: CheckinStore,
         messengers: Mapping[str, Messenger],
         clock: Clock,
         *,
         owner: str = "",
         policy: DeliveryPolicy | None = None,
     ) -> None:
-        self._store = store
+        self._outbox = outbox
+        # The check-ins its cards and card updates refer to.
+        self._checkins = checkins
         self._messengers = messengers
         self._clock = clock
         self.owner = owner or new_owner_id()
@@ -119,6 +117,9 @@ class Deliveries:
         self._freed = asyncio.Event()
         self._delivered = 0
         self._warned: set[str] = set()
+        # Set while run_forever serves; who waits in caught_up is answered after a round.
+        self._wake: asyncio.Event | None = None
+        self._waiting: list[asyncio.Future[None]] = []
 
     # -- rounds ------------------------------------------------------------------------
 
@@ -145,18 +146,27 @@ class Deliveries:
             tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def caught_up(self) -> None:
+        """Return once what is due now has been delivered, by the worker when it runs (so
+        nothing is sent twice), else here: the console waits so a message to someone else
+        prints before the next prompt."""
+        if self._wake is None:
+            await self.drain()
+            return
+        answered = asyncio.get_running_loop().create_future()
+        self._waiting.append(answered)
+        self._wake.set()
+        await answered
+
     async def run_forever(self, wake: asyncio.Event, stop: asyncio.Event) -> None:
         """Deliver until `stop`; `wake` (set when items are queued) starts a round at once."""
+        self._wake = wake
         try:
             while not stop.is_set():
                 # Cleared before the round: an item queued during it wakes the next one.
                 wake.clear()
                 self._freed.clear()
-                try:
-                    full = await self._lease_round()
-                except Exception:
-                    log.exception("outbox round failed; retrying")
-                    full = False
+                full = await self._round()
                 room = self._room()
                 if full and room:
                     continue  # a full batch: more may be due
@@ -165,7 +175,24 @@ class Deliveries:
                 await _first_of(*events, timeout=self.policy.idle)
             await self.drain()
         finally:
+            self._wake = None
+            _answer(self._waiting)
             await self._cancel_lanes()
+
+    async def _round(self) -> bool:
+        """Lease what there is room for; True if that filled the room. When someone waits
+        in caught_up: deliver all that is due, then answer whoever asked before."""
+        waiting, self._waiting = self._waiting, []
+        try:
+            if waiting:
+                await self.drain()
+                return False
+            return await self._lease_round()
+        except Exception:
+            log.exception("outbox round failed; retrying")
+            return False
+        finally:
+            _answer(waiting)
 
     def _room(self) -> int:
         held = sum(len(lane.entries) + 1 for lane in self._lanes.values())
@@ -179,7 +206,7 @@ class Deliveries:
         if room == 0:
             return False
         until = now + self.policy.lease
-        items = await self._store.lease_due_outbox(now, room, self.owner, until)
+        items = await self._outbox.lease_due_outbox(now, room, self.owner, until)
         # Oldest first within a lane: a conversation arrives in the order it was written.
         for item in sorted(items, key=lambda i: i.created_at):
             await self._route(item, until)
@@ -207,7 +234,7 @@ class Deliveries:
             # have to go back.
             back = self._put_back_time(key, destination)
             if back is not None:
-                await self._store.retry_later(item.id, item.attempts, back)
+                await self._outbox.retry_later(item.id, item.attempts, back)
                 return
             lane = self._lanes[key] = _Lane(destination)
         lane.entries.append(_Entry(item, outbound, destination, leased_until))
@@ -291,7 +318,7 @@ class Deliveries:
         while lane.entries:
             entry = lane.entries.pop(0)
             at = self._next_in_hold(key, until)
-            await self._store.retry_later(entry.item.id, entry.item.attempts, at)
+            await self._outbox.retry_later(entry.item.id, entry.item.attempts, at)
 
     @contextlib.asynccontextmanager
     async def _slots(self, destination: Destination) -> AsyncIterator[None]:
@@ -337,15 +364,15 @@ class Deliveries:
             log.exception("delivery of %s (%s) raised", item.id, item.purpose)
             return await self._failed(entry, DeliveryError(type(exc).__name__))
         if item.purpose in ("card", "escalation") and ref:
-            await self._store.set_card_ref(item.checkin_id, ref)
-        await self._store.delivered(item.id)
+            await self._checkins.set_card_ref(item.checkin_id, ref)
+        await self._outbox.delivered(item.id)
         self._delivered += 1
         return None
 
     async def _resolve_update(self, item: OutboxItem, outbound: Outbound) -> Outbound:
         if item.purpose != "card_update":
             return outbound
-        checkin = await self._store.get_checkin(item.checkin_id)
+        checkin = await self._checkins.get_checkin(item.checkin_id)
         ref = checkin.card_ref if checkin else ""
         return Outbound(outbound.destination, outbound.reply, outbound.mention_leads, ref)
 
@@ -355,7 +382,7 @@ class Deliveries:
             # The platform asks to wait: the destination pauses; no attempt is spent.
             until = now + timedelta(seconds=backoff(item.attempts, exc.retry_after))
             self._paused[entry.destination] = max(until, self._paused.get(entry.destination, until))
-            await self._store.retry_later(item.id, item.attempts, until)
+            await self._outbox.retry_later(item.id, item.attempts, until)
             log.info(
                 "%s %s rate-limited for %.1fs",
                 entry.destination[0],
@@ -369,17 +396,17 @@ class Deliveries:
             await self._give_up(item, entry.destination[1], attempts, str(exc))
             return None
         at = now + timedelta(seconds=backoff(attempts))
-        await self._store.retry_later(item.id, attempts, at)
+        await self._outbox.retry_later(item.id, attempts, at)
         log.warning(
             "delivery of %s (%s) failed, attempt %d: %s", item.id, item.purpose, attempts, exc
         )
         return at
 
     async def _give_up(self, item: OutboxItem, kind: str, attempts: int, reason: str) -> None:
-        checkin = await self._store.get_checkin(item.checkin_id)
+        checkin = await self._checkins.get_checkin(item.checkin_id)
         pseudonym = checkin.pseudonym if checkin is not None else ""
         audit = AuditEntry(self._clock.now(), item.checkin_id, pseudonym, GAVE_UP, item.purpose)
-        await self._store.give_up(item.id, audit)
+        await self._outbox.give_up(item.id, audit)
         log.error(
             "gave up on outbox item %s (%s of check-in %s, to a %s) after %d attempt(s): %s",
             item.id,
@@ -389,6 +416,12 @@ class Deliveries:
             attempts,
             reason,
         )
+
+
+def _answer(waiting: list[asyncio.Future[None]]) -> None:
+    for answered in waiting:
+        if not answered.done():
+            answered.set_result(None)
 
 
 async def _first_of(*events: asyncio.Event, timeout: float) -> None:  # noqa: ASYNC109

@@ -10,13 +10,14 @@ import asyncio
 import logging
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core.access import Access
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
 from bot.core.clock import Clock
-from bot.core.crisis import crisis_section, region_for, shows_danger
+from bot.core.crisis import Stage, crisis_section, pinned_for_checkin, region_for, shows_danger
 from bot.core.desk_support import (
     ANONYMOUS,
     BLOCK,
@@ -43,9 +44,10 @@ from bot.core.desk_support import (
     volunteers,
 )
 from bot.core.errors import Conflict, NotFound, UserFacingError
+from bot.core.handover import Handover
 from bot.core.messages import Action, Outbound, Reply, Section, Style
-from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OutboxItem
-from bot.core.ports import CheckinStore, ContentSource
+from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OpeningState, OutboxItem
+from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
 from bot.core.resources_view import resource_lines
 
 SUPPORT_TOPIC = "wellbeing-burnout"
@@ -59,23 +61,32 @@ class Desk:
         self,
         content: ContentSource,
         store: CheckinStore,
+        volunteers: VolunteerStore,
+        handover: HandoverStore,
         access: Access,
         clock: Clock,
         settings: DeskSettings,
     ) -> None:
         self._content = content
         self._store = store
+        self._volunteers = volunteers
+        self._handover_store = handover
         self._access = access
         self._clock = clock
         self._settings = settings
         # Set whenever the outbox gains items, so the delivery worker wakes at once.
         self.outbox_changed = asyncio.Event()
+        self.handover = Handover(
+            content, store, volunteers, handover, access, clock, settings, self.outbox_changed
+        )
 
     # -- the member's side: open ---------------------------------------------------
 
     async def form(self, actor: Actor) -> Reply:
         catalog, locale = self._locale(actor)
-        await self._check_may_open(actor, catalog, locale)
+        refused = await self._refused(actor, catalog, locale, crisis=False)
+        if refused is not None:
+            return refused
         return Reply(
             sections=(Section(catalog.text(locale, "checkin.form_intro")),),
             form=checkin_form(catalog, locale),
@@ -89,7 +100,7 @@ class Desk:
         category = values.get(FIELD_CATEGORY, "") or "other"
         text = values.get(FIELD_TEXT, "").strip()[:MAX_TEXT]
         crisis = shows_danger(catalog, text, urgency)
-        pinned = self._pinned(catalog, locale, actor, crisis)
+        pinned = self._pinned(catalog, locale, actor, crisis, Stage.DRAFT)
         if identity not in (ANONYMOUS, NAMED) or urgency not in catalog.checkin_urgencies:
             # Not sent until the member has chosen: show the form again, crisis lines first.
             return Reply(
@@ -99,10 +110,9 @@ class Desk:
             )
         if category not in catalog.checkin_categories:
             category = catalog.checkin_categories[-1] if catalog.checkin_categories else "other"
-        try:
-            await self._check_may_open(actor, catalog, locale)
-        except UserFacingError as exc:
-            return self._refusal(catalog, locale, pinned, exc)
+        refused = await self._refused(actor, catalog, locale, crisis=crisis)
+        if refused is not None:
+            return refused
         checkin = CheckIn(
             id=new_id(),
             platform=actor.platform,
@@ -118,6 +128,7 @@ class Desk:
             locale=locale,
             status=CheckinStatus.DRAFT,
             created_at=self._clock.now(),
+            region=region_for(self._settings.crisis_region, actor.locale) or "",
         )
         await self._store.save_draft(checkin)
         return Reply(
@@ -151,11 +162,12 @@ class Desk:
         checkin = opening.checkin
         if checkin is None:
             raise NotFound("error.checkin_gone")
-        pinned = self._pinned(catalog, locale, actor, checkin.crisis)
+        pinned = self._pinned_for_checkin(catalog, locale, checkin, _stage_of(checkin))
+        status = self._status_text(catalog, locale, checkin)
         if not opening.opened:
-            return Reply(
-                pinned=pinned, sections=(Section(self._status_text(catalog, locale, checkin)),)
-            )
+            # A second press: say where it stands, and settle the summary it came from.
+            settled = self._settled(catalog, locale, checkin, status)
+            return Reply(pinned=pinned, sections=(Section(status),), pressed=settled)
         self.outbox_changed.set()
         log.info(
             "check-in %s opened (crisis=%s, urgency=%s)",
@@ -163,23 +175,30 @@ class Desk:
             checkin.crisis,
             checkin.urgency,
         )
-        return self._received(catalog, locale, checkin, pinned, opening.volunteers_on_duty)
+        received = self._received(catalog, locale, checkin, pinned, opening.volunteers_on_duty)
+        sent = catalog.text(locale, "checkin.summary_sent", pseudonym=checkin.pseudonym)
+        return replace(received, pressed=self._settled(catalog, locale, checkin, sent))
 
     async def cancel(self, actor: Actor, checkin_id: str) -> Reply:
         catalog, locale = self._locale(actor)
         checkin = await self._own_checkin(actor, checkin_id)
-        pinned = self._pinned(catalog, locale, actor, checkin.crisis)
         if checkin.status is CheckinStatus.DRAFT:
             await self._store.purge_draft(checkin.id)
+            stage = Stage.NOT_SENT
             text = catalog.text(locale, "checkin.cancelled")
+            status = catalog.text(locale, "checkin.summary_not_sent")
         else:
-            text = self._status_text(catalog, locale, checkin)
-        return Reply(pinned=pinned, sections=(Section(text),), replace=not checkin.crisis)
+            # Sent already: Cancel no longer withdraws it, and says so.
+            stage = _stage_of(checkin)
+            text = status = self._status_text(catalog, locale, checkin)
+        pinned = self._pinned_for_checkin(catalog, locale, checkin, stage)
+        settled = self._settled(catalog, locale, checkin, status, stage)
+        return Reply(pinned=pinned, sections=(Section(text),), pressed=settled)
 
     async def keep_open(self, actor: Actor, checkin_id: str) -> Reply:
         catalog, locale = self._locale(actor)
         checkin = await self._own_checkin(actor, checkin_id)
-        pinned = self._pinned(catalog, locale, actor, checkin.crisis)
+        pinned = self._pinned_for_checkin(catalog, locale, checkin, _stage_of(checkin))
         return Reply(pinned=pinned, sections=(Section(catalog.text(locale, "checkin.kept_open")),))
 
     # -- volunteers ------------------------------------------------------------------
@@ -187,9 +206,12 @@ class Desk:
     async def availability(self, actor: Actor, command: str) -> Reply:
         catalog, locale = self._locale(actor)
         await self._access.require(actor, Role.VOLUNTEER, Role.LEAD)
+        verb, _, setting = command.partition(" ")
+        if verb == "anonymous":
+            return await self.handover.anonymity(actor, setting.strip())
         if command in ("on", "off"):
-            await self._store.set_availability(actor.key, actor.platform, command == "on")
-        available = await self._store.is_available(actor.key)
+            await self._volunteers.set_availability(actor.key, actor.platform, command == "on")
+        available = await self._volunteers.is_available(actor.key)
         waiting = [c for c in await self._store.unclaimed() if c.platform == actor.platform]
         claim = await self._store.active_claim(actor.key)
         lines = [
@@ -198,6 +220,9 @@ class Desk:
         ]
         if claim is not None:
             lines.append(catalog.text(locale, "volunteer.current", pseudonym=claim.pseudonym))
+            if command == "off":
+                # Off duty with someone still in the conversation: ask, never drop it.
+                return self.handover.off_duty_question(actor, lines, claim)
         return Reply(sections=(Section("\n".join(lines)),))
 
     async def claim(self, actor: Actor, checkin_id: str) -> Reply:
@@ -219,7 +244,8 @@ class Desk:
             raise Conflict("checkin.finish_current_first", pseudonym=current.pseudonym)
         now = self._clock.now()
         name = actor.display_name or catalog.text(catalog.default_locale, "volunteer.default_name")
-        items = self._claim_outbox(catalog, checkin, actor, name, now)
+        joined = await self.handover.joined_text(catalog, checkin, actor.key, name)
+        items = self._claim_outbox(catalog, checkin, actor, (name, joined), now)
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, "claimed", name)
         if not await self._store.claim(
             checkin.id, (actor.key, actor.user_id, name), now, items, audit
@@ -234,15 +260,22 @@ class Desk:
         )
 
     def _claim_outbox(
-        self, catalog: Catalog, checkin: CheckIn, actor: Actor, name: str, now: datetime
+        self,
+        catalog: Catalog,
+        checkin: CheckIn,
+        actor: Actor,
+        named: tuple[str, str],
+        now: datetime,
     ) -> list[OutboxItem]:
+        """`named`: the volunteer's name (for volunteers) and what the member is told."""
+        name, joined = named
         volunteer_locale = catalog.default_locale
         details = self._details(catalog, volunteer_locale, checkin)
         member_locale = checkin.locale
-        member_pinned = self._pinned_for_checkin(catalog, member_locale, checkin)
+        member_pinned = self._pinned_for_checkin(catalog, member_locale, checkin, Stage.SENT)
         to_member = Reply(
             pinned=member_pinned,
-            sections=(Section(catalog.text(member_locale, "checkin.volunteer_joined", name=name)),),
+            sections=(Section(joined),),
             actions=(
                 Action(
                     CLOSE,
@@ -320,7 +353,8 @@ class Desk:
             return None
         own = await self._store.active_checkin(actor.key)
         if own is not None:
-            return await self._relay_from_member(catalog, locale, own, text)
+            # A DM carries no locale on either platform: answer in the check-in's language.
+            return await self._relay_from_member(catalog, own.locale, own, text)
         claim = await self._store.active_claim(actor.key)
         if claim is not None and await self._access.has_any(actor, Role.VOLUNTEER, Role.LEAD):
             return await self._relay_from_volunteer(catalog, claim, text)
@@ -330,13 +364,16 @@ class Desk:
         self, catalog: Catalog, locale: str, checkin: CheckIn, text: str
     ) -> Reply | None:
         if checkin.status is not CheckinStatus.CLAIMED:
-            return Reply(sections=(Section(catalog.text(locale, "relay.not_claimed_yet")),))
+            return Reply(
+                pinned=self._pinned_for_checkin(catalog, locale, checkin, Stage.SENT),
+                sections=(Section(catalog.text(locale, "relay.not_claimed_yet")),),
+            )
         now = self._clock.now()
         body = Reply(sections=(Section(text, title=checkin.pseudonym),))
         item = outbox_item(
             checkin, "relay", Outbound(dm(checkin.platform, checkin.claimed_by_user_id), body), now
         )
-        await self._store.enqueue([item])
+        await self._handover_store.relay(checkin.id, [item], now)
         self.outbox_changed.set()
         log.info("relayed a member message for check-in %s", checkin.id)
         return None
@@ -345,12 +382,13 @@ class Desk:
         self, catalog: Catalog, checkin: CheckIn, text: str
     ) -> Reply | None:
         now = self._clock.now()
-        title = catalog.text(checkin.locale, "relay.from_volunteer", name=checkin.claimed_by_name)
-        body = Reply(sections=(Section(text, title=title),))
+        title = await self.handover.volunteer_title(catalog, checkin)
+        pinned = self._pinned_for_checkin(catalog, checkin.locale, checkin, Stage.SENT)
+        body = Reply(pinned=pinned, sections=(Section(text, title=title),))
         item = outbox_item(
             checkin, "relay", Outbound(dm(checkin.platform, checkin.member_user_id), body), now
         )
-        await self._store.enqueue([item])
+        await self._handover_store.relay(checkin.id, [item], now)
         self.outbox_changed.set()
         return None
 
@@ -361,12 +399,15 @@ class Desk:
         checkin = await self._closable(actor, checkin_id)
         side = "member" if checkin.member == actor.key else "volunteer"
         await self._close(catalog, checkin, side, actor.display_name)
-        key = (
-            "checkin.closed_by_you_member"
-            if side == "member"
-            else "checkin.closed_by_you_volunteer"
+        if side == "volunteer":
+            text = catalog.text(
+                locale, "checkin.closed_by_you_volunteer", pseudonym=checkin.pseudonym
+            )
+            return Reply(sections=(Section(text),))
+        return Reply(
+            pinned=self._pinned_for_checkin(catalog, locale, checkin, Stage.CLOSED),
+            sections=(Section(catalog.text(locale, "checkin.closed_by_you_member")),),
         )
-        return Reply(sections=(Section(catalog.text(locale, key, pseudonym=checkin.pseudonym)),))
 
     async def _closable(self, actor: Actor, checkin_id: str | None) -> CheckIn:
         if checkin_id is None:
@@ -402,13 +443,14 @@ class Desk:
         member_locale = checkin.locale
         if side != "member" and checkin.member_user_id:
             notice = catalog.text(member_locale, "checkin.closed_by_volunteer")
+            pinned = self._pinned_for_checkin(catalog, member_locale, checkin, Stage.CLOSED)
             items.append(
                 outbox_item(
                     checkin,
                     "notice",
                     Outbound(
                         dm(checkin.platform, checkin.member_user_id),
-                        Reply(sections=(Section(notice),)),
+                        Reply(pinned=pinned, sections=(Section(notice),)),
                     ),
                     now,
                 )
@@ -477,7 +519,7 @@ class Desk:
             raise NotFound("error.checkin_gone")
         now = self._clock.now()
         if checkin.member:
-            await self._store.block(checkin.member, now + self._settings.block_for)
+            await self._volunteers.block(checkin.member, now + self._settings.block_for)
         if checkin.is_active:
             await self._close(catalog, checkin, "volunteer", actor.display_name)
         return Reply(
@@ -498,41 +540,70 @@ class Desk:
             raise NotFound("error.checkin_gone")
         return checkin
 
-    async def _check_may_open(self, actor: Actor, catalog: Catalog, locale: str) -> None:
-        now = self._clock.now()
+    async def _refused(
+        self, actor: Actor, catalog: Catalog, locale: str, *, crisis: bool
+    ) -> Reply | None:
+        """Why the member may not open a check-in now, as a reply; None when they may.
+        The crisis lines come first when their words called for them, when the refusal
+        points to the lines (blocked), and when the request already open was flagged."""
         state = await self._store.opening_state(actor.key)
+        refusal, stage = self._refusal(state)
+        if refusal is None:
+            return None
+        if crisis and stage is None:
+            stage = Stage.NOT_SENT
+        if state.active is not None and stage is Stage.SENT:
+            pinned = self._pinned_for_checkin(catalog, locale, state.active, stage)
+        else:
+            pinned = self._pinned(catalog, locale, actor, stage is not None, stage)
+        sections = (
+            Section(catalog.text(locale, refusal.key, **refusal.params)),
+            self._support_resources(catalog, locale),
+        )
+        return Reply(pinned=pinned, sections=sections)
+
+    def _refusal(self, state: OpeningState) -> tuple[UserFacingError | None, Stage | None]:
+        now = self._clock.now()
         until = state.blocked_until
         if until is not None and until > now:
-            raise Conflict("checkin.blocked_member")
+            return Conflict("checkin.blocked_member"), Stage.NOT_SENT
         if state.active is not None:
-            raise Conflict("checkin.already_open", pseudonym=state.active.pseudonym)
+            active = state.active
+            refusal = Conflict("checkin.already_open", pseudonym=active.pseudonym)
+            return refusal, (Stage.SENT if active.crisis else None)
         last = state.last_closed_at
         if last is not None and now - last < self._settings.cooldown:
             wait = math.ceil((self._settings.cooldown - (now - last)).total_seconds() / 60)
-            raise Conflict("checkin.cooldown", minutes=wait)
-
-    def _refusal(
-        self, catalog: Catalog, locale: str, pinned: tuple[Section, ...], exc: UserFacingError
-    ) -> Reply:
-        # Refused or not, a member who wrote about danger still gets the crisis lines first.
-        sections = [Section(catalog.text(locale, exc.key, **exc.params))]
-        sections.append(self._support_resources(catalog, locale))
-        return Reply(pinned=pinned, sections=tuple(sections))
+            return Conflict("checkin.cooldown", minutes=wait), None
+        return None, None
 
     def _pinned(
-        self, catalog: Catalog, locale: str, actor: Actor, crisis: bool
+        self, catalog: Catalog, locale: str, actor: Actor, crisis: bool, stage: Stage | None
     ) -> tuple[Section, ...]:
-        if not crisis:
+        if not crisis or stage is None:
             return ()
         region = region_for(self._settings.crisis_region, actor.locale)
-        return (crisis_section(catalog, locale, region),)
+        return (crisis_section(catalog, locale, region, stage),)
 
     def _pinned_for_checkin(
-        self, catalog: Catalog, locale: str, checkin: CheckIn
+        self, catalog: Catalog, locale: str, checkin: CheckIn, stage: Stage
     ) -> tuple[Section, ...]:
-        if not checkin.crisis:
-            return ()
-        return (crisis_section(catalog, locale, region_for(self._settings.crisis_region, None)),)
+        if locale != checkin.locale:
+            checkin = replace(checkin, locale=locale)
+        return pinned_for_checkin(catalog, checkin, self._settings.crisis_region, stage)
+
+    def _settled(
+        self,
+        catalog: Catalog,
+        locale: str,
+        checkin: CheckIn,
+        status: str,
+        stage: Stage | None = None,
+    ) -> Reply:
+        """The summary as it now stands: what happened instead of Send and Cancel."""
+        pinned = self._pinned_for_checkin(catalog, locale, checkin, stage or _stage_of(checkin))
+        sections = (self._summary(catalog, locale, checkin), Section(status))
+        return Reply(pinned=pinned, sections=sections)
 
     def _summary(self, catalog: Catalog, locale: str, checkin: CheckIn) -> Section:
         identity = "identity.anonymous" if checkin.anonymous else "identity.named"
@@ -599,3 +670,9 @@ class Desk:
         return catalog.text(
             locale, f"checkin.status_{checkin.status.value}", pseudonym=checkin.pseudonym
         )
+
+
+def _stage_of(checkin: CheckIn) -> Stage:
+    if checkin.status is CheckinStatus.DRAFT:
+        return Stage.DRAFT
+    return Stage.CLOSED if checkin.status is CheckinStatus.CLOSED else Stage.SENT

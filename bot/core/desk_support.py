@@ -36,6 +36,12 @@ CLOSE = "checkin.close"
 RATE = "checkin.rate"
 BLOCK = "checkin.block"
 KEEP_OPEN = "checkin.keep"
+# Handover (issue 18.4): the claimer hands back or keeps; a lead returns one to the queue.
+HAND_BACK = "checkin.handback"
+KEEP_CLAIM = "checkin.keepclaim"
+REQUEUE = "checkin.requeue"
+REQUEUE_CONFIRM = "checkin.requeue_yes"
+REQUEUE_CANCEL = "checkin.requeue_no"
 MAX_TEXT = 1500
 
 
@@ -48,6 +54,9 @@ class DeskSettings:
     draft_ttl: timedelta = timedelta(hours=1)
     block_for: timedelta = timedelta(days=30)
     crisis_region: str | None = None
+    # A claimed check-in with no relayed message for this long closes (0: never); both
+    # sides are reminded after two thirds of it.
+    idle_close: timedelta = timedelta(hours=72)
 
 
 def checkin_form(catalog: Catalog, locale: str) -> Form:
@@ -155,6 +164,22 @@ def card_claimed(catalog: Catalog, checkin: CheckIn, volunteer_name: str) -> Rep
         sections=(
             Section(
                 catalog.text(locale, "card.claimed_by", name=volunteer_name),
+                title=catalog.text(locale, "card.title", pseudonym=checkin.pseudonym),
+            ),
+        ),
+        # Shown to every volunteer; the desk lets only leads use it.
+        actions=(Action(REQUEUE, checkin.id, catalog.text(locale, "card.requeue_button")),),
+        private=False,
+    )
+
+
+def card_requeued(catalog: Catalog, checkin: CheckIn) -> Reply:
+    """The old card once its check-in is back in the queue (a new card follows)."""
+    locale = catalog.default_locale
+    return Reply(
+        sections=(
+            Section(
+                catalog.text(locale, "card.requeued"),
                 title=catalog.text(locale, "card.title", pseudonym=checkin.pseudonym),
             ),
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.actors import Actor
@@ -36,6 +37,21 @@ class Query:
         # isdigit() also says yes to "²", which int() refuses: a forged id must not raise.
         number = int(page) if page.isascii() and page.isdecimal() else 0
         return cls(words=words, topic=topic, kind=kind, page=number)
+
+
+def parse_query(args: Iterable[str]) -> Query:
+    """What a member types after /resources: ``free words topic:ID kind:KIND`` in any order
+    (the last topic: and kind: win); platforms with typed options build a Query directly."""
+    words: list[str] = []
+    topic = kind = ""
+    for arg in args:
+        if arg.startswith("topic:"):
+            topic = arg.removeprefix("topic:")
+        elif arg.startswith("kind:"):
+            kind = arg.removeprefix("kind:")
+        else:
+            words.append(arg)
+    return Query(words=" ".join(words), topic=topic, kind=kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +109,8 @@ class Library:
         locale = catalog.locale_for(actor.locale)
         if query.topic and query.topic not in catalog.topics:
             raise NotFound("error.topic_not_found", topic=query.topic)
+        if query.kind and query.kind not in (kinds := self.kinds()):
+            raise NotFound("error.kind_not_found", kind=query.kind, kinds=", ".join(kinds))
         results = search(catalog, query)
         for resource in results.items:
             await self._stats.bump("resource_views", resource.id)

@@ -45,10 +45,6 @@ def parse_action_id(action_id: str) -> tuple[str, str]:
 class Section:
     text: str
     title: str = ""
-    from_content: bool = False
-    """True only when title and text come from the content alone (the YAML and its copy),
-    the same for every member who sees them, never from what anyone typed or from their
-    data: an adapter may then keep what it draws from the section and use it again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +82,9 @@ class Reply:
 
     `pinned` sections come first and stay: adapters render them before anything else and
     never behind a button (the crisis lines live here). `replace` asks the adapter to edit
-    the message whose button was pressed instead of posting a new one.
+    the message whose button was pressed instead of posting a new one. `pressed`, when set,
+    is what that message must show from now on (its buttons gone, so that they cannot be
+    used twice): the adapter edits it to that, and posts this reply as a new message.
     """
 
     sections: tuple[Section, ...] = ()
@@ -95,6 +93,7 @@ class Reply:
     private: bool = True
     replace: bool = False
     form: Form | None = None
+    pressed: Reply | None = None
 
     def text(self) -> str:
         """All visible text, pinned first: for the console and for tests that read replies."""

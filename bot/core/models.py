@@ -98,6 +98,11 @@ class CheckIn:
     escalation_level: int = 0
     last_escalated_at: datetime | None = None
     card_ref: str = ""
+    # Idle close (issue 18.4): the last relayed message either way (None: none since the
+    # claim), and when both sides were reminded that a quiet conversation will close.
+    last_activity_at: datetime | None = None
+    idle_reminded_at: datetime | None = None
+    region: str = ""  # the member's region when known (e.g. "GB"): picks the crisis lines
 
     @property
     def is_active(self) -> bool:
@@ -128,7 +133,8 @@ class OutboxItem:
 
     id: str
     checkin_id: str
-    purpose: str  # "card" | "card_update" | "details" | "relay" | "notice" | "escalation"
+    # "card" | "card_update" | "card_retired" | "details" | "relay" | "notice" | "escalation"
+    purpose: str
     priority: int  # higher first: crisis check-ins jump the queue
     payload: str  # JSON of the Outbound, built by bot.core.wire
     attempts: int
@@ -141,7 +147,7 @@ class AuditEntry:
     at: datetime
     checkin_id: str
     pseudonym: str
-    action: str  # "claimed" | "closed" | "escalated" | "blocked"
+    action: str  # "claimed" | "closed" | "escalated" | "blocked" | "handed_back" | ...
     by: str  # a volunteer's or moderator's display name; never a member
 
 

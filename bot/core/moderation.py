@@ -8,7 +8,8 @@ from bot.core.access import Access
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
 from bot.core.messages import Reply, Section
-from bot.core.ports import CheckinStore, ContentSource
+from bot.core.ports import AuditStore, CheckinStore, ContentSource
+from bot.core.scenario_stats import scenario_section
 from bot.core.stats import Stats, shown
 
 AUDIT_LIMIT = 25
@@ -16,10 +17,16 @@ AUDIT_LIMIT = 25
 
 class Moderation:
     def __init__(
-        self, content: ContentSource, store: CheckinStore, stats: Stats, access: Access
+        self,
+        content: ContentSource,
+        store: CheckinStore,
+        audit: AuditStore,
+        stats: Stats,
+        access: Access,
     ) -> None:
         self._content = content
         self._store = store
+        self._audit = audit
         self._stats = stats
         self._access = access
 
@@ -51,7 +58,10 @@ class Moderation:
         await self._access.require(actor, Role.MODERATOR)
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        extra = [await self._checkin_section(catalog, locale)]
+        extra = [
+            await scenario_section(self._stats.store, catalog, locale),
+            await self._checkin_section(catalog, locale),
+        ]
         return await self._stats.report(catalog, locale, extra)
 
     async def _checkin_section(self, catalog: Catalog, locale: str) -> Section:
@@ -83,7 +93,7 @@ class Moderation:
         await self._access.require(actor, Role.MODERATOR)
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        entries = await self._store.audit_entries(AUDIT_LIMIT)
+        entries = await self._audit.audit_entries(AUDIT_LIMIT)
         if not entries:
             return Reply(sections=(Section(catalog.text(locale, "audit.empty")),))
         lines = [

@@ -7,21 +7,25 @@ import json
 from bot.core.actors import Actor
 from bot.core.desk import Desk
 from bot.core.messages import Action, Reply, Section, Style
-from bot.core.ports import ContentSource, Store
+from bot.core.ports import CheckinStore, ContentSource, PracticeStore
 
 DELETE_CONFIRM = "mydata.delete"
+DELETE_CANCEL = "mydata.keep"
 
 
 class MyData:
-    def __init__(self, content: ContentSource, store: Store, desk: Desk) -> None:
+    def __init__(
+        self, content: ContentSource, runs: PracticeStore, checkins: CheckinStore, desk: Desk
+    ) -> None:
         self._content = content
-        self._store = store
+        self._runs = runs
+        self._store = checkins
         self._desk = desk
 
     async def export(self, actor: Actor) -> Reply:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        runs = await self._store.member_runs(actor.key)
+        runs = await self._runs.member_runs(actor.key)
         checkins = await self._store.member_checkins(actor.key)
         data = {
             "practice": [
@@ -68,8 +72,15 @@ class MyData:
                     catalog.text(locale, "mydata.delete_button"),
                     Style.DANGER,
                 ),
+                Action(DELETE_CANCEL, "no", catalog.text(locale, "mydata.keep_button")),
             ),
         )
+
+    async def keep(self, actor: Actor) -> Reply:
+        """Cancel on the delete question: nothing is erased, and the question goes away."""
+        catalog = self._content.current
+        locale = catalog.locale_for(actor.locale)
+        return Reply(sections=(Section(catalog.text(locale, "mydata.kept")),), replace=True)
 
     async def delete(self, actor: Actor) -> Reply:
         catalog = self._content.current
@@ -77,7 +88,7 @@ class MyData:
         if await self._store.active_checkin(actor.key) is not None:
             # Close first so the volunteer is told the conversation ended.
             await self._desk.close(actor)
-        runs = await self._store.delete_member_runs(actor.key)
+        runs = await self._runs.delete_member_runs(actor.key)
         checkins = await self._store.forget_member(actor.key)
         return Reply(
             sections=(

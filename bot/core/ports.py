@@ -1,17 +1,20 @@
 """What the core needs from outside, as small Protocols.
 
-Each port has a real implementation (SQLite, a platform adapter) and an in-memory one.
+Each port has a real implementation (the SQL database, a platform adapter) and an
+in-memory one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
 from bot.core.errors import Problem
+from bot.core.group_model import GroupSession, GroupStatus
 from bot.core.messages import Outbound
 from bot.core.models import (
     AuditEntry,
@@ -25,6 +28,8 @@ from bot.core.models import (
 
 
 class PracticeStore(Protocol):
+    """Practice runs, kept in the database only: any process can serve the next press."""
+
     async def save_run(self, run: PracticeRun) -> None: ...
 
     async def save_runs(
@@ -52,7 +57,7 @@ class StatsStore(Protocol):
 
 
 class CheckinStore(Protocol):
-    """Check-ins, their outbox, volunteers' availability, blocks and the audit trail.
+    """Check-ins and their lifecycle.
 
     Every method that changes a check-in and queues messages does both in one
     transaction: either the row and its outbox items exist, or neither does.
@@ -75,10 +80,9 @@ class CheckinStore(Protocol):
     ) -> Opening:
         """Send: if `checkin_id` is `member`'s draft, draft → open at `at` with the outbox
         items `outbox(opened check-in)` makes, committed before this returns; all in one
-        store call, with what the reply needs. `outbox` is called inside the transaction
-        (on the store's thread, for SQLite), so it must only compute; if it raises, nothing
-        changes. A check-in that is not the member's comes back as None, one that is no
-        longer a draft as it is, unopened."""
+        store call, with what the reply needs. `outbox` is called inside the transaction,
+        so it must only compute; if it raises, nothing changes. A check-in that is not the
+        member's comes back as None, one that is no longer a draft as it is, unopened."""
         ...
 
     async def active_checkin(self, member: str) -> CheckIn | None: ...
@@ -87,7 +91,7 @@ class CheckinStore(Protocol):
 
     async def opening_state(self, member: str) -> OpeningState:
         """`blocked_until`, `active_checkin` and `last_closed_at` in one call: the desk
-        asks on every /checkin and every form, and each store call is a round trip."""
+        asks on every /checkin and every form."""
         ...
 
     async def claim(
@@ -98,7 +102,8 @@ class CheckinStore(Protocol):
         outbox: list[OutboxItem],
         audit: AuditEntry,
     ) -> bool:
-        """open → claimed by (key, user id, name), atomically; False if not open."""
+        """open → claimed by (key, user id, name), atomically; False if not open. Of
+        concurrent claimers, in any number of processes, exactly one wins."""
         ...
 
     async def active_claim(self, volunteer: str) -> CheckIn | None: ...
@@ -119,20 +124,6 @@ class CheckinStore(Protocol):
 
     async def set_card_ref(self, checkin_id: str, ref: str) -> None: ...
 
-    async def enqueue(self, items: list[OutboxItem]) -> None: ...
-
-    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None: ...
-
-    async def is_available(self, volunteer: str) -> bool: ...
-
-    async def available_volunteers(self, platform: str) -> list[str]: ...
-
-    async def block(self, member: str, until: datetime) -> None: ...
-
-    async def blocked_until(self, member: str) -> datetime | None: ...
-
-    async def audit_entries(self, limit: int) -> list[AuditEntry]: ...
-
     async def checkin_figures(self) -> list[CheckinFigures]: ...
 
     async def purge(self, closed_before: datetime, drafts_before: datetime) -> int:
@@ -146,8 +137,28 @@ class CheckinStore(Protocol):
         ...
 
 
+class VolunteerStore(Protocol):
+    """Volunteers' availability and name preference, and blocked members (by fingerprint)."""
+
+    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None: ...
+
+    async def is_available(self, volunteer: str) -> bool: ...
+
+    async def available_volunteers(self, platform: str) -> list[str]: ...
+
+    async def block(self, member: str, until: datetime) -> None: ...
+
+    async def blocked_until(self, member: str) -> datetime | None: ...
+
+    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+        """Whether members see this volunteer as "a volunteer" instead of by name."""
+        ...
+
+    async def volunteer_anonymous(self, volunteer: str) -> bool: ...
+
+
 class OutboxStore(Protocol):
-    """The outbox as many processes share it: each item is leased to one of them."""
+    """Messages waiting to be sent, leased to one process at a time."""
 
     async def enqueue(self, items: list[OutboxItem]) -> None: ...
 
@@ -164,7 +175,7 @@ class OutboxStore(Protocol):
         ...
 
     async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
-        """Due again at `at`, after `attempts` tries; also ends the lease."""
+        """Try again at `at`; this also ends the lease."""
         ...
 
     async def give_up(self, item_id: str, audit: AuditEntry) -> None:
@@ -173,12 +184,24 @@ class OutboxStore(Protocol):
 
     async def pending_outbox_count(self) -> int: ...
 
+    async def release_outbox_leases(self) -> int:
+        """End every item's lease; how many were held. Only for a database one process
+        serves (SQLite under its data-directory lock), at start-up: any lease left there
+        is a dead process's."""
+        ...
+
     async def oldest_pending_at(self) -> datetime | None:
-        """created_at of the oldest undelivered item."""
+        """`created_at` of the oldest undelivered item."""
         ...
 
 
+class AuditStore(Protocol):
+    async def audit_entries(self, limit: int) -> list[AuditEntry]: ...
+
+
 class LeaseStore(Protocol):
+    """Named leases, so a periodic job runs once per period across all processes."""
+
     async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
         """True iff no lease `name` is running at `now` (none, or its until <= now); it is
         then `owner`'s until `until`. Of concurrent callers exactly one wins."""
@@ -186,6 +209,8 @@ class LeaseStore(Protocol):
 
 
 class EventStore(Protocol):
+    """Platform events already seen, so a retried or replayed one is handled once."""
+
     async def first_sighting(self, key: str, at: datetime) -> bool:
         """True the first time `key` is recorded, across processes."""
         ...
@@ -193,8 +218,116 @@ class EventStore(Protocol):
     async def forget_sightings(self, before: datetime) -> int: ...
 
 
-class Store(PracticeStore, StatsStore, CheckinStore, OutboxStore, LeaseStore, EventStore, Protocol):
-    async def close_store(self) -> None: ...
+class HandoverStore(Protocol):
+    """Handover, reassignment and idle close of claimed check-ins (issue 18.4).
+
+    Like CheckinStore: a method that changes a check-in and queues messages does both in
+    one transaction.
+    """
+
+    async def requeue(
+        self,
+        checkin_id: str,
+        claimed_by: str,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        """claimed by `claimed_by` → open again, atomically with the outbox items and the
+        audit line: the claim is cleared, escalation starts again from `at` (level 0), the
+        idle clock is cleared; relayed messages still queued are kept. False if the
+        check-in is no longer claimed by `claimed_by`."""
+        ...
+
+    async def relay(self, checkin_id: str, items: list[OutboxItem], at: datetime) -> None:
+        """Queue relayed messages and note `at` as the check-in's last activity (which
+        withdraws an idle reminder), in one transaction."""
+        ...
+
+    async def idle_claimed(self, quiet_since: datetime) -> list[CheckIn]:
+        """Claimed check-ins with no activity (relayed message, or else the claim) since
+        `quiet_since`."""
+        ...
+
+    async def remind_idle(
+        self, checkin_id: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool:
+        """Note that both sides were reminded at `at`, with the reminders; False (and no
+        change) if the check-in is not claimed or was already reminded."""
+        ...
+
+    async def close_idle(
+        self,
+        checkin_id: str,
+        quiet_since: datetime,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        """claimed → closed by "system" at `at` if nothing happened since `quiet_since`,
+        relayed content deleted, atomically like `close`; False otherwise."""
+        ...
+
+
+class GroupPracticeStore(Protocol):
+    """Group practice sessions in a channel (issue 21.1).
+
+    A vote is kept only so that each voter has one per step: under a keyed fingerprint of
+    the voter and the session, never the voter's id, and deleted once its step is
+    revealed or the session ends. Nothing here links a vote to a person.
+    """
+
+    async def create_group(self, session: GroupSession) -> None: ...
+
+    async def get_group(self, session_id: str) -> GroupSession | None: ...
+
+    async def cast_vote(
+        self, session_id: str, number: int, voter: str, choice: int, at: datetime
+    ) -> int | None:
+        """Record `voter`'s vote for `choice` at step `number`, replacing their earlier
+        vote there, and note `at` as the session's last activity, in one transaction.
+        The number of voters at that step, or None (nothing recorded) when the session is
+        not voting at step `number`."""
+        ...
+
+    async def group_tally(self, session_id: str, number: int) -> dict[int, int]:
+        """Votes per choice index at step `number`."""
+        ...
+
+    async def update_group(
+        self,
+        session: GroupSession,
+        expected_status: GroupStatus,
+        expected_number: int,
+        counts: Sequence[tuple[str, str, int]] = (),
+    ) -> bool:
+        """Save `session` if the stored one is still at `expected_status` and
+        `expected_number` (compare-and-set), add each (metric, key, by) to the counters,
+        and delete the votes of steps before `session.number` (all of them when the
+        session is no longer open), in one transaction. False, and no change, if the
+        stored session moved on."""
+        ...
+
+    async def idle_groups(self, quiet_since: datetime) -> list[GroupSession]:
+        """Open sessions with no activity since `quiet_since`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """Every store port, as one database (or the in-memory fake) serves them."""
+
+    practice: PracticeStore
+    stats: StatsStore
+    checkins: CheckinStore
+    volunteers: VolunteerStore
+    outbox: OutboxStore
+    audit: AuditStore
+    leases: LeaseStore
+    events: EventStore
+    handover: HandoverStore
+    groups: GroupPracticeStore
+    close_store: Callable[[], Awaitable[None]]
 
 
 class ReloadOutcome(Protocol):

@@ -13,7 +13,6 @@ from bot.core.clock import Clock
 from bot.core.errors import NotFound
 from bot.core.messages import MAX_ACTION_ID, Action, Option, Reply, Section, Style
 from bot.core.models import Move, PracticeRun, RunStatus
-from bot.core.partscache import PartsCache
 from bot.core.ports import ContentSource, PracticeStore, StatsStore
 from bot.core.resources_view import resource_lines
 
@@ -26,7 +25,7 @@ STOP = "practice.stop"
 RESUME = "practice.resume"
 CANCEL = "practice.cancel"
 
-# Scenarios on one page of the menu. With Resume first and Previous/Next last, a page is
+# Scenarios on one page of the menu. With Previous/Next and Resume after them, a page is
 # 13 buttons: within Discord's 25 (five rows of five) and Slack's 25 in one actions block,
 # and its text (a line per scenario) stays far below either platform's message limits.
 MENU_PAGE_SIZE = 10
@@ -77,23 +76,22 @@ class Practice:
         self._store = store
         self._stats = stats
         self._clock = clock
-        self._parts = PartsCache()
 
     # -- menu and start --------------------------------------------------------------
 
     async def menu(self, actor: Actor, page: int = 0) -> Reply:
-        """A page of scenarios, Resume first when a run is active: the first page is what
-        /practice and "Practise another" show."""
+        """A page of scenarios, Resume last when a run is active (so that a scenario's
+        button keeps its place): the first page is what /practice and "Practise another" show."""
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         # The page is the same for everyone; only Resume is the member's own.
         page = menu_page(catalog.scenario_list(locale), page).number
-        sections, actions = self._parts.get(
-            catalog, ("menu", locale, page), lambda: _menu_parts(catalog, locale, page)
+        sections, actions = catalog.made(
+            ("menu", locale, page), lambda: _menu_parts(catalog, locale, page)
         )
         resume = await self._resume_action(catalog, locale, actor)
         if resume is not None:
-            actions = (resume, *actions)
+            actions = (*actions, resume)
         return Reply(sections=sections, actions=actions)
 
     async def turn_page(self, actor: Actor, arg: str) -> Reply:
@@ -116,8 +114,8 @@ class Practice:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         scenario = _scenario_or_raise(catalog, scenario_id, locale)
-        return self._parts.get(
-            catalog, ("intro", locale, scenario.id), lambda: _intro(catalog, locale, scenario)
+        return catalog.made(
+            ("intro", locale, scenario.id), lambda: _intro(catalog, locale, scenario)
         )
 
     async def begin(self, actor: Actor, scenario_id: str) -> Reply:
@@ -138,13 +136,14 @@ class Practice:
             updated_at=now,
         )
         runs = [run] if previous is None else [_abandoned(previous, now), run]
-        await self._store.save_runs(runs, [("runs_started", scenario.id)])
+        started = [("runs_started", scenario.id), ("step_reached", f"{scenario.id}:{run.step_id}")]
+        await self._store.save_runs(runs, started)
         return self._step_reply(catalog, locale, scenario, run, lead=())
 
     async def cancel(self, actor: Actor) -> Reply:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        cancelled = Section(catalog.text(locale, "practice.cancelled"), from_content=True)
+        cancelled = Section(catalog.text(locale, "practice.cancelled"))
         return Reply(sections=(cancelled,), replace=True)
 
     # -- playing ---------------------------------------------------------------------
@@ -177,14 +176,17 @@ class Practice:
         counts = [
             ("tactic", choice.tactic.value),
             ("tactic_by_scenario", f"{scenario.id}:{choice.tactic.value}"),
+            # Where runs go and stop (issue 21.5): choices per step, steps reached.
+            ("choice", f"{scenario.id}:{step_id}:{index}"),
         ]
+        if not next_step.end:
+            counts.append(("step_reached", f"{scenario.id}:{next_step.id}"))
         if next_step.end:
             counts.append(("runs_finished", scenario.id))
             counts += _recap_views(catalog, scenario, run)
         # The move and its counters: one write.
         await self._store.save_runs([run], counts)
-        feedback = self._parts.get(
-            catalog,
+        feedback = catalog.made(
             ("feedback", locale, scenario.id, step_id, index),
             lambda: _feedback_section(catalog, locale, choice),
         )
@@ -212,7 +214,7 @@ class Practice:
             key = "practice.stopped_nothing"
             action = Action(MENU, "", catalog.text(locale, "practice.another_button"))
         return Reply(
-            sections=(Section(catalog.text(locale, key), from_content=True),),
+            sections=(Section(catalog.text(locale, key)),),
             actions=(action,),
             replace=True,
         )
@@ -280,38 +282,13 @@ class Practice:
             raise NotFound("error.step_gone")
         number = len(run.moves) + 1
         if not ChoiceArg.fits(scenario.id, step.id, number, len(step.choices)):
-            return self._build_step_reply(catalog, locale, scenario, step, number, lead, run.id)
+            return _step_with_buttons(catalog, locale, scenario, step, number, lead, run.id)
         # The buttons name the scenario, step and move, not the run: the whole reply is the
-        # same for every member at this point, so it is made once per catalog.
-        return self._parts.get(
-            catalog,
-            ("step_reply", locale, scenario.id, step.id, number, lead),
-            lambda: self._build_step_reply(catalog, locale, scenario, step, number, lead, ""),
+        # same for every member at this point.
+        return catalog.made(
+            ("step", locale, scenario.id, step.id, number, lead),
+            lambda: _step_with_buttons(catalog, locale, scenario, step, number, lead, ""),
         )
-
-    def _build_step_reply(
-        self,
-        catalog: Catalog,
-        locale: str,
-        scenario: Scenario,
-        step: Step,
-        number: int,
-        lead: tuple[Section, ...],
-        run_id: str,
-    ) -> Reply:
-        """A step's reply. `run_id` only when the scenario's ids are too long for buttons
-        that name them (the older form, which names the run instead)."""
-        body, labels, stop_label = self._parts.get(
-            catalog,
-            ("step", locale, scenario.id, step.id, number),
-            lambda: _step_parts(catalog, locale, scenario, step, number),
-        )
-        choices = tuple(
-            Action(CHOOSE, ChoiceArg.encode(scenario.id, step.id, number, i, run_id), label)
-            for i, label in enumerate(labels)
-        )
-        stop = Action(STOP, run_id, stop_label, Style.DANGER)
-        return Reply(sections=(*lead, body), actions=(*choices, stop), replace=True)
 
     def _recap(
         self,
@@ -330,10 +307,9 @@ class Practice:
             sections, actions = _recap_parts(catalog, locale, scenario, ending, used, resources)
             return Reply(sections=(*lead, *sections), actions=actions, replace=True)
 
-        # Nothing in a recap is the member's: it is made once per catalog, like a step.
-        return self._parts.get(
-            catalog, ("recap", locale, scenario.id, ending.id, used, resources, lead), make
-        )
+        # Nothing in a recap is the member's: the tactics and resources come from the run's
+        # choices, and the rest from the content.
+        return catalog.made(("recap", locale, scenario.id, ending.id, used, resources, lead), make)
 
     def autocomplete(self, actor: Actor, typed: str) -> tuple[Option, ...]:
         catalog = self._content.current
@@ -357,11 +333,11 @@ def _menu_parts(
         for s in shown.scenarios
     ]
     sections = [
-        Section(catalog.text(locale, "practice.menu_intro"), from_content=True),
-        Section("\n".join(lines), from_content=True),
+        Section(catalog.text(locale, "practice.menu_intro")),
+        Section("\n".join(lines)),
     ]
     if shown.pages > 1:
-        sections.append(Section(_page_indicator(catalog, locale, shown), from_content=True))
+        sections.append(Section(_page_indicator(catalog, locale, shown)))
     actions = [
         *(Action(INTRO, s.id, _button(s.title), Style.SECONDARY) for s in shown.scenarios),
         *_page_actions(catalog, locale, shown),
@@ -370,12 +346,12 @@ def _menu_parts(
 
 
 def _intro(catalog: Catalog, locale: str, scenario: Scenario) -> Reply:
-    sections = [Section(scenario.summary, title=scenario.title, from_content=True)]
+    sections = [Section(scenario.summary, title=scenario.title)]
     if scenario.content_warnings:
         warnings = ", ".join(scenario.content_warnings)
         text = catalog.text(locale, "practice.content_warning", warnings=warnings)
-        sections.append(Section(text, from_content=True))
-    sections.append(Section(catalog.text(locale, "practice.intro_hint"), from_content=True))
+        sections.append(Section(text))
+    sections.append(Section(catalog.text(locale, "practice.intro_hint")))
     begin = catalog.text(locale, "practice.begin_button")
     return Reply(
         sections=tuple(sections),
@@ -462,6 +438,26 @@ def _abandoned(run: PracticeRun, at: datetime) -> PracticeRun:
     return replace(run, status=RunStatus.ABANDONED, updated_at=at)
 
 
+def _step_with_buttons(
+    catalog: Catalog,
+    locale: str,
+    scenario: Scenario,
+    step: Step,
+    number: int,
+    lead: tuple[Section, ...],
+    run_id: str,
+) -> Reply:
+    """A step's reply. `run_id` only when the scenario's ids are too long for buttons
+    that name them (the older form, which names the run instead)."""
+    body, labels, stop_label = _step_parts(catalog, locale, scenario, step, number)
+    choices = tuple(
+        Action(CHOOSE, ChoiceArg.encode(scenario.id, step.id, number, i, run_id), label)
+        for i, label in enumerate(labels)
+    )
+    stop = Action(STOP, run_id, stop_label, Style.DANGER)
+    return Reply(sections=(*lead, body), actions=(*choices, stop), replace=True)
+
+
 def _step_parts(
     catalog: Catalog, locale: str, scenario: Scenario, step: Step, number: int
 ) -> tuple[Section, tuple[str, ...], str]:
@@ -469,7 +465,7 @@ def _step_parts(
     heading = catalog.text(locale, "practice.step_heading", title=scenario.title, number=number)
     labels = tuple(_button(c.label) for c in step.choices)
     stop_label = catalog.text(locale, "practice.stop_button")
-    return Section(step.text.strip(), title=heading, from_content=True), labels, stop_label
+    return Section(step.text.strip(), title=heading), labels, stop_label
 
 
 def _recap_parts(
@@ -496,14 +492,14 @@ def _recap_parts(
     if lines:
         sections.append(("\n".join(lines), catalog.text(locale, "recap.read_more")))
     another = catalog.text(locale, "practice.another_button")
-    drawn = tuple(Section(body, title=title, from_content=True) for body, title in sections)
+    drawn = tuple(Section(body, title=title) for body, title in sections)
     return drawn, (Action(MENU, "", another, Style.PRIMARY),)
 
 
 def _feedback_section(catalog: Catalog, locale: str, choice: Choice) -> Section:
     tactic = catalog.text(locale, f"tactic.{choice.tactic.value}")
     title = catalog.text(locale, "practice.feedback_heading", label=choice.label, tactic=tactic)
-    return Section(choice.feedback.strip(), title=title, from_content=True)
+    return Section(choice.feedback.strip(), title=title)
 
 
 def _tactics_line(catalog: Catalog, locale: str, used: Sequence[Tactic]) -> str:

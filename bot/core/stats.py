@@ -20,6 +20,10 @@ class Stats:
     def __init__(self, store: StatsStore) -> None:
         self._store = store
 
+    @property
+    def store(self) -> StatsStore:
+        return self._store
+
     async def practice_sections(self, catalog: Catalog, locale: str) -> list[Section]:
         started = await self._store.counts("runs_started")
         finished = await self._store.counts("runs_finished")

@@ -82,7 +82,7 @@ def load_key(env_value: str | None, data_dir: Path) -> bytes:
         key = path.read_bytes().strip()
         _check(key)
         return key
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = Fernet.generate_key()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:

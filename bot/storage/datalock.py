@@ -1,10 +1,11 @@
-"""One bot per data directory, enforced: an exclusive lock held while the bot runs.
+"""One bot per SQLite database, enforced: an exclusive lock held while the bot runs.
 
-The store keeps practice runs in memory (`bot.storage.runcache`) on the understanding
-that this process is the only one writing its database; a second bot started on the
-same data directory would answer members from stale memory and the two would take the
-write lock from each other. So the bot takes ``upstander.lock`` in the data directory
-before it opens the database, and a second one stops at start-up with a clear error.
+SQLite serves one process: its writers take turns on the event loop, while two
+processes would wait for each other in SQLite's busy handler, and under load a change
+could fail as "busy" (PostgreSQL is the way to run several). So the bot takes
+``upstander.lock`` in the data directory before it opens the database, and a second one
+stops at start-up with a clear error. (On PostgreSQL there is no such lock: any number
+of processes serve one database.)
 
 The lock is the operating system's (``flock``), not the file's existence: it goes with
 the process however it ends (SIGKILL, a crash, a lost container), so a restart never
@@ -46,7 +47,7 @@ class DataDirLock:
     @classmethod
     def take(cls, folder: Path) -> DataDirLock:
         """The lock on ``folder``, or :class:`DataDirInUse` when another process has it."""
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / LOCK_FILE_NAME
         if fcntl is None:
             log.warning("this system has no flock: nothing stops a second bot on %s", folder)

@@ -1,13 +1,19 @@
-"""An in-memory Store for unit tests and throwaway runs. Same contract as SQLite."""
+"""The in-memory store: the contract's fake, for unit tests and throwaway runs.
+
+One `MemoryState` behind one small class per port, as the SQL store has one module per
+port; `MemoryStore()` gives them all as `Stores`.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
+from typing import Any
 
+from bot.core.group_model import GroupSession, GroupStatus
 from bot.core.models import (
     AuditEntry,
     CheckIn,
@@ -19,29 +25,62 @@ from bot.core.models import (
     PracticeRun,
     RunStatus,
 )
+from bot.core.ports import Stores
 
 
-class MemoryStore:
-    def __init__(self) -> None:
-        self._runs: dict[str, PracticeRun] = {}
-        self._counts: dict[str, dict[str, int]] = defaultdict(dict)
-        self._checkins: dict[str, CheckIn] = {}
-        # Ids of each member's check-ins, so that the desk's per-request checks do not scan
-        # every check-in. Ids may outlive their row or its member (purged, forgotten):
-        # lookups re-check both.
-        self._ids_by_member: dict[str, list[str]] = defaultdict(list)
-        self._outbox: dict[str, OutboxItem] = {}
-        self._availability: dict[str, tuple[str, bool]] = {}
-        self._blocks: dict[str, datetime] = {}
-        self._audit: list[AuditEntry] = []
+@dataclass
+class MemoryState:
+    runs: dict[str, PracticeRun] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    checkins: dict[str, CheckIn] = field(default_factory=dict)
+    # Ids of each member's check-ins, so that the desk's per-request checks do not scan
+    # every check-in. Ids may outlive their row or its member (purged, forgotten):
+    # lookups re-check both.
+    ids_by_member: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    outbox: dict[str, OutboxItem] = field(default_factory=dict)
+    # Item id → (owner, until) while a process holds it.
+    outbox_leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    availability: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    blocks: dict[str, datetime] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    job_leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    sightings: dict[str, datetime] = field(default_factory=dict)
+    # Insertion order of outbox items, to keep items queued together in their order.
+    queued: int = 0
+    order: dict[str, int] = field(default_factory=dict)
+    anonymous_volunteers: set[str] = field(default_factory=set)
+    groups: dict[str, GroupSession] = field(default_factory=dict)
+    # (session, step number) -> voter fingerprint -> choice index.
+    group_votes: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
 
-    async def close_store(self) -> None:
-        return None
+    def add_outbox(self, items: list[OutboxItem]) -> None:
+        for item in items:
+            self.outbox[item.id] = item
+            self.order[item.id] = self.queued
+            self.queued += 1
 
-    # -- practice --------------------------------------------------------------------
+    def drop_outbox(self, item_id: str) -> None:
+        self.outbox.pop(item_id, None)
+        self.outbox_leases.pop(item_id, None)
+        self.order.pop(item_id, None)
 
+    def bump(self, metric: str, key: str, by: int) -> None:
+        bucket = self.counts[metric]
+        bucket[key] = bucket.get(key, 0) + by
+
+
+class _Part:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    @property
+    def state(self) -> MemoryState:
+        return self._s
+
+
+class MemoryPractice(_Part):
     async def save_run(self, run: PracticeRun) -> None:
-        self._runs[run.id] = run
+        self._s.runs[run.id] = run
 
     async def save_runs(
         self, runs: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
@@ -50,55 +89,54 @@ class MemoryStore:
         for run in runs:
             await self.save_run(run)
         for metric, key in counts:
-            await self.bump(metric, key)
+            self._s.bump(metric, key, 1)
 
     async def get_run(self, run_id: str) -> PracticeRun | None:
-        return self._runs.get(run_id)
+        return self._s.runs.get(run_id)
 
     async def active_run(self, member: str) -> PracticeRun | None:
         active = [
-            r for r in self._runs.values() if r.member == member and r.status is RunStatus.ACTIVE
+            r for r in self._s.runs.values() if r.member == member and r.status is RunStatus.ACTIVE
         ]
         return max(active, key=lambda r: r.updated_at, default=None)
 
     async def member_runs(self, member: str) -> list[PracticeRun]:
         return sorted(
-            (r for r in self._runs.values() if r.member == member), key=lambda r: r.started_at
+            (r for r in self._s.runs.values() if r.member == member), key=lambda r: r.started_at
         )
 
     async def delete_member_runs(self, member: str) -> int:
-        doomed = [k for k, r in self._runs.items() if r.member == member]
+        doomed = [k for k, r in self._s.runs.items() if r.member == member]
         for key in doomed:
-            del self._runs[key]
+            del self._s.runs[key]
         return len(doomed)
 
-    # -- stats -----------------------------------------------------------------------
 
+class MemoryStats(_Part):
     async def bump(self, metric: str, key: str, by: int = 1) -> None:
-        bucket = self._counts[metric]
-        bucket[key] = bucket.get(key, 0) + by
+        self._s.bump(metric, key, by)
 
     async def counts(self, metric: str) -> Mapping[str, int]:
-        return dict(self._counts.get(metric, {}))
+        return dict(self._s.counts.get(metric, {}))
 
-    # -- check-ins -------------------------------------------------------------------
 
+class MemoryCheckins(_Part):
     async def save_draft(self, checkin: CheckIn) -> None:
-        self._checkins[checkin.id] = checkin
-        self._ids_by_member[checkin.member].append(checkin.id)
+        self._s.checkins[checkin.id] = checkin
+        self._s.ids_by_member[checkin.member].append(checkin.id)
 
     def _members_checkins(self, member: str) -> list[CheckIn]:
-        found = (self._checkins.get(i) for i in self._ids_by_member.get(member, ()))
+        found = (self._s.checkins.get(i) for i in self._s.ids_by_member.get(member, ()))
         return [c for c in found if c is not None and c.member == member]
 
     async def get_checkin(self, checkin_id: str) -> CheckIn | None:
-        return self._checkins.get(checkin_id)
+        return self._s.checkins.get(checkin_id)
 
     async def purge_draft(self, checkin_id: str) -> bool:
-        current = self._checkins.get(checkin_id)
+        current = self._s.checkins.get(checkin_id)
         if current is None or current.status is not CheckinStatus.DRAFT:
             return False
-        del self._checkins[checkin_id]
+        del self._s.checkins[checkin_id]
         return True
 
     async def open_checkin(
@@ -108,16 +146,16 @@ class MemoryStore:
         at: datetime,
         outbox: Callable[[CheckIn], list[OutboxItem]],
     ) -> Opening:
-        current = self._checkins.get(checkin_id)
+        current = self._s.checkins.get(checkin_id)
         if current is None or current.member != member:
             return Opening(None, False, False)
-        on_duty = any(p == current.platform and on for p, on in self._availability.values())
+        on_duty = any(p == current.platform and on for p, on in self._s.availability.values())
         if current.status is not CheckinStatus.DRAFT:
             return Opening(current, False, on_duty)
         opened = replace(current, status=CheckinStatus.OPEN, opened_at=at)
         items = outbox(opened)  # before any change: if it raises, nothing changed
-        self._checkins[checkin_id] = opened
-        self._add_outbox(items)
+        self._s.checkins[checkin_id] = opened
+        self._s.add_outbox(items)
         return Opening(opened, True, on_duty)
 
     async def active_checkin(self, member: str) -> CheckIn | None:
@@ -142,11 +180,11 @@ class MemoryStore:
         outbox: list[OutboxItem],
         audit: AuditEntry,
     ) -> bool:
-        current = self._checkins.get(checkin_id)
+        current = self._s.checkins.get(checkin_id)
         if current is None or current.status is not CheckinStatus.OPEN:
             return False
         key, user_id, name = volunteer
-        self._checkins[checkin_id] = replace(
+        self._s.checkins[checkin_id] = replace(
             current,
             status=CheckinStatus.CLAIMED,
             claimed_at=at,
@@ -154,12 +192,12 @@ class MemoryStore:
             claimed_by_user_id=user_id,
             claimed_by_name=name,
         )
-        self._add_outbox(outbox)
-        self._audit.append(audit)
+        self._s.add_outbox(outbox)
+        self._s.audit.append(audit)
         return True
 
     async def active_claim(self, volunteer: str) -> CheckIn | None:
-        for checkin in self._checkins.values():
+        for checkin in self._s.checkins.values():
             if checkin.claimed_by == volunteer and checkin.status is CheckinStatus.CLAIMED:
                 return checkin
         return None
@@ -167,124 +205,80 @@ class MemoryStore:
     async def close(
         self, checkin_id: str, by: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
     ) -> bool:
-        current = self._checkins.get(checkin_id)
+        current = self._s.checkins.get(checkin_id)
         if current is None or not current.is_active:
             return False
-        self._checkins[checkin_id] = replace(
+        self._s.checkins[checkin_id] = replace(
             current, status=CheckinStatus.CLOSED, closed_at=at, closed_by=by
         )
         for item_id in [
             k
-            for k, i in self._outbox.items()
+            for k, i in self._s.outbox.items()
             if i.checkin_id == checkin_id and i.purpose == "relay"
         ]:
-            del self._outbox[item_id]
-        self._add_outbox(outbox)
-        self._audit.append(audit)
+            self._s.drop_outbox(item_id)
+        self._s.add_outbox(outbox)
+        self._s.audit.append(audit)
         return True
 
     async def rate(self, checkin_id: str, rating: int) -> bool:
-        current = self._checkins.get(checkin_id)
+        current = self._s.checkins.get(checkin_id)
         if (
             current is None
             or current.status is not CheckinStatus.CLOSED
             or current.rating is not None
         ):
             return False
-        self._checkins[checkin_id] = replace(current, rating=rating)
+        self._s.checkins[checkin_id] = replace(current, rating=rating)
         return True
 
     async def escalate(
         self, checkin_id: str, level: int, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
     ) -> bool:
-        current = self._checkins.get(checkin_id)
+        current = self._s.checkins.get(checkin_id)
         if (
             current is None
             or current.status is not CheckinStatus.OPEN
             or current.escalation_level >= level
         ):
             return False
-        self._checkins[checkin_id] = replace(current, escalation_level=level, last_escalated_at=at)
-        self._add_outbox(outbox)
-        self._audit.append(audit)
+        self._s.checkins[checkin_id] = replace(
+            current, escalation_level=level, last_escalated_at=at
+        )
+        self._s.add_outbox(outbox)
+        self._s.audit.append(audit)
         return True
 
     async def unclaimed(self) -> list[CheckIn]:
         return sorted(
-            (c for c in self._checkins.values() if c.status is CheckinStatus.OPEN),
+            (c for c in self._s.checkins.values() if c.status is CheckinStatus.OPEN),
             key=lambda c: (not c.crisis, c.opened_at or c.created_at),
         )
 
     async def set_card_ref(self, checkin_id: str, ref: str) -> None:
-        current = self._checkins.get(checkin_id)
+        current = self._s.checkins.get(checkin_id)
         if current is not None:
-            self._checkins[checkin_id] = replace(current, card_ref=ref)
-
-    # -- outbox ----------------------------------------------------------------------
-
-    def _add_outbox(self, items: list[OutboxItem]) -> None:
-        for item in items:
-            self._outbox[item.id] = item
-
-    async def enqueue(self, items: list[OutboxItem]) -> None:
-        self._add_outbox(items)
-
-    async def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
-        due = [i for i in self._outbox.values() if i.next_attempt_at <= now]
-        # Stable sort: items queued together keep the order they were queued in.
-        due.sort(key=lambda i: (-i.priority, i.created_at))
-        return due[:limit]
-
-    async def pending_outbox_count(self) -> int:
-        return len(self._outbox)
-
-    async def delivered(self, item_id: str) -> None:
-        self._outbox.pop(item_id, None)
-
-    async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
-        item = self._outbox.get(item_id)
-        if item is not None:
-            self._outbox[item_id] = replace(item, attempts=attempts, next_attempt_at=at)
-
-    # -- volunteers, blocks, audit ---------------------------------------------------
-
-    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None:
-        self._availability[volunteer] = (platform, available)
-
-    async def is_available(self, volunteer: str) -> bool:
-        return self._availability.get(volunteer, ("", False))[1]
-
-    async def available_volunteers(self, platform: str) -> list[str]:
-        return sorted(k for k, (p, on) in self._availability.items() if p == platform and on)
-
-    async def block(self, member: str, until: datetime) -> None:
-        self._blocks[member] = until
-
-    async def blocked_until(self, member: str) -> datetime | None:
-        return self._blocks.get(member)
+            self._s.checkins[checkin_id] = replace(current, card_ref=ref)
 
     async def opening_state(self, member: str) -> OpeningState:
         return OpeningState(
-            await self.blocked_until(member),
+            self._s.blocks.get(member),
             await self.active_checkin(member),
             await self.last_closed_at(member),
         )
 
-    async def audit_entries(self, limit: int) -> list[AuditEntry]:
-        return sorted(self._audit, key=lambda a: a.at, reverse=True)[:limit]
-
     async def checkin_figures(self) -> list[CheckinFigures]:
         return [
             CheckinFigures(c.opened_at, c.claimed_at, c.closed_at, c.rating)
-            for c in self._checkins.values()
+            for c in self._s.checkins.values()
             if c.status is not CheckinStatus.DRAFT
         ]
 
     async def purge(self, closed_before: datetime, drafts_before: datetime) -> int:
         purged = 0
-        for key, c in list(self._checkins.items()):
+        for key, c in list(self._s.checkins.items()):
             if c.status is CheckinStatus.DRAFT and c.created_at < drafts_before:
-                del self._checkins[key]
+                del self._s.checkins[key]
                 purged += 1
             elif (
                 c.status is CheckinStatus.CLOSED
@@ -292,90 +286,294 @@ class MemoryStore:
                 and c.closed_at < closed_before
                 and c.member
             ):
-                self._checkins[key] = _forgotten(c)
+                self._s.checkins[key] = _forgotten(c)
                 purged += 1
         return purged
 
     async def member_checkins(self, member: str) -> list[CheckIn]:
         return sorted(
-            (c for c in self._checkins.values() if c.member == member), key=lambda c: c.created_at
+            (c for c in self._s.checkins.values() if c.member == member), key=lambda c: c.created_at
         )
 
     async def forget_member(self, member: str) -> int:
-        mine = [key for key, c in self._checkins.items() if c.member == member]
+        mine = [key for key, c in self._s.checkins.items() if c.member == member]
         for key in mine:
-            self._checkins[key] = _forgotten(self._checkins[key])
+            self._s.checkins[key] = _forgotten(self._s.checkins[key])
         relays = [
-            k for k, i in self._outbox.items() if i.checkin_id in mine and i.purpose == "relay"
+            k for k, i in self._s.outbox.items() if i.checkin_id in mine and i.purpose == "relay"
         ]
         for item_id in relays:
-            del self._outbox[item_id]
+            self._s.drop_outbox(item_id)
         # A block stays: it protects volunteers and names nobody.
         return len(mine)
 
-    # -- outbox leases, job leases, event sightings (shared spec) -------------------
-    # State made on first use, so that this block is all the shared spec adds.
 
-    @cached_property
-    def _outbox_leases(self) -> dict[str, tuple[datetime, OutboxItem]]:
-        return {}
+class MemoryHandover(_Part):
+    """Handover and idle close (issue 18.4)."""
 
-    @cached_property
-    def _job_leases(self) -> dict[str, tuple[str, datetime]]:
-        return {}
+    async def requeue(
+        self,
+        checkin_id: str,
+        claimed_by: str,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        current = self._s.checkins.get(checkin_id)
+        if (
+            current is None
+            or current.status is not CheckinStatus.CLAIMED
+            or current.claimed_by != claimed_by
+        ):
+            return False
+        self._s.checkins[checkin_id] = replace(
+            current,
+            status=CheckinStatus.OPEN,
+            claimed_at=None,
+            claimed_by="",
+            claimed_by_user_id="",
+            claimed_by_name="",
+            escalation_level=0,
+            last_escalated_at=at,
+            last_activity_at=None,
+            idle_reminded_at=None,
+        )
+        self._s.add_outbox(outbox)
+        self._s.audit.append(audit)
+        return True
 
-    @cached_property
-    def _sightings(self) -> dict[str, datetime]:
-        return {}
+    async def relay(self, checkin_id: str, items: list[OutboxItem], at: datetime) -> None:
+        current = self._s.checkins.get(checkin_id)
+        if current is not None:
+            self._s.checkins[checkin_id] = replace(
+                current, last_activity_at=at, idle_reminded_at=None
+            )
+        self._s.add_outbox(items)
 
-    def _leased(self, item: OutboxItem, now: datetime) -> bool:
-        held = self._outbox_leases.get(item.id)
-        # retry_later replaces the item, and with it ends the lease on the old one.
-        return held is not None and held[1] is item and held[0] > now
+    async def idle_claimed(self, quiet_since: datetime) -> list[CheckIn]:
+        return sorted(
+            (
+                c
+                for c in self._s.checkins.values()
+                if c.status is CheckinStatus.CLAIMED and _last_activity(c) < quiet_since
+            ),
+            key=_last_activity,
+        )
+
+    async def remind_idle(
+        self, checkin_id: str, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
+    ) -> bool:
+        current = self._s.checkins.get(checkin_id)
+        if (
+            current is None
+            or current.status is not CheckinStatus.CLAIMED
+            or current.idle_reminded_at is not None
+        ):
+            return False
+        self._s.checkins[checkin_id] = replace(current, idle_reminded_at=at)
+        self._s.add_outbox(outbox)
+        self._s.audit.append(audit)
+        return True
+
+    async def close_idle(
+        self,
+        checkin_id: str,
+        quiet_since: datetime,
+        at: datetime,
+        outbox: list[OutboxItem],
+        audit: AuditEntry,
+    ) -> bool:
+        current = self._s.checkins.get(checkin_id)
+        if (
+            current is None
+            or current.status is not CheckinStatus.CLAIMED
+            or _last_activity(current) >= quiet_since
+        ):
+            return False
+        return await MemoryCheckins(self._s).close(checkin_id, "system", at, outbox, audit)
+
+
+class MemoryGroups(_Part):
+    """Group practice sessions (issue 21.1)."""
+
+    async def create_group(self, session: GroupSession) -> None:
+        self._s.groups[session.id] = session
+
+    async def get_group(self, session_id: str) -> GroupSession | None:
+        return self._s.groups.get(session_id)
+
+    async def cast_vote(
+        self, session_id: str, number: int, voter: str, choice: int, at: datetime
+    ) -> int | None:
+        session = self._s.groups.get(session_id)
+        if session is None or session.status is not GroupStatus.VOTING or session.number != number:
+            return None
+        self._s.groups[session_id] = replace(session, active_at=at)
+        fingerprint = hashlib.sha256(f"{session_id}:{voter}".encode()).hexdigest()[:32]
+        votes = self._s.group_votes.setdefault((session_id, number), {})
+        votes[fingerprint] = choice
+        return len(votes)
+
+    async def group_tally(self, session_id: str, number: int) -> dict[int, int]:
+        tally: dict[int, int] = {}
+        for choice in self._s.group_votes.get((session_id, number), {}).values():
+            tally[choice] = tally.get(choice, 0) + 1
+        return tally
+
+    async def update_group(
+        self,
+        session: GroupSession,
+        expected_status: GroupStatus,
+        expected_number: int,
+        counts: Sequence[tuple[str, str, int]] = (),
+    ) -> bool:
+        stored = self._s.groups.get(session.id)
+        if stored is None or (stored.status, stored.number) != (expected_status, expected_number):
+            return False
+        self._s.groups[session.id] = session
+        for metric, key, by in counts:
+            self._s.bump(metric, key, by)
+        for kept in [k for k in self._s.group_votes if k[0] == session.id]:
+            if not session.is_open or kept[1] < session.number:
+                del self._s.group_votes[kept]
+        return True
+
+    async def idle_groups(self, quiet_since: datetime) -> list[GroupSession]:
+        return [s for s in self._s.groups.values() if s.is_open and s.active_at <= quiet_since]
+
+
+class MemoryVolunteers(_Part):
+    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None:
+        self._s.availability[volunteer] = (platform, available)
+
+    async def is_available(self, volunteer: str) -> bool:
+        return self._s.availability.get(volunteer, ("", False))[1]
+
+    async def available_volunteers(self, platform: str) -> list[str]:
+        return sorted(k for k, (p, on) in self._s.availability.items() if p == platform and on)
+
+    async def block(self, member: str, until: datetime) -> None:
+        self._s.blocks[member] = until
+
+    async def blocked_until(self, member: str) -> datetime | None:
+        return self._s.blocks.get(member)
+
+    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+        if anonymous:
+            self._s.anonymous_volunteers.add(volunteer)
+        else:
+            self._s.anonymous_volunteers.discard(volunteer)
+
+    async def volunteer_anonymous(self, volunteer: str) -> bool:
+        return volunteer in self._s.anonymous_volunteers
+
+
+class MemoryAudit(_Part):
+    async def audit_entries(self, limit: int) -> list[AuditEntry]:
+        return sorted(self._s.audit, key=lambda a: a.at, reverse=True)[:limit]
+
+
+class MemoryOutbox(_Part):
+    async def enqueue(self, items: list[OutboxItem]) -> None:
+        self._s.add_outbox(items)
+
+    async def pending_outbox_count(self) -> int:
+        return len(self._s.outbox)
+
+    async def delivered(self, item_id: str) -> None:
+        self._s.drop_outbox(item_id)
+
+    async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
+        item = self._s.outbox.get(item_id)
+        if item is not None:
+            self._s.outbox[item_id] = replace(item, attempts=attempts, next_attempt_at=at)
+            self._s.outbox_leases.pop(item_id, None)
+
+    # -- outbox leases, job leases, event sightings (shared spec) ----------------------
 
     async def lease_due_outbox(
         self, now: datetime, limit: int, owner: str, lease_until: datetime
     ) -> list[OutboxItem]:
-        due = [
+        free = [
             i
-            for i in self._outbox.values()
-            if i.next_attempt_at <= now and not self._leased(i, now)
+            for i in self._s.outbox.values()
+            if i.next_attempt_at <= now and self._lease_ended(i.id, now)
         ]
-        due.sort(key=lambda i: (-i.priority, i.next_attempt_at, i.created_at))
-        taken = due[:limit]
+        free.sort(key=lambda i: (-i.priority, i.next_attempt_at, self._s.order[i.id]))
+        taken = free[:limit]
         for item in taken:
-            self._outbox_leases[item.id] = (lease_until, item)
-        for gone in [k for k in self._outbox_leases if k not in self._outbox]:
-            del self._outbox_leases[gone]
+            self._s.outbox_leases[item.id] = (owner, lease_until)
         return taken
 
+    def _lease_ended(self, item_id: str, now: datetime) -> bool:
+        lease = self._s.outbox_leases.get(item_id)
+        return lease is None or lease[1] <= now
+
+    async def release_outbox_leases(self) -> int:
+        held = len(self._s.outbox_leases)
+        self._s.outbox_leases.clear()
+        return held
+
     async def give_up(self, item_id: str, audit: AuditEntry) -> None:
-        self._outbox.pop(item_id, None)
-        self._outbox_leases.pop(item_id, None)
-        self._audit.append(audit)
+        self._s.drop_outbox(item_id)
+        self._s.audit.append(audit)
 
     async def oldest_pending_at(self) -> datetime | None:
-        return min((i.created_at for i in self._outbox.values()), default=None)
+        return min((i.created_at for i in self._s.outbox.values()), default=None)
 
+
+class MemoryLeases(_Part):
     async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
-        held = self._job_leases.get(name)
+        held = self._s.job_leases.get(name)
         if held is not None and held[1] > now:
             return False
-        self._job_leases[name] = (owner, until)
+        self._s.job_leases[name] = (owner, until)
         return True
 
+
+class MemoryEvents(_Part):
     async def first_sighting(self, key: str, at: datetime) -> bool:
-        if key in self._sightings:
+        if key in self._s.sightings:
             return False
-        self._sightings[key] = at
+        self._s.sightings[key] = at
         return True
 
     async def forget_sightings(self, before: datetime) -> int:
-        old = [k for k, at in self._sightings.items() if at < before]
+        old = [k for k, at in self._s.sightings.items() if at < before]
         for key in old:
-            del self._sightings[key]
+            del self._s.sightings[key]
         return len(old)
+
+    # -- end of the shared spec --------------------------------------------------------
+
+
+async def _nothing_to_close() -> None:
+    return None
+
+
+def MemoryStore(state: MemoryState | None = None, **parts: Any) -> Stores:
+    """Every port over one in-memory state; `parts` replace some (a test's own class)."""
+    state = state or MemoryState()
+    stores = Stores(
+        practice=MemoryPractice(state),
+        stats=MemoryStats(state),
+        checkins=MemoryCheckins(state),
+        volunteers=MemoryVolunteers(state),
+        outbox=MemoryOutbox(state),
+        audit=MemoryAudit(state),
+        leases=MemoryLeases(state),
+        events=MemoryEvents(state),
+        handover=MemoryHandover(state),
+        groups=MemoryGroups(state),
+        close_store=_nothing_to_close,
+    )
+    return replace(stores, **parts)
 
 
 def _forgotten(checkin: CheckIn) -> CheckIn:
-    return replace(checkin, member="", member_user_id="", member_name="", text="")
+    return replace(checkin, member="", member_user_id="", member_name="", text="", region="")
+
+
+def _last_activity(checkin: CheckIn) -> datetime:
+    # A claimed check-in always has claimed_at; created_at only guards the type.
+    return checkin.last_activity_at or checkin.claimed_at or checkin.created_at

@@ -9,6 +9,13 @@ from pathlib import Path
 
 
 def run_console(script: str, env_dir: Path, content_dir: Path, resources: Path) -> str:
+    return console_process(script, env_dir, content_dir, resources).stdout
+
+
+def console_process(
+    script: str, env_dir: Path, content_dir: Path, resources: Path, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    """``python -m bot console`` (what ``make run`` starts) with ``script`` piped in."""
     env = {
         **os.environ,
         "UPSTANDER_DATA_DIR": str(env_dir),
@@ -17,8 +24,9 @@ def run_console(script: str, env_dir: Path, content_dir: Path, resources: Path) 
     }
     env.pop("DISCORD_TOKEN", None)
     env.pop("SLACK_BOT_TOKEN", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
+    env.update(extra_env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
         input=script,
         capture_output=True,
         text=True,
@@ -26,7 +34,6 @@ def run_console(script: str, env_dir: Path, content_dir: Path, resources: Path) 
         timeout=60,
         check=True,
     )
-    return done.stdout
 
 
 def test_a_piped_practice_run_reads_like_a_conversation(tmp_path: Path, content_dir: Path) -> None:
@@ -62,8 +69,8 @@ def test_progress_survives_between_two_processes(tmp_path: Path, content_dir: Pa
     run_console(
         "/as member sam\n/practice lift-remark\n1\n1\n", tmp_path / "d", content_dir, resources
     )
-    out = run_console("/as member sam\n/practice\n1\n", tmp_path / "d", content_dir, resources)
-    assert "[1] Resume: A remark in the lift" in out
+    out = run_console("/as member sam\n/practice\n2\n", tmp_path / "d", content_dir, resources)
+    assert "[2] Resume: A remark in the lift" in out
     assert "The lift reaches the lobby" in out
 
 

@@ -25,7 +25,7 @@ def test_yaml_syntax_error_names_the_line_the_parser_stopped_at(tree: Tree) -> N
         (
             shown,
             6,
-            "YAML syntax error: expected ',' or ']', but got ':' "
+            "YAML syntax error: did not find expected ',' or ']' "
             "(while parsing a flow sequence started on line 5)",
         )
     ]
@@ -60,6 +60,35 @@ def test_duplicate_scenario_id_across_two_files(tree: Tree) -> None:
 def test_next_to_a_missing_step(tree: Tree) -> None:
     shown = tree.add("next_missing.yaml", "content/scenarios/next-missing.yaml")
     assert tree.errors() == [(shown, 19, "next names step 'dnoe', which is not in 'steps'")]
+
+
+def test_every_problem_in_a_file_at_once_not_the_schema_first(tree: Tree) -> None:
+    # A misspelt tactic fails the schema; the step graph and the references are still
+    # checked on what of the file keeps the schema's shape.
+    shown = tree.add("tactic_and_next.yaml", "content/scenarios/tactic-and-next.yaml")
+    assert tree.errors() == [
+        (shown, 6, "unknown resource 'not-a-resource' (not in resources.yaml)"),
+        (
+            shown,
+            13,
+            "unknown tactic 'distrct' "
+            "(expected distract, delegate, document, delay, direct or none)",
+        ),
+        (shown, 19, "next names step 'dnoe', which is not in 'steps'"),
+        (shown, 23, "step 'spare' is never reached from start 'opening'"),
+    ]
+
+
+def test_a_file_of_the_wrong_shape_reports_its_schema_errors_alone(tree: Tree) -> None:
+    shown = tree.write("content/scenarios/shapeless.yaml", "id: shapeless\nsteps: [a, b]\n")
+    assert [(p.path, p.message) for p in tree.validate().errors if p.path == shown] == [
+        (shown, "missing key 'title'"),
+        (shown, "missing key 'summary'"),
+        (shown, "missing key 'setting'"),
+        (shown, "missing key 'content_warnings'"),
+        (shown, "missing key 'start'"),
+        (shown, "'steps' must be a mapping of keys, not a list"),
+    ]
 
 
 def test_start_to_a_missing_step(tree: Tree) -> None:
@@ -195,4 +224,15 @@ def test_ids_over_64_characters_cannot_fit_in_a_button(tree: Tree) -> None:
             "key 'the_opening_step_of_it_the_opening_step_of_it_the_opening_step_of_it'"
             " under 'steps' is 68 characters long; the limit is 64",
         ),
+    ]
+
+
+def test_a_broken_reading_list_still_has_its_ids_checked(tree: Tree) -> None:
+    text = (tree.root / "resources.yaml").read_text(encoding="utf-8")
+    text = text.replace("kind: article", "kind: blog").replace("id: report-guide", "id: five-ds")
+    shown = tree.write("resources.yaml", text)
+    errors = [(path, line, message) for path, line, message in tree.errors() if path == shown]
+    assert [(line, message.split(" (")[0]) for _, line, message in errors] == [
+        (18, "resource id 'five-ds' is already used on line 6"),
+        (20, "unknown kind 'blog'"),
     ]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+import sys
 from collections.abc import Callable
 
 import pytest
 from content_tree import Tree
 
 from bot.content.holder import ContentHolder
+from bot.content.loader import load_catalog
 from bot.core.errors import ContentInvalid
 
 
@@ -37,6 +40,33 @@ async def test_reload_keeps_the_old_catalog_on_a_broken_file_and_swaps_on_a_good
     assert holder.current is not serving
     assert holder.current.version == succeeded.version != serving.version
     assert holder.current.text("en", "goodbye") == "Bye for now."
+
+
+async def test_a_reloaded_catalog_is_the_one_a_load_gives_and_still_read_only(
+    tree: Tree,
+) -> None:
+    # The reload runs in a worker process: its catalog crosses back pickled.
+    holder = await ContentHolder.open(tree.content, tree.resources)
+    assert (await holder.reload()).ok
+    reloaded = holder.current
+    assert reloaded == load_catalog(tree.content, tree.resources)
+    with pytest.raises(TypeError):
+        reloaded.scenarios["en"]["x"] = reloaded.scenarios["en"]["lunch-joke"]  # type: ignore[index]
+
+
+async def test_a_reload_whose_worker_dies_keeps_the_serving_catalog(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder = await ContentHolder.open(tree.content, tree.resources)
+    serving = holder.current
+    # A Python that exits at once with status 1: the worker process never reports.
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))
+    failed = await holder.reload()
+    assert not failed.ok and failed.version == serving.version
+    assert holder.current is serving
+    assert [p.message for p in failed.problems] == [
+        "the reload did not run: the content worker exited with status 1"
+    ]
 
 
 def test_loading_at_start_up_raises_when_the_content_is_broken(tree: Tree) -> None:

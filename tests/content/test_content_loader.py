@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from content_tree import Tree
 
+from bench.contentgen import generate
 from bot.content.loader import load_catalog, validate
 from bot.core.catalog import Catalog, Tactic
 from bot.core.errors import ContentInvalid
@@ -79,11 +80,13 @@ def test_checkin_settings(catalog: Catalog) -> None:
         "something-i-saw",
         "other",
     )
-    # Phrases are lower-cased with their spaces collapsed, ready for matching.
+    # Phrases are kept as written; the screen compiled from them normalises both sides.
     assert catalog.crisis_rules.phrases == {
-        "en": ("kill myself", "suicide", "not safe"),
+        "en": ("Kill myself", "suicide", "not   safe"),
         "es": ("suicidarme",),
     }
+    assert catalog.crisis_rules.screen.matches("I feel NOT safe")
+    assert catalog.crisis_rules.screen.matches("pienso en suicidarme")
     assert catalog.crisis_rules.urgencies == frozenset({"right-now"})
 
 
@@ -387,3 +390,10 @@ def test_a_form_title_too_long_for_slack_is_refused_in_any_language(tree: Tree) 
             "'checkin.form_submit' is 25 characters long; the limit is 24 (Slack cuts the rest)",
         ),
     ]
+
+
+def test_a_library_of_fifty_thousand_resources_loads(tmp_path: Path) -> None:
+    # No ceiling on how many values a file holds: this one has about half a million.
+    library = generate(tmp_path, scenarios=5, resources=50_000)
+    catalog = load_catalog(library.content_dir, library.resources_file)
+    assert len(catalog.resources) == 50_000

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from bot.content.located import validate_document
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile, ScenarioModel
-from bot.content.yamlnodes import read_yaml
+from bot.content.yamldoc import read_yaml
 
 SIX_CHOICES = "".join(
     f"      - {{label: c{i}, tactic: delay, feedback: x, next: a}}\n" for i in range(6)

@@ -56,9 +56,9 @@ async def test_open_card_claim_relay_close_rate(console: Console) -> None:
     assert any("how helpful this was" in t for t in console.outbound_text(dm_to=MEMBER))
     thanks = await console.say(console.button_exact("4"))
     assert "Thank you. Take care." in thanks
-    [checkin] = await console.runtime.store.member_checkins(f"console:{MEMBER}")
+    [checkin] = await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}")
     assert checkin.status is CheckinStatus.CLOSED and checkin.rating == 4
-    assert await console.runtime.store.pending_outbox_count() == 0
+    assert await console.runtime.store.outbox.pending_outbox_count() == 0
 
 
 async def test_anonymous_member_is_never_named_to_volunteers(console: Console) -> None:
@@ -94,7 +94,7 @@ async def test_the_form_is_not_sent_until_identity_is_chosen(console: Console) -
     )
     assert reply.form is not None, "the form comes back"
     assert "Nothing has been sent" in reply.text()
-    assert await console.runtime.store.member_checkins(f"console:{MEMBER}") == []
+    assert await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}") == []
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ async def test_crisis_requests_jump_the_queue(console: Console, clock: ManualClo
     clock.advance(minutes=1)
     await console.say("/as member third", "/checkin", "-", "1", "1", "1")
     await console.press("Send to volunteers")
-    queue = await console.runtime.store.unclaimed()
+    queue = await console.runtime.store.checkins.unclaimed()
     assert [c.crisis for c in queue] == [True, False]
 
 
@@ -160,7 +160,7 @@ async def test_nobody_on_duty_is_said_honestly(console: Console) -> None:
     assert "Keep it open" in received and "Withdraw" in received
     kept = await console.press("Keep it open")
     assert "Your request stays open" in kept
-    [checkin] = await console.runtime.store.member_checkins(f"console:{MEMBER}")
+    [checkin] = await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}")
     assert checkin.status is CheckinStatus.OPEN
 
 
@@ -196,7 +196,7 @@ async def test_only_volunteers_can_claim_and_nothing_changes(console: Console) -
     await console.press("Send to volunteers")
     refused = await console.say("/as member nosy", console.button("Claim"))
     assert "Only volunteers can do that." in refused
-    [checkin] = await console.runtime.store.member_checkins(f"console:{MEMBER}")
+    [checkin] = await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}")
     assert checkin.status is CheckinStatus.OPEN and checkin.claimed_by == ""
 
 
@@ -242,7 +242,7 @@ async def test_mydata_export_and_delete(console: Console) -> None:
     await console.say("/mydata delete")
     done = await console.press("Erase my data")
     assert "1 check-in(s) cleared" in done
-    assert await console.runtime.store.member_checkins(f"console:{MEMBER}") == []
+    assert await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}") == []
     assert "my own words" not in await console.say("/mydata export")
 
 
@@ -274,20 +274,3 @@ def _member() -> object:
     from bot.core.actors import Actor
 
     return Actor("console", MEMBER, display_name=MEMBER.capitalize())
-
-
-async def test_no_section_carrying_a_member_s_words_is_marked_as_content(
-    console: Console,
-) -> None:
-    await volunteer_on(console)
-    summary = await open_checkin(console, "zephyrine's words about the voice chat", anonymous=False)
-    assert "zephyrine's words" in summary
-    await console.press("Send to volunteers")
-    await console.say(f"/as volunteer {VOLUNTEER}")
-    await console.press("Claim")
-    await console.say(f"/as member {MEMBER}", "zephyrine relays this line")
-    replies = [o.reply for o in console.sent]
-    sections = [s for reply in replies for s in (*reply.pinned, *reply.sections)]
-    assert any("zephyrine" in s.text or "zephyrine" in s.title for s in sections)
-    marked = [s for s in sections if s.from_content and "zephyrine" in s.text + s.title]
-    assert not marked, "a member's words or name would be kept by an adapter"

@@ -14,7 +14,7 @@ from bot.core.clock import ManualClock
 from bot.core.errors import DeliveryError, StorageError
 from bot.core.messages import Outbound
 from bot.core.models import CheckIn, CheckinStatus, Opening, OutboxItem
-from bot.storage.memory import MemoryStore
+from bot.storage.memory import MemoryCheckins, MemoryState, MemoryStore
 
 
 class FlakyMessenger:
@@ -52,7 +52,7 @@ async def test_fails_twice_then_delivered_once(console: Console, clock: ManualCl
     await console.runtime.deliveries.drain()
     cards = [o for o in flaky.accepted if o.destination.kind == "volunteers"]
     assert len(cards) == 1
-    assert await console.runtime.store.pending_outbox_count() == 0
+    assert await console.runtime.store.outbox.pending_outbox_count() == 0
 
 
 async def test_pending_notifications_are_delivered_after_a_restart(
@@ -62,7 +62,7 @@ async def test_pending_notifications_are_delivered_after_a_restart(
     first.runtime.messengers["console"] = FlakyMessenger(failures=99)
     received = await confirm_checkin(first)
     assert "Received and stored safely" in received
-    assert await first.runtime.store.pending_outbox_count() == 1
+    assert await first.runtime.store.outbox.pending_outbox_count() == 1
     await first.close()
 
     second = await build(settings, clock=clock)
@@ -80,7 +80,7 @@ async def test_pending_notifications_are_delivered_after_a_restart(
         await second.aclose()
 
 
-class StoreThatFailsOnOpen(MemoryStore):
+class CheckinsThatFailOnOpen(MemoryCheckins):
     """The database fails at the moment the request would be committed."""
 
     async def open_checkin(
@@ -96,7 +96,7 @@ class StoreThatFailsOnOpen(MemoryStore):
 async def test_a_failed_commit_never_tells_the_member_received(
     settings: Settings, clock: ManualClock
 ) -> None:
-    store = StoreThatFailsOnOpen()
+    store = MemoryStore(checkins=CheckinsThatFailOnOpen(MemoryState()))
     runtime = await build(settings, store=store, clock=clock)
     try:
         member = Actor("console", "zed", display_name="Zed")
@@ -109,9 +109,11 @@ async def test_a_failed_commit_never_tells_the_member_received(
         reply = await runtime.app.press(member, confirm.id)
         assert "Received" not in reply.text()
         assert "something went wrong on my side" in reply.text()
-        [checkin] = await store.member_checkins(member.key)
+        [checkin] = await store.checkins.member_checkins(member.key)
         assert checkin.status is CheckinStatus.DRAFT
-        assert await store.pending_outbox_count() == 0, "no card for a request that is not stored"
+        assert await store.outbox.pending_outbox_count() == 0, (
+            "no card for a request that is not stored"
+        )
     finally:
         await runtime.aclose()
 
@@ -130,5 +132,5 @@ async def test_text_is_not_readable_in_the_database_file(
     assert len(raw) > 10_000
     for needle in (b"quetzal-lantern", b"quetzal-ember", b"Zephyrine", b"about my manager"):
         assert needle not in raw
-    [checkin] = await sqlite_console.runtime.store.member_checkins("console:zephyrine")
+    [checkin] = await sqlite_console.runtime.store.checkins.member_checkins("console:zephyrine")
     assert checkin.text == secret, "and yet the bot can read it back"

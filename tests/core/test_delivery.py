@@ -19,7 +19,8 @@ from bot.core.desk_support import dm, outbox_item, volunteers
 from bot.core.errors import DeliveryError, StorageError
 from bot.core.messages import Destination, Outbound, Reply, Section
 from bot.core.models import CheckIn, CheckinStatus, OutboxItem
-from bot.storage.memory import MemoryStore
+from bot.core.ports import Stores
+from bot.storage.memory import MemoryOutbox, MemoryState, MemoryStore
 
 WAIT = 5.0
 Refusal = Callable[[Outbound], DeliveryError | None]
@@ -71,7 +72,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def store() -> MemoryStore:
+def store() -> Stores:
     return MemoryStore()
 
 
@@ -104,23 +105,20 @@ def item(text: str, to: Destination, at: datetime, *, checkin_id: str = "c1") ->
     return outbox_item(checkin(checkin_id, at), "relay", outbound, at)
 
 
-async def queue(
-    store: MemoryStore, clock: ManualClock, *items: tuple[str, Destination, str]
-) -> None:
+async def queue(store: Stores, clock: ManualClock, *items: tuple[str, Destination, str]) -> None:
     """Queue (text, destination, check-in id) items, one microsecond apart, in that order,
     all due now."""
     for n, (text, to, checkin_id) in enumerate(items):
         at = clock.now() - timedelta(microseconds=len(items) - n)
-        if await store.get_checkin(checkin_id) is None:
-            await store.save_draft(checkin(checkin_id, at))
-        await store.enqueue([item(text, to, at, checkin_id=checkin_id)])
+        if await store.checkins.get_checkin(checkin_id) is None:
+            await store.checkins.save_draft(checkin(checkin_id, at))
+        await store.outbox.enqueue([item(text, to, at, checkin_id=checkin_id)])
 
 
-def worker(
-    store: MemoryStore, platform: Platform, clock: ManualClock, **policy: object
-) -> Deliveries:
+def worker(store: Stores, platform: Platform, clock: ManualClock, **policy: object) -> Deliveries:
     return Deliveries(
-        store,
+        store.outbox,
+        store.checkins,
         {"chat": platform},
         clock,
         owner="test",
@@ -129,7 +127,7 @@ def worker(
 
 
 async def test_sends_in_flight_stay_within_the_platform_bound(
-    store: MemoryStore, platform: Platform, clock: ManualClock
+    store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
     await queue(store, clock, *((f"m{n}", dm("chat", f"u{n}"), f"c{n}") for n in range(10)))
     gate = asyncio.Event()
@@ -141,11 +139,11 @@ async def test_sends_in_flight_stay_within_the_platform_bound(
     gate.set()
     assert await round_ == 10
     assert platform.peak == 3
-    assert await store.pending_outbox_count() == 0
+    assert await store.outbox.pending_outbox_count() == 0
 
 
 async def test_sends_to_one_destination_stay_within_its_bound(
-    store: MemoryStore, platform: Platform, clock: ManualClock
+    store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
     channel = volunteers("chat")
     await queue(store, clock, *((f"card{n}", channel, f"c{n}") for n in range(8)))
@@ -158,7 +156,7 @@ async def test_sends_to_one_destination_stay_within_its_bound(
 
 
 async def test_a_blocked_destination_does_not_hold_the_others(
-    store: MemoryStore, platform: Platform, clock: ManualClock
+    store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
     stuck, free = dm("chat", "stuck"), dm("chat", "free")
     await queue(
@@ -176,7 +174,7 @@ async def test_a_blocked_destination_does_not_hold_the_others(
 
 
 async def test_a_conversation_arrives_in_order_even_when_a_send_is_slow_or_fails(
-    store: MemoryStore, platform: Platform, clock: ManualClock
+    store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
     to = dm("chat", "volunteer")
     await queue(store, clock, *((f"relay{n}", to, "c1") for n in range(4)))
@@ -196,7 +194,7 @@ async def test_a_conversation_arrives_in_order_even_when_a_send_is_slow_or_fails
 
 
 async def test_retry_after_pauses_the_destination_and_spends_no_attempt(
-    store: MemoryStore, platform: Platform, clock: ManualClock
+    store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
     limited, other = volunteers("chat"), dm("chat", "other")
     open_at = clock.now() + timedelta(seconds=30)
@@ -225,11 +223,11 @@ async def test_retry_after_pauses_the_destination_and_spends_no_attempt(
     clock.advance(seconds=30)
     assert await deliveries.drain() == 2
     assert sorted(platform.accepted) == ["card0", "card1", "dm0"]
-    assert (await store.audit_entries(10)) == []
+    assert (await store.audit.audit_entries(10)) == []
 
 
 async def test_an_item_that_keeps_failing_is_given_up_audited_and_logged_once(
-    store: MemoryStore, platform: Platform, clock: ManualClock, caplog: pytest.LogCaptureFixture
+    store: Stores, platform: Platform, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     await queue(store, clock, ("words only the member wrote", dm("chat", "u"), "c1"))
     platform.refuse = lambda _o: DeliveryError("HTTP 500")
@@ -239,8 +237,8 @@ async def test_an_item_that_keeps_failing_is_given_up_audited_and_logged_once(
             await deliveries.drain()
             clock.advance(minutes=10)
     assert len(platform.tried) == 4
-    assert await store.pending_outbox_count() == 0
-    [entry] = await store.audit_entries(10)
+    assert await store.outbox.pending_outbox_count() == 0
+    [entry] = await store.audit.audit_entries(10)
     assert (entry.action, entry.checkin_id, entry.pseudonym) == (GAVE_UP, "c1", "Member c1")
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "gave up" in errors[0].getMessage()
@@ -248,7 +246,7 @@ async def test_an_item_that_keeps_failing_is_given_up_audited_and_logged_once(
 
 
 async def test_a_permanent_refusal_is_given_up_after_fewer_tries(
-    store: MemoryStore, platform: Platform, clock: ManualClock
+    store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
     await queue(store, clock, ("hello", dm("chat", "closed"), "c1"))
     platform.refuse = lambda _o: DeliveryError("cannot_dm", permanent=True)
@@ -257,27 +255,27 @@ async def test_a_permanent_refusal_is_given_up_after_fewer_tries(
         await deliveries.drain()
         clock.advance(minutes=10)
     assert platform.tried == ["hello", "hello"]
-    assert [e.action for e in await store.audit_entries(10)] == [GAVE_UP]
+    assert [e.action for e in await store.audit.audit_entries(10)] == [GAVE_UP]
 
 
-async def test_two_processes_never_send_the_same_item(
-    store: MemoryStore, clock: ManualClock
-) -> None:
+async def test_two_processes_never_send_the_same_item(store: Stores, clock: ManualClock) -> None:
     await queue(store, clock, *((f"m{n}", dm("chat", f"u{n % 3}"), f"c{n}") for n in range(30)))
     first, second = Platform(), Platform()
-    a = Deliveries(store, {"chat": first}, clock, owner="a")
-    b = Deliveries(store, {"chat": second}, clock, owner="b")
+    a = Deliveries(store.outbox, store.checkins, {"chat": first}, clock, owner="a")
+    b = Deliveries(store.outbox, store.checkins, {"chat": second}, clock, owner="b")
     await asyncio.gather(a.drain(), b.drain())
     sent = first.accepted + second.accepted
     assert sorted(sent) == sorted(f"m{n}" for n in range(30))
 
 
 async def test_a_lease_left_by_a_dead_process_passes_to_another_when_it_ends(
-    store: MemoryStore, platform: Platform, clock: ManualClock
+    store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
     await queue(store, clock, ("card", volunteers("chat"), "c1"))
     now = clock.now()
-    assert len(await store.lease_due_outbox(now, 10, "killed", now + timedelta(minutes=2))) == 1
+    assert (
+        len(await store.outbox.lease_due_outbox(now, 10, "killed", now + timedelta(minutes=2))) == 1
+    )
     deliveries = worker(store, platform, clock)
     assert await deliveries.drain() == 0, "still leased to the killed process"
     clock.advance(minutes=2)
@@ -285,11 +283,11 @@ async def test_a_lease_left_by_a_dead_process_passes_to_another_when_it_ends(
     assert platform.accepted == ["card"]
 
 
-class StoreQueueingDuringALease(MemoryStore):
+class OutboxQueueingDuringALease(MemoryOutbox):
     """A member's relay is queued while the worker's lease round is in progress."""
 
-    def __init__(self, wake: asyncio.Event, late: OutboxItem) -> None:
-        super().__init__()
+    def __init__(self, state: MemoryState, wake: asyncio.Event, late: OutboxItem) -> None:
+        super().__init__(state)
         self.wake, self.late, self.rounds = wake, late, 0
 
     async def lease_due_outbox(
@@ -307,13 +305,17 @@ async def test_an_item_queued_during_a_round_goes_out_without_waiting_for_a_poll
     platform: Platform, clock: ManualClock
 ) -> None:
     wake, stop = asyncio.Event(), asyncio.Event()
-    store = StoreQueueingDuringALease(wake, item("late", dm("chat", "v"), clock.now()))
+    state = MemoryState()
+    late = item("late", dm("chat", "v"), clock.now())
+    store = MemoryStore(state, outbox=OutboxQueueingDuringALease(state, wake, late))
     await queue(store, clock, ("early", dm("chat", "v"), "c0"))
     # An hour between polls: only the wake-up can deliver "late" within the test.
     deliveries = worker(store, platform, clock, idle=3600.0)
     running = asyncio.create_task(deliveries.run_forever(wake, stop))
     await platform.wait_until(lambda: platform.accepted == ["early", "late"])
-    await store.enqueue([item("queued later", dm("chat", "v"), clock.now(), checkin_id="c2")])
+    await store.outbox.enqueue(
+        [item("queued later", dm("chat", "v"), clock.now(), checkin_id="c2")]
+    )
     wake.set()
     await platform.wait_until(lambda: len(platform.accepted) == 3)
     stop.set()
@@ -321,22 +323,22 @@ async def test_an_item_queued_during_a_round_goes_out_without_waiting_for_a_poll
 
 
 async def test_items_for_a_platform_this_process_does_not_serve_go_back_untried(
-    store: MemoryStore, platform: Platform, clock: ManualClock
+    store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
     await queue(store, clock, ("elsewhere", Destination("other", "dm", "u"), "c1"))
     deliveries = worker(store, platform, clock, max_attempts=1)
     assert await deliveries.drain() == 0
     clock.advance(minutes=5)
     assert await deliveries.drain() == 0
-    assert await store.pending_outbox_count() == 1, "kept for a process that serves it"
-    assert await store.audit_entries(10) == []
+    assert await store.outbox.pending_outbox_count() == 1, "kept for a process that serves it"
+    assert await store.audit.audit_entries(10) == []
 
 
-class StoreLosingOneRemoval(MemoryStore):
+class OutboxLosingOneRemoval(MemoryOutbox):
     """The database goes away once, just after the platform accepted a message."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, state: MemoryState) -> None:
+        super().__init__(state)
         self.lose_next = True
 
     async def delivered(self, item_id: str) -> None:
@@ -349,7 +351,8 @@ class StoreLosingOneRemoval(MemoryStore):
 async def test_an_uncommitted_removal_is_the_one_way_a_message_arrives_twice(
     platform: Platform, clock: ManualClock
 ) -> None:
-    store = StoreLosingOneRemoval()
+    state = MemoryState()
+    store = MemoryStore(state, outbox=OutboxLosingOneRemoval(state))
     await queue(store, clock, ("card", volunteers("chat"), "c1"))
     deliveries = worker(store, platform, clock)
     assert await deliveries.drain() == 0
@@ -358,11 +361,11 @@ async def test_an_uncommitted_removal_is_the_one_way_a_message_arrives_twice(
     clock.advance(minutes=2)
     assert await deliveries.drain() == 1
     assert platform.accepted == ["card", "card"]
-    assert await store.pending_outbox_count() == 0
+    assert await store.outbox.pending_outbox_count() == 0
 
 
 async def test_a_destination_holds_a_bounded_backlog_and_the_rest_goes_back_for_later(
-    store: MemoryStore, platform: Platform, clock: ManualClock
+    store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
     channel = volunteers("chat")
     await queue(store, clock, *((f"card{n}", channel, f"c{n}") for n in range(5)))

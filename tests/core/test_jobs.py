@@ -15,9 +15,16 @@ from bot.core.clock import ManualClock
 from bot.core.desk_support import new_id
 from bot.core.jobs import Job, JobRunner
 from bot.core.models import CheckIn, CheckinStatus
-from bot.storage.memory import MemoryStore
+from bot.core.ports import Stores
+from bot.storage.memory import MemoryCheckins, MemoryState, MemoryStore
 
-ALL_JOBS = ["escalation", "retention-purge", "forget-event-sightings"]
+ALL_JOBS = [
+    "escalation",
+    "idle-close",
+    "group-practice-expiry",
+    "retention-purge",
+    "forget-event-sightings",
+]
 
 
 def counting_job(name: str, period: timedelta, runs: list[str]) -> Job:
@@ -30,8 +37,8 @@ def counting_job(name: str, period: timedelta, runs: list[str]) -> Job:
 async def test_two_processes_run_a_job_once_per_period() -> None:
     store, clock, runs = MemoryStore(), ManualClock(), []
     job = counting_job("tidy", timedelta(minutes=1), runs)
-    first = JobRunner(store, clock, [job], owner="first")
-    second = JobRunner(store, clock, [job], owner="second")
+    first = JobRunner(store.leases, clock, [job], owner="first")
+    second = JobRunner(store.leases, clock, [job], owner="second")
     for _ in range(3):
         for _ in range(4):  # both processes tick several times within the period
             await first.run_due()
@@ -52,7 +59,10 @@ async def test_a_job_that_raises_never_stops_another_and_runs_again_next_period(
 
     period = timedelta(minutes=1)
     runner = JobRunner(
-        store, clock, [Job("broken", period, broken), counting_job("fine", period, runs)], owner="p"
+        store.leases,
+        clock,
+        [Job("broken", period, broken), counting_job("fine", period, runs)],
+        owner="p",
     )
     assert await runner.run_due() == ["broken", "fine"]
     assert await runner.run_due() == [], "not again within the period"
@@ -85,12 +95,12 @@ def stale_open_checkin(clock: ManualClock) -> CheckIn:
     )
 
 
-class PurgeFails(MemoryStore):
+class PurgeFails(MemoryCheckins):
     async def purge(self, closed_before: object, drafts_before: object) -> int:  # type: ignore[override]
         raise RuntimeError("database is locked")
 
 
-async def runtime_on(store: MemoryStore, clock: ManualClock, tmp_path: Path) -> Runtime:
+async def runtime_on(store: Stores, clock: ManualClock, tmp_path: Path) -> Runtime:
     settings = Settings.from_env({"UPSTANDER_DATA_DIR": str(tmp_path)})
     return await build(settings, store=store, clock=clock)
 
@@ -98,30 +108,32 @@ async def runtime_on(store: MemoryStore, clock: ManualClock, tmp_path: Path) -> 
 async def test_two_runtimes_share_the_jobs_and_a_failing_purge_leaves_escalation_running(
     tmp_path: Path,
 ) -> None:
-    store, clock = PurgeFails(), ManualClock()
-    await store.save_draft(stale_open_checkin(clock))
+    state, clock = MemoryState(), ManualClock()
+    store = MemoryStore(state, checkins=PurgeFails(state))
+    await store.checkins.save_draft(stale_open_checkin(clock))
     first = await runtime_on(store, clock, tmp_path)
     second = await runtime_on(store, clock, tmp_path)
     assert first.owner != second.owner
     assert await first.jobs.run_due() == ALL_JOBS
     assert await second.jobs.run_due() == []
-    [escalated] = await store.unclaimed()
+    [escalated] = await store.checkins.unclaimed()
     assert escalated.escalation_level == 1, "escalation ran although the purge failed"
     clock.advance(seconds=30)
-    assert await second.jobs.run_due() == ["escalation"]
+    assert await second.jobs.run_due() == ["escalation", "idle-close", "group-practice-expiry"]
     assert await first.jobs.run_due() == []
 
 
-class EscalationFails(MemoryStore):
+class EscalationFails(MemoryCheckins):
     async def unclaimed(self) -> list[CheckIn]:
         raise RuntimeError("database is locked")
 
 
 async def test_a_failing_escalation_leaves_the_retention_purge_running(tmp_path: Path) -> None:
-    store, clock = EscalationFails(), ManualClock()
+    state, clock = MemoryState(), ManualClock()
+    store = MemoryStore(state, checkins=EscalationFails(state))
     two_hours_ago = clock.now() - timedelta(hours=2)
     draft = replace(stale_open_checkin(clock), status=CheckinStatus.DRAFT, created_at=two_hours_ago)
-    await store.save_draft(draft)
+    await store.checkins.save_draft(draft)
     runtime = await runtime_on(store, clock, tmp_path)
     assert await runtime.jobs.run_due() == ALL_JOBS
-    assert await store.get_checkin(draft.id) is None, "the stale draft was purged"
+    assert await store.checkins.get_checkin(draft.id) is None, "the stale draft was purged"

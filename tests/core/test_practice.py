@@ -45,14 +45,14 @@ async def test_silence_all_the_way_is_coached_not_shamed(console: Console) -> No
 async def test_a_stale_button_shows_where_the_member_really_is(console: Console) -> None:
     await console.say("/as member sam", "/practice lift-remark")
     await console.press("Begin")
-    run = await console.runtime.store.active_run("console:sam")
+    run = await console.runtime.store.practice.active_run("console:sam")
     assert run is not None
     old_button = f"practice.choose|{run.id}:doors-close:2"
     sam = Actor("console", "sam")
     await console.runtime.app.press(sam, old_button)
     again = await console.runtime.app.press(sam, old_button)
     assert "The lift reaches the lobby" in again.text()
-    run = await console.runtime.store.active_run("console:sam")
+    run = await console.runtime.store.practice.active_run("console:sam")
     assert run is not None and len(run.moves) == 1, "a double press records one move"
 
 
@@ -87,12 +87,12 @@ async def test_resume_survives_a_restart_on_sqlite(settings: Settings, clock: Ma
 async def test_another_members_run_cannot_be_played(console: Console) -> None:
     await console.say("/as member sam", "/practice lift-remark")
     await console.press("Begin")
-    run = await console.runtime.store.active_run("console:sam")
+    run = await console.runtime.store.practice.active_run("console:sam")
     assert run is not None
     other = Actor("console", "kim")
     reply = await console.runtime.app.press(other, f"practice.choose|{run.id}:doors-close:0")
     assert "no longer available" in reply.text()
-    unchanged = await console.runtime.store.get_run(run.id)
+    unchanged = await console.runtime.store.practice.get_run(run.id)
     assert unchanged is not None and unchanged.moves == ()
 
 
@@ -112,9 +112,9 @@ async def test_runs_and_tactics_are_counted_without_identity(console: Console) -
     await console.press("Tell him that was out of line")
     await console.press("Write down what happened and offer it to her")
     store = console.runtime.store
-    assert dict(await store.counts("runs_started")) == {"lift-remark": 1}
-    assert dict(await store.counts("runs_finished")) == {"lift-remark": 1}
-    assert dict(await store.counts("tactic")) == {"direct": 1, "document": 1}
+    assert dict(await store.stats.counts("runs_started")) == {"lift-remark": 1}
+    assert dict(await store.stats.counts("runs_finished")) == {"lift-remark": 1}
+    assert dict(await store.stats.counts("tactic")) == {"direct": 1, "document": 1}
 
 
 async def test_a_reload_shows_the_new_wording_in_steps_and_recaps_already_seen(
@@ -147,18 +147,3 @@ async def _play_to_the_recap(console: Console) -> str:
     await console.press("Begin")
     await console.press("Look at your phone")
     return await console.press("Walk on")
-
-
-async def test_practice_text_is_marked_as_content_for_adapters_to_keep(console: Console) -> None:
-    sam = Actor("console", "sam")
-    app = console.runtime.app
-    replies = [await app.practice(sam, "lift-remark")]
-    for _ in range(6):
-        pressed = next(a for a in replies[-1].actions if a.kind != "practice.stop")
-        replies.append(await app.press(sam, pressed.id))
-        if "Tactics you used" in replies[-1].text():
-            break
-    assert "Tactics you used" in replies[-1].text(), "the run reached its recap"
-    sections = [s for reply in replies for s in (*reply.pinned, *reply.sections)]
-    unmarked = [s.title or s.text[:40] for s in sections if not s.from_content]
-    assert not unmarked, f"practice sections an adapter would draw again each time: {unmarked}"

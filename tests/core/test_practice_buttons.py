@@ -1,7 +1,7 @@
 """Practice buttons name the scenario, step and move, not the run.
 
-A step's reply is then the same for every member who reaches it, and is made once per
-catalog; each press is checked against the presser's own run. Buttons on messages posted
+A step's reply is then the same for every member who reaches it; each press is checked
+against the presser's own run. Buttons on messages posted
 before (``run:step:index``) keep working.
 """
 
@@ -33,14 +33,16 @@ def _choice(reply: Reply, index: int) -> str:
 
 
 async def _moves(console: Console, actor: Actor) -> int:
-    runs = await console.runtime.store.member_runs(actor.key)
+    runs = await console.runtime.store.practice.member_runs(actor.key)
     return max(len(r.moves) for r in runs)
 
 
-async def test_a_step_is_one_reply_for_every_member_and_names_no_run(console: Console) -> None:
+async def test_a_step_is_the_same_reply_for_every_member_and_names_no_run(
+    console: Console,
+) -> None:
     sams, kims = await _begin(console, SAM), await _begin(console, KIM)
-    assert sams is kims, "the same step is made once, not once per member"
-    run = await console.runtime.store.active_run(SAM.key)
+    assert sams == kims, "nothing in a step is one member's"
+    run = await console.runtime.store.practice.active_run(SAM.key)
     assert run is not None
     ids = [a.id for a in sams.actions]
     assert ids == [
@@ -53,7 +55,7 @@ async def test_a_step_is_one_reply_for_every_member_and_names_no_run(console: Co
     app = console.runtime.app
     after_sam = await app.press(SAM, _choice(sams, 0))
     after_kim = await app.press(KIM, _choice(kims, 0))
-    assert after_sam is after_kim, "the next step, under the same feedback, is shared too"
+    assert after_sam == after_kim, "the next step, under the same feedback, is the same too"
     assert "The lift reaches the lobby" in after_sam.text()
 
 
@@ -104,13 +106,13 @@ async def test_a_button_from_a_left_run_does_not_play_the_new_one_at_another_mov
     await app.press(SAM, _choice(first, 0))
     # Begin again: the first run is left, the new one is at move 1 of the same step.
     second = await _begin(console, SAM)
-    assert second is first
+    assert second == first
     # A button the first run showed at move 2 is not for the new run (at move 1).
     later = f"{CHOOSE}|lift-remark:lobby:2:0"
     reply = await app.press(SAM, later)
     assert "The doors close" in reply.text(), "they are shown where the new run really is"
     assert await _moves(console, SAM) == 1, "the left run kept its one move; nothing new"
-    run = await console.runtime.store.active_run(SAM.key)
+    run = await console.runtime.store.practice.active_run(SAM.key)
     assert run is not None and run.moves == ()
 
 
@@ -120,7 +122,7 @@ async def test_stop_names_no_run_and_offers_resume_of_the_members_own(console: C
     app = console.runtime.app
     stopped = await app.press(SAM, stop.id)
     assert "Your place is saved" in stopped.text()
-    run = await console.runtime.store.active_run(SAM.key)
+    run = await console.runtime.store.practice.active_run(SAM.key)
     assert run is not None
     assert [a.id for a in stopped.actions] == [f"practice.resume|{run.id}"]
     kims = await app.press(KIM, stop.id)
@@ -133,7 +135,7 @@ async def test_stop_after_the_run_ended_promises_no_saved_place(console: Console
     stop = next(a for a in reply.actions if a.kind == STOP)
     while any(a.kind == CHOOSE for a in reply.actions):
         reply = await console.runtime.app.press(SAM, _choice(reply, 0))
-    assert await console.runtime.store.active_run(SAM.key) is None
+    assert await console.runtime.store.practice.active_run(SAM.key) is None
     stopped = await console.runtime.app.press(SAM, stop.id)
     assert "Your place is saved" not in stopped.text()
     assert "no scenario in progress" in stopped.text()
@@ -142,7 +144,7 @@ async def test_stop_after_the_run_ended_promises_no_saved_place(console: Console
 
 async def test_buttons_on_older_messages_still_play_their_run(console: Console) -> None:
     await _begin(console, SAM)
-    run = await console.runtime.store.active_run(SAM.key)
+    run = await console.runtime.store.practice.active_run(SAM.key)
     assert run is not None
     app = console.runtime.app
     stopped = await app.press(SAM, f"{STOP}|{run.id}")
@@ -172,7 +174,7 @@ async def test_ids_too_long_for_a_button_fall_back_to_naming_the_run(
     assert isinstance(content, ContentHolder)
     assert (await content.reload()).ok
     step = await _begin(console, SAM, scenario_id)
-    run = await console.runtime.store.active_run(SAM.key)
+    run = await console.runtime.store.practice.active_run(SAM.key)
     assert run is not None
     ids = [a.id for a in step.actions]
     assert all(len(i) <= 100 for i in ids)
@@ -182,12 +184,10 @@ async def test_ids_too_long_for_a_button_fall_back_to_naming_the_run(
     assert await _moves(console, SAM) == 1
 
 
-async def test_an_introduction_is_made_once_per_catalog(
-    console: Console, content_dir: Path
-) -> None:
+async def test_an_introduction_follows_a_reload(console: Console, content_dir: Path) -> None:
     app = console.runtime.app
     first = await app.practice(SAM, "lift-remark")
-    assert first is await app.practice(KIM, "lift-remark")
+    assert first == await app.practice(KIM, "lift-remark")
     scenario = content_dir / "scenarios" / "lift-remark.yaml"
     text = scenario.read_text(encoding="utf-8").replace("crowded lift", "packed lift")
     scenario.write_text(text, encoding="utf-8")

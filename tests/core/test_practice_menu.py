@@ -1,4 +1,4 @@
-"""The paged scenario menu, through the console: ten at a time, Previous/Next, Resume first."""
+"""The paged scenario menu, through the console: ten at a time, Previous/Next, Resume last."""
 
 from __future__ import annotations
 
@@ -88,19 +88,20 @@ async def test_page_buttons_edit_the_menu_in_place_and_practice_starts_on_page_o
     assert shown == corridor_ids()[10:20]
 
 
-async def test_resume_comes_first_on_every_page(console: Console) -> None:
+async def test_resume_comes_last_on_every_page(console: Console) -> None:
     await console.say("/as member sam", "/practice corridor-18")
     await console.press("Begin")
     await console.press("Stop here")
     app = console.runtime.app
     for page in range(3):
         reply = await app.press(SAM, f"{MENU_PAGE}|{page}")
-        first = reply.actions[0]
-        assert first.kind == RESUME and first.label == "Resume: Corridor scene 18"
+        last = reply.actions[-1]
+        assert last.kind == RESUME and last.label == "Resume: Corridor scene 18"
         scenarios = [a for a in reply.actions if a.kind == INTRO]
         assert len(scenarios) == (MENU_PAGE_SIZE if page < 2 else 3)
     menu = await console.say("/practice")
-    assert "[1] Resume: Corridor scene 18  [2] Corridor scene 01" in menu
+    # The scenarios keep the numbers they have without a run in progress.
+    assert "[1] Corridor scene 01" in menu and "[12] Resume: Corridor scene 18" in menu
 
 
 @pytest.mark.parametrize(
@@ -157,7 +158,7 @@ async def test_autocomplete_still_searches_every_page(console: Console) -> None:
 
 
 async def test_the_fullest_page_fits_discord_and_slack_whole(console: Console) -> None:
-    """Resume, a full page and both page buttons: every button drawn, within each
+    """A full page, both page buttons and Resume: every button drawn, within each
     platform's limits (Discord: 25 buttons in 5 rows of 5; Slack: 25 per actions block)."""
     await console.say("/as member sam", "/practice corridor-01")
     await console.press("Begin")
@@ -199,7 +200,7 @@ def test_each_locale_s_scenario_list_is_worked_out_once_and_follows_replace() ->
     assert len(shipped.scenario_list("es")) > 2, "the original catalog is unchanged"
 
 
-async def test_a_page_is_made_once_for_everyone_and_resume_stays_the_members_own(
+async def test_a_page_is_the_same_for_everyone_and_resume_stays_the_members_own(
     console: Console,
 ) -> None:
     await console.say("/as member sam", "/practice corridor-03")
@@ -207,12 +208,12 @@ async def test_a_page_is_made_once_for_everyone_and_resume_stays_the_members_own
     app = console.runtime.app
     kim = Actor("console", "kim")
     sams, kims = await app.practice(SAM), await app.practice(kim)
-    assert sams.sections is kims.sections, "the page's text is made once"
-    assert sams.actions[0].kind == RESUME and sams.actions[0].label.endswith("Corridor scene 03")
+    assert sams.sections == kims.sections, "nothing in the page's text is one member's"
+    assert sams.actions[-1].kind == RESUME and sams.actions[-1].label.endswith("Corridor scene 03")
     assert not [a for a in kims.actions if a.kind == RESUME], "Kim is never offered Sam's run"
-    assert sams.actions[1:] == kims.actions
+    assert sams.actions[:-1] == kims.actions
     far = await app.press(SAM, f"{MENU_PAGE}|99")
-    assert far.sections is (await app.press(SAM, f"{MENU_PAGE}|2")).sections
+    assert far.sections == (await app.press(SAM, f"{MENU_PAGE}|2")).sections
 
 
 async def test_a_page_shown_before_a_reload_is_made_again_after_it(

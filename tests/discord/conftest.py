@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.storage.memory import MemoryStore
 from tests.discord.driver import DiscordBot, start_bot
-from tests.discord_standin import DiscordStandin
+from tests.discord_standin import DiscordStandin, finish_client_tasks
 
 EXTRA_READING = 12  # enough for three pages of five
 
@@ -90,3 +90,4 @@ async def discord_bot(
     finally:
         await bot.close()
         await runtime.aclose()
+        await finish_client_tasks()

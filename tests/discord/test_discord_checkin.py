@@ -11,10 +11,12 @@ from tests.discord.driver import (
     dm_and_deliver,
     open_checkin,
     requests_to_channels,
+    select_values,
     strings_in,
     text,
 )
 from tests.discord_standin import DiscordStandin
+from tests.discord_standin.server import StoredMessage
 
 
 async def test_checkin_card_claim_relay_close_and_anonymity(
@@ -53,7 +55,7 @@ async def test_checkin_card_claim_relay_close_and_anonymity(
     await bot.drain()
     assert any("closed the conversation" in text(m) for m in standin.dm_messages(standin.volunteer))
     assert any("how helpful" in text(m) for m in standin.dm_messages(standin.member))
-    assert await bot.runtime.store.pending_outbox_count() == 0
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0
 
     # Anonymity: nothing that reached the volunteers' side names the member.
     volunteer_dm = standin.dm_channels[standin.volunteer.id].id
@@ -127,3 +129,76 @@ async def test_member_closes_with_the_command(
     await bot.drain()
     (card,) = standin.sent_messages(standin.volunteers_channel.id)
     assert card.edits == 1 and "Claim" not in text(card)
+
+
+DANGER = "I do not feel safe going to work, he keeps following me"
+CRISIS_TITLE = "**If you are in danger right now**"
+
+
+async def crisis_summary(bot: DiscordBot) -> StoredMessage:
+    standin = bot.standin
+    it = await standin.send_slash_command(standin.member, "checkin")
+    await it.wait_callback()
+    modal = it.modal()
+    assert modal is not None
+    choices = select_values(modal)
+    submit = await standin.send_modal_submit(
+        standin.member,
+        modal["custom_id"],
+        {
+            "text": DANGER,
+            "category": [choices["category"][0]],
+            "urgency": [choices["urgency"][0]],
+            "identity": ["anonymous"],
+        },
+    )
+    summary = await bot.shown(submit)
+    assert summary.content.startswith(CRISIS_TITLE)
+    return summary
+
+
+async def test_send_settles_the_summary_and_a_stale_second_press_is_harmless(
+    standin: DiscordStandin, discord_bot: DiscordBot
+) -> None:
+    bot = discord_bot
+    catalog = bot.runtime.content.current
+    summary = await crisis_summary(bot)
+    send = button(summary, "Send to volunteers")
+    settled, received = await bot.press_settling(standin.member, send, summary)
+    # The summary now says what happened, keeps the lines on top, and has no buttons left.
+    assert settled.content.startswith(CRISIS_TITLE)
+    assert catalog.text("en", "crisis.stage_sent") in settled.content
+    assert catalog.text("en", "crisis.stage_draft") not in settled.content
+    assert "Sent to the volunteers as Member" in text(settled)
+    assert not settled.payload.get("components")
+    assert received.content.startswith(CRISIS_TITLE) and received.ephemeral
+    assert "Received and stored safely" in text(received)
+
+    # A client that still shows the old buttons: the press is answered, nothing is resent.
+    again = await bot.standin.send_button(standin.member, send)
+    assert (await again.wait_callback()).ok
+    await again.wait_followup(lambda r: r.route == "webhook_followup")
+    assert any("Already sent" in text(m) for m in again.messages())
+    await bot.drain()
+    assert len(standin.sent_messages(standin.volunteers_channel.id)) == 1
+    assert standin.errors() == []
+
+
+async def test_dont_send_settles_the_summary_and_says_nothing_was_sent(
+    standin: DiscordStandin, discord_bot: DiscordBot
+) -> None:
+    bot = discord_bot
+    catalog = bot.runtime.content.current
+    summary = await crisis_summary(bot)
+    settled, answer = await bot.press_settling(
+        standin.member, button(summary, "Don't send"), summary
+    )
+    assert settled.content.startswith(CRISIS_TITLE) and not settled.payload.get("components")
+    assert "Not sent." in text(settled)
+    for message in (settled, answer):
+        assert catalog.text("en", "crisis.stage_not_sent") in message.content
+        assert catalog.text("en", "crisis.stage_sent") not in message.content
+    assert answer.content.startswith(CRISIS_TITLE)
+    assert "Not sent, and nothing was kept" in text(answer)
+    await bot.drain()
+    assert standin.sent_messages(standin.volunteers_channel.id) == []

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from bot.bootstrap import build
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.models import CheckinFigures, PracticeRun
-from bot.storage.memory import MemoryStore
+from bot.storage.memory import MemoryCheckins, MemoryPractice, MemoryState, MemoryStore
 from tests.discord.driver import DiscordBot, button, open_checkin, start_bot, text
 from tests.discord_standin import (
     CB_DEFERRED_CHANNEL_MESSAGE,
@@ -23,29 +24,37 @@ from tests.discord_standin import (
 )
 
 
-class GatedStore(MemoryStore):
+class GatedStore(MemoryPractice):
     """A store whose stats and practice saves wait for the test: a slow database."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, state: MemoryState) -> None:
+        super().__init__(state)
         self.gate = asyncio.Event()
         self.gate.set()
-
-    async def checkin_figures(self) -> list[CheckinFigures]:
-        await self.gate.wait()
-        return await super().checkin_figures()
 
     async def save_run(self, run: PracticeRun) -> None:
         await self.gate.wait()
         await super().save_run(run)
 
 
+class GatedFigures(MemoryCheckins):
+    def __init__(self, state: MemoryState, gate: asyncio.Event) -> None:
+        super().__init__(state)
+        self.gate = gate
+
+    async def checkin_figures(self) -> list[CheckinFigures]:
+        await self.gate.wait()
+        return await super().checkin_figures()
+
+
 @pytest.fixture
 async def slow_bot(
     standin: DiscordStandin, discord_settings: Settings
 ) -> AsyncIterator[tuple[DiscordBot, GatedStore]]:
-    store = GatedStore()
-    runtime = await build(discord_settings, store=store, clock=ManualClock())
+    state = MemoryState()
+    store = GatedStore(state)
+    stores = MemoryStore(state, practice=store, checkins=GatedFigures(state, store.gate))
+    runtime = await build(discord_settings, store=stores, clock=ManualClock())
     bot = await start_bot(standin, runtime, ack_after=0.05)
     try:
         yield bot, store
@@ -95,14 +104,14 @@ async def test_a_refused_send_is_retried_and_lands_once(
     await bot.drain()
     assert len(fault.hits) == 1
     assert standin.sent_messages(standin.volunteers_channel.id) == []
-    assert await bot.runtime.store.pending_outbox_count() == 1, "kept for a retry"
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 1, "kept for a retry"
     clock = bot.runtime.clock
     assert isinstance(clock, ManualClock)
     clock.advance(minutes=5)
     await bot.drain()
     (card,) = standin.sent_messages(standin.volunteers_channel.id)
     assert "Claim" in text(card)
-    assert await bot.runtime.store.pending_outbox_count() == 0
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0
 
 
 async def test_escalation_pings_the_lead_role_and_nothing_else(
@@ -162,6 +171,53 @@ async def test_a_channel_discord_does_not_know_is_given_up_and_audited(
         await bot.drain()
         clock.advance(minutes=10)
     assert len(fault.hits) == bot.runtime.deliveries.policy.permanent_attempts
-    assert await bot.runtime.store.pending_outbox_count() == 0
-    [entry] = await bot.runtime.store.audit_entries(10)
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0
+    [entry] = await bot.runtime.store.audit.audit_entries(10)
     assert (entry.action, entry.by) == ("undelivered", "card")
+
+
+async def test_sync_sends_each_language_s_command_wording_from_the_content(
+    standin: DiscordStandin, discord_settings: Settings
+) -> None:
+    args = argparse.Namespace(command="discord", discord_command="sync", guild=standin.guild.id)
+    assert await asyncio.to_thread(discord_command, args, discord_settings) == 0
+    [put] = [r for r in standin.requests if r.route == "guild_commands_put"]
+    sent = {c["name"]: c for c in put.json}
+    practice = sent["practice"]
+    assert practice["name_localizations"]["es-ES"] == "practicar"
+    assert practice["name_localizations"]["es-419"] == "practicar"
+    assert practice["name_localizations"]["fr"] == "pratiquer"
+    assert practice["description_localizations"]["fr"].startswith("S'entraîner")
+    assert "de" not in practice["name_localizations"], "no German copy: Discord's default"
+    scenario, together = practice["options"]
+    assert scenario["name_localizations"]["es-ES"] == "escenario"
+    assert together["name_localizations"]["fr"] == "ensemble"
+    assert scenario["description_localizations"]["fr"].startswith("La situation")
+    # The moderators' group stays hidden from members without Manage Server, in servers only.
+    assert int(sent["upstander"]["default_member_permissions"]) == 1 << 5  # Manage Server
+    assert sent["upstander"]["contexts"] == [0]
+    reload = next(o for o in sent["upstander"]["options"] if o["name"] == "reload")
+    assert reload["name_localizations"]["es-ES"] == "recargar"
+    for node in _every_command_option_and_choice(put.json):
+        assert set(node["name_localizations"]) == SHIPPED, node["name"]
+        if "value" not in node:  # choices have no description
+            assert set(node["description_localizations"]) == SHIPPED, node["name"]
+    close = next(c for c in sent["checkin"]["options"][0]["choices"] if c["value"] == "close")
+    assert close["name_localizations"] == {
+        "en-US": "close",
+        "en-GB": "close",
+        "es-ES": "cerrar",
+        "es-419": "cerrar",
+        "fr": "fermer",
+    }
+
+
+# Discord's locales our shipped copy covers: English, Spanish (Spain and Latin America), French.
+SHIPPED = {"en-US", "en-GB", "es-ES", "es-419", "fr"}
+
+
+def _every_command_option_and_choice(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for node in nodes:
+        yield node
+        yield from _every_command_option_and_choice(node.get("options") or [])
+        yield from _every_command_option_and_choice(node.get("choices") or [])

@@ -21,7 +21,7 @@ async def test_a_locale_without_content_falls_back_to_english(
     standin: DiscordStandin, discord_bot: DiscordBot
 ) -> None:
     it = await standin.send_slash_command(
-        standin.member, "practice", {"scenario": "lift-remark"}, locale="fr"
+        standin.member, "practice", {"scenario": "lift-remark"}, locale="de"
     )
     intro = await discord_bot.shown(it)
     assert "Content note" in text(intro) and button(intro, "Begin")
@@ -36,4 +36,28 @@ async def test_a_rate_limited_card_is_sent_once(
     assert len(fault.hits) == 1
     cards = standin.sent_messages(standin.volunteers_channel.id)
     assert len(cards) == 1 and "Claim" in text(cards[0])
-    assert await discord_bot.runtime.store.pending_outbox_count() == 0
+    assert await discord_bot.runtime.store.outbox.pending_outbox_count() == 0
+
+
+async def test_copy_names_commands_as_discord_shows_them_in_the_member_s_language(
+    standin: DiscordStandin, discord_bot: DiscordBot
+) -> None:
+    english = text(
+        await discord_bot.shown(await standin.send_slash_command(standin.member, "help"))
+    )
+    assert "• /practice:" in english and "/upstander reload" in english
+    assert "{cmd" not in english
+    it = await standin.send_slash_command(standin.member, "help", locale="es-ES")
+    spanish = text(await discord_bot.shown(it))
+    # The names the Spanish member sees in Discord's command list (messages/es.yaml).
+    assert "• /practicar:" in spanish and "• /recursos:" in spanish
+    assert "/practice" not in spanish
+
+
+async def test_the_commands_synced_at_start_carry_their_translations(
+    standin: DiscordStandin, discord_bot: DiscordBot
+) -> None:
+    # DISCORD_SYNC_ON_START: setup_hook sets the translator before it syncs.
+    synced = {c["name"]: c for c in standin.guild_commands[standin.guild.id].values()}
+    assert synced["mydata"]["name_localizations"]["fr"] == "mesdonnees"
+    assert synced["upstander"]["description_localizations"]["es-ES"].startswith("Moderación")

@@ -28,8 +28,12 @@ async def test_crisis_lines_come_first_and_stay(
     summary = await bot.shown(submit)
     assert summary.content.startswith("**If you are in danger right now**")
     assert "Find A Helpline" in summary.content
-    received = await bot.press(standin.member, button(summary, "Send to volunteers"), summary)
+    settled, received = await bot.press_settling(
+        standin.member, button(summary, "Send to volunteers"), summary
+    )
+    assert settled.content.startswith("**If you are in danger right now**")
     assert received.content.startswith("**If you are in danger right now**")
+    assert "Received and stored safely" in text(received)
     await bot.drain()
     (card,) = standin.sent_messages(standin.volunteers_channel.id)
     assert "Safety concern" in text(card) and "want to die" not in text(card)

@@ -42,7 +42,7 @@ async def test_cards_and_relays_go_out_when_queued_and_a_held_channel_holds_only
         held.release.set()
         await runtime.flush_outbox()
         assert standin.messages[card.id].edits == 1
-        assert await runtime.store.pending_outbox_count() == 0
+        assert await runtime.store.outbox.pending_outbox_count() == 0
     finally:
         held.release.set()
         await bot.close()

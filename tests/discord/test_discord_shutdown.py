@@ -13,16 +13,16 @@ from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.models import PracticeRun
 from bot.core.practice import CHOOSE
-from bot.storage.memory import MemoryStore
+from bot.storage.memory import MemoryPractice, MemoryState, MemoryStore
 from tests.discord.driver import TIMEOUT, DiscordBot, button, open_checkin, start_bot, text
 from tests.discord_standin import CB_UPDATE_MESSAGE, DiscordStandin, StoredMessage
 
 
-class GatedStore(MemoryStore):
+class GatedStore(MemoryPractice):
     """The in-memory store, whose run writes wait once ``gate`` is set up until it opens."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(MemoryState())
         self.gate: asyncio.Event | None = None
         self.writing = asyncio.Event()
 
@@ -36,7 +36,9 @@ class GatedStore(MemoryStore):
 @pytest.fixture
 async def gated_runtime(discord_settings: Settings) -> AsyncIterator[tuple[Runtime, GatedStore]]:
     store = GatedStore()
-    runtime = await build(discord_settings, store=store, clock=ManualClock())
+    runtime = await build(
+        discord_settings, store=MemoryStore(store.state, practice=store), clock=ManualClock()
+    )
     try:
         yield runtime, store
     finally:
@@ -139,7 +141,7 @@ async def test_a_card_being_delivered_at_stop_lands_before_the_client_closes(
         await asyncio.wait_for(bot.task, TIMEOUT)
         (card,) = standin.sent_messages(standin.volunteers_channel.id)
         assert "Claim" in text(card)
-        assert await runtime.store.pending_outbox_count() == 0
+        assert await runtime.store.outbox.pending_outbox_count() == 0
         assert not standin.connected
     finally:
         card_post.release.set()

@@ -109,6 +109,26 @@ __all__ = [
     "RecordedRequest",
     "StandinClock",
     "StoredMessage",
+    "finish_client_tasks",
     "make_user",
     "next_snowflake",
 ]
+
+
+async def finish_client_tasks() -> None:
+    """Let the event tasks a closed discord.py client dispatched run to their end.
+
+    discord.py runs each event handler in a task of its own; one created just before
+    close and never started would warn "never awaited" when collected, during whichever
+    test happens to be running then.
+    """
+    import asyncio
+
+    tasks = [
+        t
+        for t in asyncio.all_tasks()
+        if t is not asyncio.current_task() and t.get_name().startswith("discord.py:")
+    ]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -45,6 +45,43 @@ FLAG_SUPPRESS_NOTIFICATIONS = 1 << 12
 FLAG_IS_COMPONENTS_V2 = 1 << 15
 
 COMMAND_NAME_RE = re.compile(r"^[-_'\w]{1,32}$", re.UNICODE)
+# The locales Discord accepts as keys of name_localizations / description_localizations.
+DISCORD_LOCALES = frozenset(
+    [
+        "id",
+        "da",
+        "de",
+        "en-GB",
+        "en-US",
+        "es-ES",
+        "es-419",
+        "fr",
+        "hr",
+        "it",
+        "lt",
+        "hu",
+        "nl",
+        "no",
+        "pl",
+        "pt-BR",
+        "ro",
+        "fi",
+        "sv-SE",
+        "vi",
+        "tr",
+        "cs",
+        "el",
+        "bg",
+        "ru",
+        "uk",
+        "hi",
+        "th",
+        "zh-CN",
+        "ja",
+        "zh-TW",
+        "ko",
+    ]
+)
 
 
 def _len(value: Any) -> int:
@@ -315,4 +352,27 @@ def check_command(cmd: Any) -> list[str]:
                 problems.append(f"{where}.{oname}: choices and autocomplete are exclusive")
 
     check_options(cmd.get("options") or [], name)
+    problems += _localization_problems(cmd, name)
+    return problems
+
+
+def _localization_problems(cmd: Any, where: str) -> list[str]:
+    """A command's, its options' and choices' translations follow the same rules."""
+    problems: list[str] = []
+    names = cmd.get("name_localizations") or {}
+    for locale, text in names.items():
+        if locale not in DISCORD_LOCALES:
+            problems.append(f"{where}: {locale!r} is not a Discord locale")
+        if not isinstance(text, str) or not 1 <= len(text) <= 100:
+            problems.append(f"{where}: the {locale} name must be 1..100 characters")
+        elif "value" not in cmd and (not COMMAND_NAME_RE.match(text) or text != text.lower()):
+            # Command and option names follow the name rule; a choice's name is free text.
+            problems.append(f"{where}: the {locale} name {text!r} is not a valid name")
+    for locale, text in (cmd.get("description_localizations") or {}).items():
+        if locale not in DISCORD_LOCALES or not isinstance(text, str):
+            problems.append(f"{where}: bad description localization {locale!r}")
+        elif not 1 <= len(text) <= 100:
+            problems.append(f"{where}: the {locale} description must be 1..100 characters")
+    for child in [*(cmd.get("options") or []), *(cmd.get("choices") or [])]:
+        problems += _localization_problems(child, f"{where}.{child.get('name', '?')}")
     return problems

@@ -86,13 +86,6 @@ def test_command_args(text: str) -> None:
 
 
 @FUZZ
-@given(st.lists(nasty_text, max_size=6))
-def test_resource_query(words: list[str]) -> None:
-    query = convert.resource_query(tuple(words))
-    assert all(isinstance(v, str) for v in (query.words, query.topic, query.kind))
-
-
-@FUZZ
 @given(slack_view)
 def test_form_values_and_form_id(view: Any) -> None:
     values = outcome(convert.form_values, view)

@@ -25,13 +25,13 @@ from bot.core.clock import ManualClock
 from bot.core.models import OutboxItem
 from bot.health import HealthServer, check_runtime, serve_health
 from bot.storage.memory import MemoryStore
-from bot.storage.sqlite import SqliteStore
+from bot.storage.practice import SqlPractice
 
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     built = await build(settings)
-    assert isinstance(built.store, SqliteStore)
+    assert isinstance(built.store.practice, SqlPractice)
     yield built
     await built.aclose()
 
@@ -65,7 +65,9 @@ async def test_reports_the_age_of_the_oldest_undelivered_item(settings: Settings
     runtime = await build(settings, store=MemoryStore(), clock=clock)
     try:
         older = clock.now()
-        await runtime.store.enqueue([_item("a", older), _item("b", older + timedelta(seconds=30))])
+        await runtime.store.outbox.enqueue(
+            [_item("a", older), _item("b", older + timedelta(seconds=30))]
+        )
         clock.advance(seconds=90)
         status, body = await check_runtime(runtime)
     finally:

@@ -51,7 +51,8 @@ from bot.content.holder import ContentHolder
 from bot.core.desk_support import CONFIRM
 from bot.core.models import CheckinStatus
 from bot.storage.crypto import Cipher
-from bot.storage.sqlite import SqliteStore
+from bot.storage.engine import sqlite_url
+from bot.storage.sql import open_sql_store
 
 pytestmark = pytest.mark.slow
 
@@ -117,11 +118,13 @@ async def test_sigkill_mid_burst_loses_no_checkin(tmp_path: Path, content_dir: P
                 assert len(told) >= sum(KILL_AFTER)
                 # The test reads the database beside the running bot (WAL: one writer,
                 # any readers), with the same key.
-                store = await SqliteStore.open(data_dir / "upstander.sqlite3", Cipher(key.encode()))
+                store = await open_sql_store(
+                    sqlite_url(data_dir / "upstander.sqlite3"), Cipher(key.encode())
+                )
                 try:
                     stored: dict[str, Submitted] = {}
                     for submitted in members.submissions:
-                        checkin = await store.get_checkin(submitted.checkin_id)
+                        checkin = await store.checkins.get_checkin(submitted.checkin_id)
                         if checkin is not None and checkin.status is not CheckinStatus.DRAFT:
                             stored[submitted.checkin_id] = submitted
                             assert checkin.text == words_of(submitted.member)
@@ -135,7 +138,7 @@ async def test_sigkill_mid_burst_loses_no_checkin(tmp_path: Path, content_dir: P
                     # Stored but never told: the member can still find out.
                     untold = [s for cid, s in stored.items() if cid not in told]
                     for submitted in untold:
-                        checkin = await store.get_checkin(submitted.checkin_id)
+                        checkin = await store.checkins.get_checkin(submitted.checkin_id)
                         assert checkin is not None
                         answer = await _press_send_again(members, submitted)
                         expected = catalog.text("en", "checkin.status_open", pseudonym="")

@@ -30,7 +30,7 @@ from bot.adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.models import CheckinStatus
-from bot.storage.sqlite import SqliteStore
+from bot.storage.practice import SqlPractice
 
 PRACTISING = 200
 CHECKING_IN = 20
@@ -54,7 +54,7 @@ async def load_bot(settings: Settings) -> AsyncIterator[LoadBot]:
     async with IndexedStandIn(clock=StandInClock(), bot_token="xoxb-ops-load") as slack:
         populate(slack, practising + checking_in)
         runtime = await build(settings)  # the SQLite store in the temp data dir
-        assert isinstance(runtime.store, SqliteStore)
+        assert isinstance(runtime.store.practice, SqlPractice)
         slack_settings = SlackSettings.from_env(slack_env(slack))
         adapter = attach_slack(runtime, slack_settings)
         server = await start_http(adapter, runtime, slack_settings, host="127.0.0.1", port=0)
@@ -74,7 +74,7 @@ async def _outbox_empty(runtime: Runtime) -> None:
     """Wait until the outbox worker has delivered everything (it wakes on new items)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT
-    while await runtime.store.pending_outbox_count():
+    while await runtime.store.outbox.pending_outbox_count():
         assert loop.time() < deadline, "the outbox did not empty"
         runtime.desk.outbox_changed.set()
         await asyncio.sleep(0.05)
@@ -114,7 +114,7 @@ async def test_200_practising_and_20_checking_in_at_once(load_bot: LoadBot) -> N
     checkin_ids = [checkin_id for checkin_id, _ in received]
     assert len(set(checkin_ids)) == CHECKING_IN
     for checkin_id, text in received:
-        checkin = await runtime.store.get_checkin(checkin_id)
+        checkin = await runtime.store.checkins.get_checkin(checkin_id)
         assert checkin is not None and checkin.status is CheckinStatus.OPEN
         assert checkin.pseudonym in text
         assert checkin.text in words.values()

@@ -34,8 +34,10 @@ from slack_standin import SlackDriver
 
 from bot.adapters.slack.settings import EVENTS_PATH
 from bot.core.models import CheckinStatus
+from bot.core.ports import Stores
 from bot.storage.crypto import Cipher
-from bot.storage.sqlite import SqliteStore
+from bot.storage.engine import sqlite_url
+from bot.storage.sql import open_sql_store
 
 pytestmark = pytest.mark.slow
 
@@ -82,8 +84,8 @@ class Scene:
     def driver(self, process: BotProcess) -> SlackDriver:
         return SlackDriver(f"{process.url}{EVENTS_PATH}", SECRET, standin=self.slack)
 
-    async def open_store(self) -> SqliteStore:
-        return await SqliteStore.open(self.database, Cipher(self.key.encode()))
+    async def open_store(self) -> Stores:
+        return await open_sql_store(sqlite_url(self.database), Cipher(self.key.encode()))
 
 
 @pytest.fixture
@@ -183,9 +185,9 @@ async def test_sigterm_finishes_in_flight_work_flushes_and_closes(scene: Scene) 
     assert not wal.exists() or wal.stat().st_size == 0
     store = await scene.open_store()
     try:
-        assert await store.pending_outbox_count() == 0
+        assert await store.outbox.pending_outbox_count() == 0
         for checkin_id in told:
-            checkin = await store.get_checkin(checkin_id)
+            checkin = await store.checkins.get_checkin(checkin_id)
             assert checkin is not None and checkin.status is CheckinStatus.OPEN
     finally:
         await store.close_store()
@@ -211,7 +213,7 @@ async def test_flush_is_bounded_a_second_signal_exits_and_nothing_is_lost(
     assert _logged(first, "outbox flush not finished")
     store = await scene.open_store()
     try:
-        assert await store.pending_outbox_count() == CHECKING_IN
+        assert await store.outbox.pending_outbox_count() == CHECKING_IN
     finally:
         await store.close_store()
 
@@ -243,6 +245,6 @@ async def test_flush_is_bounded_a_second_signal_exits_and_nothing_is_lost(
     assert not wal.exists() or wal.stat().st_size == 0  # checkpointed on close
     store = await scene.open_store()
     try:
-        assert await store.pending_outbox_count() == 0
+        assert await store.outbox.pending_outbox_count() == 0
     finally:
         await store.close_store()

@@ -185,6 +185,15 @@ def form_values(identity: str, text: str = CHECKIN_TEXT) -> dict[str, dict[str, 
 
 async def open_checkin(bot: SlackBot, identity: str = "anonymous") -> Call:
     """/upstander checkin → modal → submit; returns the summary posted in the member's DM."""
+    _, summary = await submit_checkin(bot, identity)
+    return summary
+
+
+async def submit_checkin(
+    bot: SlackBot, identity: str = "anonymous", text: str = CHECKIN_TEXT
+) -> tuple[JSON, Call]:
+    """/upstander checkin → modal → submit; returns the modal as it now shows the summary
+    (with the id of the view it replaced) and the copy posted in the member's DM."""
     ack = await bot.driver.slash_command("/upstander", "checkin", user_id=MEMBER)
     assert ack.status == 200
     opened = await bot.slack.wait_for("views.open")
@@ -194,6 +203,11 @@ async def open_checkin(bot: SlackBot, identity: str = "anonymous") -> Call:
     identity_block = next(b for b in view["blocks"] if b.get("block_id") == "identity")
     assert "initial_option" not in identity_block["element"]  # no pre-selected default
     before = last_seq(bot.slack)
-    submitted = await bot.driver.submit_view(view, form_values(identity), user_id=MEMBER)
-    assert submitted.status == 200 and not submitted.body  # the modal closes
-    return await next_call(bot.slack, "chat.postMessage", before)
+    submitted = await bot.driver.submit_view(view, form_values(identity, text), user_id=MEMBER)
+    assert submitted.status == 200
+    answer = submitted.json()
+    # The modal itself shows the summary, in front of the member.
+    assert answer["response_action"] == "update"
+    shown = {**answer["view"], "id": view["id"]}
+    assert "Please check before sending" in text_of(shown["blocks"])
+    return shown, await next_call(bot.slack, "chat.postMessage", before)

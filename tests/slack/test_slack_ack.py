@@ -24,18 +24,19 @@ from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.models import PracticeRun
+from bot.core.ports import Stores
 from bot.core.practice import BEGIN, CHOOSE, INTRO
-from bot.storage.memory import MemoryStore
+from bot.storage.memory import MemoryPractice, MemoryState, MemoryStore
 
 CHANNEL = "C0GENERAL"
 WAIT = 5.0
 
 
-class HeldStore(MemoryStore):
+class HeldStore(MemoryPractice):
     """Once armed, the next ``save_run`` waits until ``release`` is set."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(MemoryState())
         self.armed = False
         self.entered = asyncio.Event()
         self.release = asyncio.Event()
@@ -52,16 +53,21 @@ class HeldStore(MemoryStore):
 async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
     built = await build(
         Settings.from_env({"UPSTANDER_DATA_DIR": str(tmp_path)}),
-        store=HeldStore(),
+        store=held_store(),
         clock=ManualClock(),
     )
     yield built
     await built.store.close_store()
 
 
+def held_store() -> Stores:
+    practice = HeldStore()
+    return MemoryStore(practice.state, practice=practice)
+
+
 def held(runtime: Runtime) -> HeldStore:
-    assert isinstance(runtime.store, HeldStore)
-    return runtime.store
+    assert isinstance(runtime.store.practice, HeldStore)
+    return runtime.store.practice
 
 
 async def _to_begin(driver: SlackDriver, slack: SlackStandIn) -> dict[str, object]:
@@ -147,7 +153,9 @@ async def test_stopping_serve_slack_finishes_work_in_flight_then_closes_the_sess
         port = sock.getsockname()[1]
     env = {"UPSTANDER_DATA_DIR": str(tmp_path), **slack_env(slack), "PORT": str(port)}
     store = HeldStore()
-    runtime = await build(Settings.from_env(env), store=store, clock=ManualClock())
+    runtime = await build(
+        Settings.from_env(env), store=MemoryStore(store.state, practice=store), clock=ManualClock()
+    )
     stop = asyncio.Event()
     work = Work()
     serving = asyncio.create_task(serve_slack(runtime, stop, work=work))

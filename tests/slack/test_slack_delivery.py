@@ -32,14 +32,14 @@ async def test_a_500_on_the_card_is_retried_and_delivered_once(bot: SlackBot) ->
     await _confirm_with_card_failing(bot, 500)
     assert [c.status for c in _card_attempts(bot)] == [500, 200]
     assert _cards_delivered(bot) == 1
-    assert await bot.runtime.store.pending_outbox_count() == 0
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0
 
 
 async def test_a_429_on_the_card_waits_and_is_delivered_once(bot: SlackBot) -> None:
     await _confirm_with_card_failing(bot, 429)
     assert [c.status for c in _card_attempts(bot)] == [429, 200]
     assert _cards_delivered(bot) == 1
-    assert await bot.runtime.store.pending_outbox_count() == 0
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0
 
 
 async def test_when_the_client_gives_up_the_outbox_delivers_it_later_once(
@@ -49,11 +49,11 @@ async def test_when_the_client_gives_up_the_outbox_delivers_it_later_once(
     await _confirm_with_card_failing(bot, 429, times=3)
     assert [c.status for c in _card_attempts(bot)] == [429, 429, 429]
     assert _cards_delivered(bot) == 0
-    assert await bot.runtime.store.pending_outbox_count() == 1
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 1
 
     assert await bot.runtime.deliveries.drain() == 0  # not due yet: it backs off
     cast(ManualClock, bot.runtime.clock).advance(minutes=5)
     assert await bot.runtime.deliveries.drain() == 1
     await bot.runtime.deliveries.drain()
     assert _cards_delivered(bot) == 1
-    assert await bot.runtime.store.pending_outbox_count() == 0
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0

@@ -12,7 +12,7 @@ async def test_a_forged_signature_is_refused_with_no_effect(bot: SlackBot) -> No
         "/upstander", "volunteer on", user_id=VOLUNTEER, forge_signature=True
     )
     assert ack.status == 401
-    assert await bot.runtime.store.available_volunteers("slack") == []
+    assert await bot.runtime.store.volunteers.available_volunteers("slack") == []
     assert bot.slack.calls() == []
 
 
@@ -25,7 +25,7 @@ async def test_a_six_minute_old_request_is_refused_with_no_effect(bot: SlackBot)
         "/upstander", "checkin", user_id=MEMBER, age_seconds=360
     )
     assert opened.status == 401
-    assert await bot.runtime.store.available_volunteers("slack") == []
+    assert await bot.runtime.store.volunteers.available_volunteers("slack") == []
     assert bot.slack.calls() == []
 
 

@@ -15,6 +15,7 @@ import pytest
 from bot.bootstrap import build
 from bot.config import Settings
 from bot.storage.datalock import LOCK_FILE_NAME, DataDirInUse, DataDirLock
+from tests.conftest import PgDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,13 +37,29 @@ async def test_a_second_bot_on_the_same_data_directory_is_refused(settings: Sett
         message = str(refused.value)
         assert str(settings.data_dir) in message and f"process {os.getpid()}" in message
         # The first bot is untouched: it still reads and writes its database.
-        await first.store.bump("probe", "x")
-        assert (await first.store.counts("probe"))["x"] == 1
+        await first.store.stats.bump("probe", "x")
+        assert (await first.store.stats.counts("probe"))["x"] == 1
     finally:
         await first.aclose()
     # Closed: the next bot starts.
     second = await build(settings)
     await second.aclose()
+
+
+async def test_on_postgresql_two_bots_share_a_data_directory_and_a_database(
+    settings: Settings, pg_database: PgDatabase
+) -> None:
+    env = {**settings.env, **pg_database.env()}
+    first = await build(Settings.from_env(env))
+    second = await build(Settings.from_env(env))
+    try:
+        assert first.data_lock is None and second.data_lock is None
+        assert not (settings.data_dir / LOCK_FILE_NAME).exists()
+        await first.store.stats.bump("probe", "x")
+        assert (await second.store.stats.counts("probe"))["x"] == 1, "one database"
+    finally:
+        await first.aclose()
+        await second.aclose()
 
 
 async def test_the_lock_goes_with_a_killed_process(tmp_path: Path) -> None:
@@ -82,7 +99,7 @@ def test_the_command_line_says_why_it_cannot_start(settings: Settings, tmp_path:
         for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
             env.pop(name, None)
         done = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, "-m", "bot", "console"],
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

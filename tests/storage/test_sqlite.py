@@ -1,4 +1,4 @@
-"""What only the SQLite store has: WAL, migrations, keys, a database that is busy."""
+"""What only the SQLite store has: WAL, private files, keys, a database that is busy."""
 
 from __future__ import annotations
 
@@ -6,34 +6,43 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiosqlite
 import pytest
 from cryptography.fernet import Fernet
 
 from bot.core.errors import StorageError
 from bot.core.models import CheckIn, CheckinStatus, OutboxItem
+from bot.core.ports import Stores
 from bot.storage.crypto import KEY_FILE_NAME, Cipher, load_key
-from bot.storage.migrations import MIGRATIONS
-from bot.storage.sqlite import SqliteStore
+from bot.storage.engine import prepare_sqlite_file, sqlite_url
+from bot.storage.migrations.legacy import FIRST_RELEASE_SCRIPTS, LEGACY_SCRIPTS
+from bot.storage.sql import open_sql_store
+
+WAIT = 10  # seconds: a broken store fails these tests instead of hanging them
 
 
-async def test_wal_and_migrations_are_recorded_once(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
-    cipher = Cipher(Fernet.generate_key())
-    store = await SqliteStore.open(path, cipher)
+async def open_store(path: Path, busy_ms: int | None = None) -> Stores:
+    prepare_sqlite_file(path)
+    return await open_sql_store(sqlite_url(path), Cipher(Fernet.generate_key()), busy_ms=busy_ms)
+
+
+async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "db.sqlite3"
+    store = await open_store(path)
+    await store.stats.bump("tactic", "delay")
+    wal = path.with_name(path.name + "-wal")
+    assert wal.exists() and wal.stat().st_mode & 0o777 == 0o600, "SQLite's files too"
     await store.close_store()
-    store = await SqliteStore.open(path, cipher)  # opening again runs nothing twice
+    store = await open_store(path)  # opening again runs nothing twice
     await store.close_store()
-    async with aiosqlite.connect(path) as db:
-        async with db.execute("PRAGMA journal_mode") as cur:
-            assert (await cur.fetchone()) == ("wal",)
-        async with db.execute("SELECT version FROM schema_version ORDER BY version") as cur:
-            assert [r[0] for r in await cur.fetchall()] == list(range(1, len(MIGRATIONS) + 1))
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o600
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
 
 
 def test_a_key_file_is_created_once_with_a_warning(
@@ -58,16 +67,16 @@ async def test_a_second_writer_holding_the_lock_makes_a_write_fail_cleanly(
 ) -> None:
     path = tmp_path / "db.sqlite3"
     # A short busy timeout keeps the test quick.
-    store = await SqliteStore.open(path, Cipher(Fernet.generate_key()), busy_timeout_ms=100)
+    store = await open_store(path, busy_ms=100)
     blocker = sqlite3.connect(path, timeout=0)
     try:
         blocker.execute("BEGIN IMMEDIATE")
         with pytest.raises(StorageError, match="busy"):
-            await store.bump("tactic", "delay")
+            await store.stats.bump("tactic", "delay")
         assert "database is busy" in caplog.text
         blocker.rollback()
-        await store.bump("tactic", "delay")  # and it recovers once the lock is gone
-        assert dict(await store.counts("tactic")) == {"delay": 1}
+        await store.stats.bump("tactic", "delay")  # and it recovers once the lock is gone
+        assert dict(await store.stats.counts("tactic")) == {"delay": 1}
     finally:
         blocker.close()
         await store.close_store()
@@ -106,164 +115,30 @@ async def test_a_request_cancelled_mid_transaction_leaves_the_store_working(
     tmp_path: Path,
 ) -> None:
     # A platform may cancel a request's task at any moment (a timeout, a disconnect).
-    store = await SqliteStore.open(tmp_path / "db.sqlite3", Cipher(Fernet.generate_key()))
+    store = await open_store(tmp_path / "db.sqlite3")
     try:
         for _ in range(5):
-            task = asyncio.create_task(store.bump("tactic", "delay"))
+            task = asyncio.create_task(store.stats.bump("tactic", "delay"))
             await asyncio.sleep(0)  # under way: its transaction has been asked for
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await store.bump("tactic", "direct")
-        assert (await store.counts("tactic"))["direct"] == 1
+        await store.stats.bump("tactic", "direct")
+        assert (await store.stats.counts("tactic"))["direct"] == 1
     finally:
         await store.close_store()
 
 
-# -- group commit: write transactions queued while the worker is busy share one COMMIT --
-# (the worker's path: a change the loop cannot make at once, and every big one)
-
-
-WAIT = 10  # seconds: a broken worker fails these tests instead of hanging them
-
-
-class _Held:
-    """Keeps the store's worker busy until released, so that writes queue up behind it."""
-
-    def __init__(self, store: SqliteStore) -> None:
-        self._gate = threading.Event()
-        self._started = threading.Event()
-        self._store = store
-        self.task: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> _Held:
-        def hold() -> None:
-            self._started.set()
-            self._gate.wait(10)
-
-        self.task = asyncio.create_task(self._store._worker.call(hold))
-        await asyncio.to_thread(self._started.wait, 10)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._gate.set()
-        assert self.task is not None
-        await asyncio.wait_for(self.task, WAIT)
-
-
-async def _until_queued(store: SqliteStore, count: int) -> None:
-    """Wait, turn by turn, until `count` calls are queued behind the held worker."""
-    for _ in range(10_000):
-        if store._worker._jobs.qsize() >= count:
-            return
-        await asyncio.sleep(0)  # one loop turn: lets the tasks above make their calls
-    raise AssertionError(f"{count} calls never queued")
-
-
-def _insert(value: str, *, then_fail: bool = False) -> Callable[[sqlite3.Connection], int]:
-    def body(db: sqlite3.Connection) -> int:
-        cursor = db.execute("INSERT INTO counters (metric, key, count) VALUES ('t', ?, 1)", [value])
-        if then_fail:
-            raise ValueError(f"{value} failed after writing")
-        return int(cursor.lastrowid or 0)
-
-    return body
-
-
-def _committed(path: Path) -> list[str]:
-    """What another connection sees: only what was committed."""
-    other = sqlite3.connect(path)
-    try:
-        return [r[0] for r in other.execute("SELECT key FROM counters ORDER BY key")]
-    finally:
-        other.close()
-
-
 @pytest.fixture
-async def group_store(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, Path]]:
+async def group_store(tmp_path: Path) -> AsyncIterator[tuple[Stores, Path]]:
     path = tmp_path / "db.sqlite3"
-    store = await SqliteStore.open(path, Cipher(Fernet.generate_key()))
+    store = await open_store(path)
     yield store, path
     await store.close_store()
 
 
-async def test_a_failed_write_in_a_group_rolls_back_only_its_own_changes(
-    group_store: tuple[SqliteStore, Path],
-) -> None:
-    store, path = group_store
-    async with _Held(store):
-        writes = [
-            asyncio.create_task(store._write_on_thread(_insert(v, then_fail=v == "b")))
-            for v in ("a", "b", "c")
-        ]
-        await _until_queued(store, 3)
-        assert not any(w.done() for w in writes), "nothing answered before the commit"
-    a, b, c = await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
-    assert isinstance(b, ValueError) and "b failed" in str(b)
-    assert isinstance(a, int) and isinstance(c, int)
-    assert _committed(path) == ["a", "c"]
-
-
-async def test_a_group_whose_commit_fails_tells_every_caller_nothing_was_stored(
-    group_store: tuple[SqliteStore, Path],
-) -> None:
-    store, path = group_store
-
-    def schema(db: sqlite3.Connection) -> None:
-        db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
-        db.execute(
-            "CREATE TABLE child (parent INTEGER REFERENCES parent(id)"
-            " DEFERRABLE INITIALLY DEFERRED)"
-        )
-
-    await store._write_on_thread(schema)
-
-    def orphan(db: sqlite3.Connection) -> None:
-        db.execute("INSERT INTO child VALUES (42)")  # refused only at COMMIT
-
-    async with _Held(store):
-        writes = [
-            asyncio.create_task(store._write_on_thread(_insert("a"))),
-            asyncio.create_task(store._write_on_thread(orphan)),
-            asyncio.create_task(store._write_on_thread(_insert("c"))),
-        ]
-        await _until_queued(store, 3)
-    answers = await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
-    assert all(isinstance(x, StorageError) and "commit failed" in str(x) for x in answers)
-    assert _committed(path) == []
-    await store.bump("t", "after")  # the connection is out of the failed transaction
-    assert _committed(path) == ["after"]
-
-
-async def test_a_read_queued_between_writes_sees_the_earlier_ones_committed(
-    group_store: tuple[SqliteStore, Path],
-) -> None:
-    store, _ = group_store
-    async with _Held(store):
-        first = asyncio.create_task(store._write_on_thread(_insert("a")))
-        read = asyncio.create_task(store.counts("t"))
-        later = asyncio.create_task(store._write_on_thread(_insert("b")))
-        await _until_queued(store, 3)
-    await asyncio.wait_for(asyncio.gather(first, later), WAIT)
-    assert dict(await read) == {"a": 1}
-    assert dict(await store.counts("t")) == {"a": 1, "b": 1}
-
-
-async def test_a_write_cancelled_while_queued_is_not_made(
-    group_store: tuple[SqliteStore, Path],
-) -> None:
-    store, path = group_store
-    async with _Held(store):
-        writes = [asyncio.create_task(store._write_on_thread(_insert(v))) for v in ("a", "b", "c")]
-        await _until_queued(store, 3)
-        writes[1].cancel()
-    await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), WAIT)
-    assert writes[1].cancelled()
-    assert _committed(path) == ["a", "c"]
-
-
 async def test_concurrent_sends_are_each_committed_once(
-    group_store: tuple[SqliteStore, Path],
+    group_store: tuple[Stores, Path],
 ) -> None:
     store, _ = group_store
     drafts: list[CheckIn] = []
@@ -272,7 +147,7 @@ async def test_concurrent_sends_are_each_committed_once(
             f"c{n}", "p", f"p:{n}", str(n), "", f"Member {n:04}", "other", "today", True,
             "words", False, "en", CheckinStatus.DRAFT, datetime(2026, 3, 1, tzinfo=UTC),
         )  # fmt: skip
-        await store.save_draft(draft)
+        await store.checkins.save_draft(draft)
         drafts.append(draft)
     at = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
@@ -280,29 +155,59 @@ async def test_concurrent_sends_are_each_committed_once(
         return [OutboxItem(f"o-{opened.id}", opened.id, "card", 1, "{}", 0, at, at)]
 
     async def send(draft: CheckIn) -> bool:
-        return (await store.open_checkin(draft.id, draft.member, at, card)).opened
+        return (await store.checkins.open_checkin(draft.id, draft.member, at, card)).opened
 
     # Each member presses Send twice at once: exactly one of the two opens it.
     sends = [send(d) for d in drafts for _ in range(2)]
     results = await asyncio.wait_for(asyncio.gather(*sends), WAIT)
     assert sum(results) == 40
-    assert await store.pending_outbox_count() == 40
-    assert all(c.status is CheckinStatus.OPEN for c in await store.unclaimed())
-    assert len(await store.unclaimed()) == 40
+    assert await store.outbox.pending_outbox_count() == 40
+    assert all(c.status is CheckinStatus.OPEN for c in await store.checkins.unclaimed())
+    assert len(await store.checkins.unclaimed()) == 40
 
 
 async def test_a_closed_store_refuses_calls_at_once_and_closes_twice_harmlessly(
     tmp_path: Path,
 ) -> None:
-    store = await SqliteStore.open(tmp_path / "db.sqlite3", Cipher(Fernet.generate_key()))
+    store = await open_store(tmp_path / "db.sqlite3")
     await store.close_store()
     # A request arriving after shutdown gets a clear error, not a wait that never ends.
     with pytest.raises(StorageError, match="closed"):
-        await asyncio.wait_for(store.pending_outbox_count(), 2.0)
+        await asyncio.wait_for(store.outbox.pending_outbox_count(), 2.0)
     with pytest.raises(StorageError, match="closed"):
         draft = CheckIn(
             "c1", "p", "p:1", "1", "", "Member 0001", "other", "today", True,
             "words", False, "en", CheckinStatus.DRAFT, datetime(2026, 3, 1, tzinfo=UTC),
         )  # fmt: skip
-        await asyncio.wait_for(store.save_draft(draft), 2.0)
+        await asyncio.wait_for(store.checkins.save_draft(draft), 2.0)
     await asyncio.wait_for(store.close_store(), 2.0)
+
+
+async def test_the_handover_migration_keeps_an_older_databases_checkins_and_volunteers(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version, script in enumerate(LEGACY_SCRIPTS[:FIRST_RELEASE_SCRIPTS], start=1):
+        db.executescript(script)
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+    db.execute(
+        "INSERT INTO checkins (id, platform, member_fp, member_enc, pseudonym, category,"
+        " urgency, anonymous, text_enc, crisis, locale, status, created_at, opened_at,"
+        " claimed_at, claimed_by) VALUES ('c1', 'p', '', '', 'Member 0001', 'other', 'today',"
+        " 1, '', 0, 'en', 'claimed', ?, ?, ?, 'p:v')",
+        ("2026-01-01T09:00:00+00:00",) * 3,
+    )
+    db.execute("INSERT INTO volunteers (volunteer, platform, available) VALUES ('p:v', 'p', 1)")
+    db.commit()
+    db.close()
+    store = await open_store(path)
+    try:
+        [quiet] = await store.handover.idle_claimed(datetime(2026, 1, 2, tzinfo=UTC))
+        assert quiet.id == "c1" and quiet.last_activity_at is None
+        assert quiet.idle_reminded_at is None
+        assert await store.volunteers.is_available("p:v")
+        assert not await store.volunteers.volunteer_anonymous("p:v")
+    finally:
+        await store.close_store()

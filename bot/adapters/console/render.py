@@ -8,8 +8,9 @@ RULE = "─" * 60
 
 
 class ButtonBoard:
-    """Buttons of the latest reply are 1, 2, 3…; buttons in messages sent to others
-    (cards, DMs) get running numbers o1, o2… so a card's Claim stays pressable later."""
+    """Buttons of the latest reply are 1, 2, 3… (a reply without buttons leaves none);
+    buttons in messages sent to others (cards, DMs) get running numbers o1, o2… so a
+    card's Claim stays pressable later."""
 
     def __init__(self) -> None:
         self._reply: dict[str, str] = {}
@@ -17,7 +18,12 @@ class ButtonBoard:
         self._next_outbound = 1
 
     def new_reply(self) -> None:
+        """Forget the last reply's buttons: a number only ever presses the latest reply's."""
         self._reply = {}
+
+    @property
+    def has_reply_buttons(self) -> bool:
+        return bool(self._reply)
 
     def number(self, action: Action, *, outbound: bool) -> str:
         if outbound:
@@ -36,9 +42,11 @@ class ButtonBoard:
 def render(reply: Reply, board: ButtonBoard, *, outbound: bool = False) -> str:
     blocks = [_section(s, pinned=True) for s in reply.pinned]
     blocks += [_section(s, pinned=False) for s in reply.sections]
-    if not outbound and reply.actions:
+    # A message posted in the channel (group practice) stays pressable by everyone there.
+    shared = outbound or not reply.private
+    if not shared:
         board.new_reply()
-    buttons = [_button(a, board, outbound) for a in reply.actions]
+    buttons = [_button(a, board, shared) for a in reply.actions]
     if buttons:
         blocks.append("  ".join(buttons))
     return "\n\n".join(b for b in blocks if b)

@@ -17,6 +17,7 @@ from bot.adapters.console.render import RULE, ButtonBoard, render
 from bot.bootstrap import Runtime
 from bot.core.access import StaticDirectory
 from bot.core.actors import Actor, Role
+from bot.core.library import parse_query
 from bot.core.messages import Field, Form, Outbound, Reply
 
 PLATFORM = "console"
@@ -28,6 +29,8 @@ ROLES: dict[str, frozenset[Role]] = {
 }
 DEFAULT_PERSONA = ("you", "moderator")
 BUTTON = re.compile(r"o?\d+")
+# What a form does not take as an answer: it leaves the form (or the console).
+LEAVE_FORM = ("/cancel", "/quit", "/exit")
 
 Write = Callable[[str], None]
 
@@ -82,17 +85,24 @@ class ConsoleSession:
         line = line.strip()
         if not line:
             return
-        if self._form is not None and line != "/cancel":
+        if self._form is not None and line not in LEAVE_FORM:
             await self._answer_field(line)
         elif BUTTON.fullmatch(line):
             await self._press(line)
-        elif line.startswith("/"):
-            await self._command(line)
         else:
-            reply = await self._runtime.app.message(self._actor, line)
-            if reply is not None:
-                self._show(reply)
-        await self._runtime.deliveries.drain()
+            # Whatever answers this line, a number typed next must not press older buttons.
+            self._board.new_reply()
+            await self._command_or_message(line)
+        # Sent by the outbox worker (when it runs), waited for so it prints before "> ".
+        await self._runtime.deliveries.caught_up()
+
+    async def _command_or_message(self, line: str) -> None:
+        if line.startswith("/"):
+            await self._command(line)
+            return
+        reply = await self._runtime.app.message(self._actor, line)
+        if reply is not None:
+            self._show(reply)
 
     async def _command(self, line: str) -> None:
         try:
@@ -112,10 +122,13 @@ class ConsoleSession:
             self._write(
                 self._copy("console.whoami", name=actor.user_id, roles=self._persona_roles())
             )
+        elif name == "practice" and args[:1] == ["together"]:
+            self._show(await app.practice_together(actor, args[1] if len(args) > 1 else ""))
         elif name == "practice":
             self._show(await app.practice(actor, args[0] if args else ""))
         elif name == "resources":
-            self._show(await app.resources(actor, **_resource_args(args)))
+            query = parse_query(args)
+            self._show(await app.resources(actor, query.words, query.topic, query.kind))
         elif name == "checkin":
             reply = (
                 await app.close_checkin(actor)
@@ -139,12 +152,22 @@ class ConsoleSession:
         else:
             self._write(self._copy("console.unknown_command", command=name))
 
+    def action_for(self, number: str) -> str | None:
+        """The action a button number presses now (the test harness replays it as another)."""
+        return self._board.action_id(number)
+
     async def _press(self, number: str) -> None:
         action_id = self._board.action_id(number)
         if action_id is None:
-            self._write(self._copy("console.no_such_button", number=number))
+            nothing = number.isdigit() and not self._board.has_reply_buttons
+            key = "console.nothing_to_press" if nothing else "console.no_such_button"
+            self._write(self._copy(key, number=number))
             return
-        self._show(await self._runtime.app.press(self._actor, action_id))
+        reply = await self._runtime.app.press(self._actor, action_id)
+        if reply.pressed is not None:
+            # Send and Cancel are used up: their numbers no longer press anything.
+            self._board.new_reply()
+        self._show(reply)
 
     # -- forms -------------------------------------------------------------------------
 
@@ -220,15 +243,3 @@ def _option_value(field: Field, line: str) -> str | None:
         if line.lower() in (option.value.lower(), option.label.lower()):
             return option.value
     return None
-
-
-def _resource_args(args: list[str]) -> dict[str, str]:
-    words, topic, kind = [], "", ""
-    for arg in args:
-        if arg.startswith("topic:"):
-            topic = arg.removeprefix("topic:")
-        elif arg.startswith("kind:"):
-            kind = arg.removeprefix("kind:")
-        else:
-            words.append(arg)
-    return {"words": " ".join(words), "topic": topic, "kind": kind}

@@ -1,6 +1,7 @@
 """``python -m bot discord sync [--guild ID]``: register the slash commands with Discord.
 
-Logs in over REST only (no gateway), syncs the command tree and logs out. A guild sync
+Loads the content (the commands' wording in each language is bot copy), logs in over REST
+only (no gateway), syncs the command tree and logs out. A guild sync
 shows the commands in that server at once; a global sync can take a while to spread.
 """
 
@@ -13,15 +14,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
+from discord.ext import commands
 
 from bot.adapters.discord.client import intents, sync_tree
-from bot.adapters.discord.commands import install_commands
+from bot.adapters.discord.commands import add_commands
 from bot.adapters.discord.endpoints import configure_endpoints, restore_endpoints
 from bot.adapters.discord.settings import DiscordSettings, DiscordSettingsError
+from bot.adapters.discord.translator import ContentTranslator
 from bot.config import Settings
+from bot.content.holder import ContentHolder
 from bot.core.actors import Actor
 from bot.core.app import Upstander
+from bot.core.errors import ContentInvalid
 from bot.core.messages import Reply
+from bot.core.ports import ContentSource
 
 __all__ = ["discord_command", "sync_commands"]
 
@@ -37,7 +43,12 @@ def discord_command(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     guild: int | None = getattr(args, "guild", None) or discord_settings.guild_id
     try:
-        count = asyncio.run(sync_commands(discord_settings, guild))
+        content = ContentHolder.load(settings.content_dir, settings.resources_file)
+    except ContentInvalid as exc:
+        print(f"cannot sync: the content files have problems ({exc})", file=sys.stderr)
+        return 2
+    try:
+        count = asyncio.run(sync_commands(discord_settings, guild, content))
     except discord.LoginFailure:
         print("cannot sync: Discord refused DISCORD_TOKEN", file=sys.stderr)
         return 1
@@ -49,21 +60,24 @@ def discord_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def sync_commands(settings: DiscordSettings, guild_id: int | None) -> int:
+async def sync_commands(
+    settings: DiscordSettings, guild_id: int | None, content: ContentSource
+) -> int:
     """Log in over REST, sync the tree (to ``guild_id`` or globally), log out."""
     previous = configure_endpoints(settings.api_base, settings.gateway_url)
     try:
         options: dict[str, Any] = {}
         if settings.application_id is not None:
             options["application_id"] = settings.application_id
-        client = discord.Client(intents=intents(), **options)
-        tree: discord.app_commands.CommandTree[discord.Client] = discord.app_commands.CommandTree(
-            client
+        bot = commands.Bot(
+            command_prefix=commands.when_mentioned, help_command=None, intents=intents(), **options
         )
-        install_commands(tree, _DefinitionsOnly())
-        async with client:
-            await client.login(settings.token)
-            return await sync_tree(tree, guild_id)
+        async with bot:
+            # What UpstanderClient.setup_hook does, without a core behind the commands.
+            await add_commands(bot, _DefinitionsOnly())
+            await bot.tree.set_translator(ContentTranslator(content))
+            await bot.login(settings.token)
+            return await sync_tree(bot.tree, guild_id)
     finally:
         restore_endpoints(previous)
 

@@ -14,14 +14,16 @@ import logging
 from typing import Any
 
 import discord
+from discord.ext import commands
 
-from bot.adapters.discord.commands import install_commands
+from bot.adapters.discord.commands import add_commands
 from bot.adapters.discord.convert import actor_from_message
 from bot.adapters.discord.directory import DiscordDirectory
 from bot.adapters.discord.interactions import FAST_SECONDS, NO_MENTIONS, Interactions
 from bot.adapters.discord.messenger import DiscordMessenger
 from bot.adapters.discord.render import render
 from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.discord.translator import ContentTranslator
 from bot.core.app import Upstander
 from bot.core.ports import ContentSource
 
@@ -37,7 +39,13 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class UpstanderClient(discord.Client):
+class UpstanderClient(commands.Bot):
+    """The bot: slash commands from the feature cogs, presses and DMs routed to the core.
+
+    A ``commands.Bot`` for its cogs only: no prefix commands are defined, and messages are
+    handled by :meth:`on_message` alone.
+    """
+
     def __init__(
         self,
         app: Upstander,
@@ -50,14 +58,17 @@ class UpstanderClient(discord.Client):
     ) -> None:
         if settings.application_id is not None:
             options.setdefault("application_id", settings.application_id)
-        super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS, **options)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents(),
+            allowed_mentions=NO_MENTIONS,
+            **options,
+        )
         self.settings = settings
         self.app = app
+        self.content = content
         self.router = Interactions(app, content, ack_after=ack_after)
-        self.tree: discord.app_commands.CommandTree[UpstanderClient] = (
-            discord.app_commands.CommandTree(self)
-        )
-        install_commands(self.tree, self.router)
         self.directory = DiscordDirectory(self, settings)
         self.messenger = DiscordMessenger(self, settings)
         self.ready = asyncio.Event()
@@ -83,6 +94,8 @@ class UpstanderClient(discord.Client):
         parsers["INTERACTION_CREATE"] = parse
 
     async def setup_hook(self) -> None:
+        await add_commands(self, self.router)
+        await self.tree.set_translator(ContentTranslator(self.content))
         if self._sync_on_start:
             await sync_tree(self.tree, self.settings.guild_id)
 

@@ -1,8 +1,10 @@
-"""The slash commands. Each callback converts its options and hands the core call to the
-router; autocomplete asks the core for choices. No decisions are made here.
+"""The slash commands, one cog per feature. Each method converts its options and hands the
+core call to the router; autocomplete asks the core for choices. No decisions are made here.
 
-Command names and descriptions are registered with Discord by ``python -m bot discord
-sync``; the wording the bot says in answer lives in the content files.
+The English names and descriptions below are what Discord shows when a member's language
+has no wording in the content files; `translator.py` adds each language's wording from
+``discord.commands.*`` in scripts_content/messages. ``python -m bot discord sync``
+registers them with Discord.
 """
 
 from __future__ import annotations
@@ -11,18 +13,21 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
 import discord
+from discord import app_commands
+from discord.ext import commands
 
 from bot.adapters.discord.convert import actor_from_interaction
 from bot.core.actors import Actor
 from bot.core.app import Upstander
 from bot.core.messages import Option, Reply
 
-__all__ = ["Router", "install_commands"]
+__all__ = ["Router", "add_commands", "feature_cogs"]
 
 AUTOCOMPLETE_MAX = 25
 CHOICE_MAX = 100
 
-Choice = discord.app_commands.Choice[str]
+Choice = app_commands.Choice[str]
+Interaction = discord.Interaction[Any]
 
 
 class Router(Protocol):
@@ -30,93 +35,139 @@ class Router(Protocol):
     def app(self) -> Upstander: ...
 
     async def command(
-        self, interaction: discord.Interaction[Any], call: Callable[[Actor], Awaitable[Reply]]
+        self, interaction: Interaction, call: Callable[[Actor], Awaitable[Reply]]
     ) -> None: ...
 
 
 def _choices(options: tuple[Option, ...]) -> list[Choice]:
     return [
-        discord.app_commands.Choice(
-            name=o.label[:CHOICE_MAX] or o.value[:CHOICE_MAX], value=o.value
-        )
+        app_commands.Choice(name=o.label[:CHOICE_MAX] or o.value[:CHOICE_MAX], value=o.value)
         for o in options[:AUTOCOMPLETE_MAX]
         if len(o.value) <= CHOICE_MAX
     ]
 
 
-def install_commands(tree: discord.app_commands.CommandTree[Any], router: Router) -> None:
-    """Add every Upstander command to ``tree``; callbacks reach the core through ``router``."""
+class Feature(commands.Cog):
+    """A feature's commands; every one reaches the core through ``router``."""
 
-    async def scenarios(interaction: discord.Interaction[Any], current: str) -> list[Choice]:
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+
+class HelpCommand(Feature):
+    @app_commands.command(name="help", description="What Upstander can do for you")
+    async def help(self, interaction: Interaction) -> None:
+        await self.router.command(interaction, self.router.app.help)
+
+
+class PracticeCommand(Feature):
+    async def _scenarios(self, interaction: Interaction, current: str) -> list[Choice]:
         actor = actor_from_interaction(interaction)
-        return _choices(router.app.scenario_choices(actor, current))
+        return _choices(self.router.app.scenario_choices(actor, current))
 
-    async def topics(interaction: discord.Interaction[Any], current: str) -> list[Choice]:
+    @app_commands.command(name="practice", description="Practise a 'what would you do?' scenario")
+    @app_commands.describe(
+        scenario="A scenario to start (leave empty for the list)",
+        together="Practise together in this channel: everyone votes at each step",
+    )
+    @app_commands.autocomplete(scenario=_scenarios)
+    async def practice(
+        self, interaction: Interaction, scenario: str = "", together: bool = False
+    ) -> None:
+        app = self.router.app
+        call = app.practice_together if together else app.practice
+        await self.router.command(interaction, lambda actor: call(actor, scenario))
+
+
+class ResourcesCommand(Feature):
+    async def _topics(self, interaction: Interaction, current: str) -> list[Choice]:
         actor = actor_from_interaction(interaction)
-        return _choices(router.app.topic_choices(actor, current))
+        return _choices(self.router.app.topic_choices(actor, current))
 
-    @tree.command(name="help", description="What Upstander can do for you")
-    async def help_(interaction: discord.Interaction[Any]) -> None:
-        await router.command(interaction, router.app.help)
-
-    @tree.command(name="practice", description="Practise a 'what would you do?' scenario")
-    @discord.app_commands.describe(scenario="A scenario to start (leave empty for the list)")
-    @discord.app_commands.autocomplete(scenario=scenarios)
-    async def practice(interaction: discord.Interaction[Any], scenario: str = "") -> None:
-        await router.command(interaction, lambda actor: router.app.practice(actor, scenario))
-
-    @tree.command(name="resources", description="Reading lists on allyship and intervention")
-    @discord.app_commands.describe(
+    @app_commands.command(
+        name="resources", description="Reading lists on allyship and intervention"
+    )
+    @app_commands.describe(
         search="Words to search for", topic="A reading list topic", kind="A kind of resource"
     )
-    @discord.app_commands.autocomplete(topic=topics)
+    @app_commands.autocomplete(topic=_topics)
     async def resources(
-        interaction: discord.Interaction[Any], search: str = "", topic: str = "", kind: str = ""
+        self, interaction: Interaction, search: str = "", topic: str = "", kind: str = ""
     ) -> None:
-        await router.command(
-            interaction, lambda actor: router.app.resources(actor, search, topic, kind)
+        app = self.router.app
+        await self.router.command(
+            interaction, lambda actor: app.resources(actor, search, topic, kind)
         )
 
-    @tree.command(name="checkin", description="Ask a trained volunteer for support, privately")
-    @discord.app_commands.describe(action="open (the default) or close your check-in")
-    async def checkin(
-        interaction: discord.Interaction[Any], action: Literal["open", "close"] = "open"
-    ) -> None:
-        call = router.app.close_checkin if action == "close" else router.app.checkin
-        await router.command(interaction, call)
 
-    @tree.command(name="volunteer", description="Volunteers: take check-ins or pause")
-    @discord.app_commands.describe(state="on, off or status")
-    async def volunteer(
-        interaction: discord.Interaction[Any], state: Literal["on", "off", "status"] = "status"
-    ) -> None:
-        await router.command(interaction, lambda actor: router.app.volunteer(actor, state))
-
-    @tree.command(name="mydata", description="See or erase what Upstander keeps about you")
-    @discord.app_commands.describe(action="export or delete")
-    async def mydata(
-        interaction: discord.Interaction[Any], action: Literal["export", "delete"]
-    ) -> None:
-        await router.command(interaction, lambda actor: router.app.mydata(actor, action))
-
-    # Hidden from members by default; the core checks the moderator role again.
-    admin = discord.app_commands.Group(
-        name="upstander",
-        description="Moderators: reload content, see statistics and the audit trail",
-        default_permissions=discord.Permissions(manage_guild=True),
-        guild_only=True,
+class CheckInCommands(Feature):
+    @app_commands.command(
+        name="checkin", description="Ask a trained volunteer for support, privately"
     )
+    @app_commands.describe(action="open (the default) or close your check-in")
+    async def checkin(
+        self, interaction: Interaction, action: Literal["open", "close"] = "open"
+    ) -> None:
+        app = self.router.app
+        await self.router.command(
+            interaction, app.close_checkin if action == "close" else app.checkin
+        )
 
-    @admin.command(name="reload", description="Validate and reload the content files")
-    async def reload(interaction: discord.Interaction[Any]) -> None:
-        await router.command(interaction, router.app.reload)
+    @app_commands.command(name="volunteer", description="Volunteers: take check-ins or pause")
+    @app_commands.describe(state="on, off or status; or whether members see you as “a volunteer”")
+    async def volunteer(
+        self,
+        interaction: Interaction,
+        state: Literal["on", "off", "status", "anonymous-on", "anonymous-off"] = "status",
+    ) -> None:
+        app = self.router.app
+        # Choice values are key-safe; the core reads the words as typed elsewhere.
+        words = state.replace("-", " ")
+        await self.router.command(interaction, lambda actor: app.volunteer(actor, words))
 
-    @admin.command(name="stats", description="Anonymous figures")
-    async def stats(interaction: discord.Interaction[Any]) -> None:
-        await router.command(interaction, router.app.stats)
 
-    @admin.command(name="audit", description="Recent check-in events")
-    async def audit(interaction: discord.Interaction[Any]) -> None:
-        await router.command(interaction, router.app.audit)
+class MyDataCommand(Feature):
+    @app_commands.command(name="mydata", description="See or erase what Upstander keeps about you")
+    @app_commands.describe(action="export or delete")
+    async def mydata(self, interaction: Interaction, action: Literal["export", "delete"]) -> None:
+        app = self.router.app
+        await self.router.command(interaction, lambda actor: app.mydata(actor, action))
 
-    tree.add_command(admin)
+
+# Hidden from members by default; the core checks the moderator role again.
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.guild_only()
+class ModeratorCommands(
+    Feature,
+    commands.GroupCog,
+    group_name="upstander",
+    group_description="Moderators: reload content, see statistics and the audit trail",
+):
+    @app_commands.command(name="reload", description="Validate and reload the content files")
+    async def reload(self, interaction: Interaction) -> None:
+        await self.router.command(interaction, self.router.app.reload)
+
+    @app_commands.command(name="stats", description="Anonymous figures")
+    async def stats(self, interaction: Interaction) -> None:
+        await self.router.command(interaction, self.router.app.stats)
+
+    @app_commands.command(name="audit", description="Recent check-in events")
+    async def audit(self, interaction: Interaction) -> None:
+        await self.router.command(interaction, self.router.app.audit)
+
+
+def feature_cogs(router: Router) -> list[commands.Cog]:
+    return [
+        HelpCommand(router),
+        PracticeCommand(router),
+        ResourcesCommand(router),
+        CheckInCommands(router),
+        MyDataCommand(router),
+        ModeratorCommands(router),
+    ]
+
+
+async def add_commands(bot: commands.Bot, router: Router) -> None:
+    """Add every Upstander command to ``bot.tree``; callbacks reach the core via ``router``."""
+    for cog in feature_cogs(router):
+        await bot.add_cog(cog)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import discord
@@ -210,6 +210,9 @@ class Interactions:
         if reply.form is not None and not deferred and modal_allowed:
             await response.send_modal(render_modal(reply.form))
             return
+        if component and reply.pressed is not None:
+            await self._settle(interaction, reply, deferred=deferred)
+            return
         rendered = render(reply)
         if component and reply.replace:
             if deferred:
@@ -227,6 +230,22 @@ class Interactions:
             await response.send_message(
                 **rendered.send_kwargs(), ephemeral=reply.private, allowed_mentions=NO_MENTIONS
             )
+
+    async def _settle(
+        self, interaction: discord.Interaction[Any], reply: Reply, *, deferred: bool
+    ) -> None:
+        """Edit the pressed message to what it now stands for (its buttons gone, so that
+        they cannot be used twice), then post the reply itself as a new message."""
+        assert reply.pressed is not None
+        settled = render(reply.pressed).edit_kwargs()
+        if deferred:
+            await interaction.edit_original_response(**settled, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.edit_message(**settled, allowed_mentions=NO_MENTIONS)
+        rendered = render(replace(reply, pressed=None))
+        await interaction.followup.send(
+            **rendered.send_kwargs(), ephemeral=reply.private, allowed_mentions=NO_MENTIONS
+        )
 
     async def _apologise(self, interaction: discord.Interaction[Any], actor: Actor) -> None:
         catalog = self._content.current

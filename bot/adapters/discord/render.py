@@ -6,17 +6,11 @@ sections go in embeds (4,096 characters each); actions become buttons, five to a
 Every button's custom id is the core's ``Action.id`` verbatim: the client routes presses
 by custom id, so the views built here are never tracked by discord.py (they are
 stopped before they are sent) and buttons keep working after a restart.
-
-Because those views are stopped and never tracked, discord.py only ever serialises them,
-so the same view can go out on any number of messages: :func:`render` reuses the view of
-a set of buttons it has built recently (the practice menu, a scenario's introduction, a
-step, the recap's buttons), which spares discord.py's per-view set-up on most answers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import discord
@@ -83,12 +77,9 @@ def render(reply: Reply, *, prefix: str = "") -> Rendered:
     """A core reply as a Discord message; ``prefix`` (a role mention) leads the content."""
     pinned = "\n\n".join(t for t in (_section_text(s) for s in reply.pinned) if t)
     content, overflow = _fit_content(prefix, pinned)
-    if not overflow and all(s.from_content for s in reply.sections):
-        embeds = _content_embeds(reply.sections)
-    else:
-        blocks = [overflow] if overflow else []
-        blocks += [t for t in (_section_text(s) for s in reply.sections) if t]
-        embeds = _embeds(blocks)
+    blocks = [overflow] if overflow else []
+    blocks += [t for t in (_section_text(s) for s in reply.sections) if t]
+    embeds = _embeds(blocks)
     view = _view(reply.actions)
     if content is None and not embeds and view is None:
         content = ELLIPSIS  # Discord refuses an empty message
@@ -151,18 +142,6 @@ def _embeds(blocks: list[str]) -> list[discord.Embed]:
     return embeds
 
 
-# Embeds of sections made from the content alone (`Section.from_content`: a practice step
-# and its feedback, a recap), kept by value: the same for every member who reaches them,
-# and discord.py only reads an embed to send it, so one can go out on any number of
-# messages. Nothing a member typed is ever kept: such a section is never marked.
-KEPT_EMBEDS = 2048
-
-
-@lru_cache(maxsize=KEPT_EMBEDS)
-def _content_embeds(sections: tuple[Section, ...]) -> list[discord.Embed]:
-    return _embeds([t for t in (_section_text(s) for s in sections) if t])
-
-
 def _label(text: str, limit: int) -> str:
     text = text.strip() or ELLIPSIS
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
@@ -211,13 +190,6 @@ class _Buttons(discord.ui.View):
         return False  # discord.py stores a view for dispatch only when this says so
 
 
-# Distinct button sets worth keeping: the menus, every scenario's introduction and its
-# steps (their buttons name the scenario, step and move, never a run, so every member at
-# one point gets the same set), as many as the embeds kept.
-VIEW_CACHE_SIZE = 2048
-
-
-@lru_cache(maxsize=VIEW_CACHE_SIZE)
 def _view(actions: tuple[Action, ...]) -> discord.ui.View | None:
     if not actions:
         return None

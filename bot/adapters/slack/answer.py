@@ -5,9 +5,13 @@
 - a form opens as a modal with the request's trigger_id (valid for 3 s);
 - a button in a message answers through the message's response_url: replacing the
   message when the core asks and the message has no pinned sections, else as a new
-  (ephemeral, or in a DM plain) message;
-- anything else (the Home tab, a modal's submission, a DM) is posted in the person's DM
-  with the bot.
+  (ephemeral, or in a DM plain) message; when the core says what the pressed message
+  now stands for (``Reply.pressed``: Send and Cancel), that message is replaced first;
+- a form's answer replaces the form in its modal (``response_action: update``, in
+  interactions.py) and is copied to the DM; a button in that modal updates the modal
+  (and copies the answer to the DM);
+- anything else (the Home tab, a form's answer too late for the ack, a DM) is posted
+  in the person's DM with the bot.
 
 response_urls are posted to on the adapter's one shared session (``Work.session``), not
 with bolt's ``respond``, which opens a new session (and connection) for every call.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -49,8 +54,7 @@ async def within_budget(
 
 
 def copy(runtime: Runtime, actor: Actor, key: str, **params: object) -> str:
-    catalog = runtime.content.current
-    return catalog.text(catalog.locale_for(actor.locale), key, **params)
+    return runtime.app.text(actor, key, **params)
 
 
 async def post_dm(client: AsyncWebClient, actor: Actor, reply: Reply) -> None:
@@ -91,17 +95,45 @@ async def answer_press(
     if reply.form is not None:
         await open_form(runtime, client, actor, where.trigger_id, reply)
         return
-    if where.in_view or not where.response_url:
-        await post_dm(client, actor, reply)
+    if where.in_view and where.view_callback == render.REPLY_CALLBACK_ID:
+        await _answer_in_modal(client, actor, where, replace(reply, pressed=None))
         return
-    if reply.replace and not keep:
+    if where.in_view or not where.response_url:
+        await post_dm(client, actor, replace(reply, pressed=None))
+        return
+    if reply.pressed is not None:
+        # The pressed message shows what happened, its buttons gone; the answer follows.
+        await respond(
+            work, where.response_url, render.response_body(reply.pressed, replace_original=True)
+        )
+        reply = replace(reply, pressed=None)
+        body = _new_message(reply, where)
+    elif reply.replace and not keep:
         body = render.response_body(reply, replace_original=True)
     else:
-        kind = "in_channel" if where.channel_id.startswith("D") else "ephemeral"
-        body = render.response_body(reply, response_type=kind, replace_original=False)
+        body = _new_message(reply, where)
     if not await respond(work, where.response_url, body):
         # An expired or used-up response_url: the DM still reaches them.
         await post_dm(client, actor, reply)
+
+
+def _new_message(reply: Reply, where: Where) -> bytes:
+    kind = "in_channel" if where.channel_id.startswith("D") else "ephemeral"
+    return render.response_body(reply, response_type=kind, replace_original=False)
+
+
+async def _answer_in_modal(
+    client: AsyncWebClient, actor: Actor, where: Where, reply: Reply
+) -> None:
+    """A press in the modal the member is looking at: the modal shows the answer (its old
+    buttons gone with it), and a copy goes to their DM, where it stays."""
+    try:
+        await client.views_update(
+            view_id=where.view_id, view=render.reply_view(reply, where.view_title)
+        )
+    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+        log.warning("views.update failed: %s", _reason(exc))
+    await post_dm(client, actor, reply)
 
 
 async def respond(work: Work, response_url: str, body: bytes) -> bool:

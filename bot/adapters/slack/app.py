@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.commands import register_commands
 from bot.adapters.slack.events import register_events
 from bot.adapters.slack.interactions import register_interactions
+from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
@@ -97,7 +98,8 @@ def build_slack_app(
     # bolt tries listeners in the order they were registered, and each one it tries
     # costs a matcher call with its arguments built: button presses, the busiest
     # requests by far, meet their listener first.
-    register_interactions(app, runtime, work)
-    register_commands(app, runtime, work, settings.command)
+    locales = SlackLocales()
+    register_interactions(app, runtime, work, locales)
+    register_commands(app, runtime, work, settings.command, locales)
     register_events(app, runtime, work)
     return app

@@ -15,10 +15,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.answer import copy, open_form, post_dm, respond, within_budget
-from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args, resource_query
+from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args
+from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
 from bot.core.actors import Actor
+from bot.core.library import parse_query
 from bot.core.messages import Reply, Section
 
 SUBCOMMANDS = (
@@ -34,10 +36,12 @@ SUBCOMMANDS = (
 )
 
 
-def register_commands(app: AsyncApp, runtime: Runtime, work: Work, command_name: str) -> None:
+def register_commands(
+    app: AsyncApp, runtime: Runtime, work: Work, command_name: str, locales: SlackLocales
+) -> None:
     @app.command(command_name)
     async def on_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
-        await handle_command(runtime, work, ack, command, client)
+        await handle_command(runtime, work, ack, command, client, locales)
 
 
 async def handle_command(
@@ -46,11 +50,12 @@ async def handle_command(
     ack: AsyncAck,
     command: dict[str, Any],
     client: AsyncWebClient,
+    locales: SlackLocales,
 ) -> None:
     actor = actor_from_command(command)
     args = command_args(str(command.get("text", "")))
     trigger_id = str(command.get("trigger_id", ""))
-    reply, task = await within_budget(dispatch(runtime, actor, args))
+    reply, task = await within_budget(_dispatch_located(runtime, actor, args, client, locales))
     if reply is None:
         # Slow today: acknowledge now, answer through the response_url when ready.
         await ack()
@@ -61,7 +66,7 @@ async def handle_command(
         await ack()
         work.spawn(_open(runtime, client, actor, trigger_id, reply), "slash command form")
         return
-    await ack(response_type="ephemeral", **render.message(reply))
+    await ack(response_type=_response_type(reply), **render.message(reply))
 
 
 async def _open(
@@ -83,9 +88,27 @@ async def _answer_late(
     if late.form is not None:
         await open_form(runtime, client, actor, trigger_id, late)
         return
-    body = render.response_body(late, response_type="ephemeral")
+    body = render.response_body(late, response_type=_response_type(late))
     if not response_url or not await respond(work, response_url, body):
         await post_dm(client, actor, late)
+
+
+def _response_type(reply: Reply) -> str:
+    """Ephemeral unless the core made the reply for the whole channel (group practice)."""
+    return "ephemeral" if reply.private else "in_channel"
+
+
+async def _dispatch_located(
+    runtime: Runtime,
+    actor: Actor,
+    args: CommandArgs,
+    client: AsyncWebClient,
+    locales: SlackLocales,
+) -> Reply:
+    # The check-in speaks the member's language and shows their region's crisis lines.
+    if args.name == "checkin":
+        actor = await locales.actor(client, actor)
+    return await dispatch(runtime, actor, args)
 
 
 async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:
@@ -94,16 +117,20 @@ async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:
     if name == "help":
         return await app.help(actor)
     if name == "practice":
+        if first == "together":
+            return await app.practice_together(actor, args.args[1] if len(args.args) > 1 else "")
         return await app.practice(actor, first)
     if name == "resources":
-        query = resource_query(args.args)
+        query = parse_query(args.args)
         return await app.resources(actor, query.words, query.topic, query.kind)
     if name == "checkin":
         if first == "close":
             return await app.close_checkin(actor)
         return await app.checkin(actor)
     if name == "volunteer":
-        return await app.volunteer(actor, first or "status")
+        # `volunteer anonymous on|off` takes two words; the rest take one.
+        words = args.args[:2] if first == "anonymous" else args.args[:1]
+        return await app.volunteer(actor, " ".join(words) or "status")
     if name == "mydata":
         return await app.mydata(actor, first or "export")
     if name == "reload":

@@ -182,27 +182,6 @@ def command_args(text: str) -> CommandArgs:
     return CommandArgs(words[0].lower(), tuple(words[1:]))
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceQuery:
-    words: str = ""
-    topic: str = ""
-    kind: str = ""
-
-
-def resource_query(args: tuple[str, ...]) -> ResourceQuery:
-    """``WORDS [topic:ID] [kind:KIND]`` in any order."""
-    words: list[str] = []
-    topic = kind = ""
-    for arg in args:
-        if arg.startswith("topic:"):
-            topic = arg.removeprefix("topic:")
-        elif arg.startswith("kind:"):
-            kind = arg.removeprefix("kind:")
-        else:
-            words.append(arg)
-    return ResourceQuery(" ".join(words), topic, kind)
-
-
 # -- forms -----------------------------------------------------------------------------
 
 
@@ -262,6 +241,9 @@ class Where:
     channel_id: str
     response_url: str
     trigger_id: str
+    view_id: str = ""
+    view_callback: str = ""  # the view's callback_id: which of our views it was
+    view_title: str = ""
 
 
 def where_pressed(payload: Mapping[str, Any]) -> Where:
@@ -269,11 +251,18 @@ def where_pressed(payload: Mapping[str, Any]) -> Where:
     container = body.get("container")
     if not isinstance(container, Mapping):
         container = {}
+    view = body.get("view")
+    if not isinstance(view, Mapping):
+        view = {}
+    title = view.get("title")
     return Where(
         in_view=container.get("type") == "view",
         channel_id=_text(container.get("channel_id")),
         response_url=_text(body.get("response_url")),
         trigger_id=_text(body.get("trigger_id")),
+        view_id=_text(view.get("id")),
+        view_callback=_text(view.get("callback_id")),
+        view_title=_text(title.get("text")) if isinstance(title, Mapping) else "",
     )
 
 

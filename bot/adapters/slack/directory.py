@@ -4,7 +4,9 @@
   group is set, members of the volunteers' channel (``conversations.members``);
 - leads: members of SLACK_LEAD_GROUP (leads count as volunteers too);
 - moderators: members of SLACK_MODERATOR_GROUP, and workspace admins and owners
-  (``users.info``).
+  (``users.info``);
+- names: people are shown as Slack shows them (``users.info``: display name, else full
+  name, else the legacy handle), never by the handle a request carries.
 
 Answers are cached briefly (60 s by default).  A failed lookup grants nothing and is not
 cached: access fails closed, and the next request asks again.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -107,15 +109,31 @@ class SlackDirectory:
         found: frozenset[str] = await self._cached(f"channel:{channel_id}", fetch, frozenset())
         return found
 
-    async def _is_admin(self, user_id: str) -> bool:
-        async def fetch() -> bool:
-            response = await self._client.users_info(user=user_id)
-            user = response.get("user") or {}
-            return bool(
-                user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
-            )
+    async def display_name(self, user_id: str) -> str:
+        """How Slack shows this person: the display name, else the full name, else the
+        legacy handle; "" when the lookup fails."""
+        user = await self._user(user_id)
+        profile = user.get("profile")
+        profile = profile if isinstance(profile, Mapping) else {}
+        for name in (profile.get("display_name"), profile.get("real_name"), user.get("real_name")):
+            if isinstance(name, str) and name.strip():
+                return name.strip()
+        handle = user.get("name")
+        return handle if isinstance(handle, str) else ""
 
-        found: bool = await self._cached(f"admin:{user_id}", fetch, False)
+    async def _is_admin(self, user_id: str) -> bool:
+        user = await self._user(user_id)
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+    async def _user(self, user_id: str) -> Mapping[str, Any]:
+        """``users.info``'s user object, shared by the admin check and the name."""
+
+        async def fetch() -> Mapping[str, Any]:
+            response = await self._client.users_info(user=user_id)
+            user = response.get("user")
+            return user if isinstance(user, Mapping) else {}
+
+        found: Mapping[str, Any] = await self._cached(f"user:{user_id}", fetch, {})
         return found
 
 

@@ -61,7 +61,7 @@ async def _relay_once(
     channel: str,
     event_id: str,
 ) -> None:
-    if event_id and not await runtime.store.first_sighting(
+    if event_id and not await runtime.store.events.first_sighting(
         EVENT_KEY + event_id, runtime.clock.now()
     ):
         log.info("skipped a Slack event already handled (%s)", event_id)

@@ -2,7 +2,8 @@
 
 A press is acknowledged at once and its work (the core, then the answer) runs in a task
 the adapter tracks (``Work``); a modal submission waits for the core within the ack
-budget, because its ack is where errors are shown (``response_action``).
+budget, because its ack is where errors are shown and where the answer replaces the
+form in front of the member (``response_action``).
 """
 
 from __future__ import annotations
@@ -23,23 +24,29 @@ from bot.adapters.slack.convert import (
     pressed_value,
     where_pressed,
 )
+from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
 from bot.core.actors import Actor
 from bot.core.messages import Reply
 
 CORE_BUTTON = re.compile(r"^upk?:\d+$")
+# The check-in's buttons (bot.core.desk_support): answered in the member's locale.
+CHECKIN_PREFIX = "checkin."
 LINK_BUTTON = re.compile(r"^link:\d+$")
 
 
-def register_interactions(app: AsyncApp, runtime: Runtime, work: Work) -> None:
+def register_interactions(
+    app: AsyncApp, runtime: Runtime, work: Work, locales: SlackLocales
+) -> None:
     @app.action(CORE_BUTTON)
     async def on_button(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
         keep = str(action.get("action_id", "")).startswith(render.KEEP_PREFIX)
-        work.spawn(_press(runtime, work, body, action, client, keep=keep), "button press")
+        press = _press(runtime, work, body, action, client, keep=keep, locales=locales)
+        work.spawn(press, "button press")
 
     @app.action(render.HOME_PICK_ACTION_ID)
     async def on_pick(
@@ -51,7 +58,7 @@ def register_interactions(app: AsyncApp, runtime: Runtime, work: Work) -> None:
     @app.action(render.HOME_FORM_ACTION_ID)
     async def on_home_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        work.spawn(_home_form(runtime, body, client), "Home check-in")
+        work.spawn(_home_form(runtime, body, client, locales), "Home check-in")
 
     @app.action(LINK_BUTTON)
     async def on_link(ack: AsyncAck) -> None:
@@ -64,8 +71,7 @@ def register_interactions(app: AsyncApp, runtime: Runtime, work: Work) -> None:
     ) -> None:
         actor = actor_from_payload(body)
         values = form_values(view)
-        submitted = runtime.app.submit_form(actor, form_id(view), values)
-        reply, task = await within_budget(submitted)
+        reply, task = await within_budget(_submit(runtime, locales, client, actor, view, values))
         if reply is None:
             await ack()
             work.spawn(_dm_when_ready(client, actor, task), "late form answer")
@@ -80,8 +86,23 @@ def register_interactions(app: AsyncApp, runtime: Runtime, work: Work) -> None:
                 errors = render.form_errors(reply.form, values, text)
                 await ack(response_action="errors", errors=errors)
             return
-        await ack()
+        # The answer replaces the form in front of the member (crisis lines first when
+        # flagged), and a copy goes to their DM with the bot, where it stays.
+        title = str((view.get("title") or {}).get("text") or "")
+        await ack(response_action="update", view=render.reply_view(reply, title))
         work.spawn(post_dm(client, actor, reply), "form answer")
+
+
+async def _submit(
+    runtime: Runtime,
+    locales: SlackLocales,
+    client: AsyncWebClient,
+    actor: Actor,
+    view: dict[str, Any],
+    values: dict[str, str],
+) -> Reply:
+    located = await locales.actor(client, actor)
+    return await runtime.app.submit_form(located, form_id(view), values)
 
 
 async def _press(
@@ -92,14 +113,20 @@ async def _press(
     client: AsyncWebClient,
     *,
     keep: bool,
+    locales: SlackLocales | None = None,
 ) -> None:
     actor = actor_from_payload(body)
-    reply = await runtime.app.press(actor, pressed_value(action))
+    value = pressed_value(action)
+    if locales is not None and value.startswith(CHECKIN_PREFIX):
+        actor = await locales.actor(client, actor)
+    reply = await runtime.app.press(actor, value)
     await answer_press(runtime, client, work, actor, where_pressed(body), reply, keep=keep)
 
 
-async def _home_form(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
-    actor = actor_from_payload(body)
+async def _home_form(
+    runtime: Runtime, body: dict[str, Any], client: AsyncWebClient, locales: SlackLocales
+) -> None:
+    actor = await locales.actor(client, actor_from_payload(body))
     reply = await runtime.app.checkin(actor)
     if reply.form is not None:
         await open_form(runtime, client, actor, where_pressed(body).trigger_id, reply)

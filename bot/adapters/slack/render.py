@@ -43,6 +43,7 @@ KEEP_PREFIX = "upk:"
 LINK_PREFIX = "link:"
 INPUT_ACTION_ID = "value"
 FORM_CALLBACK_ID = "upstander.form"
+REPLY_CALLBACK_ID = "upstander.reply"
 
 _URL = re.compile(r"https?://[^\s<>|]+")
 
@@ -117,7 +118,7 @@ def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
 
 def fallback_text(reply: Reply, mention: str = "") -> str:
     """The notification text Slack shows where blocks are not rendered."""
-    return _fallback([drawn(s) for s in reply.pinned + reply.sections], mention)
+    return _fallback([draw(s) for s in reply.pinned + reply.sections], mention)
 
 
 def _fallback(sections: Sequence[Drawn], mention: str) -> str:
@@ -139,27 +140,7 @@ class Drawn:
     fallback: str
 
 
-# Content sections drawn before, by value: a practice step, a recap, the crisis lines are
-# drawn for every member who reaches them, and drawing (escaping, finding links, cutting
-# to Slack's limits) was a fifth of what the bot added to a press. Only sections marked
-# `from_content` are kept, so nothing a member typed is held here. The blocks are shared
-# between messages: nothing may change a block after `reply_blocks` returns it.
-KEEP_DRAWN = 2048
-_drawn: dict[Section, Drawn] = {}
-
-
-def drawn(section: Section) -> Drawn:
-    if not section.from_content:
-        return _draw(section)
-    found = _drawn.get(section)
-    if found is None:
-        if len(_drawn) >= KEEP_DRAWN:
-            _drawn.clear()  # rare (a huge library): simpler than an LRU, as fast
-        found = _drawn[section] = _draw(section)
-    return found
-
-
-def _draw(section: Section) -> Drawn:
+def draw(section: Section) -> Drawn:
     blocks = tuple(section_blocks(section))
     return Drawn(blocks, escape(_section_text(section)))
 
@@ -233,7 +214,7 @@ def reply_blocks(
     ``mention`` is trusted mrkdwn the adapter adds itself (a lead group's mention).
     """
     return _blocks(
-        reply, [drawn(s) for s in reply.pinned], [drawn(s) for s in reply.sections], mention, limit
+        reply, [draw(s) for s in reply.pinned], [draw(s) for s in reply.sections], mention, limit
     )
 
 
@@ -251,82 +232,18 @@ def _blocks(
 
 def message(reply: Reply, *, mention: str = "") -> dict[str, Any]:
     """Keyword arguments for chat.postMessage / chat.update / respond / ack."""
-    if mention or not _all_content(reply):
-        text, blocks = _message(reply, mention)
-        return {"text": text, "blocks": blocks}
-    kept = _kept_message(reply)
-    return {"text": kept.text, "blocks": list(kept.blocks)}
+    pinned = [draw(s) for s in reply.pinned]
+    body = [draw(s) for s in reply.sections]
+    return {
+        "text": _fallback([*pinned, *body], mention),
+        "blocks": _blocks(reply, pinned, body, mention, MAX_MESSAGE_BLOCKS),
+    }
 
 
 def response_body(reply: Reply, **fields: str | bool) -> bytes:
     """The JSON body of a response_url post: the reply's message with ``fields``
-    (``replace_original``, ``response_type``), encoded as aiohttp's ``json=`` would.
-
-    A reply made from the content alone is encoded once per set of fields and kept with
-    its message: most presses answer with one of a few hundred such bodies, and encoding
-    one (about 2 KB) costs more than everything else the adapter does for a press.
-    """
-    if not _all_content(reply):
-        return _encode({**fields, **message(reply)})
-    kept = _kept_message(reply)
-    key = tuple(fields.items())
-    body = kept.bodies.get(key)
-    if body is None:
-        body = kept.bodies[key] = _encode({**fields, "text": kept.text, "blocks": kept.blocks})
-    return body
-
-
-def _encode(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload).encode()
-
-
-def _message(reply: Reply, mention: str) -> tuple[str, list[Block]]:
-    pinned = [drawn(s) for s in reply.pinned]
-    body = [drawn(s) for s in reply.sections]
-    text = _fallback([*pinned, *body], mention)
-    return text, _blocks(reply, pinned, body, mention, MAX_MESSAGE_BLOCKS)
-
-
-def _all_content(reply: Reply) -> bool:
-    return all(s.from_content for s in reply.sections) and all(s.from_content for s in reply.pinned)
-
-
-class _Kept:
-    """A kept message: its text and blocks (shared: never changed), and its encoded
-    response bodies by their extra fields."""
-
-    __slots__ = ("blocks", "bodies", "text")
-
-    def __init__(self, text: str, blocks: list[Block]) -> None:
-        self.text = text
-        self.blocks = blocks
-        self.bodies: dict[tuple[tuple[str, str | bool], ...], bytes] = {}
-
-
-# Whole messages of replies made from the content alone (a practice step, a recap, the
-# menu), kept by value like their sections: most presses answer with one of a few
-# hundred such messages. Each caller of `message` gets its own dict and list.
-KEEP_MESSAGES = 1024
-_messages: dict[Reply, _Kept] = {}
-# The same, by the reply object: the core hands out one object per step, so most presses
-# are found here without hashing the reply's sections and buttons. The reply is kept with
-# its message, so its id cannot be reused while the entry lives.
-_by_object: dict[int, tuple[Reply, _Kept]] = {}
-
-
-def _kept_message(reply: Reply) -> _Kept:
-    seen = _by_object.get(id(reply))
-    if seen is not None and seen[0] is reply:
-        return seen[1]
-    found = _messages.get(reply)
-    if found is None:
-        if len(_messages) >= KEEP_MESSAGES:
-            _messages.clear()  # rare (a huge library): simpler than an LRU, as fast
-        found = _messages[reply] = _Kept(*_message(reply, ""))
-    if len(_by_object) >= KEEP_MESSAGES:
-        _by_object.clear()
-    _by_object[id(reply)] = (reply, found)
-    return found
+    (``replace_original``, ``response_type``), encoded as aiohttp's ``json=`` would."""
+    return json.dumps({**fields, **message(reply)}).encode()
 
 
 # -- modals ----------------------------------------------------------------------------
@@ -386,6 +303,17 @@ def modal_view(
     return view
 
 
+def reply_view(reply: Reply, title: str) -> Block:
+    """A reply shown in the modal the member is looking at (the form's answer, a press in
+    it): pinned sections first, then sections and buttons; no submit, only Close."""
+    return {
+        "type": "modal",
+        "callback_id": REPLY_CALLBACK_ID,
+        "title": plain(title or "…", MAX_MODAL_TITLE),
+        "blocks": reply_blocks(reply, limit=MAX_VIEW_BLOCKS),
+    }
+
+
 def form_errors(form: Form, values: Mapping[str, str], message_text: str) -> dict[str, str]:
     """``response_action: errors``: the message beside each required field left empty."""
     text = clip(message_text.strip() or "…", MAX_LABEL)
@@ -431,7 +359,6 @@ def home_view(parts: HomeParts) -> Block:
     practice = parts.practice
     blocks += [b for s in practice.pinned for b in section_blocks(s)]
     intro = practice.sections[:1]
-    # Drawn afresh, not `drawn()`: the last block gets the picker, and kept blocks are shared.
     first = [b for s in intro for b in section_blocks(s)]
     if first and parts.picked:
         first[-1]["accessory"] = _picker(parts.picked)

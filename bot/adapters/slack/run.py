@@ -13,24 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, cast
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.app import build_slack_app, make_client
-from bot.adapters.slack.convert import PLATFORM, check_request
+from bot.adapters.slack.convert import PLATFORM
 from bot.adapters.slack.directory import SlackDirectory
+from bot.adapters.slack.gate import MAX_BODY_BYTES, events_handler
 from bot.adapters.slack.messenger import SlackMessenger
+from bot.adapters.slack.names import display_names
 from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH, SlackSettings
 from bot.adapters.slack.work import DRAIN_SECONDS, Work
 from bot.bootstrap import Runtime
+from bot.core.commands import Spelling
 from bot.health import health_handler
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,6 @@ class _SocketMode(Protocol):
     async def connect_async(self) -> None: ...
 
     async def close_async(self) -> None: ...
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -83,10 +80,13 @@ def attach_slack(
     work = work if work is not None else Work()
     if client is None:
         client = make_client(settings, session=work.session)
-    runtime.register_platform(
-        PLATFORM, SlackDirectory(client, settings), SlackMessenger(client, settings)
-    )
-    return SlackAdapter(build_slack_app(runtime, settings, client, work), client, work, runtime)
+    directory = SlackDirectory(client, settings)
+    runtime.register_platform(PLATFORM, directory, SlackMessenger(client, settings))
+    # Copy names commands as this workspace types them: `/upstander practice`.
+    runtime.app.spell_commands(PLATFORM, Spelling(prefix=settings.command))
+    app = build_slack_app(runtime, settings, client, work)
+    app.use(display_names(directory))
+    return SlackAdapter(app, client, work, runtime)
 
 
 async def serve_slack(runtime: Runtime, stop: asyncio.Event, *, work: Work | None = None) -> None:
@@ -180,31 +180,9 @@ async def start_http(
 def make_web_app(
     app: AsyncApp | None, runtime: Runtime, settings: SlackSettings
 ) -> web.Application:
-    web_app = web.Application()
+    # The cap also stops a chunked body, which has no length up front, at the door.
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     if app is not None:
-        web_app.router.add_post(EVENTS_PATH, _events_handler(app, settings))
+        web_app.router.add_post(EVENTS_PATH, events_handler(app, settings.signing_secret))
     web_app.router.add_get(HEALTH_PATH, health_handler(runtime))
     return web_app
-
-
-def _events_handler(app: AsyncApp, settings: SlackSettings) -> Handler:
-    verifier = SignatureVerifier(settings.signing_secret)
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        try:
-            bolt_request = await to_bolt_request(request)
-            if not isinstance(bolt_request.body, dict):
-                raise ValueError("not a JSON object")
-            # Refuse shapes Slack never sends before bolt or a listener trips over them.
-            check_request(bolt_request.body)
-        except (ValueError, TypeError, AttributeError, KeyError):
-            # bolt cannot even parse it: say so, after checking who is asking.
-            body = await request.text()
-            headers = {k.lower(): v for k, v in request.headers.items()}
-            if not verifier.is_valid_request(body, headers):
-                return web.Response(status=401, text="invalid request")
-            log.warning("malformed Slack request refused")
-            return web.Response(status=400, text="malformed request")
-        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
-
-    return handle

@@ -31,10 +31,17 @@ def new_session() -> aiohttp.ClientSession:
 
 
 class Work:
+    """The tasks spawned after acks, and the session they talk through.
+
+    Not an ``asyncio.TaskGroup``: work is spawned from bolt's listeners before anything
+    enters a group, one failed task must not cancel the others, and shutdown bounds the
+    wait. A set of tasks and ``asyncio.timeout`` do that in a few lines.
+    """
+
     def __init__(self, session: aiohttp.ClientSession | None = None) -> None:
         self.session = session if session is not None else new_session()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._closed = False
+        self.closed = False
         self.stopping = asyncio.Event()
         """Set when :meth:`close` starts finishing the work in flight."""
 
@@ -43,13 +50,9 @@ class Work:
         """How many spawned tasks have not finished yet."""
         return sum(1 for task in self._tasks if not task.done())
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def spawn(self, work: Coroutine[Any, Any, None], name: str = "slack work") -> None:
         """Run ``work`` in a task that shutdown waits for; log what it raises."""
-        if self._closed:
+        if self.closed:
             work.close()
             log.warning("shutting down: %s dropped", name)
             return
@@ -59,39 +62,35 @@ class Work:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is not None:
-            log.error("%s failed", task.get_name(), exc_info=exc)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
 
     async def drain(self, timeout: float = DRAIN_SECONDS) -> bool:  # noqa: ASYNC109
         """Wait until every spawned task (and what they spawn) has finished.
 
         Cancels what is still running after ``timeout`` seconds; True when none had to be.
         """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self._tasks:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                left = list(self._tasks)
-                log.warning("%d Slack task(s) still running at shutdown: cancelled", len(left))
-                for task in left:
-                    task.cancel()
-                await asyncio.gather(*left, return_exceptions=True)
-                return False
-            await asyncio.wait(list(self._tasks), timeout=remaining)
-        return True
+        try:
+            async with asyncio.timeout(timeout):
+                while self._tasks:
+                    await asyncio.wait(set(self._tasks))
+            return True
+        except TimeoutError:
+            left = list(self._tasks)
+            log.warning("%d Slack task(s) still running at shutdown: cancelled", len(left))
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
+            return False
 
     async def close(self, timeout: float = DRAIN_SECONDS) -> bool:  # noqa: ASYNC109
         """Finish (bounded by ``timeout``) the work in flight, then refuse new work and
         close the session.  True when everything finished in time; closing twice is
         harmless."""
-        if self._closed:
+        if self.closed:
             return True
         self.stopping.set()
         finished = await self.drain(timeout)
-        self._closed = True
+        self.closed = True
         await self.session.close()
         return finished

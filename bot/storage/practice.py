@@ -1,0 +1,99 @@
+"""Practice runs, in the database only: whichever process gets the next press serves it."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import RowMapping, delete, select
+
+from bot.core.catalog import Tactic
+from bot.core.models import Move, PracticeRun, RunStatus
+from bot.storage.engine import Database, upsert
+from bot.storage.schema import runs
+from bot.storage.stats import add_counts
+
+
+class SqlPractice:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def save_run(self, run: PracticeRun) -> None:
+        await self.save_runs([run])
+
+    async def save_runs(
+        self, runs_: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        async with self._db.write() as conn:
+            if runs_:
+                await conn.execute(_save(self._db.dialect), [_row(run) for run in runs_])
+            await add_counts(conn, self._db.dialect, [(m, k, 1) for m, k in counts])
+
+    async def get_run(self, run_id: str) -> PracticeRun | None:
+        async with self._db.read() as conn:
+            row = (await conn.execute(select(runs).where(runs.c.id == run_id))).mappings().first()
+        return _run(row) if row else None
+
+    async def active_run(self, member: str) -> PracticeRun | None:
+        query = (
+            select(runs)
+            .where(runs.c.member == member, runs.c.status == RunStatus.ACTIVE.value)
+            .order_by(runs.c.updated_at.desc())
+            .limit(1)
+        )
+        async with self._db.read() as conn:
+            row = (await conn.execute(query)).mappings().first()
+        return _run(row) if row else None
+
+    async def member_runs(self, member: str) -> list[PracticeRun]:
+        query = select(runs).where(runs.c.member == member).order_by(runs.c.started_at)
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [_run(row) for row in rows]
+
+    async def delete_member_runs(self, member: str) -> int:
+        async with self._db.write() as conn:
+            result = await conn.execute(delete(runs).where(runs.c.member == member))
+        return int(result.rowcount)
+
+
+@functools.cache
+def _save(dialect: str) -> Any:
+    """Insert or update a run: built once (building `excluded` copies every column)."""
+    insert = upsert(dialect, runs)
+    moved = ("step_id", "moves", "status", "updated_at", "locale")
+    return insert.on_conflict_do_update(
+        index_elements=[runs.c.id], set_={name: insert.excluded[name] for name in moved}
+    )
+
+
+def _row(run: PracticeRun) -> dict[str, Any]:
+    moves = [[m.step_id, m.choice_index, m.tactic.value] for m in run.moves]
+    return {
+        "id": run.id,
+        "member": run.member,
+        "scenario_id": run.scenario_id,
+        "locale": run.locale,
+        "step_id": run.step_id,
+        "moves": json.dumps(moves),
+        "status": run.status.value,
+        "started_at": run.started_at,
+        "updated_at": run.updated_at,
+    }
+
+
+def _run(row: RowMapping) -> PracticeRun:
+    moves = tuple(Move(s, int(i), Tactic(t)) for s, i, t in json.loads(row["moves"]))
+    return PracticeRun(
+        id=row["id"],
+        member=row["member"],
+        scenario_id=row["scenario_id"],
+        locale=row["locale"],
+        step_id=row["step_id"],
+        moves=moves,
+        status=RunStatus(row["status"]),
+        started_at=row["started_at"],
+        updated_at=row["updated_at"],
+    )

@@ -1,0 +1,199 @@
+"""The tables, as the latest migration leaves them (a test compares the two).
+
+Times are stored as ISO 8601 text in UTC, as the first SQLite databases stored them, so
+that those files serve unchanged; text in one format orders as the times do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, Dialect, Index, Integer, MetaData, Table, Text, text
+from sqlalchemy.types import TypeDecorator
+
+
+class IsoTime(TypeDecorator[datetime]):
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        return None if value is None else iso(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+
+def iso(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
+
+
+metadata = MetaData()
+
+
+def _text(name: str, **kw: Any) -> Column[str]:
+    return Column(name, Text, nullable=False, **kw)
+
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Text, primary_key=True),
+    _text("member"),
+    _text("scenario_id"),
+    _text("locale"),
+    _text("step_id"),
+    _text("moves"),
+    _text("status"),
+    Column("started_at", IsoTime, nullable=False),
+    Column("updated_at", IsoTime, nullable=False),
+)
+Index("runs_member", runs.c.member, runs.c.status, runs.c.updated_at)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("metric", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("id", Text, primary_key=True),
+    _text("platform"),
+    _text("member_fp"),
+    _text("member_enc"),
+    _text("pseudonym"),
+    _text("category"),
+    _text("urgency"),
+    Column("anonymous", Integer, nullable=False),
+    _text("text_enc"),
+    Column("crisis", Integer, nullable=False),
+    _text("locale"),
+    _text("status"),
+    Column("created_at", IsoTime, nullable=False),
+    Column("opened_at", IsoTime),
+    Column("claimed_at", IsoTime),
+    _text("claimed_by", server_default=""),
+    _text("claimed_by_user_id", server_default=""),
+    _text("claimed_by_name", server_default=""),
+    Column("closed_at", IsoTime),
+    _text("closed_by", server_default=""),
+    Column("rating", Integer),
+    Column("escalation_level", Integer, nullable=False, server_default="0"),
+    Column("last_escalated_at", IsoTime),
+    _text("card_ref", server_default=""),
+    # Handover and idle close (issue 18.4): the last relayed message, the idle reminder.
+    Column("last_activity_at", IsoTime),
+    Column("idle_reminded_at", IsoTime),
+    # The member's region, so that later messages show the right emergency number first.
+    _text("region", server_default=""),
+)
+Index("checkins_member", checkins.c.member_fp, checkins.c.status)
+Index("checkins_status", checkins.c.status, checkins.c.opened_at)
+_claimed = text("status = 'claimed'")
+Index(
+    "checkins_claimed",
+    checkins.c.claimed_by,
+    checkins.c.claimed_at,
+    sqlite_where=_claimed,
+    postgresql_where=_claimed,
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Text, primary_key=True),
+    _text("checkin_id"),
+    _text("purpose"),
+    Column("priority", Integer, nullable=False),
+    _text("payload_enc"),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", IsoTime, nullable=False),
+    Column("created_at", IsoTime, nullable=False),
+    # Which process is sending the item, and until when; after that, any process may.
+    _text("leased_by", server_default=""),
+    Column("lease_until", IsoTime),
+    # Its place among the items queued with it, which share their times.
+    Column("seq", Integer, nullable=False, server_default="0"),
+)
+# Walked in this order, the due items come first: fetching them sorts nothing.
+Index("outbox_due", outbox.c.priority.desc(), outbox.c.next_attempt_at, outbox.c.seq)
+Index("outbox_age", outbox.c.created_at)
+
+volunteers = Table(
+    "volunteers",
+    metadata,
+    Column("volunteer", Text, primary_key=True),
+    _text("platform"),
+    Column("available", Integer, nullable=False),
+    # Whether members see this volunteer as "a volunteer" instead of by name.
+    Column("anonymous", Integer, nullable=False, server_default="0"),
+)
+
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("member_fp", Text, primary_key=True),
+    Column("until", IsoTime, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", IsoTime, nullable=False),
+    _text("checkin_id"),
+    _text("pseudonym"),
+    _text("action"),
+    _text("by_name"),
+    sqlite_autoincrement=True,
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", Text, primary_key=True),
+    _text("owner"),
+    Column("until", IsoTime, nullable=False),
+)
+
+sightings = Table(
+    "sightings",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("seen_at", IsoTime, nullable=False),
+)
+Index("sightings_seen", sightings.c.seen_at)
+
+# Group practice in a channel (issue 21.1). A vote is kept under a keyed fingerprint of
+# session and voter, and only until its step is revealed.
+group_sessions = Table(
+    "group_sessions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    _text("scenario_id"),
+    _text("locale"),
+    _text("starter"),
+    _text("step_id"),
+    Column("number", Integer, nullable=False),
+    _text("path"),
+    _text("status"),
+    _text("tied"),
+    Column("started_at", IsoTime, nullable=False),
+    Column("active_at", IsoTime, nullable=False),
+)
+Index("group_sessions_open", group_sessions.c.status, group_sessions.c.active_at)
+
+group_votes = Table(
+    "group_votes",
+    metadata,
+    Column("session_id", Text, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("voter_fp", Text, primary_key=True),
+    Column("choice", Integer, nullable=False),
+)

@@ -1,0 +1,52 @@
+"""The SQL store: every port over one database, migrated to the latest revision."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.core.errors import StorageError
+from bot.core.ports import Stores
+from bot.storage.audit import SqlAudit
+from bot.storage.checkins import SqlCheckins
+from bot.storage.crypto import Cipher
+from bot.storage.engine import BUSY_TIMEOUT_MS, Database, make_engine
+from bot.storage.groups import SqlGroups
+from bot.storage.handover import SqlHandover
+from bot.storage.leases import SqlEvents, SqlLeases
+from bot.storage.migrations import upgrade
+from bot.storage.outbox import SqlOutbox
+from bot.storage.practice import SqlPractice
+from bot.storage.stats import SqlStats
+from bot.storage.volunteers import SqlVolunteers
+
+
+async def open_sql_store(
+    url: str, cipher: Cipher, *, schema: str | None = None, busy_ms: int | None = None
+) -> Stores:
+    """Stores on the database at `url`, upgraded first (at start-up, as the bot does)."""
+    engine = make_engine(url, schema=schema, busy_ms=busy_ms or BUSY_TIMEOUT_MS)
+    try:
+        await upgrade(engine)
+    except (OSError, SQLAlchemyError) as exc:
+        await engine.dispose()
+        raise StorageError(f"cannot open the database: {exc}") from exc
+    except BaseException:
+        await engine.dispose()
+        raise
+    return sql_stores(Database(engine, cipher))
+
+
+def sql_stores(db: Database) -> Stores:
+    return Stores(
+        practice=SqlPractice(db),
+        stats=SqlStats(db),
+        checkins=SqlCheckins(db),
+        volunteers=SqlVolunteers(db),
+        outbox=SqlOutbox(db),
+        audit=SqlAudit(db),
+        leases=SqlLeases(db),
+        events=SqlEvents(db),
+        handover=SqlHandover(db),
+        groups=SqlGroups(db),
+        close_store=db.close,
+    )

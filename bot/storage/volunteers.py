@@ -1,0 +1,90 @@
+"""Volunteers' availability and name preference, and members blocked by fingerprint."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.storage.engine import Database, upsert
+from bot.storage.schema import blocks, volunteers
+
+
+class SqlVolunteers:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None:
+        row = {"volunteer": volunteer, "platform": platform, "available": int(available)}
+        async with self._db.write() as conn:
+            await conn.execute(_set_availability(self._db.dialect), row)
+
+    async def is_available(self, volunteer: str) -> bool:
+        query = select(volunteers.c.available).where(volunteers.c.volunteer == volunteer)
+        async with self._db.read() as conn:
+            return bool((await conn.execute(query)).scalar())
+
+    async def available_volunteers(self, platform: str) -> list[str]:
+        query = (
+            select(volunteers.c.volunteer)
+            .where(volunteers.c.platform == platform, volunteers.c.available == 1)
+            .order_by(volunteers.c.volunteer)
+        )
+        async with self._db.read() as conn:
+            return list((await conn.execute(query)).scalars())
+
+    async def block(self, member: str, until: datetime) -> None:
+        row = {"member_fp": self._db.cipher.fingerprint(member), "until": until}
+        async with self._db.write() as conn:
+            await conn.execute(_block(self._db.dialect), row)
+
+    async def blocked_until(self, member: str) -> datetime | None:
+        fp = self._db.cipher.fingerprint(member)
+        async with self._db.read() as conn:
+            until: datetime | None = (
+                await conn.execute(select(blocks.c.until).where(blocks.c.member_fp == fp))
+            ).scalar()
+        return until
+
+    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+        row = {"volunteer": volunteer, "platform": platform, "available": 0}
+        async with self._db.write() as conn:
+            await conn.execute(
+                _set_anonymous(self._db.dialect), {**row, "anonymous": int(anonymous)}
+            )
+
+    async def volunteer_anonymous(self, volunteer: str) -> bool:
+        query = select(volunteers.c.anonymous).where(volunteers.c.volunteer == volunteer)
+        async with self._db.read() as conn:
+            return bool((await conn.execute(query)).scalar())
+
+
+# Built once each: building an upsert's `excluded` copies every column of the table.
+
+
+@functools.cache
+def _set_availability(dialect: str) -> Any:
+    insert = upsert(dialect, volunteers)
+    return insert.on_conflict_do_update(
+        index_elements=[volunteers.c.volunteer],
+        set_={"available": insert.excluded["available"]},
+    )
+
+
+@functools.cache
+def _block(dialect: str) -> Any:
+    insert = upsert(dialect, blocks)
+    return insert.on_conflict_do_update(
+        index_elements=[blocks.c.member_fp], set_={"until": insert.excluded["until"]}
+    )
+
+
+@functools.cache
+def _set_anonymous(dialect: str) -> Any:
+    insert = upsert(dialect, volunteers)
+    return insert.on_conflict_do_update(
+        index_elements=[volunteers.c.volunteer],
+        set_={"anonymous": insert.excluded["anonymous"]},
+    )
