@@ -150,42 +150,19 @@ class Practice:
 
     async def choose(self, actor: Actor, arg: str) -> Reply:
         pressed = ChoiceArg.parse(arg)
-        run = (
-            await self._owned_run(actor, pressed.run_id)
-            if pressed.run_id
-            else await self._pressed_run(actor, pressed.scenario_id)
-        )
+        run = await self._run_pressed(actor, pressed)
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         scenario = _scenario_or_raise(catalog, run.scenario_id, locale)
-        step_id, index = pressed.step_id, pressed.index
         if not pressed.is_for(run):
             # A second press, or a button from an older message: show where they really are.
             return await self._where_you_are(catalog, locale, scenario, run)
-        step = scenario.step(step_id)
-        if step is None or not 0 <= index < len(step.choices):
-            raise NotFound("error.step_gone")
-        choice = step.choices[index]
-        next_step = scenario.step(choice.next)
-        if next_step is None:
-            raise NotFound("error.step_gone")
-        now = self._clock.now()
-        run = run.advanced(
-            Move(step_id, index, choice.tactic), next_step.id, now, finished=next_step.end
-        )
-        counts = [
-            ("tactic", choice.tactic.value),
-            ("tactic_by_scenario", f"{scenario.id}:{choice.tactic.value}"),
-            # Where runs go and stop (issue 21.5): choices per step, steps reached.
-            ("choice", f"{scenario.id}:{step_id}:{index}"),
-        ]
-        if not next_step.end:
-            counts.append(("step_reached", f"{scenario.id}:{next_step.id}"))
-        if next_step.end:
-            counts.append(("runs_finished", scenario.id))
-            counts += _recap_views(catalog, scenario, run)
+        step_id, index = pressed.step_id, pressed.index
+        choice, next_step = _choice_and_next_step(scenario, step_id, index)
+        move = Move(step_id, index, choice.tactic)
+        run = run.advanced(move, next_step.id, self._clock.now(), finished=next_step.end)
         # The move and its counters: one write.
-        await self._store.save_runs([run], counts)
+        await self._store.save_runs([run], _move_counts(catalog, scenario, run, move, next_step))
         feedback = catalog.made(
             ("feedback", locale, scenario.id, step_id, index),
             lambda: _feedback_section(catalog, locale, choice),
@@ -233,6 +210,11 @@ class Practice:
         return await self._where_you_are(catalog, locale, scenario, run)
 
     # -- helpers ---------------------------------------------------------------------
+
+    async def _run_pressed(self, actor: Actor, pressed: ChoiceArg) -> PracticeRun:
+        if pressed.run_id:
+            return await self._owned_run(actor, pressed.run_id)
+        return await self._pressed_run(actor, pressed.scenario_id)
 
     async def _pressed_run(self, actor: Actor, scenario_id: str) -> PracticeRun:
         """The run a choice button of `scenario_id` was for: the member's active run, or
@@ -432,6 +414,36 @@ class ChoiceArg:
         if run.status is not RunStatus.ACTIVE or run.step_id != self.step_id:
             return False
         return self.number in (0, len(run.moves) + 1)
+
+
+def _choice_and_next_step(scenario: Scenario, step_id: str, index: int) -> tuple[Choice, Step]:
+    step = scenario.step(step_id)
+    if step is None or not 0 <= index < len(step.choices):
+        raise NotFound("error.step_gone")
+    choice = step.choices[index]
+    next_step = scenario.step(choice.next)
+    if next_step is None:
+        raise NotFound("error.step_gone")
+    return choice, next_step
+
+
+def _move_counts(
+    catalog: Catalog, scenario: Scenario, run: PracticeRun, move: Move, next_step: Step
+) -> list[tuple[str, str]]:
+    """The counters one move adds: its tactic, where runs go and where they stop."""
+    tactic = move.tactic.value
+    counts = [
+        ("tactic", tactic),
+        ("tactic_by_scenario", f"{scenario.id}:{tactic}"),
+        # Where runs go and stop (issue 21.5): choices per step, steps reached.
+        ("choice", f"{scenario.id}:{move.step_id}:{move.choice_index}"),
+    ]
+    if not next_step.end:
+        counts.append(("step_reached", f"{scenario.id}:{next_step.id}"))
+    else:
+        counts.append(("runs_finished", scenario.id))
+        counts += _recap_views(catalog, scenario, run)
+    return counts
 
 
 def _abandoned(run: PracticeRun, at: datetime) -> PracticeRun:
