@@ -22,6 +22,7 @@ import discord
 
 from bot.adapters.discord.convert import actor_from_interaction, custom_id, modal_values
 from bot.adapters.discord.render import render, render_modal
+from bot.adapters.tasks import TrackedTasks
 from bot.core.actors import Actor
 from bot.core.app import Upstander
 from bot.core.messages import Reply
@@ -62,7 +63,7 @@ class Interactions:
         self._ack_after = ack_after
         # The tasks answering right now: discord.py runs each event in a task of its own
         # and does not wait for them when the client closes.
-        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._in_flight = TrackedTasks()
         # One watcher for every answer still waiting for the core, rather than a timer
         # per interaction: this runs for every press, and a timer costs more than the
         # set entry, while the core almost always answers long before any deadline.
@@ -76,23 +77,12 @@ class Interactions:
     async def drain(self, timeout: float) -> int:  # noqa: ASYNC109
         """Wait up to ``timeout`` seconds for the answers in progress, those still coming
         in included; cancel what is left then and return how many that was."""
-        # Interactions already read from the gateway have tasks that have not run yet.
-        await asyncio.sleep(0)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self._in_flight:
-            left = deadline - loop.time()
-            if left <= 0:
-                break
-            await asyncio.wait(set(self._in_flight), timeout=left)
-        unfinished = list(self._in_flight)
-        for task in unfinished:
-            task.cancel()
-        if unfinished:
-            await asyncio.wait(unfinished)
+        # Interactions already read from the gateway have tasks that have not run yet:
+        # TrackedTasks.drain lets them start (and join the tracked ones) first.
+        unfinished = await self._in_flight.drain(timeout)
         if self._watcher is not None:
             self._watcher.cancel()
-        return len(unfinished)
+        return unfinished
 
     async def command(self, interaction: discord.Interaction[Any], call: Call) -> None:
         """A slash command: the core's reply, or the modal of the form it asks for."""
@@ -178,10 +168,8 @@ class Interactions:
                     waiting.acknowledging = self._acknowledge(waiting)
 
     def _acknowledge(self, waiting: _Waiting) -> asyncio.Task[Exception | None]:
-        task = asyncio.create_task(self._defer(waiting.interaction, component=waiting.component))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
-        return task
+        deferral = self._defer(waiting.interaction, component=waiting.component)
+        return self._in_flight.spawn(deferral, "deferring an interaction")
 
     async def _defer(
         self, interaction: discord.Interaction[Any], *, component: bool
