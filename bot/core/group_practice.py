@@ -56,7 +56,7 @@ class GroupPractice:
         locale = catalog.locale_for(actor.locale)
         if not scenario_id:
             raise NotFound("group.needs_scenario")
-        scenario = _scenario_or_raise(catalog, scenario_id, locale)
+        scenario = catalog.scenario_or_raise(scenario_id, locale)
         now = self._clock.now()
         session = GroupSession(
             id=secrets.token_hex(8),
@@ -103,7 +103,7 @@ class GroupPractice:
         if isinstance(found, Reply):
             return found
         catalog = self._content.current
-        scenario = _scenario_or_raise(catalog, found.scenario_id, found.locale)
+        scenario = catalog.scenario_or_raise(found.scenario_id, found.locale)
         here = current_step(scenario, found)
         closed = view.note(catalog, catalog.locale_for(actor.locale), "group.vote_closed")
         if found.status is not GroupStatus.VOTING or found.number != pressed.number:
@@ -126,7 +126,7 @@ class GroupPractice:
         if found.status is not GroupStatus.VOTING or found.number != pressed.number:
             return await self._show(actor, found)
         catalog = self._content.current
-        scenario = _scenario_or_raise(catalog, found.scenario_id, found.locale)
+        scenario = catalog.scenario_or_raise(found.scenario_id, found.locale)
         here = current_step(scenario, found)
         tally = await self._store.group_tally(found.id, found.number)
         if not any(tally.values()):
@@ -150,7 +150,7 @@ class GroupPractice:
         if not fresh or pressed.index not in found.tied:
             return await self._show(actor, found)
         catalog = self._content.current
-        scenario = _scenario_or_raise(catalog, found.scenario_id, found.locale)
+        scenario = catalog.scenario_or_raise(found.scenario_id, found.locale)
         return await self._advance(
             actor, found, scenario, current_step(scenario, found), pressed.index
         )
@@ -224,7 +224,7 @@ class GroupPractice:
         catalog = self._content.current
         if not session.is_open:
             return self._ended(catalog, actor, session)
-        scenario = _scenario_or_raise(catalog, session.scenario_id, session.locale)
+        scenario = catalog.scenario_or_raise(session.scenario_id, session.locale)
         if session.status is GroupStatus.WAITING:
             return replace(view.intro(catalog, session, scenario), replace=True)
         tally = await self._store.group_tally(session.id, session.number)
@@ -267,10 +267,3 @@ class GroupPractice:
     def _only_starter(self, actor: Actor) -> Reply:
         catalog = self._content.current
         return view.note(catalog, catalog.locale_for(actor.locale), "group.only_starter")
-
-
-def _scenario_or_raise(catalog: Catalog, scenario_id: str, locale: str) -> Scenario:
-    scenario = catalog.scenario(scenario_id, locale)
-    if scenario is None:
-        raise NotFound("error.scenario_not_found", scenario=scenario_id)
-    return scenario
