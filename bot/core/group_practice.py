@@ -75,11 +75,9 @@ class GroupPractice:
         return view.intro(catalog, session, scenario)
 
     async def begin(self, actor: Actor, session_id: str) -> Reply:
-        found = await self._open_session(actor, session_id)
+        found = await self._session_to_lead(actor, session_id)
         if isinstance(found, Reply):
             return found
-        if not await self._may_lead(actor, found):
-            return self._only_starter(actor)
         if found.status is not GroupStatus.WAITING:
             return await self._show(actor, found)
         voting = replace(found, status=GroupStatus.VOTING, active_at=self._clock.now())
@@ -87,11 +85,9 @@ class GroupPractice:
         return await self._change(actor, found, voting, started)
 
     async def cancel(self, actor: Actor, session_id: str) -> Reply:
-        found = await self._open_session(actor, session_id)
+        found = await self._session_to_lead(actor, session_id)
         if isinstance(found, Reply):
             return found
-        if not await self._may_lead(actor, found):
-            return self._only_starter(actor)
         cancelled = found.ended(GroupStatus.CANCELLED, self._clock.now())
         return await self._change(actor, found, cancelled, [])
 
@@ -118,11 +114,9 @@ class GroupPractice:
 
     async def reveal(self, actor: Actor, arg: str) -> Reply:
         pressed = GroupArg.parse(arg, with_index=False)
-        found = await self._open_session(actor, pressed.session_id)
+        found = await self._session_to_lead(actor, pressed.session_id)
         if isinstance(found, Reply):
             return found
-        if not await self._may_lead(actor, found):
-            return self._only_starter(actor)
         if found.status is not GroupStatus.VOTING or found.number != pressed.number:
             return await self._show(actor, found)
         catalog = self._content.current
@@ -141,11 +135,9 @@ class GroupPractice:
     async def pick(self, actor: Actor, arg: str) -> Reply:
         """The starter breaks a tie by pressing one of the tied choices."""
         pressed = GroupArg.parse(arg, with_index=True)
-        found = await self._open_session(actor, pressed.session_id)
+        found = await self._session_to_lead(actor, pressed.session_id)
         if isinstance(found, Reply):
             return found
-        if not await self._may_lead(actor, found):
-            return self._only_starter(actor)
         fresh = found.status is GroupStatus.TIED and found.number == pressed.number
         if not fresh or pressed.index not in found.tied:
             return await self._show(actor, found)
@@ -257,6 +249,16 @@ class GroupPractice:
         if session.status is GroupStatus.CANCELLED:
             return view.ended(catalog, session.locale, "group.cancelled")
         return view.note(catalog, catalog.locale_for(actor.locale), "group.over")
+
+    async def _session_to_lead(self, actor: Actor, session_id: str) -> GroupSession | Reply:
+        """The open session a starter's button names, if this actor may lead it; else the
+        reply that says why not."""
+        found = await self._open_session(actor, session_id)
+        if isinstance(found, Reply):
+            return found
+        if not await self._may_lead(actor, found):
+            return self._only_starter(actor)
+        return found
 
     async def _may_lead(self, actor: Actor, session: GroupSession) -> bool:
         # The platform is asked only when the presser is not the starter.
