@@ -43,7 +43,7 @@ Call = Callable[[Actor], Awaitable[Reply]]
 
 
 @dataclass(eq=False, slots=True)
-class _Waiting:
+class _Unanswered:
     """An interaction whose answer the core has not given yet."""
 
     interaction: discord.Interaction[Any]
@@ -67,7 +67,7 @@ class Interactions:
         # One watcher for every answer still waiting for the core, rather than a timer
         # per interaction: this runs for every press, and a timer costs more than the
         # set entry, while the core almost always answers long before any deadline.
-        self._waiting: set[_Waiting] = set()
+        self._waiting: set[_Unanswered] = set()
         self._watcher: asyncio.Task[None] | None = None
 
     @property
@@ -147,9 +147,9 @@ class Interactions:
 
     # -- deferring what the core has not answered in time ---------------------------
 
-    def _wait_for_core(self, interaction: discord.Interaction[Any], component: bool) -> _Waiting:
+    def _wait_for_core(self, interaction: discord.Interaction[Any], component: bool) -> _Unanswered:
         loop = asyncio.get_running_loop()
-        waiting = _Waiting(interaction, component, loop.time() + self._ack_after)
+        waiting = _Unanswered(interaction, component, loop.time() + self._ack_after)
         self._waiting.add(waiting)
         if self._watcher is None or self._watcher.done():
             self._watcher = asyncio.create_task(self._watch())
@@ -167,7 +167,7 @@ class Interactions:
                 if waiting.acknowledging is None and waiting.due <= now:
                     waiting.acknowledging = self._acknowledge(waiting)
 
-    def _acknowledge(self, waiting: _Waiting) -> asyncio.Task[Exception | None]:
+    def _acknowledge(self, waiting: _Unanswered) -> asyncio.Task[Exception | None]:
         deferral = self._defer(waiting.interaction, component=waiting.component)
         return self._in_flight.spawn(deferral, "deferring an interaction")
 
@@ -199,7 +199,7 @@ class Interactions:
             await response.send_modal(render_modal(reply.form))
             return
         if component and reply.pressed is not None:
-            await self._settle(interaction, reply, deferred=deferred)
+            await self._replace_pressed_then_post(interaction, reply, deferred=deferred)
             return
         rendered = render(reply)
         if component and reply.replace:
@@ -219,17 +219,17 @@ class Interactions:
                 **rendered.send_kwargs(), ephemeral=reply.private, allowed_mentions=NO_MENTIONS
             )
 
-    async def _settle(
+    async def _replace_pressed_then_post(
         self, interaction: discord.Interaction[Any], reply: Reply, *, deferred: bool
     ) -> None:
         """Edit the pressed message to what it now stands for (its buttons gone, so that
         they cannot be used twice), then post the reply itself as a new message."""
         assert reply.pressed is not None
-        settled = render(reply.pressed).edit_kwargs()
+        pressed_now = render(reply.pressed).edit_kwargs()
         if deferred:
-            await interaction.edit_original_response(**settled, allowed_mentions=NO_MENTIONS)
+            await interaction.edit_original_response(**pressed_now, allowed_mentions=NO_MENTIONS)
         else:
-            await interaction.response.edit_message(**settled, allowed_mentions=NO_MENTIONS)
+            await interaction.response.edit_message(**pressed_now, allowed_mentions=NO_MENTIONS)
         rendered = render(replace(reply, pressed=None))
         await interaction.followup.send(
             **rendered.send_kwargs(), ephemeral=reply.private, allowed_mentions=NO_MENTIONS
