@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
-from bot.core import wire
+from bot.core import outbound_json as wire
 from bot.core.clock import Clock
 from bot.core.errors import DeliveryError
 from bot.core.messages import Outbound
