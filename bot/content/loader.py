@@ -68,7 +68,7 @@ def load_catalog(content_dir: Path, resources_file: Path) -> Catalog:
 
 def validate(content_dir: Path, resources_file: Path) -> ValidationReport:
     layout = discover(content_dir, resources_file)
-    run = _Run(FileReader(content_dir), list(layout.problems))
+    run = _ValidationRun(FileReader(content_dir), list(layout.problems))
     sources = run.load_sources(layout)
     run.problems += cross_problems(sources, shown_path(content_dir / "scenarios"))
     errors = _in_order(p for p in run.problems if p.severity == "error")
@@ -99,7 +99,7 @@ def stats(sources: Sources) -> ContentStats:
 
 
 @dataclass
-class _Run:
+class _ValidationRun:
     """One validation run: the reader (and its digest) and the problems found so far."""
 
     reader: FileReader

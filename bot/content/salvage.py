@@ -12,10 +12,11 @@ there. Salvaged models only ever feed checks, never the catalog.
 
 from __future__ import annotations
 
+import types
 from datetime import date
-from typing import Any, Literal, TypeVar, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -44,7 +45,11 @@ def _model(model: type[M], data: object) -> M:
 
 
 def _value(annotation: Any, raw: object) -> object:
+    if hasattr(annotation, "__metadata__"):
+        annotation, raw = _before_validated(annotation, raw)
     origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return _first_fitting(get_args(annotation), raw)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return _model(annotation, raw)
     if origin is list and isinstance(raw, list):
@@ -55,6 +60,30 @@ def _value(annotation: Any, raw: object) -> object:
         return {key: _value(item, value) for key, value in raw.items()}
     if isinstance(raw, _leaf_kind(annotation)):
         return raw
+    raise _Unusable
+
+
+def _before_validated(annotation: Any, raw: object) -> tuple[Any, object]:
+    """An annotated type's own before-validators (an older form of a value) still apply."""
+    base, *metadata = get_args(annotation)
+    if not (isinstance(base, type) and issubclass(base, BaseModel)):
+        return annotation, raw  # a constrained leaf: `_leaf_kind` reads its base type
+    for item in metadata:
+        if isinstance(item, BeforeValidator):
+            try:
+                raw = item.func(raw)  # type: ignore[call-arg]
+            except Exception as exc:  # whatever it raises, the value has no usable shape
+                raise _Unusable from exc
+    return base, raw
+
+
+def _first_fitting(annotations: tuple[Any, ...], raw: object) -> object:
+    """A value that may take one of several shapes keeps the first it fits."""
+    for annotation in annotations:
+        try:
+            return _value(annotation, raw)
+        except _Unusable:
+            continue
     raise _Unusable
 
 

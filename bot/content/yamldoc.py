@@ -226,7 +226,7 @@ def _alias_problem(root: yaml.Node) -> tuple[yaml.Node, str] | None:
         if known is not None:
             return known
         if id(node) in open_nodes:
-            raise _Loop(node)
+            raise _AliasLoop(node)
         open_nodes.add(id(node))
         children = node.value if isinstance(node, yaml.SequenceNode) else []
         if isinstance(node, yaml.MappingNode):
@@ -237,14 +237,14 @@ def _alias_problem(root: yaml.Node) -> tuple[yaml.Node, str] | None:
 
     try:
         repeated = size(root) - len(sizes)
-    except _Loop as loop:
+    except _AliasLoop as loop:
         return loop.node, "an alias refers to the mapping or list that contains it"
     if repeated > MAX_REPEATED_VALUES:
         return root, f"aliases repeat more than {MAX_REPEATED_VALUES:,} values"
     return None
 
 
-class _Loop(Exception):
+class _AliasLoop(Exception):
     def __init__(self, node: yaml.Node) -> None:
         super().__init__()
         self.node = node

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from bot.core.commands import CommandWords, spelling_now
+from bot.core.errors import NotFound
 from bot.core.screen import Screen, compile_screen
 
 DEFAULT_LOCALE = "en"
@@ -228,6 +229,13 @@ class Catalog:
         found = self.scenarios.get(locale, {}).get(scenario_id)
         if found is None:
             found = self.scenarios.get(self.default_locale, {}).get(scenario_id)
+        return found
+
+    def scenario_or_raise(self, scenario_id: str, locale: str) -> Scenario:
+        """The scenario, or :class:`NotFound` (it may have gone in a reload)."""
+        found = self.scenario(scenario_id, locale)
+        if found is None:
+            raise NotFound("error.scenario_not_found", scenario=scenario_id)
         return found
 
     def scenario_list(self, locale: str) -> tuple[Scenario, ...]:

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.core import wire
+from bot.core import outbound_json as wire
 from bot.core.clock import Clock
 from bot.core.errors import DeliveryError
 from bot.core.messages import Outbound

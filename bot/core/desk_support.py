@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core import wire
+from bot.core import outbound_json
 from bot.core.catalog import Catalog
 from bot.core.messages import (
     Action,
@@ -113,7 +113,7 @@ def outbox_item(checkin: CheckIn, purpose: str, outbound: Outbound, now: datetim
         checkin_id=checkin.id,
         purpose=purpose,
         priority=2 if checkin.crisis else (1 if purpose != "relay" else 0),
-        payload=wire.encode(outbound),
+        payload=outbound_json.encode(outbound),
         attempts=0,
         next_attempt_at=now,
         created_at=now,

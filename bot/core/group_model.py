@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from bot.core.catalog import Tactic
 from bot.core.errors import NotFound
+from bot.core.messages import is_plain_number
 
 
 class GroupStatus(StrEnum):
@@ -88,11 +89,11 @@ class GroupArg:
     @classmethod
     def parse(cls, arg: str, *, with_index: bool) -> GroupArg:
         parts = arg.split(":")
-        if len(parts) != (3 if with_index else 2) or not all(_is_number(p) for p in parts[1:]):
+        if len(parts) != (3 if with_index else 2) or not all(_short_number(p) for p in parts[1:]):
             raise NotFound("group.gone")
         index = int(parts[2]) if with_index else -1
         return cls(parts[0], int(parts[1]), index)
 
 
-def _is_number(text: str) -> bool:
-    return text.isascii() and text.isdecimal() and len(text) < 6
+def _short_number(text: str) -> bool:
+    return is_plain_number(text) and len(text) < 6

@@ -56,7 +56,7 @@ class GroupPractice:
         locale = catalog.locale_for(actor.locale)
         if not scenario_id:
             raise NotFound("group.needs_scenario")
-        scenario = _scenario_or_raise(catalog, scenario_id, locale)
+        scenario = catalog.scenario_or_raise(scenario_id, locale)
         now = self._clock.now()
         session = GroupSession(
             id=secrets.token_hex(8),
@@ -75,11 +75,9 @@ class GroupPractice:
         return view.intro(catalog, session, scenario)
 
     async def begin(self, actor: Actor, session_id: str) -> Reply:
-        found = await self._open_session(actor, session_id)
+        found = await self._session_to_lead(actor, session_id)
         if isinstance(found, Reply):
             return found
-        if not await self._may_lead(actor, found):
-            return self._only_starter(actor)
         if found.status is not GroupStatus.WAITING:
             return await self._show(actor, found)
         voting = replace(found, status=GroupStatus.VOTING, active_at=self._clock.now())
@@ -87,11 +85,9 @@ class GroupPractice:
         return await self._change(actor, found, voting, started)
 
     async def cancel(self, actor: Actor, session_id: str) -> Reply:
-        found = await self._open_session(actor, session_id)
+        found = await self._session_to_lead(actor, session_id)
         if isinstance(found, Reply):
             return found
-        if not await self._may_lead(actor, found):
-            return self._only_starter(actor)
         cancelled = found.ended(GroupStatus.CANCELLED, self._clock.now())
         return await self._change(actor, found, cancelled, [])
 
@@ -103,7 +99,7 @@ class GroupPractice:
         if isinstance(found, Reply):
             return found
         catalog = self._content.current
-        scenario = _scenario_or_raise(catalog, found.scenario_id, found.locale)
+        scenario = catalog.scenario_or_raise(found.scenario_id, found.locale)
         here = current_step(scenario, found)
         closed = view.note(catalog, catalog.locale_for(actor.locale), "group.vote_closed")
         if found.status is not GroupStatus.VOTING or found.number != pressed.number:
@@ -118,15 +114,13 @@ class GroupPractice:
 
     async def reveal(self, actor: Actor, arg: str) -> Reply:
         pressed = GroupArg.parse(arg, with_index=False)
-        found = await self._open_session(actor, pressed.session_id)
+        found = await self._session_to_lead(actor, pressed.session_id)
         if isinstance(found, Reply):
             return found
-        if not await self._may_lead(actor, found):
-            return self._only_starter(actor)
         if found.status is not GroupStatus.VOTING or found.number != pressed.number:
             return await self._show(actor, found)
         catalog = self._content.current
-        scenario = _scenario_or_raise(catalog, found.scenario_id, found.locale)
+        scenario = catalog.scenario_or_raise(found.scenario_id, found.locale)
         here = current_step(scenario, found)
         tally = await self._store.group_tally(found.id, found.number)
         if not any(tally.values()):
@@ -141,16 +135,14 @@ class GroupPractice:
     async def pick(self, actor: Actor, arg: str) -> Reply:
         """The starter breaks a tie by pressing one of the tied choices."""
         pressed = GroupArg.parse(arg, with_index=True)
-        found = await self._open_session(actor, pressed.session_id)
+        found = await self._session_to_lead(actor, pressed.session_id)
         if isinstance(found, Reply):
             return found
-        if not await self._may_lead(actor, found):
-            return self._only_starter(actor)
         fresh = found.status is GroupStatus.TIED and found.number == pressed.number
         if not fresh or pressed.index not in found.tied:
             return await self._show(actor, found)
         catalog = self._content.current
-        scenario = _scenario_or_raise(catalog, found.scenario_id, found.locale)
+        scenario = catalog.scenario_or_raise(found.scenario_id, found.locale)
         return await self._advance(
             actor, found, scenario, current_step(scenario, found), pressed.index
         )
@@ -224,7 +216,7 @@ class GroupPractice:
         catalog = self._content.current
         if not session.is_open:
             return self._ended(catalog, actor, session)
-        scenario = _scenario_or_raise(catalog, session.scenario_id, session.locale)
+        scenario = catalog.scenario_or_raise(session.scenario_id, session.locale)
         if session.status is GroupStatus.WAITING:
             return replace(view.intro(catalog, session, scenario), replace=True)
         tally = await self._store.group_tally(session.id, session.number)
@@ -258,6 +250,16 @@ class GroupPractice:
             return view.ended(catalog, session.locale, "group.cancelled")
         return view.note(catalog, catalog.locale_for(actor.locale), "group.over")
 
+    async def _session_to_lead(self, actor: Actor, session_id: str) -> GroupSession | Reply:
+        """The open session a starter's button names, if this actor may lead it; else the
+        reply that says why not."""
+        found = await self._open_session(actor, session_id)
+        if isinstance(found, Reply):
+            return found
+        if not await self._may_lead(actor, found):
+            return self._only_starter(actor)
+        return found
+
     async def _may_lead(self, actor: Actor, session: GroupSession) -> bool:
         # The platform is asked only when the presser is not the starter.
         if session.starter and actor.key == session.starter:
@@ -267,10 +269,3 @@ class GroupPractice:
     def _only_starter(self, actor: Actor) -> Reply:
         catalog = self._content.current
         return view.note(catalog, catalog.locale_for(actor.locale), "group.only_starter")
-
-
-def _scenario_or_raise(catalog: Catalog, scenario_id: str, locale: str) -> Scenario:
-    scenario = catalog.scenario(scenario_id, locale)
-    if scenario is None:
-        raise NotFound("error.scenario_not_found", scenario=scenario_id)
-    return scenario

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from bot.core.catalog import Catalog, Scenario, Step, Tactic
 from bot.core.errors import NotFound
 from bot.core.group_model import GroupArg, GroupMove, GroupSession
-from bot.core.messages import Action, Reply, Section, Style
+from bot.core.messages import Action, Reply, Section, Style, button_label
 from bot.core.resources_view import resource_lines
 
 BEGIN = "group.begin"
@@ -61,7 +61,7 @@ def step(
     )
     count = catalog.text(loc, "group.votes_so_far", count=voters)
     votes = tuple(
-        Action(VOTE, GroupArg(session.id, session.number, i).encode(), _button(c.label))
+        Action(VOTE, GroupArg(session.id, session.number, i).encode(), button_label(c.label))
         for i, c in enumerate(here.choices)
     )
     reveal = Action(
@@ -102,7 +102,7 @@ def tie(catalog: Catalog, session: GroupSession, here: Step, tally: Mapping[int,
         Action(
             PICK,
             GroupArg(session.id, session.number, i).encode(),
-            _button(here.choices[i].label),
+            button_label(here.choices[i].label),
             Style.PRIMARY,
         )
         for i in session.tied
@@ -188,7 +188,3 @@ def current_step(scenario: Scenario, session: GroupSession) -> Step:
     if here is None:
         raise NotFound("error.step_gone")
     return here
-
-
-def _button(label: str, limit: int = 75) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"

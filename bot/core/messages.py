@@ -97,11 +97,12 @@ class Reply:
 
     def text(self) -> str:
         """All visible text, pinned first: for the console and for tests that read replies."""
-        parts = [_section_text(s) for s in self.pinned + self.sections]
+        parts = [section_text(s) for s in self.pinned + self.sections]
         return "\n\n".join(p for p in parts if p)
 
 
-def _section_text(section: Section) -> str:
+def section_text(section: Section) -> str:
+    """A section as plain text: its title on a line of its own, then its text."""
     if section.title and section.text:
         return f"{section.title}\n{section.text}"
     return section.title or section.text
@@ -135,3 +136,13 @@ class Choices:
     """Autocomplete suggestions."""
 
     options: tuple[Option, ...] = field(default=())
+
+
+def button_label(label: str, limit: int = 75) -> str:
+    """A label cut to what every platform's buttons show (Slack's 75 characters)."""
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def is_plain_number(text: str) -> bool:
+    """Digits int() takes: str.isdigit() also says yes to "²", which int() refuses."""
+    return text.isascii() and text.isdecimal()

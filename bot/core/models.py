@@ -136,7 +136,7 @@ class OutboxItem:
     # "card" | "card_update" | "card_retired" | "details" | "relay" | "notice" | "escalation"
     purpose: str
     priority: int  # higher first: crisis check-ins jump the queue
-    payload: str  # JSON of the Outbound, built by bot.core.wire
+    payload: str  # JSON of the Outbound, built by bot.core.outbound_json
     attempts: int
     next_attempt_at: datetime
     created_at: datetime

@@ -11,7 +11,16 @@ from bot.core.actors import Actor
 from bot.core.catalog import Catalog, Choice, Scenario, Step, Tactic
 from bot.core.clock import Clock
 from bot.core.errors import NotFound
-from bot.core.messages import MAX_ACTION_ID, Action, Option, Reply, Section, Style
+from bot.core.messages import (
+    MAX_ACTION_ID,
+    Action,
+    Option,
+    Reply,
+    Section,
+    Style,
+    button_label,
+    is_plain_number,
+)
 from bot.core.models import Move, PracticeRun, RunStatus
 from bot.core.ports import ContentSource, PracticeStore, StatsStore
 from bot.core.resources_view import resource_lines
@@ -60,12 +69,7 @@ def menu_page(scenarios: tuple[Scenario, ...], number: int, size: int = MENU_PAG
 
 def parse_page_arg(arg: str) -> int:
     """The page a Previous/Next button asks for; anything but a number is the first page."""
-    return int(arg) if _is_number(arg) else 0
-
-
-def _is_number(text: str) -> bool:
-    """Digits int() takes: str.isdigit() also says yes to "²", which int() refuses."""
-    return text.isascii() and text.isdecimal()
+    return int(arg) if is_plain_number(arg) else 0
 
 
 class Practice:
@@ -107,13 +111,13 @@ class Practice:
         if resumable is None:
             return None
         label = catalog.text(locale, "practice.resume_button", title=resumable.title)
-        return Action(RESUME, active.id, _button(label), Style.PRIMARY)
+        return Action(RESUME, active.id, button_label(label), Style.PRIMARY)
 
     async def intro(self, actor: Actor, scenario_id: str) -> Reply:
         """The scenario's summary and content warnings; nothing starts until Begin."""
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        scenario = _scenario_or_raise(catalog, scenario_id, locale)
+        scenario = catalog.scenario_or_raise(scenario_id, locale)
         return catalog.made(
             ("intro", locale, scenario.id), lambda: _intro(catalog, locale, scenario)
         )
@@ -121,7 +125,7 @@ class Practice:
     async def begin(self, actor: Actor, scenario_id: str) -> Reply:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        scenario = _scenario_or_raise(catalog, scenario_id, locale)
+        scenario = catalog.scenario_or_raise(scenario_id, locale)
         previous = await self._store.active_run(actor.key)
         now = self._clock.now()
         run = PracticeRun(
@@ -150,42 +154,19 @@ class Practice:
 
     async def choose(self, actor: Actor, arg: str) -> Reply:
         pressed = ChoiceArg.parse(arg)
-        run = (
-            await self._owned_run(actor, pressed.run_id)
-            if pressed.run_id
-            else await self._pressed_run(actor, pressed.scenario_id)
-        )
+        run = await self._run_pressed(actor, pressed)
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        scenario = _scenario_or_raise(catalog, run.scenario_id, locale)
-        step_id, index = pressed.step_id, pressed.index
+        scenario = catalog.scenario_or_raise(run.scenario_id, locale)
         if not pressed.is_for(run):
             # A second press, or a button from an older message: show where they really are.
             return await self._where_you_are(catalog, locale, scenario, run)
-        step = scenario.step(step_id)
-        if step is None or not 0 <= index < len(step.choices):
-            raise NotFound("error.step_gone")
-        choice = step.choices[index]
-        next_step = scenario.step(choice.next)
-        if next_step is None:
-            raise NotFound("error.step_gone")
-        now = self._clock.now()
-        run = run.advanced(
-            Move(step_id, index, choice.tactic), next_step.id, now, finished=next_step.end
-        )
-        counts = [
-            ("tactic", choice.tactic.value),
-            ("tactic_by_scenario", f"{scenario.id}:{choice.tactic.value}"),
-            # Where runs go and stop (issue 21.5): choices per step, steps reached.
-            ("choice", f"{scenario.id}:{step_id}:{index}"),
-        ]
-        if not next_step.end:
-            counts.append(("step_reached", f"{scenario.id}:{next_step.id}"))
-        if next_step.end:
-            counts.append(("runs_finished", scenario.id))
-            counts += _recap_views(catalog, scenario, run)
+        step_id, index = pressed.step_id, pressed.index
+        choice, next_step = _choice_and_next_step(scenario, step_id, index)
+        move = Move(step_id, index, choice.tactic)
+        run = run.advanced(move, next_step.id, self._clock.now(), finished=next_step.end)
         # The move and its counters: one write.
-        await self._store.save_runs([run], counts)
+        await self._store.save_runs([run], _move_counts(catalog, scenario, run, move, next_step))
         feedback = catalog.made(
             ("feedback", locale, scenario.id, step_id, index),
             lambda: _feedback_section(catalog, locale, choice),
@@ -229,10 +210,15 @@ class Practice:
             return await self.menu(actor)
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        scenario = _scenario_or_raise(catalog, run.scenario_id, locale)
+        scenario = catalog.scenario_or_raise(run.scenario_id, locale)
         return await self._where_you_are(catalog, locale, scenario, run)
 
     # -- helpers ---------------------------------------------------------------------
+
+    async def _run_pressed(self, actor: Actor, pressed: ChoiceArg) -> PracticeRun:
+        if pressed.run_id:
+            return await self._owned_run(actor, pressed.run_id)
+        return await self._pressed_run(actor, pressed.scenario_id)
 
     async def _pressed_run(self, actor: Actor, scenario_id: str) -> PracticeRun:
         """The run a choice button of `scenario_id` was for: the member's active run, or
@@ -316,7 +302,7 @@ class Practice:
         locale = catalog.locale_for(actor.locale)
         needle = typed.strip().lower()
         found = [
-            Option(s.id, _button(s.title, 100))
+            Option(s.id, button_label(s.title, 100))
             for s in catalog.scenario_list(locale)
             if needle in s.title.lower() or needle in s.id or needle in s.setting.lower()
         ]
@@ -339,7 +325,7 @@ def _menu_parts(
     if shown.pages > 1:
         sections.append(Section(_page_indicator(catalog, locale, shown)))
     actions = [
-        *(Action(INTRO, s.id, _button(s.title), Style.SECONDARY) for s in shown.scenarios),
+        *(Action(INTRO, s.id, button_label(s.title), Style.SECONDARY) for s in shown.scenarios),
         *_page_actions(catalog, locale, shown),
     ]
     return tuple(sections), tuple(actions)
@@ -376,18 +362,11 @@ def _page_actions(catalog: Catalog, locale: str, shown: MenuPage) -> list[Action
     actions = []
     if shown.has_previous:
         label = catalog.text(locale, "practice.menu_previous")
-        actions.append(Action(MENU_PAGE, str(shown.number - 1), _button(label)))
+        actions.append(Action(MENU_PAGE, str(shown.number - 1), button_label(label)))
     if shown.has_next:
         label = catalog.text(locale, "practice.menu_next")
-        actions.append(Action(MENU_PAGE, str(shown.number + 1), _button(label)))
+        actions.append(Action(MENU_PAGE, str(shown.number + 1), button_label(label)))
     return actions
-
-
-def _scenario_or_raise(catalog: Catalog, scenario_id: str, locale: str) -> Scenario:
-    scenario = catalog.scenario(scenario_id, locale)
-    if scenario is None:
-        raise NotFound("error.scenario_not_found", scenario=scenario_id)
-    return scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,9 +400,9 @@ class ChoiceArg:
     @classmethod
     def parse(cls, arg: str) -> ChoiceArg:
         parts = arg.split(":")
-        if len(parts) == 4 and _is_number(parts[2]) and _is_number(parts[3]):
+        if len(parts) == 4 and is_plain_number(parts[2]) and is_plain_number(parts[3]):
             return cls(parts[0], parts[1], int(parts[2]), int(parts[3]))
-        if len(parts) == 3 and _is_number(parts[2]):
+        if len(parts) == 3 and is_plain_number(parts[2]):
             return cls("", parts[1], 0, int(parts[2]), run_id=parts[0])
         raise NotFound("error.run_gone")
 
@@ -432,6 +411,36 @@ class ChoiceArg:
         if run.status is not RunStatus.ACTIVE or run.step_id != self.step_id:
             return False
         return self.number in (0, len(run.moves) + 1)
+
+
+def _choice_and_next_step(scenario: Scenario, step_id: str, index: int) -> tuple[Choice, Step]:
+    step = scenario.step(step_id)
+    if step is None or not 0 <= index < len(step.choices):
+        raise NotFound("error.step_gone")
+    choice = step.choices[index]
+    next_step = scenario.step(choice.next)
+    if next_step is None:
+        raise NotFound("error.step_gone")
+    return choice, next_step
+
+
+def _move_counts(
+    catalog: Catalog, scenario: Scenario, run: PracticeRun, move: Move, next_step: Step
+) -> list[tuple[str, str]]:
+    """The counters one move adds: its tactic, where runs go and where they stop."""
+    tactic = move.tactic.value
+    counts = [
+        ("tactic", tactic),
+        ("tactic_by_scenario", f"{scenario.id}:{tactic}"),
+        # Where runs go and stop (issue 21.5): choices per step, steps reached.
+        ("choice", f"{scenario.id}:{move.step_id}:{move.choice_index}"),
+    ]
+    if not next_step.end:
+        counts.append(("step_reached", f"{scenario.id}:{next_step.id}"))
+    else:
+        counts.append(("runs_finished", scenario.id))
+        counts += _recap_views(catalog, scenario, run)
+    return counts
 
 
 def _abandoned(run: PracticeRun, at: datetime) -> PracticeRun:
@@ -463,7 +472,7 @@ def _step_parts(
 ) -> tuple[Section, tuple[str, ...], str]:
     """A step's text under its heading, its choices' labels and the Stop label."""
     heading = catalog.text(locale, "practice.step_heading", title=scenario.title, number=number)
-    labels = tuple(_button(c.label) for c in step.choices)
+    labels = tuple(button_label(c.label) for c in step.choices)
     stop_label = catalog.text(locale, "practice.stop_button")
     return Section(step.text.strip(), title=heading), labels, stop_label
 
@@ -525,7 +534,3 @@ def _recap_views(catalog: Catalog, scenario: Scenario, run: PracticeRun) -> list
     if not resource_lines(catalog, resources):
         return []
     return [("resource_views", rid) for rid in resources]
-
-
-def _button(label: str, limit: int = 75) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"

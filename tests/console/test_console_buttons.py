@@ -42,4 +42,4 @@ async def test_an_optional_field_says_optional_once(console: Console) -> None:
 async def test_quit_in_a_form_leaves_rather_than_answering(console: Console) -> None:
     await console.say("/as member sam", "/checkin", "/quit")
     assert console.session.finished
-    assert await console.runtime.store.active_checkin("console:sam") is None
+    assert await console.runtime.store.checkins.active_checkin("console:sam") is None

@@ -19,5 +19,5 @@ async def test_cancel_erases_nothing(console: Console) -> None:
     await console.say("/mydata delete")
     kept = await console.press("Cancel, keep my data")
     assert "Nothing was erased" in kept
-    assert await console.runtime.store.active_run("console:sam") is not None
+    assert await console.runtime.store.practice.active_run("console:sam") is not None
     assert "Resume: A remark in the lift" in await console.say("/practice")

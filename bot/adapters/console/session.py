@@ -13,11 +13,11 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.adapters.console.commands import CORE_COMMANDS
 from bot.adapters.console.render import RULE, ButtonBoard, render
 from bot.bootstrap import Runtime
 from bot.core.access import StaticDirectory
 from bot.core.actors import Actor, Role
-from bot.core.library import parse_query
 from bot.core.messages import Field, Form, Outbound, Reply
 
 PLATFORM = "console"
@@ -109,46 +109,25 @@ class ConsoleSession:
             name, *args = shlex.split(line[1:])
         except ValueError:
             name, args = line[1:].split()[0], []
-        app = self._runtime.app
-        actor = self._actor
+        core_command = CORE_COMMANDS.get(name)
+        if core_command is not None:
+            self._show(await core_command(self._runtime.app, self._actor, args))
+        if name == "help":
+            self._write(self._copy("console.help"))
+        elif core_command is None:
+            self._console_command(name, args)
+
+    def _console_command(self, name: str, args: list[str]) -> None:
+        """The commands only the console has: who is typing, leaving a form or the console."""
         if name in ("quit", "exit"):
             self.finished = True
-        elif name == "help":
-            self._show(await app.help(actor))
-            self._write(self._copy("console.help"))
         elif name == "as":
             self._switch(args)
         elif name == "whoami":
-            self._write(
-                self._copy("console.whoami", name=actor.user_id, roles=self._persona_roles())
-            )
-        elif name == "practice" and args[:1] == ["together"]:
-            self._show(await app.practice_together(actor, args[1] if len(args) > 1 else ""))
-        elif name == "practice":
-            self._show(await app.practice(actor, args[0] if args else ""))
-        elif name == "resources":
-            query = parse_query(args)
-            self._show(await app.resources(actor, query.words, query.topic, query.kind))
-        elif name == "checkin":
-            reply = (
-                await app.close_checkin(actor)
-                if args[:1] == ["close"]
-                else await app.checkin(actor)
-            )
-            self._show(reply)
+            self._write(self._copy("console.whoami", name=self._actor.user_id, roles=self._persona))
         elif name == "cancel":
             self._form = None
             self._write(self._copy("console.form_cancelled"))
-        elif name == "volunteer":
-            self._show(await app.volunteer(actor, args[0] if args else "status"))
-        elif name == "mydata":
-            self._show(await app.mydata(actor, args[0] if args else "export"))
-        elif name == "stats":
-            self._show(await app.stats(actor))
-        elif name == "reload":
-            self._show(await app.reload(actor))
-        elif name == "audit":
-            self._show(await app.audit(actor))
         else:
             self._write(self._copy("console.unknown_command", command=name))
 
@@ -218,9 +197,6 @@ class ConsoleSession:
         self._directory.grant(user_id, ROLES[role])
         self._persona = role
         return Actor(PLATFORM, user_id, display_name=name.capitalize(), locale=self._locale)
-
-    def _persona_roles(self) -> str:
-        return self._persona
 
     # -- output ------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ import discord
 
 from bot.adapters.discord.convert import actor_from_interaction, custom_id, modal_values
 from bot.adapters.discord.render import render, render_modal
+from bot.adapters.tasks import TrackedTasks
 from bot.core.actors import Actor
 from bot.core.app import Upstander
 from bot.core.messages import Reply
@@ -42,7 +43,7 @@ Call = Callable[[Actor], Awaitable[Reply]]
 
 
 @dataclass(eq=False, slots=True)
-class _Waiting:
+class _Unanswered:
     """An interaction whose answer the core has not given yet."""
 
     interaction: discord.Interaction[Any]
@@ -62,11 +63,11 @@ class Interactions:
         self._ack_after = ack_after
         # The tasks answering right now: discord.py runs each event in a task of its own
         # and does not wait for them when the client closes.
-        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._in_flight = TrackedTasks()
         # One watcher for every answer still waiting for the core, rather than a timer
         # per interaction: this runs for every press, and a timer costs more than the
         # set entry, while the core almost always answers long before any deadline.
-        self._waiting: set[_Waiting] = set()
+        self._waiting: set[_Unanswered] = set()
         self._watcher: asyncio.Task[None] | None = None
 
     @property
@@ -76,23 +77,12 @@ class Interactions:
     async def drain(self, timeout: float) -> int:  # noqa: ASYNC109
         """Wait up to ``timeout`` seconds for the answers in progress, those still coming
         in included; cancel what is left then and return how many that was."""
-        # Interactions already read from the gateway have tasks that have not run yet.
-        await asyncio.sleep(0)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self._in_flight:
-            left = deadline - loop.time()
-            if left <= 0:
-                break
-            await asyncio.wait(set(self._in_flight), timeout=left)
-        unfinished = list(self._in_flight)
-        for task in unfinished:
-            task.cancel()
-        if unfinished:
-            await asyncio.wait(unfinished)
+        # Interactions already read from the gateway have tasks that have not run yet:
+        # TrackedTasks.drain lets them start (and join the tracked ones) first.
+        unfinished = await self._in_flight.drain(timeout)
         if self._watcher is not None:
             self._watcher.cancel()
-        return len(unfinished)
+        return unfinished
 
     async def command(self, interaction: discord.Interaction[Any], call: Call) -> None:
         """A slash command: the core's reply, or the modal of the form it asks for."""
@@ -157,9 +147,9 @@ class Interactions:
 
     # -- deferring what the core has not answered in time ---------------------------
 
-    def _wait_for_core(self, interaction: discord.Interaction[Any], component: bool) -> _Waiting:
+    def _wait_for_core(self, interaction: discord.Interaction[Any], component: bool) -> _Unanswered:
         loop = asyncio.get_running_loop()
-        waiting = _Waiting(interaction, component, loop.time() + self._ack_after)
+        waiting = _Unanswered(interaction, component, loop.time() + self._ack_after)
         self._waiting.add(waiting)
         if self._watcher is None or self._watcher.done():
             self._watcher = asyncio.create_task(self._watch())
@@ -177,11 +167,9 @@ class Interactions:
                 if waiting.acknowledging is None and waiting.due <= now:
                     waiting.acknowledging = self._acknowledge(waiting)
 
-    def _acknowledge(self, waiting: _Waiting) -> asyncio.Task[Exception | None]:
-        task = asyncio.create_task(self._defer(waiting.interaction, component=waiting.component))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
-        return task
+    def _acknowledge(self, waiting: _Unanswered) -> asyncio.Task[Exception | None]:
+        deferral = self._defer(waiting.interaction, component=waiting.component)
+        return self._in_flight.spawn(deferral, "deferring an interaction")
 
     async def _defer(
         self, interaction: discord.Interaction[Any], *, component: bool
@@ -211,7 +199,7 @@ class Interactions:
             await response.send_modal(render_modal(reply.form))
             return
         if component and reply.pressed is not None:
-            await self._settle(interaction, reply, deferred=deferred)
+            await self._replace_pressed_then_post(interaction, reply, deferred=deferred)
             return
         rendered = render(reply)
         if component and reply.replace:
@@ -231,17 +219,17 @@ class Interactions:
                 **rendered.send_kwargs(), ephemeral=reply.private, allowed_mentions=NO_MENTIONS
             )
 
-    async def _settle(
+    async def _replace_pressed_then_post(
         self, interaction: discord.Interaction[Any], reply: Reply, *, deferred: bool
     ) -> None:
         """Edit the pressed message to what it now stands for (its buttons gone, so that
         they cannot be used twice), then post the reply itself as a new message."""
         assert reply.pressed is not None
-        settled = render(reply.pressed).edit_kwargs()
+        pressed_now = render(reply.pressed).edit_kwargs()
         if deferred:
-            await interaction.edit_original_response(**settled, allowed_mentions=NO_MENTIONS)
+            await interaction.edit_original_response(**pressed_now, allowed_mentions=NO_MENTIONS)
         else:
-            await interaction.response.edit_message(**settled, allowed_mentions=NO_MENTIONS)
+            await interaction.response.edit_message(**pressed_now, allowed_mentions=NO_MENTIONS)
         rendered = render(replace(reply, pressed=None))
         await interaction.followup.send(
             **rendered.send_kwargs(), ephemeral=reply.private, allowed_mentions=NO_MENTIONS

@@ -149,24 +149,13 @@ def _label(text: str, limit: int) -> str:
 
 def _button(action: Action) -> dict[str, Any]:
     """One button as Discord's component payload (what discord.ui.Button.to_dict gives)."""
-    label = _label(action.label, BUTTON_LABEL_MAX)
     if action.url:
-        style = discord.ButtonStyle.link
-        return {
-            "type": 2,
-            "style": style.value,
-            "disabled": False,
-            "label": label,
-            "url": action.url,
-        }
-    style = _STYLES.get(action.style, discord.ButtonStyle.secondary)
-    return {
-        "type": 2,
-        "style": style.value,
-        "disabled": False,
-        "label": label,
-        "custom_id": action.id,
-    }
+        style, target = discord.ButtonStyle.link, {"url": action.url}
+    else:
+        style = _STYLES.get(action.style, discord.ButtonStyle.secondary)
+        target = {"custom_id": action.id}
+    label = _label(action.label, BUTTON_LABEL_MAX)
+    return {"type": 2, "style": style.value, "disabled": False, "label": label, **target}
 
 
 class _Buttons(discord.ui.View):

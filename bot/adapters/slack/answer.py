@@ -32,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.convert import Where
+from bot.adapters.slack.failures import failure_reason
 from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
 from bot.core.actors import Actor
@@ -63,7 +64,7 @@ async def post_dm(client: AsyncWebClient, actor: Actor, reply: Reply) -> None:
             channel=actor.user_id, unfurl_links=False, unfurl_media=False, **render.message(reply)
         )
     except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-        log.warning("could not post a reply in a DM: %s", _reason(exc))
+        log.warning("could not post a reply in a DM: %s", failure_reason(exc))
 
 
 async def open_form(
@@ -75,7 +76,7 @@ async def open_form(
         await client.views_open(trigger_id=trigger_id, view=render.modal_view(reply.form, reply))
         return True
     except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-        log.warning("views.open failed: %s", _reason(exc))
+        log.warning("views.open failed: %s", failure_reason(exc))
     sorry = Reply(pinned=reply.pinned, sections=(Section(copy(runtime, actor, "error.sorry")),))
     await post_dm(client, actor, sorry)
     return False
@@ -132,7 +133,7 @@ async def _answer_in_modal(
             view_id=where.view_id, view=render.reply_view(reply, where.view_title)
         )
     except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-        log.warning("views.update failed: %s", _reason(exc))
+        log.warning("views.update failed: %s", failure_reason(exc))
     await post_dm(client, actor, reply)
 
 
@@ -145,15 +146,9 @@ async def respond(work: Work, response_url: str, body: bytes) -> bool:
             await response.read()
             status = response.status
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        log.warning("response_url failed: %s", _reason(exc))
+        log.warning("response_url failed: %s", failure_reason(exc))
         return False
     if status != 200:
         log.warning("response_url answered %s", status)
         return False
     return True
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error", "error"))
-    return type(exc).__name__

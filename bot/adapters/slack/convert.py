@@ -85,19 +85,23 @@ def check_request(body: Mapping[str, Any]) -> None:
     which read it leniently (see the functions below).
     """
     body = _mapping(body, "the request body")
+    kind = body.get("type")
     if "command" in body:
         _user_id(body.get("user_id"))
-        return
-    kind = body.get("type")
-    if kind == "event_callback":
-        event = _mapping(body.get("event"), "the event")
-        if not isinstance(event.get("type"), str):
-            raise MalformedPayload("the event has no type")
-        if event.get("user") is not None:
-            _user_id(event.get("user"))
-        return
-    if not isinstance(kind, str) or kind not in INTERACTIONS:
-        return
+    elif kind == "event_callback":
+        _check_event(_mapping(body.get("event"), "the event"))
+    elif isinstance(kind, str) and kind in INTERACTIONS:
+        _check_interaction(body, kind)
+
+
+def _check_event(event: Mapping[str, Any]) -> None:
+    if not isinstance(event.get("type"), str):
+        raise MalformedPayload("the event has no type")
+    if event.get("user") is not None:
+        _user_id(event.get("user"))
+
+
+def _check_interaction(body: Mapping[str, Any], kind: str) -> None:
     user = _mapping(body.get("user"), "the payload's user")
     _user_id(user.get("id"))
     actions = body.get("actions")
@@ -106,11 +110,7 @@ def check_request(body: Mapping[str, Any]) -> None:
     # Other interactions carry no actions; one that does gets the same check, so that
     # nothing downstream (bolt, a listener) ever meets a malformed list.
     if actions is not None:
-        if not isinstance(actions, list):
-            raise MalformedPayload("the actions are not a list")
-        for action in actions:
-            if not isinstance(_mapping(action, "an action").get("action_id"), str):
-                raise MalformedPayload("an action without an action_id")
+        _check_actions(actions)
     for key in ("container", "view", "team", "channel"):
         if key in body and body[key] is not None:
             _mapping(body[key], f"the payload's {key}")
@@ -118,6 +118,14 @@ def check_request(body: Mapping[str, Any]) -> None:
         view = _mapping(body.get("view"), "the view")
         if not isinstance(view.get("type"), str):
             raise MalformedPayload("the view has no type")
+
+
+def _check_actions(actions: object) -> None:
+    if not isinstance(actions, list):
+        raise MalformedPayload("the actions are not a list")
+    for action in actions:
+        if not isinstance(_mapping(action, "an action").get("action_id"), str):
+            raise MalformedPayload("an action without an action_id")
 
 
 # -- who -------------------------------------------------------------------------------

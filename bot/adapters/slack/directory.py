@@ -22,6 +22,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.failures import failure_reason
 from bot.adapters.slack.settings import SlackSettings
 from bot.core.actors import Actor, Role
 
@@ -78,7 +79,7 @@ class SlackDirectory:
         try:
             value = await fetch()
         except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-            log.warning("Slack lookup %s failed: %s", key, _reason(exc))
+            log.warning("Slack lookup %s failed: %s", key, failure_reason(exc))
             return empty
         self._cache[key] = (now, value)
         return value
@@ -135,9 +136,3 @@ class SlackDirectory:
 
         found: Mapping[str, Any] = await self._cached(f"user:{user_id}", fetch, {})
         return found
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error", "error"))
-    return type(exc).__name__

@@ -39,6 +39,11 @@ LINK_BUTTON = re.compile(r"^link:\d+$")
 def register_interactions(
     app: AsyncApp, runtime: Runtime, work: Work, locales: SlackLocales
 ) -> None:
+    _register_presses(app, runtime, work, locales)
+    _register_form_submission(app, runtime, work, locales)
+
+
+def _register_presses(app: AsyncApp, runtime: Runtime, work: Work, locales: SlackLocales) -> None:
     @app.action(CORE_BUTTON)
     async def on_button(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
@@ -65,6 +70,10 @@ def register_interactions(
         # Slack opens the URL itself; it still tells the app, which only acknowledges.
         await ack()
 
+
+def _register_form_submission(
+    app: AsyncApp, runtime: Runtime, work: Work, locales: SlackLocales
+) -> None:
     @app.view(render.FORM_CALLBACK_ID)
     async def on_submit(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -75,22 +84,27 @@ def register_interactions(
         if reply is None:
             await ack()
             work.spawn(_dm_when_ready(client, actor, task), "late form answer")
-            return
-        if reply.form is not None:
-            if reply.pinned:
-                # Crisis lines are never hidden behind an error: show them in the modal.
-                view_again = render.modal_view(reply.form, reply, values)
-                await ack(response_action="update", view=view_again)
-            else:
-                text = "\n".join(s.text for s in reply.sections)
-                errors = render.form_errors(reply.form, values, text)
-                await ack(response_action="errors", errors=errors)
-            return
-        # The answer replaces the form in front of the member (crisis lines first when
-        # flagged), and a copy goes to their DM with the bot, where it stays.
-        title = str((view.get("title") or {}).get("text") or "")
-        await ack(response_action="update", view=render.reply_view(reply, title))
-        work.spawn(post_dm(client, actor, reply), "form answer")
+        elif reply.form is not None:
+            await _ack_form_again(ack, reply, values)
+        else:
+            # The answer replaces the form in front of the member (crisis lines first when
+            # flagged), and a copy goes to their DM with the bot, where it stays.
+            title = str((view.get("title") or {}).get("text") or "")
+            await ack(response_action="update", view=render.reply_view(reply, title))
+            work.spawn(post_dm(client, actor, reply), "form answer")
+
+
+async def _ack_form_again(ack: AsyncAck, reply: Reply, values: dict[str, str]) -> None:
+    """The core sent the form back: show the crisis lines in the modal, else the errors."""
+    assert reply.form is not None
+    if reply.pinned:
+        # Crisis lines are never hidden behind an error: show them in the modal.
+        view_again = render.modal_view(reply.form, reply, values)
+        await ack(response_action="update", view=view_again)
+    else:
+        text = "\n".join(s.text for s in reply.sections)
+        errors = render.form_errors(reply.form, values, text)
+        await ack(response_action="errors", errors=errors)
 
 
 async def _submit(

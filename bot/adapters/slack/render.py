@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.messages import Action, Field, Form, Reply, Section, Style
+from bot.core.messages import Action, Field, Form, Reply, Section, Style, section_text
 
 Block = dict[str, Any]
 
@@ -142,14 +142,7 @@ class Drawn:
 
 def draw(section: Section) -> Drawn:
     blocks = tuple(section_blocks(section))
-    return Drawn(blocks, escape(_section_text(section)))
-
-
-def _section_text(section: Section) -> str:
-    # What `Reply.text()` shows of one section.
-    if section.title and section.text:
-        return f"{section.title}\n{section.text}"
-    return section.title or section.text
+    return Drawn(blocks, escape(section_text(section)))
 
 
 def section_blocks(section: Section) -> list[Block]:

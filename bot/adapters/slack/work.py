@@ -3,7 +3,7 @@
 The bolt app runs with ``process_before_response=True``: a listener acknowledges, hands
 the rest of its work to :meth:`Work.spawn` and returns, so that bolt sends the HTTP
 response at once (bolt's default runner polls for the ack every 10 ms instead).  The
-spawned tasks are kept here so that shutdown can wait for them (:meth:`Work.close`).
+spawned tasks are tracked so that shutdown can wait for them (:meth:`Work.close`).
 
 Every Web API call (``AsyncWebClient(session=...)``) and every response_url post goes
 through :attr:`Work.session`: one connection pool, kept alive, closed on shutdown.
@@ -18,6 +18,8 @@ from typing import Any
 
 import aiohttp
 
+from bot.adapters.tasks import TrackedTasks
+
 log = logging.getLogger(__name__)
 
 # How long shutdown waits for work in flight before cancelling it.
@@ -31,16 +33,12 @@ def new_session() -> aiohttp.ClientSession:
 
 
 class Work:
-    """The tasks spawned after acks, and the session they talk through.
-
-    Not an ``asyncio.TaskGroup``: work is spawned from bolt's listeners before anything
-    enters a group, one failed task must not cancel the others, and shutdown bounds the
-    wait. A set of tasks and ``asyncio.timeout`` do that in a few lines.
-    """
+    """The tasks spawned after acks (:class:`TrackedTasks`), and the session they talk
+    through."""
 
     def __init__(self, session: aiohttp.ClientSession | None = None) -> None:
         self.session = session if session is not None else new_session()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TrackedTasks()
         self.closed = False
         self.stopping = asyncio.Event()
         """Set when :meth:`close` starts finishing the work in flight."""
@@ -48,7 +46,7 @@ class Work:
     @property
     def pending(self) -> int:
         """How many spawned tasks have not finished yet."""
-        return sum(1 for task in self._tasks if not task.done())
+        return len(self._tasks)
 
     def spawn(self, work: Coroutine[Any, Any, None], name: str = "slack work") -> None:
         """Run ``work`` in a task that shutdown waits for; log what it raises."""
@@ -56,32 +54,17 @@ class Work:
             work.close()
             log.warning("shutting down: %s dropped", name)
             return
-        task = asyncio.create_task(work, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("%s failed", task.get_name(), exc_info=task.exception())
+        self._tasks.spawn(work, name)
 
     async def drain(self, timeout: float = DRAIN_SECONDS) -> bool:  # noqa: ASYNC109
         """Wait until every spawned task (and what they spawn) has finished.
 
         Cancels what is still running after ``timeout`` seconds; True when none had to be.
         """
-        try:
-            async with asyncio.timeout(timeout):
-                while self._tasks:
-                    await asyncio.wait(set(self._tasks))
-            return True
-        except TimeoutError:
-            left = list(self._tasks)
-            log.warning("%d Slack task(s) still running at shutdown: cancelled", len(left))
-            for task in left:
-                task.cancel()
-            await asyncio.gather(*left, return_exceptions=True)
-            return False
+        cancelled = await self._tasks.drain(timeout)
+        if cancelled:
+            log.warning("%d Slack task(s) still running at shutdown: cancelled", cancelled)
+        return cancelled == 0
 
     async def close(self, timeout: float = DRAIN_SECONDS) -> bool:  # noqa: ASYNC109
         """Finish (bounded by ``timeout``) the work in flight, then refuse new work and
