@@ -76,6 +76,8 @@ class _Entry:
     outbound: Outbound
     destination: Destination
     leased_until: datetime
+    # Handed to the platform: it may have it, so it never goes back before its lease ends.
+    sent: bool = False
 
 
 @dataclass(slots=True)
@@ -283,7 +285,7 @@ class Deliveries:
                 async with self._slots(lane.destination):
                     back = self._blocked_until(key, lane.entries[0])
                     if back is None:
-                        # Popped only once tried: cancelled mid-send, it goes back too.
+                        # Popped once tried; cancelled before its send began, it goes back.
                         back = await self._attempt(lane.entries[0])
                         lane.entries.pop(0)
                 if back is not None:
@@ -314,9 +316,12 @@ class Deliveries:
         return None
 
     async def _put_back(self, key: LaneKey, lane: _Lane, until: datetime) -> None:
-        """Every item left in the lane goes back, due in order from `until` on."""
+        """Every item left in the lane goes back, due in order from `until` on, but one
+        whose send began: it keeps its lease (at-least-once, never at once twice)."""
         while lane.entries:
             entry = lane.entries.pop(0)
+            if entry.sent:
+                continue
             at = self._next_in_hold(key, until)
             await self._outbox.retry_later(entry.item.id, entry.item.attempts, at)
 
@@ -353,6 +358,7 @@ class Deliveries:
             return self._clock.now() + NO_MESSENGER_DELAY
         try:
             outbound = await self._resolve_update(item, entry.outbound)
+            entry.sent = True
             async with asyncio.timeout(self.policy.send_timeout):
                 ref = await messenger.send(outbound)
         except DeliveryError as exc:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.core import outbound_json
 from bot.core.clock import ManualClock
 from bot.core.delivery import GAVE_UP, Deliveries, DeliveryPolicy
 from bot.core.desk_support import dm, outbox_item, volunteers
@@ -379,3 +380,47 @@ async def test_a_destination_holds_a_bounded_backlog_and_the_rest_goes_back_for_
     clock.advance(seconds=2)
     assert await deliveries.drain() == 1
     assert platform.accepted[3:] == ["card2", "card3", "card4"]
+
+
+async def test_caught_up_is_answered_by_the_running_worker_once_the_item_went_out(
+    store: Stores, platform: Platform, clock: ManualClock
+) -> None:
+    wake, stop = asyncio.Event(), asyncio.Event()
+    # An hour between polls: only caught_up's wake-up can deliver within the test.
+    deliveries = worker(store, platform, clock, idle=3600.0)
+    running = asyncio.create_task(deliveries.run_forever(wake, stop))
+    await queue(store, clock, ("to someone else", dm("chat", "v"), "c1"))
+    await asyncio.wait_for(deliveries.caught_up(), WAIT)
+    assert platform.accepted == ["to someone else"]
+    assert await store.outbox.pending_outbox_count() == 0
+    stop.set()
+    await asyncio.wait_for(running, WAIT)
+    assert platform.accepted == ["to someone else"], "sent once"
+
+
+class OutboxStallingRemoval(MemoryOutbox):
+    """The removal of a delivered item hangs (the database stalls), until cancelled."""
+
+    async def delivered(self, item_id: str) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_an_item_sent_when_its_lane_is_cancelled_keeps_its_lease(
+    platform: Platform, clock: ManualClock
+) -> None:
+    state = MemoryState()
+    store = MemoryStore(state, outbox=OutboxStallingRemoval(state))
+    await queue(
+        store, clock, ("card", volunteers("chat"), "c1"), ("second", volunteers("chat"), "c1")
+    )
+    deliveries = worker(store, platform, clock)
+    running = asyncio.create_task(deliveries.run_once())
+    await platform.wait_until(lambda: len(platform.accepted) == 1)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    now = clock.now() + timedelta(seconds=1)
+    # The platform has "card": only "second", never handed over, is free at once.
+    free = await store.outbox.lease_due_outbox(now, 10, "other", now + timedelta(minutes=2))
+    assert [outbound_json.decode(i.payload).reply.text() for i in free] == ["second"]
+    assert platform.accepted == ["card"]
