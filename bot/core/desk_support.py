@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core import outbound_json
+from bot.core.actors import Actor
 from bot.core.catalog import Catalog
 from bot.core.messages import (
     Action,
@@ -97,6 +98,11 @@ def checkin_form(catalog: Catalog, locale: str) -> Form:
             ),
         ),
     )
+
+
+def volunteer_name(catalog: Catalog, actor: Actor) -> str:
+    """How volunteers and the audit name a volunteer with no display name."""
+    return actor.display_name or catalog.text(catalog.default_locale, "volunteer.default_name")
 
 
 def new_pseudonym() -> str:
