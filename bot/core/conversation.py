@@ -64,9 +64,8 @@ class Conversation:
         items = self._claim_outbox(catalog, checkin, actor, (name, joined), now)
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, "claimed", name)
         claimer = (actor.key, actor.user_id, name)
-        if not await self._ctx.checkins.claim(checkin.id, claimer, now, items, audit):
-            raise Conflict("checkin.already_claimed")
-        self._ctx.outbox_changed.set()
+        claimed = self._ctx.checkins.claim(checkin.id, claimer, now, items, audit)
+        await self._ctx.queue_or_refuse(claimed, Conflict("checkin.already_claimed"))
         log.info("check-in %s claimed", checkin.id)
         text = catalog.text(locale, "checkin.claimed_you", pseudonym=checkin.pseudonym)
         return Reply(sections=(Section(text),))
@@ -206,9 +205,8 @@ class Conversation:
             else catalog.text(catalog.default_locale, "audit.the_member")
         )
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, "closed", who)
-        if not await self._ctx.checkins.close(checkin.id, side, now, items, audit):
-            raise Conflict("checkin.already_closed")
-        self._ctx.outbox_changed.set()
+        closed = self._ctx.checkins.close(checkin.id, side, now, items, audit)
+        await self._ctx.queue_or_refuse(closed, Conflict("checkin.already_closed"))
         log.info("check-in %s closed by the %s", checkin.id, side)
 
     def _close_outbox(

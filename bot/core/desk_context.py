@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from bot.core.checkin_notices import CheckinNotices
 from bot.core.clock import Clock
 from bot.core.crisis import Stage, pinned_for_checkin
 from bot.core.desk_support import DeskSettings
-from bot.core.errors import NotFound
+from bot.core.errors import NotFound, UserFacingError
 from bot.core.messages import Section
 from bot.core.models import CheckIn
 from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
@@ -45,6 +46,13 @@ class DeskContext:
         if locale != checkin.locale:
             checkin = replace(checkin, locale=locale)
         return pinned_for_checkin(catalog, checkin, self.settings.crisis_region, stage)
+
+    async def queue_or_refuse(self, stored: Awaitable[bool], refusal: UserFacingError) -> None:
+        """Await a store call that also queues outbox items: wake the delivery worker, or
+        raise `refusal` when the store refused (someone else got there first)."""
+        if not await stored:
+            raise refusal
+        self.outbox_changed.set()
 
     async def own_checkin(self, actor: Actor, checkin_id: str) -> CheckIn:
         """The actor's own check-in; any other id reads as gone, saying nothing of it."""

@@ -155,9 +155,9 @@ class Handover:
         now = self._ctx.clock.now()
         items = self._requeue_outbox(catalog, checkin, now, tell_claimer)
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, action, by)
-        if not await self._ctx.handover.requeue(checkin.id, checkin.claimed_by, now, items, audit):
-            raise Conflict("handover.not_claimed", pseudonym=checkin.pseudonym)
-        self._ctx.outbox_changed.set()
+        requeued = self._ctx.handover.requeue(checkin.id, checkin.claimed_by, now, items, audit)
+        refusal = Conflict("handover.not_claimed", pseudonym=checkin.pseudonym)
+        await self._ctx.queue_or_refuse(requeued, refusal)
         log.info("check-in %s is back in the queue (%s)", checkin.id, action)
 
     def _requeue_outbox(
