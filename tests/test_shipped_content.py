@@ -72,7 +72,7 @@ def test_the_library_meets_the_brief(shipped: Catalog) -> None:
     assert len(shipped.topics) >= 10 and len(shipped.resources) >= 40
     assert shipped.crisis_lines["default"] and len(shipped.crisis_lines) >= 5
     assert len(shipped.scenarios.get("es", {})) >= 3
-    from bot.core.desk import SUPPORT_TOPIC
+    from bot.core.intake import SUPPORT_TOPIC
 
     assert SUPPORT_TOPIC in shipped.topics, "the check-in's 'meanwhile' reading must exist"
 
