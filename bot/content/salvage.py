@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -44,6 +44,12 @@ def _model(model: type[M], data: object) -> M:
 
 
 def _value(annotation: Any, raw: object) -> object:
+    if hasattr(annotation, "__metadata__") and isinstance(get_args(annotation)[0], type):
+        # An older form accepted before validation (a region as a bare list of lines).
+        for meta in annotation.__metadata__:
+            if isinstance(meta, BeforeValidator):
+                raw = meta.func(raw)  # type: ignore[call-arg]
+        annotation = get_args(annotation)[0]
     origin = get_origin(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return _model(annotation, raw)
