@@ -9,7 +9,7 @@ allowed (a warning), so that a translation can grow a text at a time.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Literal
 
@@ -28,15 +28,21 @@ _NONE_SEEN = "members reading it see none"
 _FEWER = "members reading it see fewer"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Strictness:
     """Whether a missing text is an error in a file. `forced` decides for every file;
     None: errors in the bundled content, warnings in any other."""
 
     forced: bool | None = None
+    # Each file's answer, worked out once: a file may have a missing text on every line.
+    _bundled: dict[str, bool] = field(default_factory=dict)
 
     def strict(self, shown_path: str) -> bool:
-        return self.forced if self.forced is not None else is_bundled(Path(shown_path))
+        if self.forced is not None:
+            return self.forced
+        if shown_path not in self._bundled:
+            self._bundled[shown_path] = is_bundled(Path(shown_path))
+        return self._bundled[shown_path]
 
     def severity(self, shown_path: str) -> Literal["error", "warning"]:
         return "error" if self.strict(shown_path) else "warning"

@@ -117,6 +117,27 @@ def test_a_translated_choice_without_feedback(copy: Path, strict: bool, severity
     ]
 
 
+def test_scenarios_in_a_locale_with_no_bot_copy(copy: Path) -> None:
+    german = copy / "content" / "scenarios" / "de"
+    german.mkdir()
+    text = (CONTENT / "scenarios" / "fr" / "party-joke.yaml").read_text(encoding="utf-8")
+    (german / "party-joke.yaml").write_text(text.replace("locale: fr", "locale: de"))
+    problems = _problems(copy, strict=True)
+    assert (
+        Problem(
+            "content/messages/de.yaml",
+            0,
+            "file not found: scenarios are in 'de'; members reading it see the English text"
+            " around them",
+            "error",
+        )
+        in problems
+    )
+    missing = {p.path for p in problems if "no 'de' translation" in p.message}
+    assert "content/scenarios/party-joke.yaml" not in missing and len(missing) >= 23
+    assert all(p.severity == "error" for p in problems)
+
+
 def test_a_community_copy_loads_with_english_in_the_gaps(copy: Path) -> None:
     """Without a choice, content outside the repository only warns: it still serves."""
     _drop_line(copy / "content" / "messages" / "fr.yaml", "library.next:")
