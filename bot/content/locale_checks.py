@@ -84,8 +84,10 @@ def _missing_copy_problems(
     problems = []
     for locale in locales:
         located = messages.get(locale)
+        path = str(PurePath(messages_dir) / f"{locale}.yaml")
+        if located is None and Path(path).is_file():
+            continue  # it failed its schema: its own errors say why
         if located is None:
-            path = str(PurePath(messages_dir) / f"{locale}.yaml")
             message = f"file not found: scenarios are in {locale!r}; {_SEEN} around them"
             problems.append(Problem(path, WHOLE_FILE, message, strictness.severity(path)))
             continue

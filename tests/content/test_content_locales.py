@@ -138,6 +138,14 @@ def test_scenarios_in_a_locale_with_no_bot_copy(copy: Path) -> None:
     assert all(p.severity == "error" for p in problems)
 
 
+def test_a_broken_bot_copy_is_not_called_missing(copy: Path) -> None:
+    spanish = copy / "content" / "messages" / "es.yaml"
+    spanish.write_text(spanish.read_text(encoding="utf-8") + "broken: [1, 2]\n")
+    problems = _problems(copy, strict=True)
+    assert [p.path for p in problems] == ["content/messages/es.yaml"]
+    assert "file not found" not in problems[0].message
+
+
 def test_a_community_copy_loads_with_english_in_the_gaps(copy: Path) -> None:
     """Without a choice, content outside the repository only warns: it still serves."""
     _drop_line(copy / "content" / "messages" / "fr.yaml", "library.next:")
