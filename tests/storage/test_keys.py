@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, text, update
 
 from bot.core.errors import StorageError, WrongKey
+from bot.core.group_model import GroupSession, GroupStatus
 from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OutboxItem
 from bot.core.ports import Stores
 from bot.storage.crypto import Cipher
@@ -270,5 +271,23 @@ async def test_the_outbox_payload_is_bound_to_its_item(target: Target) -> None:
     try:
         with pytest.raises(StorageError, match=r"outbox\.payload_enc cannot be decrypted"):
             await store.outbox.lease_due_outbox(T0, 10, "t", T0)
+    finally:
+        await store.close_store()
+
+
+async def test_a_vote_cast_before_a_key_change_counts_once(target: Target) -> None:
+    store = await target.open(KEY_A)
+    session = GroupSession(
+        "g1", "lift", "en", "p:starter", "s1", 1, (), GroupStatus.VOTING, (), T0, T0
+    )
+    try:
+        await store.groups.create_group(session)
+        assert await store.groups.cast_vote("g1", 1, "p:ann", 0, T0) == 1
+    finally:
+        await store.close_store()
+    store = await target.open(KEY_B, KEY_A)
+    try:
+        assert await store.groups.cast_vote("g1", 1, "p:ann", 2, T0) == 1, "Ann changed her vote"
+        assert await store.groups.group_tally("g1", 1) == {2: 1}
     finally:
         await store.close_store()
