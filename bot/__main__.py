@@ -128,8 +128,8 @@ def _keys(settings: Settings) -> int:
     )
     if done.blocks_unmatched:
         print(
-            f"{done.blocks_unmatched} block(s) name no member with a check-in left and keep"
-            " their fingerprint: under an old key they no longer apply once it is removed"
+            f"{done.blocks_unmatched} block(s) match no check-in left and keep their"
+            " fingerprint: one made under an old key stops applying once that key is removed"
         )
     return 0
 

@@ -32,18 +32,19 @@ class Rotated:
     checkins: int
     outbox: int
     blocks: int
-    # Blocks whose member no check-in names any more: left as they are, to lapse.
+    # Blocks whose member no check-in names any more: left as they are.
     blocks_unmatched: int
     key_id: str
 
 
 async def rotate_keys(db: Database, batch: int = BATCH) -> Rotated:
     # Blocks first: they are matched to members through the check-ins' fingerprints.
-    moved, unmatched = await _refingerprint_blocks(db)
+    moved = await _refingerprint_blocks(db)
     n_checkins = await _in_batches(db, checkins, batch, _reseal_checkins)
     n_outbox = await _in_batches(db, outbox, batch, _reseal_outbox)
     async with db.write() as conn:
         await record_key(conn, db.cipher, db.dialect, replace=True)
+        unmatched = await _blocks_without_checkins(conn)
     log.info("keys rotated: the data is sealed under key id %s", db.cipher.key_id)
     return Rotated(n_checkins, n_outbox, moved, unmatched, db.cipher.key_id)
 
@@ -114,17 +115,14 @@ async def _reseal_outbox(conn: AsyncConnection, cipher: Cipher, rows: list[Row[A
     await conn.execute(change, values)
 
 
-async def _refingerprint_blocks(db: Database) -> tuple[int, int]:
+async def _refingerprint_blocks(db: Database) -> int:
     """A block holds only a fingerprint: its member comes from a check-in with the same
     one. Blocks are few (one per blocked member), so one transaction."""
-    cipher, moved, unmatched = db.cipher, 0, 0
+    cipher, moved = db.cipher, 0
     async with db.write() as conn:
         for fp, until in (await conn.execute(select(blocks.c.member_fp, blocks.c.until))).all():
             member = await _member_of(conn, cipher, fp)
-            if member is None:
-                unmatched += 1
-                continue
-            new_fp = cipher.fingerprint(member)
+            new_fp = fp if member is None else cipher.fingerprint(member)
             if new_fp == fp:
                 continue
             await conn.execute(delete(blocks).where(blocks.c.member_fp == fp))
@@ -137,7 +135,15 @@ async def _refingerprint_blocks(db: Database) -> tuple[int, int]:
             )
             await conn.execute(keep_later, {"member_fp": new_fp, "until": until})
             moved += 1
-    return moved, unmatched
+    return moved
+
+
+async def _blocks_without_checkins(conn: AsyncConnection) -> int:
+    """Blocks no check-in's fingerprint matches now that every check-in has the sealing
+    key's: made under an old key, they stop applying once it is removed."""
+    fps = select(checkins.c.member_fp).where(checkins.c.member_fp != "")
+    query = select(func.count()).select_from(blocks).where(blocks.c.member_fp.not_in(fps))
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def _member_of(conn: AsyncConnection, cipher: Cipher, fp: str) -> str | None:

@@ -145,6 +145,9 @@ async def test_rotation_old_key_serves_then_rotate_then_new_key_alone(target: Ta
         await store.checkins.save_draft(checkin("c9", "p:ann"))
         assert "c9" in [c.id for c in await store.checkins.member_checkins("p:ann")]
         assert await store.checkins.purge_draft("c9")
+        # Blocked again, for less time, under B: the rotation keeps the later of the two.
+        await store.volunteers.block("p:ann", T0 + timedelta(days=1))
+        assert await store.volunteers.blocked_until("p:ann") == T0 + timedelta(days=7)
     finally:
         await store.close_store()
     db = await open_database(target.url, Cipher(KEY_B, [KEY_A]), schema=target.schema)
