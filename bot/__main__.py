@@ -47,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _content(args, settings)
     if args.command == "db":
         return _db(settings)
+    if args.command == "keys":
+        return _keys(settings)
     if args.command == "discord":
         from bot.adapters.discord.cli import discord_command
 
@@ -81,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="migrate the database to the latest revision")
+    keys = sub.add_parser("keys", help="encryption key tools")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub.add_parser(
+        "rotate",
+        help="re-seal everything under UPSTANDER_SECRET_KEY; then UPSTANDER_OLD_SECRET_KEYS can go",
+    )
     screen = content_sub.add_parser(
         "screen", help="try the crisis screen: one text a line on stdin, crisis/ok out"
     )
@@ -106,6 +114,30 @@ def _db(settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print("the database is at the latest revision")
+    return 0
+
+
+def _keys(settings: Settings) -> int:
+    """`keys rotate`: re-seal and re-fingerprint everything under the sealing key."""
+    from bot.bootstrap import rotate_keys
+    from bot.core.errors import UpstanderError
+
+    logs.configure(settings.log_level, secrets=logs.known_secrets(settings.env))
+    try:
+        done = asyncio.run(rotate_keys(settings))
+    except UpstanderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"re-sealed {done.checkins} check-in(s) and {done.outbox} outbox item(s),"
+        f" re-keyed {done.blocks} block(s); the data is sealed under key id {done.key_id}:"
+        " UPSTANDER_OLD_SECRET_KEYS can be removed"
+    )
+    if done.blocks_unmatched:
+        print(
+            f"{done.blocks_unmatched} block(s) match no check-in left and keep their"
+            " fingerprint: one made under an old key stops applying once that key is removed"
+        )
     return 0
 
 

@@ -29,10 +29,12 @@ from bot.core.mydata import MyData
 from bot.core.ports import ContentSource, Directory, Messenger, Stores
 from bot.core.practice import Practice
 from bot.core.stats import Stats
-from bot.storage.crypto import Cipher, load_key
+from bot.storage import rotation
+from bot.storage.crypto import Cipher, load_key, load_old_keys
 from bot.storage.datalock import DataDirLock
-from bot.storage.engine import prepare_sqlite_file, sqlite_url
-from bot.storage.sql import open_sql_store
+from bot.storage.engine import Database, prepare_sqlite_file, sqlite_url
+from bot.storage.rotation import Rotated
+from bot.storage.sql import open_database, sql_stores
 
 log = logging.getLogger(__name__)
 
@@ -148,14 +150,20 @@ class Runtime:
 
 async def open_store(settings: Settings) -> Stores:
     """The database the settings name: PostgreSQL at UPSTANDER_DATABASE_URL, else the
-    SQLite file in the data directory; migrated before it serves."""
-    cipher = Cipher(load_key(settings.secret_key, settings.data_dir))
+    SQLite file in the data directory; migrated, and its keys checked, before it serves."""
+    return sql_stores(await open_settings_database(settings))
+
+
+async def open_settings_database(settings: Settings) -> Database:
+    cipher = Cipher(
+        load_key(settings.secret_key, settings.data_dir), load_old_keys(settings.old_secret_keys)
+    )
     if settings.database_url:
         url = settings.database_url
     else:
         prepare_sqlite_file(settings.database)
         url = sqlite_url(settings.database)
-    return await open_sql_store(url, cipher, schema=settings.database_schema)
+    return await open_database(url, cipher, schema=settings.database_schema)
 
 
 async def upgrade_database(settings: Settings) -> None:
@@ -175,6 +183,21 @@ async def _release_dead_leases(store: Stores) -> None:
     released = await store.outbox.release_outbox_leases()
     if released:
         log.info("%d outbox item(s) leased by a process that stopped are free again", released)
+
+
+async def rotate_keys(settings: Settings) -> Rotated:
+    """`keys rotate`: everything re-sealed under UPSTANDER_SECRET_KEY (SQLite: only while
+    no bot runs on it; PostgreSQL: bots may keep serving)."""
+    lock = None if settings.database_url else DataDirLock.take(settings.data_dir)
+    try:
+        db = await open_settings_database(settings)
+        try:
+            return await rotation.rotate_keys(db)
+        finally:
+            await db.close()
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 async def build(

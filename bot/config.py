@@ -19,6 +19,8 @@ class Settings:
     content_dir: Path
     resources_file: Path
     secret_key: str | None = None
+    # Keys the data may still be sealed under (UPSTANDER_OLD_SECRET_KEYS): they open, never seal.
+    old_secret_keys: str | None = None
     desk: DeskSettings = field(default_factory=DeskSettings)
     watch_content: bool = False
     log_level: str = "INFO"
@@ -49,6 +51,7 @@ class Settings:
                 env.get("UPSTANDER_RESOURCES", str(PROJECT_ROOT / "resources.yaml"))
             ),
             secret_key=env.get("UPSTANDER_SECRET_KEY") or None,
+            old_secret_keys=env.get("UPSTANDER_OLD_SECRET_KEYS") or None,
             desk=DeskSettings(
                 cooldown=timedelta(minutes=_number(env, "UPSTANDER_CHECKIN_COOLDOWN_MINUTES", 5)),
                 escalate_after=timedelta(

@@ -25,6 +25,7 @@ SECRET_SETTINGS = (
     "SLACK_APP_TOKEN",
     "SLACK_SIGNING_SECRET",
     "UPSTANDER_SECRET_KEY",
+    "UPSTANDER_OLD_SECRET_KEYS",
 )
 MIN_SECRET_LENGTH = 8  # shorter values would blank out ordinary words
 
@@ -37,7 +38,8 @@ def redact(text: str) -> str:
 
 def known_secrets(env: Mapping[str, str]) -> list[str]:
     """The values of the settings that hold secrets, for ``configure(secrets=...)``."""
-    return [env[name].strip() for name in SECRET_SETTINGS if env.get(name, "").strip()]
+    values = (part.strip() for name in SECRET_SETTINGS for part in env.get(name, "").split(","))
+    return [value for value in values if value]
 
 
 class JsonFormatter(logging.Formatter):

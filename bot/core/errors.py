@@ -7,6 +7,7 @@
     │   └── Conflict           already claimed, already open, cooling down, ...
     ├── ContentInvalid         moderators' YAML failed validation; carries every Problem
     ├── StorageError           the store failed; the operation did not happen
+    │   └── WrongKey           the key set does not open the stored data: no start
     └── DeliveryError          a platform refused or failed a send; the outbox retries
 
 Anything else that escapes a use case is a bug: adapters log it and show the member a
@@ -66,6 +67,10 @@ class ContentInvalid(UpstanderError):
 
 class StorageError(UpstanderError):
     pass
+
+
+class WrongKey(StorageError):
+    """The configured secret key does not open the data already stored."""
 
 
 class DeliveryError(UpstanderError):

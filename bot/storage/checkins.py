@@ -12,7 +12,17 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import (
@@ -26,7 +36,7 @@ from bot.core.models import (
 )
 from bot.storage.audit import write_audit
 from bot.storage.crypto import Cipher
-from bot.storage.engine import Database
+from bot.storage.engine import Database, matches_any
 from bot.storage.outbox import add_outbox, outbox_rows
 from bot.storage.schema import blocks, checkins, outbox, volunteers
 
@@ -56,7 +66,7 @@ class SqlCheckins:
         at: datetime,
         outbox: Callable[[CheckIn], list[OutboxItem]],
     ) -> Opening:
-        mine = checkins.c.id == checkin_id, checkins.c.member_fp == self._cipher.fingerprint(member)
+        mine = checkins.c.id == checkin_id, _member_is(self._cipher, member)
         async with self._db.write() as conn:
             row = (await conn.execute(select(checkins).where(*mine))).mappings().first()
             if row is None:
@@ -79,18 +89,19 @@ class SqlCheckins:
         return Opening(opened, True, on_duty)
 
     async def active_checkin(self, member: str) -> CheckIn | None:
-        return await self._one(_active_of(self._cipher.fingerprint(member)))
+        return await self._one(_active_of(_member_is(self._cipher, member)))
 
     async def last_closed_at(self, member: str) -> datetime | None:
         async with self._db.read() as conn:
-            return await _last_closed(conn, self._cipher.fingerprint(member))
+            return await _last_closed(conn, _member_is(self._cipher, member))
 
     async def opening_state(self, member: str) -> OpeningState:
-        fp = self._cipher.fingerprint(member)
+        fp = _member_is(self._cipher, member)
+        blocked = matches_any(blocks.c.member_fp, self._cipher.fingerprints(member))
         async with self._db.read() as conn:
-            until = (
-                await conn.execute(select(blocks.c.until).where(blocks.c.member_fp == fp))
-            ).scalar()
+            until = (await conn.execute(select(func.max(blocks.c.until)).where(blocked))).scalar()
+            if isinstance(until, str):  # MAX() loses the column's type on some dialects
+                until = datetime.fromisoformat(until)
             active = (await conn.execute(_active_of(fp))).mappings().first()
             closed = await _last_closed(conn, fp)
         return OpeningState(until, checkin_of(self._cipher, active) if active else None, closed)
@@ -192,19 +203,17 @@ class SqlCheckins:
         return int(drafts.rowcount) + int(closed.rowcount)
 
     async def member_checkins(self, member: str) -> list[CheckIn]:
-        mine = checkins.c.member_fp == self._cipher.fingerprint(member)
+        mine = _member_is(self._cipher, member)
         return await self._all(select(checkins).where(mine).order_by(checkins.c.created_at))
 
     async def forget_member(self, member: str) -> int:
-        fp = self._cipher.fingerprint(member)
-        theirs = select(checkins.c.id).where(checkins.c.member_fp == fp)
+        fp = _member_is(self._cipher, member)
+        theirs = select(checkins.c.id).where(fp)
         async with self._db.write() as conn:
             await conn.execute(
                 delete(outbox).where(outbox.c.purpose == "relay", outbox.c.checkin_id.in_(theirs))
             )
-            result = await conn.execute(
-                update(checkins).where(checkins.c.member_fp == fp).values(**_FORGOTTEN)
-            )
+            result = await conn.execute(update(checkins).where(fp).values(**_FORGOTTEN))
         return int(result.rowcount)
 
     # -- plumbing --------------------------------------------------------------------
@@ -267,19 +276,22 @@ _PLAIN = (
 _FORGOTTEN = {"member_fp": "", "member_enc": "", "text_enc": "", "region": ""}
 
 
-def _active_of(fp: str) -> Select[Any]:
+def _member_is(cipher: Cipher, member: str) -> ColumnElement[bool]:
+    """The member's rows, made under the sealing key or an older one still set."""
+    return matches_any(checkins.c.member_fp, cipher.fingerprints(member))
+
+
+def _active_of(fp: ColumnElement[bool]) -> Select[Any]:
     return (
         select(checkins)
-        .where(checkins.c.member_fp == fp, checkins.c.status.in_(_ACTIVE))
+        .where(fp, checkins.c.status.in_(_ACTIVE))
         .order_by(checkins.c.created_at.desc())
         .limit(1)
     )
 
 
-async def _last_closed(conn: AsyncConnection, fp: str) -> datetime | None:
-    query = select(func.max(checkins.c.closed_at)).where(
-        checkins.c.member_fp == fp, checkins.c.status == "closed"
-    )
+async def _last_closed(conn: AsyncConnection, fp: ColumnElement[bool]) -> datetime | None:
+    query = select(func.max(checkins.c.closed_at)).where(fp, checkins.c.status == "closed")
     value = (await conn.execute(query)).scalar()
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
@@ -293,16 +305,17 @@ async def _on_duty(conn: AsyncConnection, platform: str) -> bool:
 
 def _draft_row(cipher: Cipher, checkin: CheckIn) -> dict[str, Any]:
     identity = json.dumps([checkin.member, checkin.member_user_id, checkin.member_name])
+    cid = checkin.id
     return {
         "id": checkin.id,
         "platform": checkin.platform,
         "member_fp": cipher.fingerprint(checkin.member),
-        "member_enc": cipher.encrypt(identity),
+        "member_enc": cipher.seal(identity, ("checkins", cid, "member_enc")),
         "pseudonym": checkin.pseudonym,
         "category": checkin.category,
         "urgency": checkin.urgency,
         "anonymous": int(checkin.anonymous),
-        "text_enc": cipher.encrypt(checkin.text),
+        "text_enc": cipher.seal(checkin.text, ("checkins", cid, "text_enc")),
         "crisis": int(checkin.crisis),
         "locale": checkin.locale,
         "status": checkin.status.value,
@@ -312,7 +325,7 @@ def _draft_row(cipher: Cipher, checkin: CheckIn) -> dict[str, Any]:
 
 
 def checkin_of(cipher: Cipher, row: RowMapping) -> CheckIn:
-    identity = cipher.decrypt(row["member_enc"])
+    identity = cipher.open(row["member_enc"], ("checkins", row["id"], "member_enc"))
     member, user_id, name = json.loads(identity) if identity else ("", "", "")
     fields = {k: row[k] for k in _PLAIN}
     return CheckIn(
@@ -320,7 +333,7 @@ def checkin_of(cipher: Cipher, row: RowMapping) -> CheckIn:
         member_user_id=user_id,
         member_name=name,
         anonymous=bool(row["anonymous"]),
-        text=cipher.decrypt(row["text_enc"]),
+        text=cipher.open(row["text_enc"], ("checkins", row["id"], "text_enc")),
         crisis=bool(row["crisis"]),
         status=CheckinStatus(row["status"]),
         **fields,

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, Table, event
+from sqlalchemy import ColumnElement, Select, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -92,6 +92,11 @@ def lock_skipping(dialect: str, query: Select[Any]) -> Select[Any]:
     """Rows this transaction takes, skipping rows another one holds (PostgreSQL). SQLite
     needs nothing: a write transaction there holds the whole database."""
     return query.with_for_update(skip_locked=True) if dialect == "postgresql" else query
+
+
+def matches_any(column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+    """`column` equal to one of `values`: plain equality for one, as it nearly always is."""
+    return column == values[0] if len(values) == 1 else column.in_(values)
 
 
 class Database:

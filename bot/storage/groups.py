@@ -42,12 +42,8 @@ class SqlGroups:
         self, session_id: str, number: int, voter: str, choice: int, at: datetime
     ) -> int | None:
         s, v = group_sessions.c, group_votes.c
-        vote = {
-            "session_id": session_id,
-            "number": number,
-            "voter_fp": self._db.cipher.fingerprint(f"group:{session_id}:{voter}"),
-            "choice": choice,
-        }
+        fps = self._db.cipher.fingerprints(f"group:{session_id}:{voter}")
+        vote = {"session_id": session_id, "number": number, "voter_fp": fps[0], "choice": choice}
         async with self._db.write() as conn:
             moved = await conn.execute(
                 update(group_sessions)
@@ -56,6 +52,9 @@ class SqlGroups:
             )
             if moved.rowcount != 1:
                 return None
+            if len(fps) > 1:  # a vote cast under a key now old is replaced, not added to
+                older = v.session_id == session_id, v.number == number, v.voter_fp.in_(fps[1:])
+                await conn.execute(delete(group_votes).where(*older))
             await conn.execute(_vote(self._db.dialect), vote)
             voters = select(func.count()).where(v.session_id == session_id, v.number == number)
             return int((await conn.execute(voters)).scalar_one())

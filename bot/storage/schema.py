@@ -197,3 +197,14 @@ group_votes = Table(
     Column("voter_fp", Text, primary_key=True),
     Column("choice", Integer, nullable=False),
 )
+
+# Which key the data is sealed under (issue 18.5): its id and a value sealed under it, so
+# that a key which does not open the data stops the bot at start-up. One row.
+key_check = Table(
+    "key_check",
+    metadata,
+    Column("name", Text, primary_key=True),
+    _text("key_id"),
+    _text("check_enc"),
+    Column("recorded_at", IsoTime, nullable=False),
+)

@@ -12,6 +12,7 @@ from bot.storage.crypto import Cipher
 from bot.storage.engine import BUSY_TIMEOUT_MS, Database, make_engine
 from bot.storage.groups import SqlGroups
 from bot.storage.handover import SqlHandover
+from bot.storage.keycheck import check_key
 from bot.storage.leases import SqlEvents, SqlLeases
 from bot.storage.migrations import upgrade
 from bot.storage.outbox import SqlOutbox
@@ -24,6 +25,13 @@ async def open_sql_store(
     url: str, cipher: Cipher, *, schema: str | None = None, busy_ms: int | None = None
 ) -> Stores:
     """Stores on the database at `url`, upgraded first (at start-up, as the bot does)."""
+    return sql_stores(await open_database(url, cipher, schema=schema, busy_ms=busy_ms))
+
+
+async def open_database(
+    url: str, cipher: Cipher, *, schema: str | None = None, busy_ms: int | None = None
+) -> Database:
+    """The database at `url`, upgraded, once the keys set are known to open its data."""
     engine = make_engine(url, schema=schema, busy_ms=busy_ms or BUSY_TIMEOUT_MS)
     try:
         await upgrade(engine)
@@ -33,7 +41,13 @@ async def open_sql_store(
     except BaseException:
         await engine.dispose()
         raise
-    return sql_stores(Database(engine, cipher))
+    db = Database(engine, cipher)
+    try:
+        await check_key(db)
+    except BaseException:
+        await db.close()
+        raise
+    return db
 
 
 def sql_stores(db: Database) -> Stores:

@@ -6,9 +6,9 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.storage.engine import Database, upsert
+from bot.storage.engine import Database, matches_any, upsert
 from bot.storage.schema import blocks, volunteers
 
 
@@ -41,12 +41,11 @@ class SqlVolunteers:
             await conn.execute(_block(self._db.dialect), row)
 
     async def blocked_until(self, member: str) -> datetime | None:
-        fp = self._db.cipher.fingerprint(member)
+        theirs = matches_any(blocks.c.member_fp, self._db.cipher.fingerprints(member))
         async with self._db.read() as conn:
-            until: datetime | None = (
-                await conn.execute(select(blocks.c.until).where(blocks.c.member_fp == fp))
-            ).scalar()
-        return until
+            until = (await conn.execute(select(func.max(blocks.c.until)).where(theirs))).scalar()
+        # MAX() loses the column's type on some dialects: read the text as the column would.
+        return datetime.fromisoformat(until) if isinstance(until, str) else until
 
     async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
         row = {"volunteer": volunteer, "platform": platform, "available": 0}

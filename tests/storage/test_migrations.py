@@ -30,9 +30,10 @@ from bot.storage.migrations.legacy import FIRST_RELEASE_SCRIPTS, LEGACY_SCRIPTS
 from bot.storage.outbox import due_query
 from bot.storage.schema import metadata, outbox
 from tests.conftest import PgDatabase
+from tests.storage.older_tokens import v2_token
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0003"
+HEAD = "0004"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -97,13 +98,13 @@ def _first_release_file(path: Path, key: bytes, scripts: int = FIRST_RELEASE_SCR
                 "INSERT INTO checkins (id, platform, member_fp, member_enc, pseudonym, category,"
                 " urgency, anonymous, text_enc, crisis, locale, status, created_at, opened_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                ("c1", "console", cipher.fingerprint("console:ann"), cipher.encrypt(identity),
+                ("c1", "console", cipher.fingerprint("console:ann"), v2_token(key, identity),
                  "Member C1", "other", "today", 1, fernet.encrypt(b"older words").decode(), 0,
                  "en", "open", T0.isoformat(), T0.isoformat()),
             )  # fmt: skip
             db.execute(
                 "INSERT INTO outbox VALUES (?,?,?,?,?,?,?,?)",
-                ("o1", "c1", "card", 1, cipher.encrypt('{"card": 1}'), 0, T0.isoformat(),
+                ("o1", "c1", "card", 1, v2_token(key, '{"card": 1}'), 0, T0.isoformat(),
                  T0.isoformat()),
             )  # fmt: skip
         db.commit()

@@ -16,17 +16,19 @@ from cryptography.fernet import Fernet
 from bot.core.errors import StorageError
 from bot.core.models import CheckIn, CheckinStatus, OutboxItem
 from bot.core.ports import Stores
-from bot.storage.crypto import KEY_FILE_NAME, Cipher, load_key
+from bot.storage.crypto import KEY_FILE_NAME, Cipher, load_key, load_old_keys
 from bot.storage.engine import prepare_sqlite_file, sqlite_url
 from bot.storage.migrations.legacy import FIRST_RELEASE_SCRIPTS, LEGACY_SCRIPTS
 from bot.storage.sql import open_sql_store
+from tests.storage.older_tokens import v2_token
 
 WAIT = 10  # seconds: a broken store fails these tests instead of hanging them
+KEY = Fernet.generate_key()  # the deployment's: a database opens only with its own key
 
 
 async def open_store(path: Path, busy_ms: int | None = None) -> Stores:
     prepare_sqlite_file(path)
-    return await open_sql_store(sqlite_url(path), Cipher(Fernet.generate_key()), busy_ms=busy_ms)
+    return await open_sql_store(sqlite_url(path), Cipher(KEY), busy_ms=busy_ms)
 
 
 async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) -> None:
@@ -42,7 +44,7 @@ async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) ->
     assert path.stat().st_mode & 0o777 == 0o600
     with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
 
 
 def test_a_key_file_is_created_once_with_a_warning(
@@ -58,8 +60,11 @@ def test_a_key_file_is_created_once_with_a_warning(
 
 
 def test_a_malformed_key_is_refused_clearly(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match="must be a Fernet key"):
+    with pytest.raises(StorageError, match="UPSTANDER_SECRET_KEY must be a Fernet key"):
         load_key("not-a-key", tmp_path)
+    with pytest.raises(StorageError, match="each key in UPSTANDER_OLD_SECRET_KEYS must be"):
+        load_old_keys(f"{Fernet.generate_key().decode()}, not-a-key")
+    assert len(load_old_keys(f" {Fernet.generate_key().decode()} ,")) == 1
 
 
 async def test_a_second_writer_holding_the_lock_makes_a_write_fail_cleanly(
@@ -82,33 +87,59 @@ async def test_a_second_writer_holding_the_lock_makes_a_write_fail_cleanly(
         await store.close_store()
 
 
+HERE = ("checkins", "c1", "text_enc")
+
+
 async def test_wrong_key_cannot_read_text(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
     writer = Cipher(Fernet.generate_key())
-    assert writer.decrypt(writer.encrypt("hello")) == "hello"
+    assert writer.open(writer.seal("hello", HERE), HERE) == "hello"
     with pytest.raises(StorageError, match="cannot be decrypted"):
-        Cipher(Fernet.generate_key()).decrypt(writer.encrypt("hello"))
+        Cipher(Fernet.generate_key()).open(writer.seal("hello", HERE), HERE)
     assert writer.fingerprint("a") == writer.fingerprint("a") != writer.fingerprint("b")
-    del path
 
 
-def test_text_is_sealed_with_aes_gcm_and_older_fernet_tokens_still_open() -> None:
+def test_text_is_sealed_with_aes_gcm_and_older_tokens_still_open() -> None:
     key = Fernet.generate_key()
     cipher = Cipher(key)
     words = "Someone keeps making remarks about my accent. 🙁"
-    sealed = cipher.encrypt(words)
-    assert sealed.startswith("v2.") and words not in sealed
-    assert cipher.encrypt(words) != sealed, "a fresh nonce every time"
-    assert cipher.decrypt(sealed) == words
+    sealed = cipher.seal(words, HERE)
+    assert sealed.startswith("v3.") and words not in sealed
+    assert cipher.seal(words, HERE) != sealed, "a fresh nonce every time"
+    assert cipher.open(sealed, HERE) == words
     written_before = Fernet(key).encrypt(words.encode()).decode()  # an older database's
-    assert cipher.decrypt(written_before) == words
+    assert cipher.open(written_before, HERE) == words
+    assert cipher.open(v2_token(key, words), HERE) == words  # sealed without a place
     with pytest.raises(StorageError, match="cannot be decrypted"):
-        Cipher(Fernet.generate_key()).decrypt(sealed)
+        Cipher(Fernet.generate_key()).open(sealed, HERE)
     tampered = sealed[:-6] + ("A" if sealed[-6] != "A" else "B") + sealed[-5:]
     with pytest.raises(StorageError, match="cannot be decrypted"):
-        cipher.decrypt(tampered)
+        cipher.open(tampered, HERE)
     with pytest.raises(StorageError, match="cannot be decrypted"):
-        cipher.decrypt("v2.not base64!")
+        cipher.open("v3.not base64!", HERE)
+
+
+def test_a_sealed_value_opens_only_in_its_own_table_row_and_column() -> None:
+    cipher = Cipher(Fernet.generate_key())
+    sealed = cipher.seal("private words", HERE)
+    for elsewhere in (
+        ("checkins", "c2", "text_enc"),
+        ("checkins", "c1", "member_enc"),
+        ("outbox", "c1", "text_enc"),
+    ):
+        with pytest.raises(StorageError, match="cannot be decrypted"):
+            cipher.open(sealed, elsewhere)
+
+
+def test_old_keys_open_and_find_but_never_seal() -> None:
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    before = Cipher(old)
+    sealed, fp = before.seal("words", HERE), before.fingerprint("m:1")
+    rotating = Cipher(new, [old])
+    assert rotating.open(sealed, HERE) == "words"
+    assert rotating.fingerprints("m:1") == (Cipher(new).fingerprint("m:1"), fp)
+    assert Cipher(new).open(rotating.seal("words", HERE), HERE) == "words"
+    assert rotating.key_id == Cipher(new).key_id != before.key_id
+    assert old.decode() not in rotating.key_id and new.decode() not in rotating.key_id
 
 
 async def test_a_request_cancelled_mid_transaction_leaves_the_store_working(
