@@ -25,7 +25,7 @@ from bot.core.errors import StorageError
 
 try:
     import fcntl
-except ImportError:  # Windows: no flock; the bot runs unguarded there (see README)
+except ImportError:  # Windows: no flock; the bot runs unguarded there (see docs/operators.md)
     fcntl = None  # type: ignore[assignment]
 
 __all__ = ["LOCK_FILE_NAME", "DataDirInUse", "DataDirLock"]

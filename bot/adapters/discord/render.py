@@ -163,8 +163,7 @@ class _Buttons(discord.ui.View):
 
     Presses are routed by custom id (client.on_interaction), never dispatched to a view
     object, so a discord.ui.Button per button would only be built to be turned into this
-    payload again; that cost more than everything else in rendering a practice step
-    (README, "Performance"). Nothing in it is dispatchable, so discord.py never keeps it.
+    payload again. Nothing in it is dispatchable, so discord.py never keeps it.
     """
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
