@@ -18,6 +18,7 @@ from bot.core.app import Services, Upstander
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import Deliveries
 from bot.core.desk import Desk
+from bot.core.erasure import Erasure
 from bot.core.escalation import Escalation
 from bot.core.group_practice import GroupPractice
 from bot.core.idle import IdleWatch
@@ -193,8 +194,16 @@ async def build(
     messengers: dict[str, Messenger] = {}
     access = Access(directories)
     stats = Stats(store.stats)
+    erasure = Erasure(store.copies, clock)
     desk = Desk(
-        content, store.checkins, store.volunteers, store.handover, access, clock, settings.desk
+        content,
+        store.checkins,
+        store.volunteers,
+        store.handover,
+        access,
+        clock,
+        settings.desk,
+        erasure,
     )
     group = GroupPractice(content, store.groups, access, clock, settings.group_idle)
     services = Services(
@@ -202,7 +211,7 @@ async def build(
         practice=Practice(content, store.practice, store.stats, clock),
         library=Library(content, store.stats),
         desk=desk,
-        mydata=MyData(content, store.practice, store.checkins, desk),
+        mydata=MyData(content, store.practice, store.checkins, desk, erasure),
         moderation=Moderation(content, store.checkins, store.audit, stats, access),
         group=group,
     )
@@ -213,11 +222,11 @@ async def build(
         clock=clock,
         app=Upstander(services),
         desk=desk,
-        deliveries=Deliveries(store.outbox, store.checkins, messengers, clock),
-        escalation=Escalation(content, store.checkins, clock, settings.desk),
+        deliveries=Deliveries(store.outbox, store.checkins, messengers, clock, store.copies),
+        escalation=Escalation(content, store.checkins, clock, settings.desk, erasure),
         directories=directories,
         messengers=messengers,
         data_lock=data_lock,
-        idle=IdleWatch(content, store.handover, clock, settings.desk),
+        idle=IdleWatch(content, store.handover, clock, settings.desk, erasure),
         group=group,
     )

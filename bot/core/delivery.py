@@ -16,10 +16,11 @@ from datetime import timedelta
 
 from bot.core import outbound_json as wire
 from bot.core.clock import Clock
+from bot.core.erasure import CARRIES_MEMBER_WORDS, ERASE, copy_of
 from bot.core.errors import DeliveryError
 from bot.core.messages import Outbound
 from bot.core.models import OutboxItem
-from bot.core.ports import CheckinStore, Messenger, OutboxStore
+from bot.core.ports import CheckinStore, CopyStore, Messenger, OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,9 @@ class Deliveries:
         checkins: CheckinStore,
         messengers: Mapping[str, Messenger],
         clock: Clock,
+        copies: CopyStore | None = None,
     ) -> None:
+        self._copies = copies
         self._outbox = outbox
         self._store = checkins
         self._messengers = messengers
@@ -87,7 +90,11 @@ class Deliveries:
             return False
         outbound = await self._resolve_update(item, outbound)
         try:
-            ref = await messenger.send(outbound)
+            ref = ""
+            if item.purpose == ERASE:
+                await messenger.delete(outbound.update_ref)
+            else:
+                ref = await messenger.send(outbound)
         except DeliveryError as exc:
             log.warning(
                 "delivery of %s (%s) failed, attempt %d: %s",
@@ -105,6 +112,8 @@ class Deliveries:
             return False
         if item.purpose in ("card", "escalation") and ref:
             await self._store.set_card_ref(item.checkin_id, ref)
+        if item.purpose in CARRIES_MEMBER_WORDS and ref and self._copies is not None:
+            await self._copies.record_copy(copy_of(item, outbound, ref, self._clock.now()))
         await self._outbox.delivered(item.id)
         return True
 

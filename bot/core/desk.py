@@ -43,6 +43,7 @@ from bot.core.desk_support import (
     outbox_item,
     volunteers,
 )
+from bot.core.erasure import Erasure
 from bot.core.errors import Conflict, NotFound, UserFacingError
 from bot.core.handover import Handover
 from bot.core.messages import Action, Outbound, Reply, Section, Style
@@ -66,7 +67,9 @@ class Desk:
         access: Access,
         clock: Clock,
         settings: DeskSettings,
+        erasure: Erasure,
     ) -> None:
+        self._erasure = erasure
         self._content = content
         self._store = store
         self._volunteers = volunteers
@@ -490,6 +493,7 @@ class Desk:
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, "closed", who)
         if not await self._store.close(checkin.id, side, now, items, audit):
             raise Conflict("checkin.already_closed")
+        await self._erasure.sweep()
         self.outbox_changed.set()
         log.info("check-in %s closed by the %s", checkin.id, side)
 

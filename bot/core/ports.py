@@ -24,6 +24,7 @@ from bot.core.models import (
     OpeningState,
     OutboxItem,
     PracticeRun,
+    SentCopy,
 )
 
 
@@ -39,7 +40,9 @@ class PracticeStore(Protocol):
         a practice press costs one write however many counters it moves."""
         ...
 
-    async def get_run(self, run_id: str) -> PracticeRun | None: ...
+    async def get_run(self, run_id: str, member: str) -> PracticeRun | None:
+        """`member`'s run `run_id`; None when it is missing or someone else's."""
+        ...
 
     async def active_run(self, member: str) -> PracticeRun | None: ...
 
@@ -155,6 +158,20 @@ class VolunteerStore(Protocol):
         ...
 
     async def volunteer_anonymous(self, volunteer: str) -> bool: ...
+
+
+class CopyStore(Protocol):
+    """The bot's own messages that carry a member's words or name, until deleted."""
+
+    async def record_copy(self, copy: SentCopy) -> None: ...
+
+    async def queue_erasure(self, erase: Callable[[SentCopy], OutboxItem]) -> int:
+        """For every copy whose check-in is no longer active (closed, purged, forgotten or
+        gone): queue `erase(copy)` and drop the copy, in one transaction. Returns how many.
+        `erase` is called inside the transaction, so it must only compute."""
+        ...
+
+    async def copies_of(self, checkin_id: str) -> list[SentCopy]: ...
 
 
 class OutboxStore(Protocol):
@@ -321,6 +338,7 @@ class Stores:
     events: EventStore
     handover: HandoverStore
     groups: GroupPracticeStore
+    copies: CopyStore
     close_store: Callable[[], Awaitable[None]]
 
 
@@ -354,4 +372,9 @@ class Messenger(Protocol):
 
     async def send(self, outbound: Outbound) -> str:
         """Deliver and return a reference to the sent message; raise DeliveryError."""
+        ...
+
+    async def delete(self, ref: str) -> None:
+        """Delete the bot's own message `ref` (as `send` returned it); a message already
+        gone counts as deleted. Raise DeliveryError to be tried again later."""
         ...

@@ -24,6 +24,7 @@ from bot.core.models import (
     OutboxItem,
     PracticeRun,
     RunStatus,
+    SentCopy,
 )
 from bot.core.ports import Stores
 
@@ -52,6 +53,7 @@ class MemoryState:
     groups: dict[str, GroupSession] = field(default_factory=dict)
     # (session, step number) -> voter fingerprint -> choice index.
     group_votes: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
+    copies: dict[str, SentCopy] = field(default_factory=dict)
 
     def add_outbox(self, items: list[OutboxItem]) -> None:
         for item in items:
@@ -91,8 +93,9 @@ class MemoryPractice(_Part):
         for metric, key in counts:
             self._s.bump(metric, key, 1)
 
-    async def get_run(self, run_id: str) -> PracticeRun | None:
-        return self._s.runs.get(run_id)
+    async def get_run(self, run_id: str, member: str) -> PracticeRun | None:
+        run = self._s.runs.get(run_id)
+        return run if run is not None and run.member == member else None
 
     async def active_run(self, member: str) -> PracticeRun | None:
         active = [
@@ -517,6 +520,27 @@ class MemoryOutbox(_Part):
         return min((i.created_at for i in self._s.outbox.values()), default=None)
 
 
+class MemoryCopies(_Part):
+    async def record_copy(self, copy: SentCopy) -> None:
+        self._s.copies[copy.id] = copy
+
+    async def queue_erasure(self, erase: Callable[[SentCopy], OutboxItem]) -> int:
+        doomed = [c for c in self._s.copies.values() if not self._active(c.checkin_id)]
+        items = [erase(c) for c in doomed]
+        self._s.add_outbox(items)
+        for copy in doomed:
+            del self._s.copies[copy.id]
+        return len(doomed)
+
+    def _active(self, checkin_id: str) -> bool:
+        checkin = self._s.checkins.get(checkin_id)
+        return checkin is not None and checkin.is_active
+
+    async def copies_of(self, checkin_id: str) -> list[SentCopy]:
+        mine = (c for c in self._s.copies.values() if c.checkin_id == checkin_id)
+        return sorted(mine, key=lambda c: (c.created_at, c.id))
+
+
 class MemoryLeases(_Part):
     async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
         held = self._s.job_leases.get(name)
@@ -560,6 +584,7 @@ def MemoryStore(state: MemoryState | None = None, **parts: Any) -> Stores:
         events=MemoryEvents(state),
         handover=MemoryHandover(state),
         groups=MemoryGroups(state),
+        copies=MemoryCopies(state),
         close_store=_nothing_to_close,
     )
     return replace(stores, **parts)

@@ -8,6 +8,7 @@ from bot.core.errors import StorageError
 from bot.core.ports import Stores
 from bot.storage.audit import SqlAudit
 from bot.storage.checkins import SqlCheckins
+from bot.storage.copies import SqlCopies
 from bot.storage.crypto import Cipher
 from bot.storage.engine import BUSY_TIMEOUT_MS, Database, make_engine
 from bot.storage.groups import SqlGroups
@@ -26,7 +27,7 @@ async def open_sql_store(
     """Stores on the database at `url`, upgraded first (at start-up, as the bot does)."""
     engine = make_engine(url, schema=schema, busy_ms=busy_ms or BUSY_TIMEOUT_MS)
     try:
-        await upgrade(engine)
+        await upgrade(engine, cipher.fingerprint)
     except (OSError, SQLAlchemyError) as exc:
         await engine.dispose()
         raise StorageError(f"cannot open the database: {exc}") from exc
@@ -48,5 +49,6 @@ def sql_stores(db: Database) -> Stores:
         events=SqlEvents(db),
         handover=SqlHandover(db),
         groups=SqlGroups(db),
+        copies=SqlCopies(db),
         close_store=db.close,
     )

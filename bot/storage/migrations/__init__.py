@@ -9,6 +9,7 @@ to 0002, stamped 0003 (which scripts 4-6 already did), then upgraded like any ot
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -22,29 +23,36 @@ from bot.storage.migrations.legacy import LEGACY_SCRIPTS
 
 log = logging.getLogger(__name__)
 
+Fingerprint = Callable[[str], str]
+
 FIRST = "0001"
 # Legacy scripts 4-6 add exactly what this revision adds (a test compares the shapes).
 LEGACY_LAST = "0003"
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(
+    connection: Connection | None = None, fingerprint: Fingerprint | None = None
+) -> Config:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).resolve().parent))
     config.attributes["connection"] = connection
+    # Revision 0004_erasure re-keys practice runs by the keyed fingerprint.
+    config.attributes["fingerprint"] = fingerprint
     return config
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """The database at the latest revision, in one transaction."""
+async def upgrade(engine: AsyncEngine, fingerprint: Fingerprint | None = None) -> None:
+    """The database at the latest revision, in one transaction. `fingerprint` (the
+    Cipher's) is needed only when existing practice runs must be re-keyed."""
     async with engine.begin() as conn:
-        await conn.run_sync(_upgrade)
+        await conn.run_sync(_upgrade, fingerprint)
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, fingerprint: Fingerprint | None) -> None:
     if connection.dialect.name == "sqlite":
         # The driver opens no transaction for DDL by itself: the whole upgrade is one.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-    config = alembic_config(connection)
+    config = alembic_config(connection, fingerprint)
     if _adopt_legacy(connection):
         command.stamp(config, FIRST)
         command.upgrade(config, "0002")
