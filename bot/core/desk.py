@@ -39,7 +39,6 @@ from bot.core.desk_support import (
     checkin_form,
     dm,
     new_id,
-    new_pseudonym,
     outbox_item,
     volunteers,
 )
@@ -49,6 +48,7 @@ from bot.core.handover import Handover
 from bot.core.messages import Action, Outbound, Reply, Section, Style
 from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OpeningState, OutboxItem
 from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
+from bot.core.pseudonyms import unique_pseudonym
 from bot.core.resources_view import resource_lines
 
 SUPPORT_TOPIC = "wellbeing-burnout"
@@ -122,7 +122,9 @@ class Desk:
             member=actor.key,
             member_user_id=actor.user_id,
             member_name=actor.display_name if identity == NAMED else "",
-            pseudonym=new_pseudonym(),
+            pseudonym=await unique_pseudonym(
+                self._store, actor.platform, since=self._clock.now() - self._settings.retention
+            ),
             category=category,
             urgency=urgency,
             anonymous=identity == ANONYMOUS,

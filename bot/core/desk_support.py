@@ -99,10 +99,6 @@ def checkin_form(catalog: Catalog, locale: str) -> Form:
     )
 
 
-def new_pseudonym() -> str:
-    return f"Member {secrets.token_hex(2).upper()}"
-
-
 def new_id() -> str:
     return secrets.token_hex(12)
 

@@ -135,6 +135,10 @@ class CheckinStore(Protocol):
 
     async def member_checkins(self, member: str) -> list[CheckIn]: ...
 
+    async def pseudonym_in_use(self, platform: str, pseudonym: str, since: datetime) -> bool:
+        """Whether a check-in on `platform` not closed before `since` has `pseudonym`."""
+        ...
+
     async def forget_member(self, member: str) -> int:
         """Remove the member's identity and words from every check-in they opened."""
         ...

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, and_, delete, func, insert, select, update
+from sqlalchemy import RowMapping, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.models import (
@@ -194,6 +194,13 @@ class SqlCheckins:
     async def member_checkins(self, member: str) -> list[CheckIn]:
         mine = checkins.c.member_fp == self._cipher.fingerprint(member)
         return await self._all(select(checkins).where(mine).order_by(checkins.c.created_at))
+
+    async def pseudonym_in_use(self, platform: str, pseudonym: str, since: datetime) -> bool:
+        c = checkins.c
+        recent = or_(c.closed_at.is_(None), c.closed_at >= since)
+        query = select(c.id).where(c.pseudonym == pseudonym, c.platform == platform, recent)
+        async with self._db.read() as conn:
+            return (await conn.execute(query.limit(1))).first() is not None
 
     async def forget_member(self, member: str) -> int:
         fp = self._cipher.fingerprint(member)

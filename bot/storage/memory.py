@@ -310,6 +310,14 @@ class MemoryCheckins(_Part):
         # A block stays: it protects volunteers and names nobody.
         return len(mine)
 
+    async def pseudonym_in_use(self, platform: str, pseudonym: str, since: datetime) -> bool:
+        return any(
+            c.platform == platform
+            and c.pseudonym == pseudonym
+            and (c.closed_at is None or c.closed_at >= since)
+            for c in self._s.checkins.values()
+        )
+
 
 class MemoryHandover(_Part):
     """Handover and idle close (issue 18.4)."""

@@ -95,6 +95,7 @@ checkins = Table(
 )
 Index("checkins_member", checkins.c.member_fp, checkins.c.status)
 Index("checkins_status", checkins.c.status, checkins.c.opened_at)
+Index("checkins_pseudonym", checkins.c.pseudonym)
 _claimed = text("status = 'claimed'")
 Index(
     "checkins_claimed",

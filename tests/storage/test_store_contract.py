@@ -550,3 +550,15 @@ async def test_a_failing_erase_builder_queues_nothing_and_keeps_the_copies(
         await store.copies.queue_erasure(broken)
     assert await store.copies.copies_of("gone") == [sent_copy("a", "gone")]
     assert await store.outbox.pending_outbox_count() == 0
+
+
+async def test_a_pseudonym_is_in_use_while_active_and_recently_closed(store: Stores) -> None:
+    await store.checkins.save_draft(checkin("c1"))  # pseudonym "Member C1"
+    await open_draft(store, "c1")
+    week = timedelta(days=7)
+    assert await store.checkins.pseudonym_in_use("p", "Member C1", T0 - week)
+    assert not await store.checkins.pseudonym_in_use("p", "Member C2", T0 - week)
+    assert not await store.checkins.pseudonym_in_use("other", "Member C1", T0 - week)
+    await store.checkins.close("c1", "member", T0, [], audit("c1", "closed"))
+    assert await store.checkins.pseudonym_in_use("p", "Member C1", T0 - week)  # recent
+    assert not await store.checkins.pseudonym_in_use("p", "Member C1", T0 + week)  # long ago

@@ -1,6 +1,6 @@
 """Erasure (issue 18.6): the bot's own messages that carry a member's words, until
 deleted; practice runs keyed by the keyed fingerprint the check-ins use, not a plain
-platform id (existing rows re-keyed in place).
+platform id (existing rows re-keyed in place); an index for unique pseudonyms (18.8).
 
 Revision ID: 0004_erasure
 Revises: 0003
@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Text, nullable=False),
     )
     op.create_index("sent_copies_checkin", "sent_copies", ["checkin_id"])
+    # Pseudonyms unique among open and recent check-ins (issue 18.8): looked up by name.
+    op.create_index("checkins_pseudonym", "checkins", ["pseudonym"])
     _rekey_runs()
 
 
@@ -47,5 +49,6 @@ def _rekey_runs() -> None:
 
 def downgrade() -> None:
     # A fingerprint cannot be turned back into an id: downgraded runs belong to nobody.
+    op.drop_index("checkins_pseudonym", table_name="checkins")
     op.drop_index("sent_copies_checkin", table_name="sent_copies")
     op.drop_table("sent_copies")
