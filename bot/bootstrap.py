@@ -194,7 +194,7 @@ async def build(
     messengers: dict[str, Messenger] = {}
     access = Access(directories)
     stats = Stats(store.stats)
-    erasure = Erasure(store.copies, clock)
+    erasure = Erasure(store.copies, store.practice, clock)
     desk = Desk(
         content,
         store.checkins,

@@ -17,7 +17,7 @@ from bot.core.clock import Clock
 from bot.core.desk_support import new_id
 from bot.core.messages import Destination, Outbound, Reply
 from bot.core.models import OutboxItem, SentCopy
-from bot.core.ports import CopyStore
+from bot.core.ports import CopyStore, PracticeStore
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,19 @@ def erase_item(copy: SentCopy, now: datetime) -> OutboxItem:
 
 
 class Erasure:
-    def __init__(self, copies: CopyStore, clock: Clock) -> None:
+    def __init__(self, copies: CopyStore, runs: PracticeStore, clock: Clock) -> None:
         self._copies = copies
+        self._runs = runs
         self._clock = clock
+
+    async def after_purge(self, runs_before: datetime) -> int:
+        """The retention purge's share: practice progress untouched since `runs_before`
+        goes with the rest, and every copy still waiting is queued for deletion (one
+        recorded after its check-in closed, a relay in flight, is caught here)."""
+        runs = await self._runs.purge_runs(runs_before)
+        if runs:
+            log.info("purged %d practice run(s) past retention", runs)
+        return await self.sweep()
 
     async def sweep(self) -> int:
         """Queue the deletion of every copy whose check-in is no longer active: called on

@@ -60,6 +60,5 @@ class Escalation:
         )
         if purged:
             log.info("purged personal data from %d check-in(s)", purged)
-        # Also catches copies recorded after their check-in closed (a relay in flight).
-        await self._erasure.sweep()
+        await self._erasure.after_purge(now - self._settings.retention)
         return purged

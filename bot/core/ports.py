@@ -50,6 +50,10 @@ class PracticeStore(Protocol):
 
     async def delete_member_runs(self, member: str) -> int: ...
 
+    async def purge_runs(self, updated_before: datetime) -> int:
+        """Delete runs nobody has touched since `updated_before` (retention)."""
+        ...
+
 
 class StatsStore(Protocol):
     """Anonymous counters: a metric and a key (a scenario id, a tactic), never a person."""

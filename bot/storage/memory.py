@@ -114,6 +114,12 @@ class MemoryPractice(_Part):
             del self._s.runs[key]
         return len(doomed)
 
+    async def purge_runs(self, updated_before: datetime) -> int:
+        doomed = [k for k, r in self._s.runs.items() if r.updated_at < updated_before]
+        for key in doomed:
+            del self._s.runs[key]
+        return len(doomed)
+
 
 class MemoryStats(_Part):
     async def bump(self, metric: str, key: str, by: int = 1) -> None:

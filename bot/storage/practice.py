@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, delete, select
@@ -65,6 +66,11 @@ class SqlPractice:
     async def delete_member_runs(self, member: str) -> int:
         async with self._db.write() as conn:
             result = await conn.execute(delete(runs).where(runs.c.member == self._fp(member)))
+        return int(result.rowcount)
+
+    async def purge_runs(self, updated_before: datetime) -> int:
+        async with self._db.write() as conn:
+            result = await conn.execute(delete(runs).where(runs.c.updated_at < updated_before))
         return int(result.rowcount)
 
 

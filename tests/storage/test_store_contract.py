@@ -562,3 +562,11 @@ async def test_a_pseudonym_is_in_use_while_active_and_recently_closed(store: Sto
     await store.checkins.close("c1", "member", T0, [], audit("c1", "closed"))
     assert await store.checkins.pseudonym_in_use("p", "Member C1", T0 - week)  # recent
     assert not await store.checkins.pseudonym_in_use("p", "Member C1", T0 + week)  # long ago
+
+
+async def test_runs_untouched_since_the_cutoff_are_purged(store: Stores) -> None:
+    await store.practice.save_run(run("old", at=T0))
+    await store.practice.save_run(run("new", member="m:2", at=T0 + timedelta(days=2)))
+    assert await store.practice.purge_runs(T0 + timedelta(days=1)) == 1
+    assert await store.practice.member_runs("m:1") == []
+    assert [r.id for r in await store.practice.member_runs("m:2")] == ["new"]
