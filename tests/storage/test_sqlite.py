@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from bot.core.errors import StorageError
-from bot.core.models import CheckIn, CheckinStatus, OutboxItem
+from bot.core.models import CheckIn, CheckinStatus, OutboxItem, PracticeRun, RunStatus
 from bot.core.ports import Stores
 from bot.storage.crypto import KEY_FILE_NAME, Cipher, load_key
 from bot.storage.engine import make_engine, prepare_sqlite_file, sqlite_url
@@ -45,6 +45,21 @@ async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) ->
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         versions = db.execute("SELECT version_num FROM alembic_version").fetchall()
         assert versions == [("0004_erasure",)]
+
+
+async def test_practice_runs_are_kept_under_the_fingerprint_not_the_id(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "db.sqlite3"
+    store = await open_store(path)
+    try:
+        at = datetime(2026, 3, 1, tzinfo=UTC)
+        run = PracticeRun("r1", "discord:4242", "s1", "en", "start", (), RunStatus.ACTIVE, at, at)
+        await store.practice.save_run(run)
+        assert await store.practice.active_run("discord:4242") == run
+    finally:
+        await store.close_store()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        [(member,)] = db.execute("SELECT member FROM runs").fetchall()
+    assert "4242" not in member and len(member) == 32
 
 
 async def test_every_connection_overwrites_what_it_deletes(tmp_path: Path) -> None:
