@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     validate = content_sub.add_parser("validate", help="check every content file")
     validate.add_argument("dir", nargs="?", help="content directory (default: scripts_content)")
     validate.add_argument("--resources", help="resources.yaml (default: beside the content dir)")
+    validate.add_argument(
+        "--strict-locales",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a text missing in a shipped locale is an error (default: only in the"
+        " bundled content; a warning in a community's own)",
+    )
     schema = content_sub.add_parser("schema", help="write the JSON Schemas editors use")
     schema.add_argument("out", nargs="?", help="output directory (default: scripts_content/schema)")
     preview = content_sub.add_parser("preview", help="play one scenario in the terminal")
@@ -259,7 +266,9 @@ def _content(args: argparse.Namespace, settings: Settings) -> int:
         resources = (
             Path(args.resources) if args.resources else _resources_beside(content_dir, settings)
         )
-        return cli.validate_command(content_dir, resources, sys.stdout)
+        return cli.validate_command(
+            content_dir, resources, sys.stdout, strict_locales=args.strict_locales
+        )
     if args.content_command == "screen":
         content_dir = Path(args.dir) if args.dir else settings.content_dir
         resources = (

@@ -10,18 +10,20 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.config import Settings
 from bot.content.holder import ContentHolder
 from bot.core.access import Access
 from bot.core.app import Services, Upstander
 from bot.core.clock import Clock, SystemClock
-from bot.core.delivery import Deliveries
+from bot.core.delivery import Deliveries, new_owner_id
 from bot.core.desk import Desk
 from bot.core.erasure import Erasure
 from bot.core.escalation import Escalation
 from bot.core.group_practice import GroupPractice
 from bot.core.idle import IdleWatch
+from bot.core.jobs import Job, JobRunner
 from bot.core.library import Library
 from bot.core.moderation import Moderation
 from bot.core.mydata import MyData
@@ -35,7 +37,15 @@ from bot.storage.sql import open_sql_store
 
 log = logging.getLogger(__name__)
 
-CARE_INTERVAL_SECONDS = 30.0
+# Periods of the jobs that run once across all processes (see bot.core.jobs).
+ESCALATION_PERIOD = timedelta(seconds=30)
+IDLE_PERIOD = timedelta(seconds=30)  # reminders and closes of quiet conversations
+GROUP_EXPIRY_PERIOD = timedelta(seconds=30)  # group practice sessions nobody votes in
+PURGE_PERIOD = timedelta(minutes=10)
+SIGHTINGS_PERIOD = timedelta(hours=1)
+# Slack retries an event for minutes, and refuses requests signed over 5 minutes ago:
+# a day of event ids is far more than a retry or a replay can reach back.
+SIGHTINGS_KEPT = timedelta(days=1)
 # A store that does not answer at shutdown must not keep the process from exiting.
 CLOSE_SECONDS = 5.0
 
@@ -50,6 +60,7 @@ class Runtime:
     desk: Desk
     deliveries: Deliveries
     escalation: Escalation
+    jobs: JobRunner
     directories: dict[str, Directory]
     messengers: dict[str, Messenger]
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -65,30 +76,21 @@ class Runtime:
         self.directories[platform] = directory
         self.messengers[platform] = messenger
 
+    @property
+    def owner(self) -> str:
+        """This process's name in the outbox's and the jobs' leases."""
+        return self.deliveries.owner
+
     def start_background(self) -> None:
-        """The outbox worker (resuming whatever a previous run left pending) and care loop."""
+        """The outbox worker (resuming whatever a previous run left pending) and the jobs."""
         self._stop.clear()
+        log.info("leasing outbox items and jobs as %s", self.owner)
         self._tasks.append(
             asyncio.create_task(self.deliveries.run_forever(self.desk.outbox_changed, self._stop))
         )
-        self._tasks.append(asyncio.create_task(self._care_loop()))
+        self._tasks.append(asyncio.create_task(self.jobs.run_forever(self._stop)))
         if self.settings.watch_content and isinstance(self.content, ContentHolder):
             self._watcher = asyncio.create_task(self.content.watch())
-
-    async def _care_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if await self.escalation.tick():
-                    self.desk.outbox_changed.set()
-                if self.group is not None:
-                    await self.group.expire_idle_groups()
-                if self.idle is not None and await self.idle.idle_round():
-                    self.desk.outbox_changed.set()
-                await self.escalation.purge()
-            except Exception:
-                log.exception("care round failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), CARE_INTERVAL_SECONDS)
 
     async def flush_outbox(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
         """Deliver what the outbox holds, then stop the background work.
@@ -168,6 +170,14 @@ async def upgrade_database(settings: Settings) -> None:
             lock.release()
 
 
+async def _release_dead_leases(store: Stores) -> None:
+    """Under the data-directory lock no other process runs: a lease left is a dead one's,
+    and its messages go out now rather than when it ends."""
+    released = await store.outbox.release_outbox_leases()
+    if released:
+        log.info("%d outbox item(s) leased by a process that stopped are free again", released)
+
+
 async def build(
     settings: Settings,
     *,
@@ -186,6 +196,8 @@ async def build(
             data_lock = DataDirLock.take(settings.data_dir)
         try:
             store = await open_store(settings)
+            if data_lock is not None:
+                await _release_dead_leases(store)
         except BaseException:
             if data_lock is not None:
                 data_lock.release()
@@ -215,6 +227,9 @@ async def build(
         moderation=Moderation(content, store.checkins, store.audit, stats, access),
         group=group,
     )
+    owner = new_owner_id()
+    escalation = Escalation(content, store.checkins, clock, settings.desk, erasure)
+    idle = IdleWatch(content, store.handover, clock, settings.desk, erasure)
     return Runtime(
         settings=settings,
         content=content,
@@ -222,11 +237,56 @@ async def build(
         clock=clock,
         app=Upstander(services),
         desk=desk,
-        deliveries=Deliveries(store.outbox, store.checkins, messengers, clock, store.copies),
-        escalation=Escalation(content, store.checkins, clock, settings.desk, erasure),
+        deliveries=Deliveries(
+            store.outbox, store.checkins, messengers, clock, owner=owner, copies=store.copies
+        ),
+        escalation=escalation,
+        jobs=JobRunner(
+            store.leases,
+            clock,
+            periodic_jobs(store, clock, desk, Periodic(escalation, idle, group)),
+            owner=owner,
+        ),
         directories=directories,
         messengers=messengers,
         data_lock=data_lock,
-        idle=IdleWatch(content, store.handover, clock, settings.desk, erasure),
+        idle=idle,
         group=group,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """The core services whose passes run as jobs."""
+
+    escalation: Escalation
+    idle: IdleWatch
+    group: GroupPractice
+
+
+def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> list[Job]:
+    """The jobs that run once per period across every process on the store."""
+
+    async def escalate() -> None:
+        if await passes.escalation.tick():
+            desk.outbox_changed.set()
+
+    async def close_idle() -> None:
+        if await passes.idle.idle_round():
+            desk.outbox_changed.set()
+
+    async def purge() -> None:
+        await passes.escalation.purge()
+        # The purge queues the deletion of copies of members' words: wake the worker.
+        desk.outbox_changed.set()
+
+    async def forget_sightings() -> None:
+        await store.events.forget_sightings(clock.now() - SIGHTINGS_KEPT)
+
+    return [
+        Job("escalation", ESCALATION_PERIOD, escalate),
+        Job("idle-close", IDLE_PERIOD, close_idle),
+        Job("group-practice-expiry", GROUP_EXPIRY_PERIOD, passes.group.expire_idle_groups),
+        Job("retention-purge", PURGE_PERIOD, purge),
+        Job("forget-event-sightings", SIGHTINGS_PERIOD, forget_sightings),
+    ]

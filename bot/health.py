@@ -4,9 +4,10 @@
 ``serve_health`` serves it alone on PORT (a Discord-only deployment: a ``web:`` process
 on Heroku-like hosts must bind PORT; Slack's HTTP server already serves it).
 
-- database: a real query (the pending outbox count). A store that fails or does not
-  answer within DATABASE_TIMEOUT_SECONDS → ``"status": "error"``, HTTP 503: restarting
-  the process may help.
+- database: real queries (the pending outbox count, and the age in seconds of the oldest
+  undelivered item: a number that keeps growing says deliveries are stuck). A store that
+  fails or does not answer within DATABASE_TIMEOUT_SECONDS → ``"status": "error"``,
+  HTTP 503: restarting the process may help.
 - content: the serving version. A reload that failed leaves the previous content serving
   → ``"status": "degraded"``, still HTTP 200: a restart cannot fix a YAML error (the
   bot would refuse to start on it), so the platform must not be told to restart.
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.content.holder import ContentHolder
+from bot.core.clock import Clock, SystemClock
 from bot.core.ports import ContentSource, OutboxStore
 
 if TYPE_CHECKING:
@@ -47,12 +49,12 @@ async def check(
     content: ContentSource,
     *,
     database_seconds: float = DATABASE_TIMEOUT_SECONDS,
+    clock: Clock | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """The health of one bot: (HTTP status, JSON body)."""
     database: dict[str, Any]
     try:
-        pending = await asyncio.wait_for(store.pending_outbox_count(), database_seconds)
-        database = {"status": OK, "outbox_pending": pending}
+        database = await asyncio.wait_for(_outbox(store, clock or SystemClock()), database_seconds)
     except Exception as exc:  # a failing store must still give an answer
         log.warning("health: the database did not answer: %s", type(exc).__name__)
         database = {"status": ERROR}
@@ -78,10 +80,22 @@ async def check(
     return (503 if overall == ERROR else 200), body
 
 
+async def _outbox(store: OutboxStore, clock: Clock) -> dict[str, Any]:
+    pending = await store.pending_outbox_count()
+    oldest = await store.oldest_pending_at()
+    age = max(0.0, (clock.now() - oldest).total_seconds()) if oldest is not None else 0.0
+    return {"status": OK, "outbox_pending": pending, "outbox_oldest_seconds": round(age, 1)}
+
+
 async def check_runtime(
     runtime: Runtime, *, database_seconds: float = DATABASE_TIMEOUT_SECONDS
 ) -> tuple[int, dict[str, Any]]:
-    return await check(runtime.store.outbox, runtime.content, database_seconds=database_seconds)
+    return await check(
+        runtime.store.outbox,
+        runtime.content,
+        database_seconds=database_seconds,
+        clock=runtime.clock,
+    )
 
 
 def health_handler(

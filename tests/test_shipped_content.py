@@ -72,7 +72,7 @@ def test_the_library_meets_the_brief(shipped: Catalog) -> None:
     assert len(shipped.topics) >= 10 and len(shipped.resources) >= 40
     assert shipped.crisis_lines["default"] and len(shipped.crisis_lines) >= 5
     assert len(shipped.scenarios.get("es", {})) >= 3
-    from bot.core.desk import SUPPORT_TOPIC
+    from bot.core.intake import SUPPORT_TOPIC
 
     assert SUPPORT_TOPIC in shipped.topics, "the check-in's 'meanwhile' reading must exist"
 
@@ -184,3 +184,18 @@ async def test_a_spanish_member_plays_in_spanish(console: Console, content_dir: 
     text = reply.text()
     assert "Aviso de contenido" in text
     assert [a.label for a in reply.actions] == ["Empezar", "Ahora no"]
+
+
+def test_every_reading_list_topic_is_in_every_shipped_locale(shipped: Catalog) -> None:
+    for topic in shipped.topics.values():
+        assert set(topic.translations) == set(SHIPPED_LOCALES[1:]), topic.id
+        for locale in SHIPPED_LOCALES[1:]:
+            translated = shipped.topic(topic.id, locale)
+            assert translated is not None and translated.title != topic.title, (locale, topic.id)
+            assert translated.summary != topic.summary, (locale, topic.id)
+
+
+def test_the_bundled_content_misses_no_text_in_any_shipped_locale() -> None:
+    """Strict by default on the bundled content: a missing text would be an error."""
+    report = validate(CONTENT, RESOURCES, strict_locales=True)
+    assert [str(p) for p in report.problems] == []

@@ -13,6 +13,7 @@ from bot.content.schema import (
     ResourcesFile,
     ScenarioModel,
     StepModel,
+    TopicModel,
 )
 from bot.content.sources import ScenarioSource, Sources
 from bot.core.catalog import (
@@ -27,6 +28,7 @@ from bot.core.catalog import (
     Step,
     Tactic,
     Topic,
+    TopicText,
 )
 
 V = TypeVar("V")
@@ -38,12 +40,7 @@ def build_catalog(sources: Sources, version: str) -> Catalog:
     checkin = sources.checkin.model
     return Catalog(
         scenarios=_scenarios_by_locale(sources.scenarios),
-        topics=_frozen(
-            {
-                topic.id: Topic(topic.id, topic.title.strip(), topic.summary.strip())
-                for topic in resources.topics
-            }
-        ),
+        topics=_frozen({topic.id: _topic(topic) for topic in resources.topics}),
         resources=_resources(resources),
         crisis_lines=_crisis_lines(resources),
         emergency_numbers=_emergency_numbers(resources),
@@ -104,6 +101,14 @@ def _scenarios_by_locale(sources: Iterable[ScenarioSource]) -> Mapping[str, Mapp
             source.model, source.locale
         )
     return _frozen({locale: _frozen(found) for locale, found in by_locale.items()})
+
+
+def _topic(model: TopicModel) -> Topic:
+    translations = {
+        locale: TopicText(text.title.strip(), text.summary.strip())
+        for locale, text in model.translations.items()
+    }
+    return Topic(model.id, model.title.strip(), model.summary.strip(), _frozen(translations))
 
 
 def _resources(resources: ResourcesFile) -> Mapping[str, Resource]:

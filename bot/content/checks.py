@@ -3,6 +3,8 @@ see all problems at once."""
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from bot.content.command_checks import command_copy_problems
 from bot.content.file_checks import (
     checkin_label_problems,
@@ -10,6 +12,7 @@ from bot.content.file_checks import (
     messages_problems,
     resources_problems,
 )
+from bot.content.locale_checks import Strictness, missing_text_problems
 from bot.content.scenario_checks import scenario_problems
 from bot.content.sources import ScenarioSource, Sources
 from bot.content.tree_checks import (
@@ -22,7 +25,9 @@ from bot.core.catalog import DEFAULT_LOCALE
 from bot.core.errors import Problem
 
 
-def cross_problems(sources: Sources, scenarios_dir: str) -> list[Problem]:
+def cross_problems(
+    sources: Sources, scenarios_dir: str, strictness: Strictness | None = None
+) -> list[Problem]:
     resource_ids = sources.resource_ids() if sources.resources is not None else None
     problems: list[Problem] = []
     for source in sources.scenarios + sources.salvaged:
@@ -43,6 +48,8 @@ def cross_problems(sources: Sources, scenarios_dir: str) -> list[Problem]:
         if default_messages is not None:
             problems += checkin_label_problems(sources.checkin, default_messages)
     problems += messages_problems(sources.messages)
+    messages_dir = str(PurePath(scenarios_dir).parent / "messages")
+    problems += missing_text_problems(sources, messages_dir, strictness or Strictness())
     problems += command_copy_problems(sources.messages)
     return problems
 

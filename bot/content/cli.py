@@ -16,9 +16,11 @@ from bot.core.crisis import shows_danger
 from bot.core.errors import ContentInvalid
 
 
-def validate_command(content_dir: Path, resources_file: Path, out: TextIO) -> int:
+def validate_command(
+    content_dir: Path, resources_file: Path, out: TextIO, *, strict_locales: bool | None = None
+) -> int:
     """Print every problem as `path:line: message`, the coverage and a summary; 1 on errors."""
-    report = validate(content_dir, resources_file)
+    report = validate(content_dir, resources_file, strict_locales=strict_locales)
     for error in report.errors:
         print(error, file=out)
     for warning in report.warnings:

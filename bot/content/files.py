@@ -22,6 +22,11 @@ from bot.core.errors import Problem
 # Problems about a file or directory as a whole, not a line in it.
 WHOLE_FILE = 0
 
+# The content shipped with Upstander, beside the `bot` package in the repository.
+_REPOSITORY = Path(__file__).resolve().parent.parent.parent
+BUNDLED_CONTENT = _REPOSITORY / "scripts_content"
+BUNDLED_RESOURCES = _REPOSITORY / "resources.yaml"
+
 
 @dataclass(frozen=True, slots=True)
 class Layout:
@@ -38,6 +43,15 @@ def shown_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError):
         return str(path)
+
+
+def is_bundled(path: Path) -> bool:
+    """Whether `path` is part of the content shipped with Upstander (not a community's)."""
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    return resolved == BUNDLED_RESOURCES or resolved.is_relative_to(BUNDLED_CONTENT)
 
 
 def discover(content_dir: Path, resources_file: Path) -> Layout:

@@ -14,6 +14,7 @@ from bot.content.build import build_catalog
 from bot.content.checks import cross_problems
 from bot.content.file_checks import checkin_problems, long_text_warnings, resources_problems
 from bot.content.files import WHOLE_FILE, FileReader, Layout, discover, shown_path
+from bot.content.locale_checks import Strictness
 from bot.content.located import Located, validate_document
 from bot.content.salvage import salvage
 from bot.content.schema import CheckinFile, MessagesFile, ResourcesFile, ScenarioModel
@@ -58,19 +59,27 @@ class ValidationReport:
         return self.errors + self.warnings
 
 
-def load_catalog(content_dir: Path, resources_file: Path) -> Catalog:
+def load_catalog(
+    content_dir: Path, resources_file: Path, *, strict_locales: bool | None = None
+) -> Catalog:
     """The validated catalog; raises ContentInvalid with every problem (warnings included)."""
-    report = validate(content_dir, resources_file)
+    report = validate(content_dir, resources_file, strict_locales=strict_locales)
     if report.catalog is None:
         raise ContentInvalid(list(report.problems))
     return report.catalog
 
 
-def validate(content_dir: Path, resources_file: Path) -> ValidationReport:
+def validate(
+    content_dir: Path, resources_file: Path, *, strict_locales: bool | None = None
+) -> ValidationReport:
+    """Every problem in the tree. A text missing in a locale the content ships is an error
+    with `strict_locales=True`, a warning with False; by default (None) an error in the
+    content bundled with Upstander and a warning in a community's own."""
     layout = discover(content_dir, resources_file)
     run = _ValidationRun(FileReader(content_dir), list(layout.problems))
     sources = run.load_sources(layout)
-    run.problems += cross_problems(sources, shown_path(content_dir / "scenarios"))
+    strictness = Strictness(strict_locales)
+    run.problems += cross_problems(sources, shown_path(content_dir / "scenarios"), strictness)
     errors = _in_order(p for p in run.problems if p.severity == "error")
     warnings = _in_order(p for p in run.problems if p.severity == "warning")
     catalog = None if errors else build_catalog(sources, run.reader.version())

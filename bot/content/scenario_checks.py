@@ -20,12 +20,13 @@ def scenario_problems(
         *step_shape_problems(source),
         *link_problems(source),
         *reachability_problems(source),
-        *empty_feedback_warnings(source),
     ]
     if resource_ids is not None:
         problems += resource_reference_problems(source, resource_ids)
     if not source.is_translation:
-        # A translation follows its original's resources; warn once, on the original.
+        # A translation follows its original's resources, and its feedback; warn once, on
+        # the original (a translation leaving out feedback is bot.content.locale_checks').
+        problems += empty_feedback_warnings(source)
         problems += no_resources_warnings(source)
     return problems
 

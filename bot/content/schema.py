@@ -114,10 +114,22 @@ class ResourceModel(_Strict):
     last_reviewed: IsoDate
 
 
-class TopicModel(_Strict):
-    id: Slug
+class TopicTextModel(_Strict):
     title: Text
     summary: Text
+
+
+class TopicModel(_Strict):
+    id: Slug
+    title: Text  # in the default locale (en)
+    summary: Text
+    # Locale -> the topic's title and summary in that language. The resources themselves
+    # keep the titles they were published under.
+    translations: dict[Locale, TopicTextModel] = Field(
+        default_factory=dict,
+        description="Locale -> this topic's title and summary in that language, like"
+        " `es: {title: ..., summary: ...}`. Every shipped locale needs one.",
+    )
     resources: list[ResourceModel] = Field(min_length=1)
 
 

@@ -71,13 +71,13 @@ class Upstander:
             PRACTICE_CANCEL: lambda a, _arg: s.practice.cancel(a),
             TOPIC: lambda a, arg: s.library.search(a, Query(topic=arg)),
             PAGE: lambda a, arg: s.library.search(a, Query.decode(arg)),
-            CONFIRM: s.desk.confirm,
-            CANCEL: s.desk.cancel,
-            KEEP_OPEN: s.desk.keep_open,
-            CLAIM: s.desk.claim,
-            CLOSE: s.desk.close,
-            RATE: s.desk.rate,
-            BLOCK: s.desk.block,
+            CONFIRM: s.desk.intake.confirm,
+            CANCEL: s.desk.intake.cancel,
+            KEEP_OPEN: s.desk.intake.keep_open,
+            CLAIM: s.desk.conversation.claim,
+            CLOSE: s.desk.conversation.close,
+            RATE: s.desk.conversation.rate,
+            BLOCK: s.desk.conversation.block,
             HAND_BACK: s.desk.handover.hand_back,
             KEEP_CLAIM: s.desk.handover.keep_claim,
             REQUEUE: s.desk.handover.ask_requeue,
@@ -141,21 +141,21 @@ class Upstander:
         )
 
     async def checkin(self, actor: Actor) -> Reply:
-        return await self._safely(actor, self.services.desk.form(actor))
+        return await self._safely(actor, self.services.desk.intake.form(actor))
 
     async def submit_form(self, actor: Actor, form_id: str, values: Mapping[str, str]) -> Reply:
         if form_id != FORM_ID:
             return await self._safely(actor, _raise(NotFound("error.unknown_action")))
-        return await self._safely(actor, self.services.desk.submit(actor, values))
+        return await self._safely(actor, self.services.desk.intake.submit(actor, values))
 
     async def close_checkin(self, actor: Actor) -> Reply:
-        return await self._safely(actor, self.services.desk.close(actor))
+        return await self._safely(actor, self.services.desk.conversation.close(actor))
 
     async def message(self, actor: Actor, text: str) -> Reply | None:
         """A private message to the bot (a DM): relayed during a check-in."""
         with addressing(self._spelling(actor)):
             try:
-                return await self.services.desk.message(actor, text)
+                return await self.services.desk.conversation.message(actor, text)
             except UserFacingError as exc:
                 return self._error_reply(actor, exc)
             except Exception:
@@ -190,7 +190,9 @@ class Upstander:
     # -- volunteers and moderators ---------------------------------------------------
 
     async def volunteer(self, actor: Actor, command: str) -> Reply:
-        return await self._safely(actor, self.services.desk.availability(actor, command))
+        return await self._safely(
+            actor, self.services.desk.conversation.availability(actor, command)
+        )
 
     async def reload(self, actor: Actor) -> Reply:
         return await self._safely(actor, self.services.moderation.reload(actor))

@@ -94,10 +94,25 @@ class Resource:
 
 
 @dataclass(frozen=True, slots=True)
-class Topic:
-    id: str
+class TopicText:
     title: str
     summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    title: str  # in the default locale
+    summary: str
+    # Locale -> the title and summary in that language.
+    translations: Mapping[str, TopicText] = field(default_factory=lambda: MappingProxyType({}))
+
+    def in_locale(self, locale: str) -> Topic:
+        """This topic as a member reading `locale` sees it; untranslated, in the default."""
+        text = self.translations.get(locale)
+        if text is None:
+            return self
+        return Topic(self.id, text.title, text.summary, self.translations)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +261,14 @@ class Catalog:
             # A locale with no scenarios and no copy of its own has no translations.
             return self._scenario_lists[self.default_locale]
         return found
+
+    def topic_list(self, locale: str) -> tuple[Topic, ...]:
+        """Every reading-list topic in file order, each in `locale` where translated."""
+        return tuple(topic.in_locale(locale) for topic in self.topics.values())
+
+    def topic(self, topic_id: str, locale: str) -> Topic | None:
+        found = self.topics.get(topic_id)
+        return None if found is None else found.in_locale(locale)
 
     def crisis_lines_for(self, region: str | None) -> tuple[CrisisLine, ...]:
         lines = self.crisis_lines.get((region or "").upper(), ())

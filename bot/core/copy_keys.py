@@ -21,6 +21,7 @@ AUDIT_ACTIONS = (
     "requeued",
     "idle_reminded",
     "idle_closed",
+    "undelivered",
 )
 
 # Keys written out in the code, in core use cases and in adapters.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core import outbound_json
+from bot.core.actors import Actor
 from bot.core.catalog import Catalog
 from bot.core.messages import (
     Action,
@@ -99,6 +100,11 @@ def checkin_form(catalog: Catalog, locale: str) -> Form:
     )
 
 
+def volunteer_name(catalog: Catalog, actor: Actor) -> str:
+    """How volunteers and the audit name a volunteer with no display name."""
+    return actor.display_name or catalog.text(catalog.default_locale, "volunteer.default_name")
+
+
 def new_id() -> str:
     return secrets.token_hex(12)
 
@@ -156,41 +162,24 @@ def card(catalog: Catalog, checkin: CheckIn, now: datetime, *, escalated: bool =
 
 def card_claimed(catalog: Catalog, checkin: CheckIn, volunteer_name: str) -> Reply:
     locale = catalog.default_locale
-    return Reply(
-        sections=(
-            Section(
-                catalog.text(locale, "card.claimed_by", name=volunteer_name),
-                title=catalog.text(locale, "card.title", pseudonym=checkin.pseudonym),
-            ),
-        ),
-        # Shown to every volunteer; the desk lets only leads use it.
-        actions=(Action(REQUEUE, checkin.id, catalog.text(locale, "card.requeue_button")),),
-        private=False,
-    )
+    claimed_by = catalog.text(locale, "card.claimed_by", name=volunteer_name)
+    # Shown to every volunteer; the desk lets only leads use it.
+    requeue = Action(REQUEUE, checkin.id, catalog.text(locale, "card.requeue_button"))
+    return _card_note(catalog, checkin, claimed_by, (requeue,))
 
 
 def card_requeued(catalog: Catalog, checkin: CheckIn) -> Reply:
     """The old card once its check-in is back in the queue (a new card follows)."""
-    locale = catalog.default_locale
-    return Reply(
-        sections=(
-            Section(
-                catalog.text(locale, "card.requeued"),
-                title=catalog.text(locale, "card.title", pseudonym=checkin.pseudonym),
-            ),
-        ),
-        private=False,
-    )
+    return _card_note(catalog, checkin, catalog.text(catalog.default_locale, "card.requeued"))
 
 
 def card_closed(catalog: Catalog, checkin: CheckIn) -> Reply:
-    locale = catalog.default_locale
-    return Reply(
-        sections=(
-            Section(
-                catalog.text(locale, "card.closed"),
-                title=catalog.text(locale, "card.title", pseudonym=checkin.pseudonym),
-            ),
-        ),
-        private=False,
-    )
+    return _card_note(catalog, checkin, catalog.text(catalog.default_locale, "card.closed"))
+
+
+def _card_note(
+    catalog: Catalog, checkin: CheckIn, line: str, actions: tuple[Action, ...] = ()
+) -> Reply:
+    """A card reduced to one line of where its check-in stands."""
+    title = catalog.text(catalog.default_locale, "card.title", pseudonym=checkin.pseudonym)
+    return Reply(sections=(Section(line, title=title),), actions=actions, private=False)

@@ -69,8 +69,13 @@ class StorageError(UpstanderError):
 
 
 class DeliveryError(UpstanderError):
-    """A platform send failed. `retry_after` is the platform's hint in seconds, if any."""
+    """A platform send failed. `retry_after` is the platform's hint in seconds, if any;
+    `permanent` says the platform refused it for good (unknown channel, DMs closed), so
+    the outbox gives it up after a few tries instead of backing off for long."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.permanent = permanent

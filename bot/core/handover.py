@@ -9,63 +9,40 @@ gets the details privately as every claimer does.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core.access import Access
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
-from bot.core.clock import Clock
-from bot.core.crisis import Stage, pinned_for_checkin
+from bot.core.crisis import Stage
+from bot.core.desk_context import DeskContext
 from bot.core.desk_support import (
     HAND_BACK,
     KEEP_CLAIM,
     REQUEUE_CANCEL,
     REQUEUE_CONFIRM,
-    DeskSettings,
     card,
     card_requeued,
-    dm,
-    outbox_item,
-    volunteers,
+    volunteer_name,
 )
 from bot.core.errors import Conflict, NotFound
-from bot.core.messages import Action, Outbound, Reply, Section, Style
+from bot.core.messages import Action, Reply, Section, Style
 from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OutboxItem
-from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
 
 # Logs name check-ins by id only.
 log = logging.getLogger(__name__)
 
 
 class Handover:
-    def __init__(
-        self,
-        content: ContentSource,
-        checkins: CheckinStore,
-        volunteers: VolunteerStore,
-        store: HandoverStore,
-        access: Access,
-        clock: Clock,
-        settings: DeskSettings,
-        outbox_changed: asyncio.Event,
-    ) -> None:
-        self._content = content
-        self._checkins = checkins
-        self._volunteers = volunteers
-        self._store = store
-        self._access = access
-        self._clock = clock
-        self._settings = settings
-        self._outbox_changed = outbox_changed
+    def __init__(self, context: DeskContext) -> None:
+        self._ctx = context
 
     # -- the claimer going off duty --------------------------------------------------
 
     def off_duty_question(self, actor: Actor, lines: list[str], claim: CheckIn) -> Reply:
         """`/volunteer off` with a conversation still claimed: hand it back, or keep it."""
-        catalog, locale = self._locale(actor)
+        catalog, locale = self._ctx.catalog_and_locale(actor)
         ask = catalog.text(locale, "handover.ask", pseudonym=claim.pseudonym)
         return Reply(
             sections=(Section("\n".join([*lines, ask])),),
@@ -81,19 +58,19 @@ class Handover:
         )
 
     async def hand_back(self, actor: Actor, checkin_id: str) -> Reply:
-        catalog, locale = self._locale(actor)
-        await self._access.require(actor, Role.VOLUNTEER, Role.LEAD)
+        catalog, locale = self._ctx.catalog_and_locale(actor)
+        await self._ctx.access.require(actor, Role.VOLUNTEER, Role.LEAD)
         checkin = await self._claimed(actor, checkin_id)
         if checkin.claimed_by != actor.key:
             raise Conflict("handover.not_yours", pseudonym=checkin.pseudonym)
-        await self._requeue(catalog, checkin, "handed_back", self._name(catalog, actor), False)
+        await self._requeue(catalog, checkin, "handed_back", volunteer_name(catalog, actor), False)
         text = catalog.text(locale, "handover.handed_back", pseudonym=checkin.pseudonym)
         return Reply(sections=(Section(text),), replace=True)
 
     async def keep_claim(self, actor: Actor, checkin_id: str) -> Reply:
-        catalog, locale = self._locale(actor)
-        await self._access.require(actor, Role.VOLUNTEER, Role.LEAD)
-        checkin = await self._checkins.get_checkin(checkin_id)
+        catalog, locale = self._ctx.catalog_and_locale(actor)
+        await self._ctx.access.require(actor, Role.VOLUNTEER, Role.LEAD)
+        checkin = await self._ctx.checkins.get_checkin(checkin_id)
         if checkin is None or checkin.claimed_by != actor.key:
             raise NotFound("error.checkin_gone")
         text = catalog.text(locale, "handover.kept", pseudonym=checkin.pseudonym)
@@ -103,8 +80,8 @@ class Handover:
 
     async def ask_requeue(self, actor: Actor, checkin_id: str) -> Reply:
         """A lead pressed "Return to queue" on a claimed card: confirm first."""
-        catalog, locale = self._locale(actor)
-        await self._access.require(actor, Role.LEAD)
+        catalog, locale = self._ctx.catalog_and_locale(actor)
+        await self._ctx.access.require(actor, Role.LEAD)
         checkin = await self._claimed(actor, checkin_id)
         ask = catalog.text(
             locale,
@@ -130,16 +107,16 @@ class Handover:
         )
 
     async def requeue(self, actor: Actor, checkin_id: str) -> Reply:
-        catalog, locale = self._locale(actor)
-        await self._access.require(actor, Role.LEAD)
+        catalog, locale = self._ctx.catalog_and_locale(actor)
+        await self._ctx.access.require(actor, Role.LEAD)
         checkin = await self._claimed(actor, checkin_id)
-        await self._requeue(catalog, checkin, "requeued", self._name(catalog, actor), True)
+        await self._requeue(catalog, checkin, "requeued", volunteer_name(catalog, actor), True)
         text = catalog.text(locale, "handover.requeued", pseudonym=checkin.pseudonym)
         return Reply(sections=(Section(text),), replace=True)
 
     async def cancel_requeue(self, actor: Actor, checkin_id: str) -> Reply:
-        catalog, locale = self._locale(actor)
-        await self._access.require(actor, Role.LEAD)
+        catalog, locale = self._ctx.catalog_and_locale(actor)
+        await self._ctx.access.require(actor, Role.LEAD)
         text = catalog.text(locale, "handover.requeue_cancelled")
         return Reply(sections=(Section(text),), replace=True)
 
@@ -147,12 +124,12 @@ class Handover:
 
     async def anonymity(self, actor: Actor, setting: str) -> Reply:
         """`/volunteer anonymous on|off`: the caller has checked the volunteer role."""
-        catalog, locale = self._locale(actor)
+        catalog, locale = self._ctx.catalog_and_locale(actor)
         if setting in ("on", "off"):
-            await self._volunteers.set_volunteer_anonymous(
+            await self._ctx.volunteers.set_volunteer_anonymous(
                 actor.key, actor.platform, setting == "on"
             )
-        anonymous = await self._volunteers.volunteer_anonymous(actor.key)
+        anonymous = await self._ctx.volunteers.volunteer_anonymous(actor.key)
         key = "volunteer.anonymous_on" if anonymous else "volunteer.anonymous_off"
         return Reply(sections=(Section(catalog.text(locale, key)),))
 
@@ -160,13 +137,13 @@ class Handover:
         self, catalog: Catalog, checkin: CheckIn, volunteer: str, name: str
     ) -> str:
         """What the member is told when `volunteer` (named `name`) picks their check-in up."""
-        if await self._volunteers.volunteer_anonymous(volunteer):
+        if await self._ctx.volunteers.volunteer_anonymous(volunteer):
             return catalog.text(checkin.locale, "checkin.volunteer_joined_anonymous")
         return catalog.text(checkin.locale, "checkin.volunteer_joined", name=name)
 
     async def volunteer_title(self, catalog: Catalog, checkin: CheckIn) -> str:
         """Who a relayed message is from, as the member sees it."""
-        if await self._volunteers.volunteer_anonymous(checkin.claimed_by):
+        if await self._ctx.volunteers.volunteer_anonymous(checkin.claimed_by):
             return catalog.text(checkin.locale, "relay.from_a_volunteer")
         return catalog.text(checkin.locale, "relay.from_volunteer", name=checkin.claimed_by_name)
 
@@ -175,60 +152,40 @@ class Handover:
     async def _requeue(
         self, catalog: Catalog, checkin: CheckIn, action: str, by: str, tell_claimer: bool
     ) -> None:
-        now = self._clock.now()
+        now = self._ctx.clock.now()
         items = self._requeue_outbox(catalog, checkin, now, tell_claimer)
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, action, by)
-        if not await self._store.requeue(checkin.id, checkin.claimed_by, now, items, audit):
-            raise Conflict("handover.not_claimed", pseudonym=checkin.pseudonym)
-        self._outbox_changed.set()
+        requeued = self._ctx.handover.requeue(checkin.id, checkin.claimed_by, now, items, audit)
+        refusal = Conflict("handover.not_claimed", pseudonym=checkin.pseudonym)
+        await self._ctx.queue_or_refuse(requeued, refusal)
         log.info("check-in %s is back in the queue (%s)", checkin.id, action)
 
     def _requeue_outbox(
         self, catalog: Catalog, checkin: CheckIn, now: datetime, tell_claimer: bool
     ) -> list[OutboxItem]:
-        platform = checkin.platform
+        notices = self._ctx.notices(catalog, checkin, now)
         reopened = replace(checkin, status=CheckinStatus.OPEN, escalation_level=0)
         items: list[OutboxItem] = []
         if checkin.card_ref:
             # The old card is edited, not left saying who has it; its reference is fixed
             # now, since the new card will take the check-in's card reference.
-            retired = Outbound(
-                volunteers(platform), card_requeued(catalog, checkin), update_ref=checkin.card_ref
-            )
-            items.append(outbox_item(checkin, "card_retired", retired, now))
-        repost = Outbound(volunteers(platform), card(catalog, reopened, now))
-        items.append(outbox_item(reopened, "card", repost, now))
+            retired = card_requeued(catalog, checkin)
+            items.append(notices.to_channel(retired, "card_retired", update_ref=checkin.card_ref))
+        items.append(notices.to_channel(card(catalog, reopened, now), "card"))
         if checkin.member_user_id:
-            items.append(outbox_item(checkin, "notice", self._member_notice(catalog, checkin), now))
+            told = catalog.text(checkin.locale, "handover.member_notice")
+            items.append(notices.to_member(told, crisis_stage=Stage.SENT))
         if tell_claimer and checkin.claimed_by_user_id:
             text = catalog.text(
                 catalog.default_locale, "handover.taken_from_you", pseudonym=checkin.pseudonym
             )
-            told = Outbound(dm(platform, checkin.claimed_by_user_id), Reply((Section(text),)))
-            items.append(outbox_item(checkin, "notice", told, now))
+            items.append(notices.to_volunteer(checkin.claimed_by_user_id, text))
         return items
 
-    def _member_notice(self, catalog: Catalog, checkin: CheckIn) -> Outbound:
-        locale = checkin.locale
-        pinned = pinned_for_checkin(catalog, checkin, self._settings.crisis_region, Stage.SENT)
-        text = catalog.text(locale, "handover.member_notice")
-        return Outbound(
-            dm(checkin.platform, checkin.member_user_id),
-            Reply(pinned=pinned, sections=(Section(text),)),
-        )
-
     async def _claimed(self, actor: Actor, checkin_id: str) -> CheckIn:
-        checkin = await self._checkins.get_checkin(checkin_id)
+        checkin = await self._ctx.checkins.get_checkin(checkin_id)
         if checkin is None or checkin.platform != actor.platform:
             raise NotFound("error.checkin_gone")
         if checkin.status is not CheckinStatus.CLAIMED:
             raise Conflict("handover.not_claimed", pseudonym=checkin.pseudonym)
         return checkin
-
-    def _locale(self, actor: Actor) -> tuple[Catalog, str]:
-        catalog = self._content.current
-        return catalog, catalog.locale_for(actor.locale)
-
-    @staticmethod
-    def _name(catalog: Catalog, actor: Actor) -> str:
-        return actor.display_name or catalog.text(catalog.default_locale, "volunteer.default_name")

@@ -12,11 +12,11 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.core.catalog import Catalog
+from bot.core.checkin_notices import CheckinNotices
 from bot.core.clock import Clock
-from bot.core.crisis import Stage, pinned_for_checkin
-from bot.core.desk_support import DeskSettings, card_closed, dm, outbox_item, volunteers
+from bot.core.crisis import Stage
+from bot.core.desk_support import DeskSettings, card_closed
 from bot.core.erasure import Erasure
-from bot.core.messages import Outbound, Reply, Section
 from bot.core.models import AuditEntry, CheckIn, OutboxItem
 from bot.core.ports import ContentSource, HandoverStore
 
@@ -62,7 +62,8 @@ class IdleWatch:
             pseudonym=checkin.pseudonym,
             hours=hours,
         )
-        items = self._to_both(catalog, checkin, member, volunteer, now, Stage.SENT)
+        notices = self._notices(catalog, checkin, now)
+        items = _to_both(notices, member, volunteer, Stage.SENT)
         by = catalog.text(catalog.default_locale, "audit.the_bot")
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, "idle_reminded", by)
         if not await self._store.remind_idle(checkin.id, now, items, audit):
@@ -75,9 +76,9 @@ class IdleWatch:
         volunteer = catalog.text(
             catalog.default_locale, "idle.closed_volunteer", pseudonym=checkin.pseudonym
         )
-        items = self._to_both(catalog, checkin, member, volunteer, now, Stage.CLOSED)
-        card = Outbound(volunteers(checkin.platform), card_closed(catalog, checkin))
-        items.append(outbox_item(checkin, "card_update", card, now))
+        notices = self._notices(catalog, checkin, now)
+        items = _to_both(notices, member, volunteer, Stage.CLOSED)
+        items.append(notices.to_channel(card_closed(catalog, checkin)))
         by = catalog.text(catalog.default_locale, "audit.the_bot")
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, "idle_closed", by)
         quiet_since = now - self._settings.idle_close
@@ -87,27 +88,21 @@ class IdleWatch:
         log.info("closed quiet check-in %s", checkin.id)
         return 1
 
-    def _to_both(
-        self,
-        catalog: Catalog,
-        checkin: CheckIn,
-        member: str,
-        volunteer: str,
-        now: datetime,
-        stage: Stage,
-    ) -> list[OutboxItem]:
-        items: list[OutboxItem] = []
-        if checkin.member_user_id:
-            # A crisis-flagged check-in: the crisis lines first, as in every reply about it.
-            pinned = pinned_for_checkin(catalog, checkin, self._settings.crisis_region, stage)
-            to_member = Reply(pinned=pinned, sections=(Section(member),))
-            destination = dm(checkin.platform, checkin.member_user_id)
-            items.append(outbox_item(checkin, "notice", Outbound(destination, to_member), now))
-        if checkin.claimed_by_user_id:
-            destination = dm(checkin.platform, checkin.claimed_by_user_id)
-            to_volunteer = Reply(sections=(Section(volunteer),))
-            items.append(outbox_item(checkin, "notice", Outbound(destination, to_volunteer), now))
-        return items
+    def _notices(self, catalog: Catalog, checkin: CheckIn, now: datetime) -> CheckinNotices:
+        return CheckinNotices(catalog, checkin, now, self._settings.crisis_region)
+
+
+def _to_both(
+    notices: CheckinNotices, member: str, volunteer: str, stage: Stage
+) -> list[OutboxItem]:
+    checkin = notices.checkin
+    items: list[OutboxItem] = []
+    if checkin.member_user_id:
+        # A crisis-flagged check-in: the crisis lines first, as in every reply about it.
+        items.append(notices.to_member(member, crisis_stage=stage))
+    if checkin.claimed_by_user_id:
+        items.append(notices.to_volunteer(checkin.claimed_by_user_id, volunteer))
+    return items
 
 
 def _quiet(checkin: CheckIn, now: datetime) -> timedelta:

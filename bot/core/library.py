@@ -91,14 +91,12 @@ class Library:
     async def topics(self, actor: Actor) -> Reply:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
+        topics = catalog.topic_list(locale)
         lines = [
             catalog.text(locale, "library.topic_item", title=t.title, summary=t.summary)
-            for t in catalog.topics.values()
+            for t in topics
         ]
-        actions = tuple(
-            Action(TOPIC, t.id, t.title[:75], Style.SECONDARY)
-            for t in list(catalog.topics.values())[:20]
-        )
+        actions = tuple(Action(TOPIC, t.id, t.title[:75], Style.SECONDARY) for t in topics[:20])
         return Reply(
             sections=(Section(catalog.text(locale, "library.intro")), Section("\n".join(lines))),
             actions=actions,
@@ -119,11 +117,13 @@ class Library:
     def topic_autocomplete(self, actor: Actor, typed: str) -> tuple[Option, ...]:
         catalog = self._content.current
         needle = typed.strip().lower()
-        return tuple(
-            Option(t.id, t.title[:100])
-            for t in catalog.topics.values()
-            if needle in t.title.lower() or needle in t.id
-        )[:25]
+        found = []
+        for topic in catalog.topics.values():
+            shown = topic.in_locale(catalog.locale_for(actor.locale))
+            # Shown in the member's language; the default locale's title finds it too.
+            if any(needle in name for name in (shown.title.lower(), topic.title.lower(), topic.id)):
+                found.append(Option(topic.id, shown.title[:100]))
+        return tuple(found[:25])
 
     def kinds(self) -> tuple[str, ...]:
         return tuple(sorted({r.kind for r in self._content.current.resources.values()}))
@@ -162,7 +162,7 @@ def _results_reply(catalog: Catalog, locale: str, query: Query, results: Results
 
 
 def _heading(catalog: Catalog, locale: str, query: Query) -> str:
-    topic = catalog.topics.get(query.topic)
+    topic = catalog.topic(query.topic, locale)
     if topic and query.words:
         return catalog.text(
             locale, "library.heading_topic_words", topic=topic.title, words=query.words

@@ -97,7 +97,8 @@ class MyData:
             await self._desk.close(actor)
         runs = await self._runs.delete_member_runs(actor.key)
         checkins = await self._store.forget_member(actor.key)
-        await self._erasure.sweep()
+        if await self._erasure.sweep():
+            self._desk.outbox_changed.set()
         return Reply(
             sections=(
                 Section(catalog.text(locale, "mydata.deleted", runs=runs, checkins=checkins)),

@@ -209,6 +209,12 @@ class OutboxStore(Protocol):
 
     async def pending_outbox_count(self) -> int: ...
 
+    async def release_outbox_leases(self) -> int:
+        """End every item's lease; how many were held. Only for a database one process
+        serves (SQLite under its data-directory lock), at start-up: any lease left there
+        is a dead process's."""
+        ...
+
     async def oldest_pending_at(self) -> datetime | None:
         """`created_at` of the oldest undelivered item."""
         ...

@@ -526,6 +526,11 @@ class MemoryOutbox(_Part):
         lease = self._s.outbox_leases.get(item_id)
         return lease is None or lease[1] <= now
 
+    async def release_outbox_leases(self) -> int:
+        held = len(self._s.outbox_leases)
+        self._s.outbox_leases.clear()
+        return held
+
     async def give_up(self, item_id: str, audit: AuditEntry) -> None:
         self._s.drop_outbox(item_id)
         self._s.audit.append(audit)

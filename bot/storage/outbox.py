@@ -41,6 +41,15 @@ class SqlOutbox:
                 )
         return [outbox_item(self._db.cipher, row) for row in rows]
 
+    async def release_outbox_leases(self) -> int:
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                update(outbox)
+                .where(outbox.c.lease_until.is_not(None))
+                .values(leased_by="", lease_until=None)
+            )
+        return int(result.rowcount)
+
     async def delivered(self, item_id: str) -> None:
         async with self._db.write() as conn:
             await conn.execute(delete(outbox).where(outbox.c.id == item_id))
@@ -102,9 +111,12 @@ def outbox_rows(cipher: Cipher, items: list[OutboxItem]) -> list[dict[str, Any]]
 
 
 async def add_outbox(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Queue the rows, inside the caller's transaction."""
+    """Queue the rows, inside the caller's transaction, after every item still queued."""
     if rows:
-        await conn.execute(insert(outbox), rows)
+        # `seq` orders items of equal priority and due time: the queue's order.
+        last = (await conn.execute(select(func.max(outbox.c.seq)))).scalar()
+        start = 0 if last is None else last + 1
+        await conn.execute(insert(outbox), [{**r, "seq": start + r["seq"]} for r in rows])
 
 
 def outbox_item(cipher: Cipher, row: RowMapping) -> OutboxItem:

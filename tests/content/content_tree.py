@@ -11,6 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.loader import ValidationReport, validate
+from bot.core.errors import Problem
+
+# How every missing-translation problem ends (bot.content.locale_checks).
+UNTRANSLATED = "members reading it see"
+
+
+def besides_untranslated(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    """The problems other than texts missing in a locale: the base fixture's Spanish is
+    partial on purpose, like a community's translation in progress."""
+    return tuple(problem for problem in problems if UNTRANSLATED not in problem.message)
+
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

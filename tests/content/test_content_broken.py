@@ -5,17 +5,18 @@ The fixture files mark the offending line with a `# <- line N` comment.
 
 from __future__ import annotations
 
-from content_tree import Tree
+from content_tree import Tree, besides_untranslated
 
 from bot.core.errors import Problem
 
 BASE_ES = "tree/content/scenarios/es/lunch-joke.yaml"
 
 
-def test_the_base_fixture_is_valid_with_no_warnings(tree: Tree) -> None:
+def test_the_base_fixture_is_valid_with_no_warnings_but_its_partial_spanish(tree: Tree) -> None:
     report = tree.validate()
     assert report.errors == ()
-    assert report.warnings == ()
+    assert besides_untranslated(report.warnings) == ()
+    assert report.warnings, "the Spanish copy and scenarios are partial"
     assert report.catalog is not None
 
 
@@ -196,7 +197,7 @@ def test_several_mistakes_in_several_files_are_all_reported_at_once(tree: Tree) 
             "crisis_lines needs a 'default' list: the lines shown in every region",
         ),
     ]
-    assert report.warnings == (
+    assert besides_untranslated(report.warnings) == (
         Problem(
             "tree/content/messages/es.yaml",
             3,

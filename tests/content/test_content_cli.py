@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
-from content_tree import Tree
+from content_tree import UNTRANSLATED, Tree
 
 from bot.content.cli import schema_command, validate_command
 
 
 def test_validate_prints_coverage_and_an_ok_summary(tree: Tree) -> None:
+    # English alone: the base fixture's partial Spanish would add a warning per text.
+    (tree.content / "messages" / "es.yaml").unlink()
+    shutil.rmtree(tree.content / "scenarios" / "es")
     out = io.StringIO()
     assert validate_command(tree.content, tree.resources, out) == 0
     assert out.getvalue() == (
@@ -26,7 +30,7 @@ def test_validate_prints_coverage_and_an_ok_summary(tree: Tree) -> None:
         "  office kitchen            1\n"
         "  public transport          1\n"
         "\n"
-        "OK: 2 scenarios (2 locales), 2 topics, 2 resources, 0 errors, 0 warnings\n"
+        "OK: 2 scenarios (1 locale), 2 topics, 2 resources, 0 errors, 0 warnings\n"
     )
 
 
@@ -35,7 +39,9 @@ def test_validate_prints_errors_then_warnings_and_fails(tree: Tree) -> None:
     out = io.StringIO()
     assert validate_command(tree.content, tree.resources, out) == 1
     lines = out.getvalue().splitlines()
-    problem_lines = lines[: lines.index("")]
+    untranslated = [line for line in lines if UNTRANSLATED in line]
+    assert untranslated and all(": warning: " in line for line in untranslated)
+    problem_lines = [line for line in lines[: lines.index("")] if line not in untranslated]
     assert len(problem_lines) == 12
     assert problem_lines[0] == (
         "tree/content/checkin.yaml:4: crisis urgency 'immediately' is not one of the urgencies "
@@ -49,7 +55,8 @@ def test_validate_prints_errors_then_warnings_and_fails(tree: Tree) -> None:
         "every choice deserves coaching",
     ]
     assert lines[-1] == (
-        "FAILED: 3 scenarios (2 locales), 1 topic, 2 resources, 10 errors, 2 warnings"
+        "FAILED: 3 scenarios (2 locales), 1 topic, 2 resources, 10 errors, "
+        f"{2 + len(untranslated)} warnings"
     )
 
 

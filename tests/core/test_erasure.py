@@ -74,10 +74,13 @@ async def test_a_failed_erasure_is_retried_and_holds_up_nothing(
     await _claimed_with_relays(console)
     flaky = RefusesDeletesOnce(_messenger(console), console.sent)
     console.runtime.messengers["console"] = flaky
-    await console.say("/checkin close")  # queues three deletions, then the notices go
-    assert flaky.refused == 1 and len(flaky.deleted) == 2
+    await console.say("/checkin close")  # queues three deletions, after the notices
+    assert flaky.refused == 1
     assert any("how helpful" in t for t in console.outbound_text(dm_to=MEMBER))
-    assert await console.runtime.store.outbox.pending_outbox_count() == 1
+    assert any("closed the conversation" in t for t in console.outbound_text(dm_to=VOLUNTEER))
+    # Waiting: the refused deletion and whatever of its lane (its DM) queued behind it.
+    waiting = await console.runtime.store.outbox.pending_outbox_count()
+    assert waiting >= 1 and len(flaky.deleted) + waiting == 3
     clock.advance(minutes=1)
     await console.runtime.deliveries.drain()
     assert len(flaky.deleted) == 3

@@ -143,6 +143,20 @@ async def test_an_idle_session_ends_on_the_next_press(runtime: Runtime, clock: M
     assert not ended.private and ended.replace and not ended.actions
 
 
+async def test_the_expiry_is_a_job_one_process_runs_per_period(
+    runtime: Runtime, settings: Settings, clock: ManualClock
+) -> None:
+    step = await begun(runtime)
+    await runtime.app.press(MEMBERS[0], action(step, "Ask the woman"))
+    clock.advance(minutes=121)
+    other = await build(settings, store=runtime.store, clock=clock, content=runtime.content)
+    assert "group-practice-expiry" in await other.jobs.run_due()
+    assert "group-practice-expiry" not in await runtime.jobs.run_due(), "the other's lease"
+    session_id = action(step, "Reveal").split("|")[1].split(":")[0]
+    session = await runtime.store.groups.get_group(session_id)
+    assert session is not None and session.status is GroupStatus.EXPIRED
+
+
 async def test_expire_idle_groups_ends_quiet_sessions_and_forgets_votes(
     runtime: Runtime, clock: ManualClock
 ) -> None:

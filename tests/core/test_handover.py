@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from harness import Console
 
+from bot.bootstrap import build
 from bot.config import Settings
 from bot.core.actors import Actor
 from bot.core.clock import ManualClock
@@ -191,6 +192,20 @@ async def test_a_quiet_conversation_is_reminded_then_closed(
     actions = [a.action for a in await console.runtime.store.audit.audit_entries(10)]
     assert actions.count("idle_reminded") == 2 and actions[0] == "idle_closed"
     assert await idle.idle_round() == 0
+
+
+async def test_the_idle_pass_is_a_job_one_process_runs_per_period(
+    console: Console, settings: Settings, clock: ManualClock
+) -> None:
+    await open_and_claim(console)
+    clock.advance(hours=49)
+    runtime = console.runtime
+    other = await build(settings, store=runtime.store, clock=clock, content=runtime.content)
+    assert "idle-close" in await other.jobs.run_due()
+    assert "idle-close" not in await runtime.jobs.run_due(), "the other's lease"
+    assert other.desk.outbox_changed.is_set(), "the reminders wake the outbox worker"
+    actions = [a.action for a in await runtime.store.audit.audit_entries(10)]
+    assert actions.count("idle_reminded") == 1
 
 
 async def test_after_downtime_the_reminder_still_comes_before_the_close(

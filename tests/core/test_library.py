@@ -6,6 +6,8 @@ from dataclasses import replace
 
 from harness import Console
 
+from bot.adapters.console.session import ConsoleSession
+from bot.core.actors import Actor
 from bot.core.catalog import Resource
 from bot.core.library import Query, search
 
@@ -61,3 +63,29 @@ def test_query_survives_a_round_trip_through_a_button_id() -> None:
     query = Query(words="speak up: now", topic="t1", kind="guide", page=0)
     decoded = Query.decode(query.encode(3))
     assert decoded == Query(words="speak up: now", topic="t1", kind="guide", page=3)
+
+
+async def test_a_spanish_member_sees_the_topics_in_spanish(console: Console) -> None:
+    lines: list[str] = []
+    spanish = Console(
+        console.runtime, ConsoleSession(console.runtime, lines.append, locale="es-ES"), lines
+    )
+    topics = await spanish.say("/resources")
+    assert "Intervención de testigos" in topics and "Cuidarse y cuidar de los demás." in topics
+    assert "Bystander intervention" not in topics
+    found = await spanish.press("Intervención de testigos")
+    # The topic heads the list in Spanish; the resources keep the titles they were published under.
+    assert "Intervención de testigos" in found and "The 5Ds of Bystander Intervention" in found
+    assert "Bystander intervention" in await console.say("/resources"), "English stays English"
+
+
+async def test_topic_autocomplete_names_topics_in_the_member_s_language(console: Console) -> None:
+    library = console.runtime.app.services.library
+    french = Actor("console", "zoe", locale="fr")
+    assert [(o.value, o.label) for o in library.topic_autocomplete(french, "bien")] == [
+        ("wellbeing-burnout", "Bien-être et épuisement")
+    ]
+    # The English title finds it too, shown in French.
+    assert [o.label for o in library.topic_autocomplete(french, "burnout")] == [
+        "Bien-être et épuisement"
+    ]

@@ -70,6 +70,6 @@ async def test_the_desk_never_reuses_a_name_in_use(console: Console) -> None:
         await checkins.save_draft(replace(stored(f"c{n}", f"Member {n:04X}"), platform="console"))
     values = {FIELD_IDENTITY: "anonymous", FIELD_URGENCY: "whenever", FIELD_CATEGORY: "other",
               FIELD_TEXT: ""}  # fmt: skip
-    await console.runtime.desk.submit(Actor("console", "sam"), values)
+    await console.runtime.desk.intake.submit(Actor("console", "sam"), values)
     mine = await checkins.member_checkins("console:sam")
     assert len(mine) == 1 and len(mine[0].pseudonym) == len("Member 000000")

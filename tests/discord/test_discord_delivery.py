@@ -153,6 +153,29 @@ async def test_sync_command_registers_commands(
     assert await asyncio.to_thread(discord_command, args, bad) == 1
 
 
+async def test_a_channel_discord_does_not_know_is_given_up_and_audited(
+    standin: DiscordStandin, discord_bot: DiscordBot
+) -> None:
+    bot = discord_bot
+    await open_checkin(bot)
+    fault = standin.fail_next(
+        "POST",
+        "/channels/*/messages",
+        status=404,
+        times=10,
+        body={"message": "Unknown Channel", "code": 10003},
+    )
+    clock = bot.runtime.clock
+    assert isinstance(clock, ManualClock)
+    for _ in range(5):
+        await bot.drain()
+        clock.advance(minutes=10)
+    assert len(fault.hits) == bot.runtime.deliveries.policy.permanent_attempts
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0
+    [entry] = await bot.runtime.store.audit.audit_entries(10)
+    assert (entry.action, entry.by) == ("undelivered", "card")
+
+
 async def test_sync_sends_each_language_s_command_wording_from_the_content(
     standin: DiscordStandin, discord_settings: Settings
 ) -> None:

@@ -4,6 +4,7 @@ are deleted with DELETE /channels/{id}/messages/{id}; notices and the rating sta
 
 from __future__ import annotations
 
+from bot.core.delivery import GAVE_UP
 from tests.discord.driver import DiscordBot, button, dm_and_deliver, open_checkin, text
 from tests.discord_standin import DiscordStandin
 from tests.discord_standin.server import StoredMessage
@@ -74,3 +75,21 @@ async def test_mydata_delete_during_a_conversation_deletes_the_copies(
     assert len(deleted) == 3 and sum(DETAILS in t for t in deleted) == 1
     left = _everything_said(standin)
     assert DETAILS not in left and "every evening" not in left
+
+
+async def test_a_message_already_gone_counts_as_deleted(
+    standin: DiscordStandin, discord_bot: DiscordBot
+) -> None:
+    bot = discord_bot
+    joined = await _claimed_with_relays(standin, bot)
+    [details] = [m for m in standin.dm_messages(standin.volunteer) if DETAILS in text(m)]
+    details.deleted = True  # someone removed it first
+    await bot.press(standin.member, button(joined, "End conversation"), joined)
+    await bot.drain()
+    deletes = [r for r in standin.requests if r.route == "delete_message"]
+    assert sorted(r.status for r in deletes) == [204, 204, 404], "each tried once"
+    [gone] = [r for r in deletes if r.status == 404]
+    assert int(gone.params["message_id"]) == details.id
+    assert await bot.runtime.store.outbox.pending_outbox_count() == 0, "not retried"
+    audit = await bot.runtime.store.audit.audit_entries(20)
+    assert GAVE_UP not in [e.action for e in audit], "a success, not a give-up"

@@ -61,3 +61,28 @@ async def test_the_commands_synced_at_start_carry_their_translations(
     synced = {c["name"]: c for c in standin.guild_commands[standin.guild.id].values()}
     assert synced["mydata"]["name_localizations"]["fr"] == "mesdonnees"
     assert synced["upstander"]["description_localizations"]["es-ES"].startswith("Moderación")
+
+
+async def test_a_spanish_member_sees_reading_list_topics_in_spanish(
+    standin: DiscordStandin, discord_bot: DiscordBot
+) -> None:
+    it = await standin.send_slash_command(standin.member, "resources", locale="es-ES")
+    topics = await discord_bot.shown(it)
+    assert "Intervención de testigos" in text(topics) and "Bystander intervention" not in text(
+        topics
+    )
+    pressed = await standin.send_button(
+        standin.member, button(topics, "Intervención de testigos"), message=topics, locale="es-ES"
+    )
+    found = await discord_bot.shown(pressed)
+    # The heading is the topic in Spanish; the items keep their published titles.
+    assert "Intervención de testigos" in text(found)
+    assert "The 5Ds of Bystander Intervention" in text(found)
+
+    ac = await standin.send_autocomplete(
+        standin.member, "resources", {"topic": "bien"}, focused="topic", locale="es-ES"
+    )
+    await ac.wait_callback()
+    assert [(c["value"], c["name"]) for c in ac.autocomplete_choices() or []] == [
+        ("wellbeing-burnout", "Bienestar y desgaste")
+    ]

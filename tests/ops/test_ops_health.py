@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,10 @@ from ops_support import BotProcess, free_port
 
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
-from bot.health import HealthServer, serve_health
+from bot.core.clock import ManualClock
+from bot.core.models import OutboxItem
+from bot.health import HealthServer, check_runtime, serve_health
+from bot.storage.memory import MemoryStore
 from bot.storage.practice import SqlPractice
 
 
@@ -51,9 +55,29 @@ async def test_healthy_reports_the_outbox_and_the_content_version(
     assert status == 200
     assert body == {
         "status": "ok",
-        "database": {"status": "ok", "outbox_pending": 0},
+        "database": {"status": "ok", "outbox_pending": 0, "outbox_oldest_seconds": 0.0},
         "content": {"status": "ok", "version": runtime.content.current.version},
     }
+
+
+async def test_reports_the_age_of_the_oldest_undelivered_item(settings: Settings) -> None:
+    clock = ManualClock()
+    runtime = await build(settings, store=MemoryStore(), clock=clock)
+    try:
+        older = clock.now()
+        await runtime.store.outbox.enqueue(
+            [_item("a", older), _item("b", older + timedelta(seconds=30))]
+        )
+        clock.advance(seconds=90)
+        status, body = await check_runtime(runtime)
+    finally:
+        await runtime.aclose()
+    assert status == 200
+    assert body["database"] == {"status": "ok", "outbox_pending": 2, "outbox_oldest_seconds": 90.0}
+
+
+def _item(item_id: str, at: datetime) -> OutboxItem:
+    return OutboxItem(item_id, "c1", "card", 1, "{}", 0, at, at)
 
 
 async def test_a_store_that_does_not_answer_is_an_error(settings: Settings) -> None:

@@ -1,6 +1,6 @@
 """SIGKILL in the middle of a burst of check-ins, then a restart on the same data.
 
-The contract (bot/core/desk.py, bot/core/delivery.py): a check-in and its volunteer card
+The contract (bot/core/intake.py, bot/core/delivery.py): a check-in and its volunteer card
 are committed in one transaction before the member is told "received"; the card leaves
 the outbox only once Slack accepted it, and the worker resumes at start. So after any
 kill:

@@ -77,7 +77,7 @@ async def main() -> None:
     async def claim_one(volunteer: Actor, checkin_id: str) -> str:
         directory.grant(volunteer.user_id, frozenset({Role.VOLUNTEER}))
         try:
-            await runtime.desk.claim(volunteer, checkin_id)
+            await runtime.desk.conversation.claim(volunteer, checkin_id)
         except Conflict:
             return ""
         return checkin_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -383,6 +384,47 @@ async def test_an_event_is_sighted_first_once_and_sightings_are_forgotten(store:
     assert await store.events.first_sighting("slack:Ev2", T0 + timedelta(hours=2))
     assert await store.events.forget_sightings(T0 + timedelta(hours=1)) == 1
     assert not await store.events.first_sighting("slack:Ev2", T0 + timedelta(hours=3))
+
+
+async def test_items_queued_apart_at_the_same_time_keep_the_queue_s_order(store: Stores) -> None:
+    # The worker keeps a conversation in the order the store gives items of equal times.
+    for n in range(3):
+        await store.outbox.enqueue([item(f"z{n}a", "c"), item(f"a{n}b", "c")])
+    order = [i.id for i in await store.outbox.lease_due_outbox(T0, 10, "p1", T0 + LEASE)]
+    assert order == ["z0a", "a0b", "z1a", "a1b", "z2a", "a2b"]
+
+
+async def test_released_leases_are_free_at_once(store: Stores) -> None:
+    await store.outbox.enqueue([item("a", "c"), item("b", "c")])
+    await store.outbox.lease_due_outbox(T0, 1, "dead", T0 + LEASE)
+    assert await store.outbox.release_outbox_leases() == 1
+    assert [i.id for i in await store.outbox.lease_due_outbox(T0, 10, "p", T0 + LEASE)] == [
+        "a",
+        "b",
+    ]
+
+
+async def test_of_concurrent_lease_rounds_each_item_goes_to_one(store: Stores) -> None:
+    await store.outbox.enqueue([item(f"i{n}", "c") for n in range(40)])
+    rounds = await asyncio.gather(
+        *(store.outbox.lease_due_outbox(T0, 7, f"p{n}", T0 + LEASE) for n in range(8))
+    )
+    taken = [i.id for r in rounds for i in r]
+    assert sorted(taken) == sorted(f"i{n}" for n in range(40))
+
+
+async def test_of_concurrent_takers_of_a_job_lease_one_wins(store: Stores) -> None:
+    won = await asyncio.gather(
+        *(store.leases.take_lease("purge", f"p{n}", T0, T0 + LEASE) for n in range(5))
+    )
+    assert sorted(won) == [False] * 4 + [True]
+
+
+async def test_of_concurrent_sightings_of_an_event_one_is_first(store: Stores) -> None:
+    firsts = await asyncio.gather(*(store.events.first_sighting("slack:Ev1", T0) for _ in range(4)))
+    assert sorted(firsts) == [False, False, False, True]
+    assert await store.events.forget_sightings(T0 + timedelta(seconds=1)) == 1
+    assert await store.events.first_sighting("slack:Ev1", T0 + timedelta(hours=1)), "forgotten"
 
 
 # -- handover and idle close (issue 18.4) ---------------------------------------------

@@ -27,7 +27,7 @@ from bot.adapters.discord.translator import ContentTranslator
 from bot.core.app import Upstander
 from bot.core.ports import ContentSource
 
-__all__ = ["UpstanderClient", "intents"]
+__all__ = ["ShardedUpstanderClient", "UpstanderClient", "client_for", "intents"]
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,21 @@ class UpstanderClient(commands.Bot):
                 )
         except discord.HTTPException as exc:
             log.warning("could not answer a DM (HTTP %s, code %s)", exc.status, exc.code)
+
+
+class ShardedUpstanderClient(UpstanderClient, discord.AutoShardedClient):
+    """Several shards in one process (DISCORD_SHARD_COUNT, and several or no
+    DISCORD_SHARD_IDS): discord.py connects each and routes their events here."""
+
+
+def client_for(
+    app: Upstander, content: ContentSource, settings: DiscordSettings, **options: Any
+) -> UpstanderClient:
+    """The client the settings ask for: one connection, one shard of many, or several."""
+    options = {**settings.shard_options(), **options}
+    if settings.sharded:
+        return ShardedUpstanderClient(app, content, settings, **options)
+    return UpstanderClient(app, content, settings, **options)
 
 
 async def sync_tree(tree: discord.app_commands.CommandTree[Any], guild_id: int | None) -> int:

@@ -1,7 +1,8 @@
 """Sends the core's outbound messages: check-in cards to the volunteers' channel, DMs.
 
 Every send disables mentions (user text never pings) except the lead role on an
-escalation. Discord's refusals become ``DeliveryError`` so that the core's outbox retries.
+escalation. Discord's refusals become ``DeliveryError`` so that the core's outbox retries;
+a 4xx other than 429 is marked permanent, so the outbox gives it up after a few tries.
 """
 
 from __future__ import annotations
@@ -103,7 +104,13 @@ class DiscordMessenger:
             )
         if destination.kind == "dm" and destination.user_id.isdigit():
             return await self._client.create_dm(discord.Object(int(destination.user_id)))
-        raise DeliveryError(f"no Discord destination for kind {destination.kind!r}")
+        raise DeliveryError(f"no Discord destination for kind {destination.kind!r}", permanent=True)
+
+
+def _refused_for_good(exc: discord.HTTPException) -> bool:
+    """A 4xx other than 429: unknown channel or user (404), DMs closed or no access (403),
+    a message Discord will not take (400). Sending it again the same way cannot help."""
+    return 400 <= exc.status < 500 and exc.status != 429
 
 
 @contextlib.contextmanager
@@ -117,6 +124,7 @@ def _refusals() -> Iterator[None]:
         raise DeliveryError(
             f"Discord refused the request (HTTP {exc.status}, code {exc.code})",
             retry_after=_retry_after(exc),
+            permanent=_refused_for_good(exc),
         ) from exc
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         raise DeliveryError(f"could not reach Discord: {type(exc).__name__}") from exc

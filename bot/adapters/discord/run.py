@@ -7,7 +7,7 @@ import contextlib
 import logging
 from typing import Any
 
-from bot.adapters.discord.client import UpstanderClient
+from bot.adapters.discord.client import UpstanderClient, client_for
 from bot.adapters.discord.convert import PLATFORM
 from bot.adapters.discord.endpoints import configure_endpoints, restore_endpoints
 from bot.adapters.discord.settings import DiscordSettings
@@ -42,7 +42,7 @@ async def serve_discord(
     env = runtime.settings.env
     settings = DiscordSettings.from_env(env)
     previous = configure_endpoints(settings.api_base, settings.gateway_url)
-    client = UpstanderClient(
+    client = client_for(
         runtime.app,
         runtime.content,
         settings,

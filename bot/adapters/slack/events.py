@@ -2,6 +2,12 @@
 
 bolt acknowledges an event when its listener returns: the listeners hand their work to
 a task the adapter tracks (``Work``) and return at once.
+
+Slack delivers an event again when it did not see our answer in time (with
+``X-Slack-Retry-Num``), and a signed request can be replayed within its five minutes:
+a DM is relayed only the first time its ``event_id`` is seen by any process sharing the
+store (``EventStore.first_sighting``), so a member's message never reaches the
+volunteer twice.
 """
 
 from __future__ import annotations
@@ -23,16 +29,21 @@ from bot.core.practice import INTRO
 
 log = logging.getLogger(__name__)
 
+EVENT_KEY = "slack-event:"  # the sighting key of an Events API delivery: + its event_id
+
 
 def register_events(app: AsyncApp, runtime: Runtime, work: Work) -> None:
     @app.event("message")
-    async def on_message(event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_message(
+        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         found = dm_from_person(event)
         if found is None:
             return
         actor, text = found
         channel = str(event.get("channel") or actor.user_id)
-        work.spawn(_relay(runtime, client, actor, text, channel), "DM")
+        event_id = str(body.get("event_id") or "")
+        work.spawn(_relay_once(runtime, client, actor, text, channel, event_id), "DM")
 
     @app.event("app_home_opened")
     async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -40,6 +51,22 @@ def register_events(app: AsyncApp, runtime: Runtime, work: Work) -> None:
             return
         actor = actor_from_user_id(str(event["user"]))
         work.spawn(publish_home(runtime, client, actor), "Home tab")
+
+
+async def _relay_once(
+    runtime: Runtime,
+    client: AsyncWebClient,
+    actor: Actor,
+    text: str,
+    channel: str,
+    event_id: str,
+) -> None:
+    if event_id and not await runtime.store.events.first_sighting(
+        EVENT_KEY + event_id, runtime.clock.now()
+    ):
+        log.info("skipped a Slack event already handled (%s)", event_id)
+        return
+    await _relay(runtime, client, actor, text, channel)
 
 
 async def _relay(

@@ -3,7 +3,9 @@
 Returns a reference ``"<channel>:<ts>"`` so that a later ``update_ref`` edits the same
 message with ``chat.update``.  Any Web API failure becomes a ``DeliveryError`` (with the
 429's Retry-After when there is one); slack_sdk's retry handlers have already retried
-5xx and 429 a couple of times by then, and the core's outbox retries again later.
+5xx and 429 a couple of times by then, and the core's outbox retries again later. Errors
+that no retry can fix (``PERMANENT_ERRORS``: unknown channel, DMs closed, revoked token)
+are marked permanent.
 """
 
 from __future__ import annotations
@@ -23,6 +25,33 @@ from bot.core.messages import Destination, Outbound
 
 log = logging.getLogger(__name__)
 
+# Refusals that sending again cannot change: the outbox gives these up after a few tries.
+PERMANENT_ERRORS = frozenset(
+    {
+        "access_denied",
+        "account_inactive",
+        "cannot_dm_bot",
+        "channel_not_found",
+        "ekm_access_denied",
+        "invalid_auth",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "is_archived",
+        "messages_tab_disabled",
+        "missing_scope",
+        "msg_too_long",
+        "no_text",
+        "not_authed",
+        "not_in_channel",
+        "restricted_action",
+        "team_access_not_granted",
+        "token_expired",
+        "token_revoked",
+        "too_many_attachments",
+        "user_disabled",
+        "user_not_found",
+    }
+)
 # chat.update errors after which a fresh message is the right thing to send instead.
 _POST_INSTEAD = frozenset(
     {"message_not_found", "cant_update_message", "edit_window_closed", "msg_too_long"}
@@ -84,12 +113,14 @@ class SlackMessenger:
     def _channel(self, destination: Destination) -> str:
         if destination.kind == "volunteers":
             if not self._settings.volunteer_channel:
-                raise DeliveryError("SLACK_VOLUNTEER_CHANNEL is not set")
+                raise DeliveryError("SLACK_VOLUNTEER_CHANNEL is not set", permanent=True)
             return self._settings.volunteer_channel
         if destination.kind == "dm" and destination.user_id:
             # Posting to a user id posts in the app's DM with them (its Messages tab).
             return destination.user_id
-        raise DeliveryError(f"cannot send to a {destination.kind!r} destination on Slack")
+        raise DeliveryError(
+            f"cannot send to a {destination.kind!r} destination on Slack", permanent=True
+        )
 
     async def _update(self, ref: str, content: dict[str, Any]) -> str | None:
         channel, _, ts = ref.partition(":")
@@ -120,7 +151,9 @@ def _delivery_error(exc: SlackApiError) -> DeliveryError:
             retry_after = 1.0
     error = str(response.get("error", "")) if isinstance(response.data, dict) else ""
     return DeliveryError(
-        f"Slack refused the message: {error or response.status_code}", retry_after=retry_after
+        f"Slack refused the message: {error or response.status_code}",
+        retry_after=retry_after,
+        permanent=error in PERMANENT_ERRORS,
     )
 
 
