@@ -8,6 +8,7 @@ from harness import Console, RecordingMessenger
 from bot.core.clock import ManualClock
 from bot.core.errors import DeliveryError
 from bot.core.messages import Outbound
+from bot.core.models import SentCopy
 
 MEMBER, VOLUNTEER = "zephyrine", "val"
 
@@ -85,3 +86,26 @@ async def test_a_failed_erasure_is_retried_and_holds_up_nothing(
     await console.runtime.deliveries.drain()
     assert len(flaky.deleted) == 3
     assert await console.runtime.store.outbox.pending_outbox_count() == 0
+
+
+async def test_the_retention_purge_job_deletes_a_copy_recorded_after_the_close(
+    console: Console,
+) -> None:
+    """A relay in flight at the close is recorded a moment later: the purge job finds it
+    and wakes the outbox worker."""
+    await _claimed_with_relays(console)
+    await console.say("/checkin close")
+    assert len(_messenger(console).deleted) == 3
+    [closed] = await console.runtime.store.checkins.member_checkins(f"console:{MEMBER}")
+    runtime = console.runtime
+    late = SentCopy(
+        "late", closed.id, "console", "dm", VOLUNTEER, "console-late", runtime.clock.now()
+    )
+    await runtime.store.copies.record_copy(late)
+    runtime.desk.outbox_changed.clear()
+    [purge] = [job for job in runtime.jobs.jobs if job.name == "retention-purge"]
+    assert await runtime.jobs.run_if_due(purge)
+    assert runtime.desk.outbox_changed.is_set()
+    await runtime.deliveries.drain()
+    assert _messenger(console).deleted[-1] == "console-late"
+    assert await runtime.store.copies.copies_of(closed.id) == []
