@@ -19,6 +19,7 @@ from bot.core.app import Services, Upstander
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import Deliveries, new_owner_id
 from bot.core.desk import Desk
+from bot.core.erasure import Erasure
 from bot.core.escalation import Escalation
 from bot.core.group_practice import GroupPractice
 from bot.core.idle import IdleWatch
@@ -228,8 +229,16 @@ async def build(
     messengers: dict[str, Messenger] = {}
     access = Access(directories)
     stats = Stats(store.stats)
+    erasure = Erasure(store.copies, store.practice, clock)
     desk = Desk(
-        content, store.checkins, store.volunteers, store.handover, access, clock, settings.desk
+        content,
+        store.checkins,
+        store.volunteers,
+        store.handover,
+        access,
+        clock,
+        settings.desk,
+        erasure,
     )
     group = GroupPractice(content, store.groups, access, clock, settings.group_idle)
     services = Services(
@@ -237,13 +246,13 @@ async def build(
         practice=Practice(content, store.practice, store.stats, clock),
         library=Library(content, store.stats),
         desk=desk,
-        mydata=MyData(content, store.practice, store.checkins, desk),
+        mydata=MyData(content, store.practice, store.checkins, desk, erasure),
         moderation=Moderation(content, store.checkins, store.audit, stats, access),
         group=group,
     )
     owner = new_owner_id()
-    escalation = Escalation(content, store.checkins, clock, settings.desk)
-    idle = IdleWatch(content, store.handover, clock, settings.desk)
+    escalation = Escalation(content, store.checkins, clock, settings.desk, erasure)
+    idle = IdleWatch(content, store.handover, clock, settings.desk, erasure)
     return Runtime(
         settings=settings,
         content=content,
@@ -251,7 +260,9 @@ async def build(
         clock=clock,
         app=Upstander(services),
         desk=desk,
-        deliveries=Deliveries(store.outbox, store.checkins, messengers, clock, owner=owner),
+        deliveries=Deliveries(
+            store.outbox, store.checkins, messengers, clock, owner=owner, copies=store.copies
+        ),
         escalation=escalation,
         jobs=JobRunner(
             store.leases,
@@ -287,6 +298,11 @@ def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> 
         if await passes.idle.idle_round():
             desk.outbox_changed.set()
 
+    async def purge() -> None:
+        await passes.escalation.purge()
+        # The purge queues the deletion of copies of members' words: wake the worker.
+        desk.outbox_changed.set()
+
     async def forget_sightings() -> None:
         await store.events.forget_sightings(clock.now() - SIGHTINGS_KEPT)
 
@@ -294,6 +310,6 @@ def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> 
         Job("escalation", ESCALATION_PERIOD, escalate),
         Job("idle-close", IDLE_PERIOD, close_idle),
         Job("group-practice-expiry", GROUP_EXPIRY_PERIOD, passes.group.expire_idle_groups),
-        Job("retention-purge", PURGE_PERIOD, passes.escalation.purge),
+        Job("retention-purge", PURGE_PERIOD, purge),
         Job("forget-event-sightings", SIGHTINGS_PERIOD, forget_sightings),
     ]

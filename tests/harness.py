@@ -66,11 +66,15 @@ class RecordingMessenger:
     def __init__(self, inner: object, sent: list[Outbound]) -> None:
         self._inner = inner
         self._sent = sent
+        self.deleted: list[str] = []
 
     async def send(self, outbound: Outbound) -> str:
         self._sent.append(outbound)
         send = self._inner.send
         return str(await send(outbound))
+
+    async def delete(self, ref: str) -> None:
+        self.deleted.append(ref)
 
 
 async def build_console(settings: Settings, clock: ManualClock, *, sqlite: bool) -> Console:

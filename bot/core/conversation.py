@@ -15,6 +15,7 @@ from bot.core.catalog import Catalog
 from bot.core.crisis import Stage
 from bot.core.desk_context import DeskContext
 from bot.core.desk_support import BLOCK, CLOSE, RATE, card_claimed, card_closed, volunteer_name
+from bot.core.erasure import Erasure
 from bot.core.errors import Conflict, NotFound
 from bot.core.handover import Handover
 from bot.core.messages import Action, Reply, Section, Style
@@ -25,9 +26,11 @@ log = logging.getLogger("bot.core.desk")
 
 
 class Conversation:
-    def __init__(self, context: DeskContext, handover: Handover) -> None:
+    def __init__(self, context: DeskContext, handover: Handover, erasure: Erasure) -> None:
         self._ctx = context
         self._handover = handover
+        # Deletes the copies of the member's words once the conversation is closed.
+        self._erasure = erasure
 
     # -- volunteers ------------------------------------------------------------------
 
@@ -207,6 +210,8 @@ class Conversation:
         audit = AuditEntry(now, checkin.id, checkin.pseudonym, "closed", who)
         closed = self._ctx.checkins.close(checkin.id, side, now, items, audit)
         await self._ctx.queue_or_refuse(closed, Conflict("checkin.already_closed"))
+        if await self._erasure.sweep():
+            self._ctx.outbox_changed.set()
         log.info("check-in %s closed by the %s", checkin.id, side)
 
     def _close_outbox(

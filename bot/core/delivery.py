@@ -8,7 +8,8 @@ channel or a DM), each delivered in the order it was queued. Lanes run concurren
 bounded per destination and per platform: a slow or rate-limited destination holds only
 its own lanes. A 429 pauses its destination until Retry-After, without counting as a
 failed attempt; an item the platform refuses for good, or that keeps failing, is given up,
-audited and logged in one line without its content.
+audited and logged in one line without its content. An erasure item (`erasure.ERASE`)
+deletes the message it names and takes the same way: lanes, bounds, retries, give-up.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from datetime import datetime, timedelta
 
 from bot.core import outbound_json as wire
 from bot.core.clock import Clock
+from bot.core.erasure import CARRIES_MEMBER_WORDS, ERASE, copy_of
 from bot.core.errors import DeliveryError
 from bot.core.messages import Outbound
 from bot.core.models import AuditEntry, OutboxItem
-from bot.core.ports import CheckinStore, Messenger, OutboxStore
+from bot.core.ports import CheckinStore, CopyStore, Messenger, OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +104,11 @@ class Deliveries:
         *,
         owner: str = "",
         policy: DeliveryPolicy | None = None,
+        copies: CopyStore | None = None,
     ) -> None:
         self._outbox = outbox
+        # Where messages carrying a member's words went, to delete them later.
+        self._copies = copies
         # The check-ins its cards and card updates refer to.
         self._checkins = checkins
         self._messengers = messengers
@@ -360,7 +365,7 @@ class Deliveries:
             outbound = await self._resolve_update(item, entry.outbound)
             entry.sent = True
             async with asyncio.timeout(self.policy.send_timeout):
-                ref = await messenger.send(outbound)
+                ref = await _hand_over(messenger, item.purpose, outbound)
         except DeliveryError as exc:
             return await self._failed(entry, exc)
         except TimeoutError:
@@ -371,6 +376,8 @@ class Deliveries:
             return await self._failed(entry, DeliveryError(type(exc).__name__))
         if item.purpose in ("card", "escalation") and ref:
             await self._checkins.set_card_ref(item.checkin_id, ref)
+        if item.purpose in CARRIES_MEMBER_WORDS and ref and self._copies is not None:
+            await self._copies.record_copy(copy_of(item, outbound, ref, self._clock.now()))
         await self._outbox.delivered(item.id)
         self._delivered += 1
         return None
@@ -422,6 +429,15 @@ class Deliveries:
             attempts,
             reason,
         )
+
+
+async def _hand_over(messenger: Messenger, purpose: str, outbound: Outbound) -> str:
+    """Send `outbound`, or for an erasure delete the message it names (`update_ref`); the
+    sent message's reference, "" for a deletion."""
+    if purpose == ERASE:
+        await messenger.delete(outbound.update_ref)
+        return ""
+    return await messenger.send(outbound)
 
 
 def _answer(waiting: list[asyncio.Future[None]]) -> None:

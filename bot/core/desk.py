@@ -13,6 +13,7 @@ from bot.core.clock import Clock
 from bot.core.conversation import Conversation
 from bot.core.desk_context import DeskContext
 from bot.core.desk_support import DeskSettings
+from bot.core.erasure import Erasure
 from bot.core.handover import Handover
 from bot.core.intake import Intake
 from bot.core.messages import Reply
@@ -29,13 +30,14 @@ class Desk:
         access: Access,
         clock: Clock,
         settings: DeskSettings,
+        erasure: Erasure,
     ) -> None:
         context = DeskContext(content, checkins, volunteers, handover, access, clock, settings)
         # Set whenever the outbox gains items, so the delivery worker wakes at once.
         self.outbox_changed = context.outbox_changed
         self.intake = Intake(context)
         self.handover = Handover(context)
-        self.conversation = Conversation(context, self.handover)
+        self.conversation = Conversation(context, self.handover, erasure)
 
     async def close(self, actor: Actor) -> Reply:
         """Close whatever the actor has open (their data is about to be deleted)."""

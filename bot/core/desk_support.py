@@ -105,10 +105,6 @@ def volunteer_name(catalog: Catalog, actor: Actor) -> str:
     return actor.display_name or catalog.text(catalog.default_locale, "volunteer.default_name")
 
 
-def new_pseudonym() -> str:
-    return f"Member {secrets.token_hex(2).upper()}"
-
-
 def new_id() -> str:
     return secrets.token_hex(12)
 

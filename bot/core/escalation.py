@@ -6,6 +6,7 @@ import logging
 
 from bot.core.clock import Clock
 from bot.core.desk_support import DeskSettings, card, outbox_item, volunteers
+from bot.core.erasure import Erasure
 from bot.core.messages import Outbound
 from bot.core.models import AuditEntry
 from bot.core.ports import CheckinStore, ContentSource
@@ -15,8 +16,14 @@ log = logging.getLogger(__name__)
 
 class Escalation:
     def __init__(
-        self, content: ContentSource, store: CheckinStore, clock: Clock, settings: DeskSettings
+        self,
+        content: ContentSource,
+        store: CheckinStore,
+        clock: Clock,
+        settings: DeskSettings,
+        erasure: Erasure,
     ) -> None:
+        self._erasure = erasure
         self._content = content
         self._store = store
         self._clock = clock
@@ -53,4 +60,5 @@ class Escalation:
         )
         if purged:
             log.info("purged personal data from %d check-in(s)", purged)
+        await self._erasure.after_purge(now - self._settings.retention)
         return purged

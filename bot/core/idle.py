@@ -16,6 +16,7 @@ from bot.core.checkin_notices import CheckinNotices
 from bot.core.clock import Clock
 from bot.core.crisis import Stage
 from bot.core.desk_support import DeskSettings, card_closed
+from bot.core.erasure import Erasure
 from bot.core.models import AuditEntry, CheckIn, OutboxItem
 from bot.core.ports import ContentSource, HandoverStore
 
@@ -24,8 +25,14 @@ log = logging.getLogger(__name__)
 
 class IdleWatch:
     def __init__(
-        self, content: ContentSource, store: HandoverStore, clock: Clock, settings: DeskSettings
+        self,
+        content: ContentSource,
+        store: HandoverStore,
+        clock: Clock,
+        settings: DeskSettings,
+        erasure: Erasure,
     ) -> None:
+        self._erasure = erasure
         self._content = content
         self._store = store
         self._clock = clock
@@ -77,6 +84,7 @@ class IdleWatch:
         quiet_since = now - self._settings.idle_close
         if not await self._store.close_idle(checkin.id, quiet_since, now, items, audit):
             return 0
+        await self._erasure.sweep()
         log.info("closed quiet check-in %s", checkin.id)
         return 1
 

@@ -30,11 +30,11 @@ from bot.core.desk_support import (
     card,
     checkin_form,
     new_id,
-    new_pseudonym,
 )
 from bot.core.errors import Conflict, NotFound, UserFacingError
 from bot.core.messages import Action, Reply, Section, Style
 from bot.core.models import CheckIn, CheckinStatus, OpeningState, OutboxItem
+from bot.core.pseudonyms import unique_pseudonym
 from bot.core.resources_view import resource_lines
 
 SUPPORT_TOPIC = "wellbeing-burnout"
@@ -75,7 +75,7 @@ class Intake:
         refused = await self._refused(actor, catalog, locale, crisis=crisis)
         if refused is not None:
             return refused
-        checkin = self._draft(actor, catalog, locale, values, crisis)
+        checkin = await self._draft(actor, catalog, locale, values, crisis)
         await self._ctx.checkins.save_draft(checkin)
         return Reply(
             pinned=pinned,
@@ -181,7 +181,7 @@ class Intake:
 
     # -- helpers ---------------------------------------------------------------------
 
-    def _draft(
+    async def _draft(
         self,
         actor: Actor,
         catalog: Catalog,
@@ -192,6 +192,7 @@ class Intake:
         """The check-in as the form left it: kept as a draft until the member presses Send."""
         identity = values.get(FIELD_IDENTITY, "")
         category = values.get(FIELD_CATEGORY, "") or "other"
+        now = self._ctx.clock.now()
         if category not in catalog.checkin_categories:
             category = catalog.checkin_categories[-1] if catalog.checkin_categories else "other"
         return CheckIn(
@@ -200,7 +201,9 @@ class Intake:
             member=actor.key,
             member_user_id=actor.user_id,
             member_name=actor.display_name if identity == NAMED else "",
-            pseudonym=new_pseudonym(),
+            pseudonym=await unique_pseudonym(
+                self._ctx.checkins, actor.platform, since=now - self._ctx.settings.retention
+            ),
             category=category,
             urgency=values.get(FIELD_URGENCY, ""),
             anonymous=identity == ANONYMOUS,
@@ -208,7 +211,7 @@ class Intake:
             crisis=crisis,
             locale=locale,
             status=CheckinStatus.DRAFT,
-            created_at=self._ctx.clock.now(),
+            created_at=now,
             region=region_for(self._ctx.settings.crisis_region, actor.locale) or "",
         )
 

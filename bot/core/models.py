@@ -128,12 +128,29 @@ class Opening:
 
 
 @dataclass(frozen=True, slots=True)
+class SentCopy:
+    """A message the bot sent that carries a member's words or name, kept until deleted.
+
+    `platform`, `kind` and `user_id` are its destination; `ref` is the platform's
+    reference to it, as the Messenger returned it."""
+
+    id: str
+    checkin_id: str
+    platform: str
+    kind: str
+    user_id: str
+    ref: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxItem:
     """A message waiting to be delivered. `payload` carries text, so stores encrypt it."""
 
     id: str
     checkin_id: str
     # "card" | "card_update" | "card_retired" | "details" | "relay" | "notice" | "escalation"
+    # | "erase" (delete a message the bot sent: its destination and `update_ref` say which)
     purpose: str
     priority: int  # higher first: crisis check-ins jump the queue
     payload: str  # JSON of the Outbound, built by bot.core.outbound_json

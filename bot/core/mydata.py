@@ -6,6 +6,7 @@ import json
 
 from bot.core.actors import Actor
 from bot.core.desk import Desk
+from bot.core.erasure import Erasure
 from bot.core.messages import Action, Reply, Section, Style
 from bot.core.ports import CheckinStore, ContentSource, PracticeStore
 
@@ -15,8 +16,14 @@ DELETE_CANCEL = "mydata.keep"
 
 class MyData:
     def __init__(
-        self, content: ContentSource, runs: PracticeStore, checkins: CheckinStore, desk: Desk
+        self,
+        content: ContentSource,
+        runs: PracticeStore,
+        checkins: CheckinStore,
+        desk: Desk,
+        erasure: Erasure,
     ) -> None:
+        self._erasure = erasure
         self._content = content
         self._runs = runs
         self._store = checkins
@@ -90,6 +97,8 @@ class MyData:
             await self._desk.close(actor)
         runs = await self._runs.delete_member_runs(actor.key)
         checkins = await self._store.forget_member(actor.key)
+        if await self._erasure.sweep():
+            self._desk.outbox_changed.set()
         return Reply(
             sections=(
                 Section(catalog.text(locale, "mydata.deleted", runs=runs, checkins=checkins)),

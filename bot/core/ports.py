@@ -24,6 +24,7 @@ from bot.core.models import (
     OpeningState,
     OutboxItem,
     PracticeRun,
+    SentCopy,
 )
 
 
@@ -39,13 +40,19 @@ class PracticeStore(Protocol):
         a practice press costs one write however many counters it moves."""
         ...
 
-    async def get_run(self, run_id: str) -> PracticeRun | None: ...
+    async def get_run(self, run_id: str, member: str) -> PracticeRun | None:
+        """`member`'s run `run_id`; None when it is missing or someone else's."""
+        ...
 
     async def active_run(self, member: str) -> PracticeRun | None: ...
 
     async def member_runs(self, member: str) -> list[PracticeRun]: ...
 
     async def delete_member_runs(self, member: str) -> int: ...
+
+    async def purge_runs(self, updated_before: datetime) -> int:
+        """Delete runs nobody has touched since `updated_before` (retention)."""
+        ...
 
 
 class StatsStore(Protocol):
@@ -132,6 +139,10 @@ class CheckinStore(Protocol):
 
     async def member_checkins(self, member: str) -> list[CheckIn]: ...
 
+    async def pseudonym_in_use(self, platform: str, pseudonym: str, since: datetime) -> bool:
+        """Whether a check-in on `platform` not closed before `since` has `pseudonym`."""
+        ...
+
     async def forget_member(self, member: str) -> int:
         """Remove the member's identity and words from every check-in they opened."""
         ...
@@ -155,6 +166,20 @@ class VolunteerStore(Protocol):
         ...
 
     async def volunteer_anonymous(self, volunteer: str) -> bool: ...
+
+
+class CopyStore(Protocol):
+    """The bot's own messages that carry a member's words or name, until deleted."""
+
+    async def record_copy(self, copy: SentCopy) -> None: ...
+
+    async def queue_erasure(self, erase: Callable[[SentCopy], OutboxItem]) -> int:
+        """For every copy whose check-in is no longer active (closed, purged, forgotten or
+        gone): queue `erase(copy)` and drop the copy, in one transaction. Returns how many.
+        `erase` is called inside the transaction, so it must only compute."""
+        ...
+
+    async def copies_of(self, checkin_id: str) -> list[SentCopy]: ...
 
 
 class OutboxStore(Protocol):
@@ -327,6 +352,7 @@ class Stores:
     events: EventStore
     handover: HandoverStore
     groups: GroupPracticeStore
+    copies: CopyStore
     close_store: Callable[[], Awaitable[None]]
 
 
@@ -360,4 +386,9 @@ class Messenger(Protocol):
 
     async def send(self, outbound: Outbound) -> str:
         """Deliver and return a reference to the sent message; raise DeliveryError."""
+        ...
+
+    async def delete(self, ref: str) -> None:
+        """Delete the bot's own message `ref` (as `send` returned it); a message already
+        gone counts as deleted. Raise DeliveryError to be tried again later."""
         ...

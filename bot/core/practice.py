@@ -232,9 +232,9 @@ class Practice:
         return max(runs, key=lambda r: r.updated_at)
 
     async def _owned_run(self, actor: Actor, run_id: str) -> PracticeRun:
-        run = await self._store.get_run(run_id)
+        run = await self._store.get_run(run_id, actor.key)
         # Another member's run id is treated exactly like a missing one: no hint it exists.
-        if run is None or run.member != actor.key:
+        if run is None:
             raise NotFound("error.run_gone")
         return run
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -205,6 +206,13 @@ class SqlCheckins:
     async def member_checkins(self, member: str) -> list[CheckIn]:
         mine = _member_is(self._cipher, member)
         return await self._all(select(checkins).where(mine).order_by(checkins.c.created_at))
+
+    async def pseudonym_in_use(self, platform: str, pseudonym: str, since: datetime) -> bool:
+        c = checkins.c
+        recent = or_(c.closed_at.is_(None), c.closed_at >= since)
+        query = select(c.id).where(c.pseudonym == pseudonym, c.platform == platform, recent)
+        async with self._db.read() as conn:
+            return (await conn.execute(query.limit(1))).first() is not None
 
     async def forget_member(self, member: str) -> int:
         fp = _member_is(self._cipher, member)

@@ -24,6 +24,7 @@ from bot.core.models import (
     OutboxItem,
     PracticeRun,
     RunStatus,
+    SentCopy,
 )
 from bot.core.ports import Stores
 
@@ -52,6 +53,7 @@ class MemoryState:
     groups: dict[str, GroupSession] = field(default_factory=dict)
     # (session, step number) -> voter fingerprint -> choice index.
     group_votes: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
+    copies: dict[str, SentCopy] = field(default_factory=dict)
 
     def add_outbox(self, items: list[OutboxItem]) -> None:
         for item in items:
@@ -91,8 +93,9 @@ class MemoryPractice(_Part):
         for metric, key in counts:
             self._s.bump(metric, key, 1)
 
-    async def get_run(self, run_id: str) -> PracticeRun | None:
-        return self._s.runs.get(run_id)
+    async def get_run(self, run_id: str, member: str) -> PracticeRun | None:
+        run = self._s.runs.get(run_id)
+        return run if run is not None and run.member == member else None
 
     async def active_run(self, member: str) -> PracticeRun | None:
         active = [
@@ -107,6 +110,12 @@ class MemoryPractice(_Part):
 
     async def delete_member_runs(self, member: str) -> int:
         doomed = [k for k, r in self._s.runs.items() if r.member == member]
+        for key in doomed:
+            del self._s.runs[key]
+        return len(doomed)
+
+    async def purge_runs(self, updated_before: datetime) -> int:
+        doomed = [k for k, r in self._s.runs.items() if r.updated_at < updated_before]
         for key in doomed:
             del self._s.runs[key]
         return len(doomed)
@@ -306,6 +315,14 @@ class MemoryCheckins(_Part):
             self._s.drop_outbox(item_id)
         # A block stays: it protects volunteers and names nobody.
         return len(mine)
+
+    async def pseudonym_in_use(self, platform: str, pseudonym: str, since: datetime) -> bool:
+        return any(
+            c.platform == platform
+            and c.pseudonym == pseudonym
+            and (c.closed_at is None or c.closed_at >= since)
+            for c in self._s.checkins.values()
+        )
 
 
 class MemoryHandover(_Part):
@@ -522,6 +539,27 @@ class MemoryOutbox(_Part):
         return min((i.created_at for i in self._s.outbox.values()), default=None)
 
 
+class MemoryCopies(_Part):
+    async def record_copy(self, copy: SentCopy) -> None:
+        self._s.copies[copy.id] = copy
+
+    async def queue_erasure(self, erase: Callable[[SentCopy], OutboxItem]) -> int:
+        doomed = [c for c in self._s.copies.values() if not self._active(c.checkin_id)]
+        items = [erase(c) for c in doomed]
+        self._s.add_outbox(items)
+        for copy in doomed:
+            del self._s.copies[copy.id]
+        return len(doomed)
+
+    def _active(self, checkin_id: str) -> bool:
+        checkin = self._s.checkins.get(checkin_id)
+        return checkin is not None and checkin.is_active
+
+    async def copies_of(self, checkin_id: str) -> list[SentCopy]:
+        mine = (c for c in self._s.copies.values() if c.checkin_id == checkin_id)
+        return sorted(mine, key=lambda c: (c.created_at, c.id))
+
+
 class MemoryLeases(_Part):
     async def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> bool:
         held = self._s.job_leases.get(name)
@@ -565,6 +603,7 @@ def MemoryStore(state: MemoryState | None = None, **parts: Any) -> Stores:
         events=MemoryEvents(state),
         handover=MemoryHandover(state),
         groups=MemoryGroups(state),
+        copies=MemoryCopies(state),
         close_store=_nothing_to_close,
     )
     return replace(stores, **parts)

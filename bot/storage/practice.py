@@ -1,17 +1,21 @@
-"""Practice runs, in the database only: whichever process gets the next press serves it."""
+"""Practice runs, in the database only: whichever process gets the next press serves it.
+
+A run is kept under the member's keyed fingerprint (the check-ins' own), never their
+platform id; a run read back carries the member the caller asked for."""
 
 from __future__ import annotations
 
 import functools
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, select
+from sqlalchemy import ColumnElement, RowMapping, delete, select
 
 from bot.core.catalog import Tactic
 from bot.core.models import Move, PracticeRun, RunStatus
-from bot.storage.engine import Database, upsert
+from bot.storage.engine import Database, matches_any, upsert
 from bot.storage.schema import runs
 from bot.storage.stats import add_counts
 
@@ -28,34 +32,48 @@ class SqlPractice:
     ) -> None:
         async with self._db.write() as conn:
             if runs_:
-                await conn.execute(_save(self._db.dialect), [_row(run) for run in runs_])
+                rows = [_row(run, self._fp(run.member)) for run in runs_]
+                await conn.execute(_save(self._db.dialect), rows)
             await add_counts(conn, self._db.dialect, [(m, k, 1) for m, k in counts])
 
-    async def get_run(self, run_id: str) -> PracticeRun | None:
+    async def get_run(self, run_id: str, member: str) -> PracticeRun | None:
+        query = select(runs).where(runs.c.id == run_id, self._mine(member))
         async with self._db.read() as conn:
-            row = (await conn.execute(select(runs).where(runs.c.id == run_id))).mappings().first()
-        return _run(row) if row else None
+            row = (await conn.execute(query)).mappings().first()
+        return _run(row, member) if row else None
+
+    def _fp(self, member: str) -> str:
+        return self._db.cipher.fingerprint(member)
+
+    def _mine(self, member: str) -> ColumnElement[bool]:
+        # Runs saved under an older key are found while that key is still set.
+        return matches_any(runs.c.member, self._db.cipher.fingerprints(member))
 
     async def active_run(self, member: str) -> PracticeRun | None:
         query = (
             select(runs)
-            .where(runs.c.member == member, runs.c.status == RunStatus.ACTIVE.value)
+            .where(self._mine(member), runs.c.status == RunStatus.ACTIVE.value)
             .order_by(runs.c.updated_at.desc())
             .limit(1)
         )
         async with self._db.read() as conn:
             row = (await conn.execute(query)).mappings().first()
-        return _run(row) if row else None
+        return _run(row, member) if row else None
 
     async def member_runs(self, member: str) -> list[PracticeRun]:
-        query = select(runs).where(runs.c.member == member).order_by(runs.c.started_at)
+        query = select(runs).where(self._mine(member)).order_by(runs.c.started_at)
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
-        return [_run(row) for row in rows]
+        return [_run(row, member) for row in rows]
 
     async def delete_member_runs(self, member: str) -> int:
         async with self._db.write() as conn:
-            result = await conn.execute(delete(runs).where(runs.c.member == member))
+            result = await conn.execute(delete(runs).where(self._mine(member)))
+        return int(result.rowcount)
+
+    async def purge_runs(self, updated_before: datetime) -> int:
+        async with self._db.write() as conn:
+            result = await conn.execute(delete(runs).where(runs.c.updated_at < updated_before))
         return int(result.rowcount)
 
 
@@ -69,11 +87,11 @@ def _save(dialect: str) -> Any:
     )
 
 
-def _row(run: PracticeRun) -> dict[str, Any]:
+def _row(run: PracticeRun, member_fp: str) -> dict[str, Any]:
     moves = [[m.step_id, m.choice_index, m.tactic.value] for m in run.moves]
     return {
         "id": run.id,
-        "member": run.member,
+        "member": member_fp,
         "scenario_id": run.scenario_id,
         "locale": run.locale,
         "step_id": run.step_id,
@@ -84,11 +102,11 @@ def _row(run: PracticeRun) -> dict[str, Any]:
     }
 
 
-def _run(row: RowMapping) -> PracticeRun:
+def _run(row: RowMapping, member: str) -> PracticeRun:
     moves = tuple(Move(s, int(i), Tactic(t)) for s, i, t in json.loads(row["moves"]))
     return PracticeRun(
         id=row["id"],
-        member=row["member"],
+        member=member,
         scenario_id=row["scenario_id"],
         locale=row["locale"],
         step_id=row["step_id"],

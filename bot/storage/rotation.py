@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.storage.crypto import Cipher
 from bot.storage.engine import Database, upsert
 from bot.storage.keycheck import record_key
-from bot.storage.schema import blocks, checkins, outbox
+from bot.storage.schema import blocks, checkins, outbox, sent_copies
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ async def rotate_keys(db: Database, batch: int = BATCH) -> Rotated:
     moved = await _refingerprint_blocks(db)
     n_checkins = await _in_batches(db, checkins, batch, _reseal_checkins)
     n_outbox = await _in_batches(db, outbox, batch, _reseal_outbox)
+    await _in_batches(db, sent_copies, batch, _reseal_copies)
     async with db.write() as conn:
         await record_key(conn, db.cipher, db.dialect, replace=True)
         unmatched = await _blocks_without_checkins(conn)
@@ -111,6 +112,21 @@ async def _reseal_outbox(conn: AsyncConnection, cipher: Cipher, rows: list[Row[A
         update(outbox)
         .where(outbox.c.id == bindparam("row_id"))
         .values(payload_enc=bindparam("new_payload"))
+    )
+    await conn.execute(change, values)
+
+
+async def _reseal_copies(conn: AsyncConnection, cipher: Cipher, rows: list[Row[Any]]) -> None:
+    values = []
+    for row in rows:
+        place = ("sent_copies", row.id, "copy_enc")
+        values.append(
+            {"row_id": row.id, "new_copy": cipher.seal(cipher.open(row.copy_enc, place), place)}
+        )
+    change = (
+        update(sent_copies)
+        .where(sent_copies.c.id == bindparam("row_id"))
+        .values(copy_enc=bindparam("new_copy"))
     )
     await conn.execute(change, values)
 

@@ -95,6 +95,7 @@ checkins = Table(
 )
 Index("checkins_member", checkins.c.member_fp, checkins.c.status)
 Index("checkins_status", checkins.c.status, checkins.c.opened_at)
+Index("checkins_pseudonym", checkins.c.pseudonym)
 _claimed = text("status = 'claimed'")
 Index(
     "checkins_claimed",
@@ -124,6 +125,19 @@ outbox = Table(
 # Walked in this order, the due items come first: fetching them sorts nothing.
 Index("outbox_due", outbox.c.priority.desc(), outbox.c.next_attempt_at, outbox.c.seq)
 Index("outbox_age", outbox.c.created_at)
+
+# The bot's own messages that carry a member's words or name (issue 18.6), until deleted:
+# where each went and its platform reference, sealed, since a DM names its person.
+sent_copies = Table(
+    "sent_copies",
+    metadata,
+    Column("id", Text, primary_key=True),
+    _text("checkin_id"),
+    _text("platform"),
+    _text("copy_enc"),
+    Column("created_at", IsoTime, nullable=False),
+)
+Index("sent_copies_checkin", sent_copies.c.checkin_id)
 
 volunteers = Table(
     "volunteers",

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.errors import StorageError
 from bot.core.ports import Stores
 from bot.storage.audit import SqlAudit
 from bot.storage.checkins import SqlCheckins
+from bot.storage.copies import SqlCopies
 from bot.storage.crypto import Cipher
 from bot.storage.engine import BUSY_TIMEOUT_MS, Database, make_engine
 from bot.storage.groups import SqlGroups
 from bot.storage.handover import SqlHandover
 from bot.storage.keycheck import check_key
 from bot.storage.leases import SqlEvents, SqlLeases
-from bot.storage.migrations import upgrade
+from bot.storage.migrations import KEY_CHECK, upgrade
 from bot.storage.outbox import SqlOutbox
 from bot.storage.practice import SqlPractice
 from bot.storage.stats import SqlStats
@@ -33,21 +35,23 @@ async def open_database(
 ) -> Database:
     """The database at `url`, upgraded, once the keys set are known to open its data."""
     engine = make_engine(url, schema=schema, busy_ms=busy_ms or BUSY_TIMEOUT_MS)
-    try:
-        await upgrade(engine)
-    except (OSError, SQLAlchemyError) as exc:
-        await engine.dispose()
-        raise StorageError(f"cannot open the database: {exc}") from exc
-    except BaseException:
-        await engine.dispose()
-        raise
     db = Database(engine, cipher)
     try:
+        # The key is checked before any revision that changes data with it (re-keying).
+        await _migrate(engine, cipher, KEY_CHECK)
         await check_key(db)
+        await _migrate(engine, cipher, "head")
     except BaseException:
         await db.close()
         raise
     return db
+
+
+async def _migrate(engine: AsyncEngine, cipher: Cipher, target: str) -> None:
+    try:
+        await upgrade(engine, cipher.fingerprint, target)
+    except (OSError, SQLAlchemyError) as exc:
+        raise StorageError(f"cannot open the database: {exc}") from exc
 
 
 def sql_stores(db: Database) -> Stores:
@@ -62,5 +66,6 @@ def sql_stores(db: Database) -> Stores:
         events=SqlEvents(db),
         handover=SqlHandover(db),
         groups=SqlGroups(db),
+        copies=SqlCopies(db),
         close_store=db.close,
     )

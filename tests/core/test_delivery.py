@@ -17,9 +17,10 @@ from bot.core import outbound_json
 from bot.core.clock import ManualClock
 from bot.core.delivery import GAVE_UP, Deliveries, DeliveryPolicy
 from bot.core.desk_support import dm, outbox_item, volunteers
+from bot.core.erasure import ERASE, Erasure, erase_item
 from bot.core.errors import DeliveryError, StorageError
 from bot.core.messages import Destination, Outbound, Reply, Section
-from bot.core.models import CheckIn, CheckinStatus, OutboxItem
+from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OutboxItem, SentCopy
 from bot.core.ports import Stores
 from bot.storage.memory import MemoryOutbox, MemoryState, MemoryStore
 
@@ -37,6 +38,8 @@ class Platform:
         self.peak = 0
         self.gates: dict[Destination, asyncio.Event] = {}
         self.refuse: Refusal = lambda _outbound: None
+        self.deleted: list[str] = []
+        self.refuse_delete: Callable[[str], DeliveryError | None] = lambda _ref: None
         self._changed = asyncio.Condition()
 
     async def send(self, outbound: Outbound) -> str:
@@ -57,6 +60,13 @@ class Platform:
         finally:
             self.in_flight -= 1
             await self._notify()
+
+    async def delete(self, ref: str) -> None:
+        self.tried.append(f"delete {ref}")
+        refusal = self.refuse_delete(ref)
+        if refusal is not None:
+            raise refusal
+        self.deleted.append(ref)
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -124,6 +134,7 @@ def worker(store: Stores, platform: Platform, clock: ManualClock, **policy: obje
         clock,
         owner="test",
         policy=DeliveryPolicy(**policy),  # type: ignore[arg-type]
+        copies=store.copies,
     )
 
 
@@ -424,3 +435,67 @@ async def test_an_item_sent_when_its_lane_is_cancelled_keeps_its_lease(
     free = await store.outbox.lease_due_outbox(now, 10, "other", now + timedelta(minutes=2))
     assert [outbound_json.decode(i.payload).reply.text() for i in free] == ["second"]
     assert platform.accepted == ["card"]
+
+
+# -- erasures (issue 18.6): deleting a copy takes the same way as any delivery ----------
+
+
+async def queue_erasure(store: Stores, clock: ManualClock, ref: str, to: Destination) -> None:
+    at = clock.now()
+    await store.checkins.save_draft(checkin("c1", at))
+    copy = SentCopy(f"copy-{ref}", "c1", to.platform, to.kind, to.user_id, ref, at)
+    await store.outbox.enqueue([erase_item(copy, at)])
+
+
+async def test_a_relay_is_recorded_where_it_went_and_deleted_once_its_check_in_closed(
+    store: Stores, platform: Platform, clock: ManualClock
+) -> None:
+    await queue(store, clock, ("the member's words", dm("chat", "v"), "c1"))
+    deliveries = worker(store, platform, clock)
+    assert await deliveries.drain() == 1
+    [copy] = await store.copies.copies_of("c1")
+    assert (copy.ref, copy.kind, copy.user_id) == ("ref-1", "dm", "v")
+    erasure = Erasure(store.copies, store.practice, clock)
+    assert await erasure.sweep() == 0, "kept while the conversation is open"
+    audit = AuditEntry(clock.now(), "c1", "Member c1", "closed", "the member")
+    assert await store.checkins.close("c1", "member", clock.now(), [], audit)
+    assert await erasure.sweep() == 1
+    assert await deliveries.drain() == 1
+    assert platform.deleted == ["ref-1"]
+    assert await store.copies.copies_of("c1") == []
+    assert await store.outbox.pending_outbox_count() == 0
+
+
+async def test_an_erasure_waits_out_retry_after_and_its_destination_pauses(
+    store: Stores, platform: Platform, clock: ManualClock
+) -> None:
+    to = dm("chat", "v")
+    open_at = clock.now() + timedelta(seconds=30)
+    platform.refuse_delete = lambda _ref: (
+        DeliveryError("429", retry_after=30) if clock.now() < open_at else None
+    )
+    await queue_erasure(store, clock, "ref-9", to)
+    deliveries = worker(store, platform, clock, max_attempts=1)
+    assert await deliveries.drain() == 0
+    await queue(store, clock, ("to the same DM", to, "c2"))
+    assert await deliveries.drain() == 0, "the DM is paused for every lane"
+    assert platform.tried == ["delete ref-9"]
+    clock.advance(seconds=31)
+    assert await deliveries.drain() == 2
+    assert platform.deleted == ["ref-9"] and platform.accepted == ["to the same DM"]
+    assert await store.audit.audit_entries(10) == [], "a wait is not a failed attempt"
+
+
+async def test_an_erasure_refused_for_good_is_given_up_and_audited(
+    store: Stores, platform: Platform, clock: ManualClock
+) -> None:
+    platform.refuse_delete = lambda _ref: DeliveryError("missing_scope", permanent=True)
+    await queue_erasure(store, clock, "ref-9", dm("chat", "v"))
+    deliveries = worker(store, platform, clock, permanent_attempts=2)
+    for _ in range(4):
+        await deliveries.drain()
+        clock.advance(minutes=10)
+    assert platform.tried == ["delete ref-9", "delete ref-9"]
+    [entry] = await store.audit.audit_entries(10)
+    assert (entry.action, entry.by) == (GAVE_UP, ERASE)
+    assert await store.outbox.pending_outbox_count() == 0

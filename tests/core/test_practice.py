@@ -92,7 +92,7 @@ async def test_another_members_run_cannot_be_played(console: Console) -> None:
     other = Actor("console", "kim")
     reply = await console.runtime.app.press(other, f"practice.choose|{run.id}:doors-close:0")
     assert "no longer available" in reply.text()
-    unchanged = await console.runtime.store.practice.get_run(run.id)
+    unchanged = await console.runtime.store.practice.get_run(run.id, "console:sam")
     assert unchanged is not None and unchanged.moves == ()
 
 

@@ -1799,6 +1799,9 @@ class DiscordStandin:
 
     async def _delete_message(self, r: RecordedRequest) -> tuple[int, Any]:
         stored = self._channel_message(r)
+        if self._channel(r).type == DM and int(stored.payload["author"]["id"]) != self.bot_user.id:
+            # In a DM a bot deletes only its own messages: Discord's rule.
+            raise DiscordError(403, 50003, "Cannot execute action on a DM channel")
         stored.deleted = True
         return 204, None
 

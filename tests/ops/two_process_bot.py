@@ -48,6 +48,9 @@ class Recorder:
         self.sent.append(outbound.reply.text())
         return f"ref-{len(self.sent)}"
 
+    async def delete(self, ref: str) -> None:
+        self.sent.append(f"deleted {ref}")
+
 
 def answer(value: object) -> None:
     print(json.dumps(value), flush=True)

@@ -168,6 +168,8 @@ class SlackStandIn:
 
         # channel id -> ts -> message as Slack would return it
         self.messages: dict[str, dict[str, JSONDict]] = {}
+        # (channel, ts) of every message chat.delete removed, in order.
+        self.deleted_messages: list[tuple[str, str]] = []
         self.views: dict[str, JSONDict] = {}
         self.home_views: dict[str, JSONDict] = {}
 
@@ -180,6 +182,7 @@ class SlackStandIn:
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.publish": self._views_publish,
@@ -613,6 +616,21 @@ class SlackStandIn:
             "text": stored.get("text", ""),
             "message": stored,
         }
+
+    def _chat_delete(self, args: JSONDict) -> JSONDict:
+        """A bot token deletes only the bot's own messages (Slack's rule)."""
+        channel, ts = args.get("channel"), args.get("ts")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        resolved = self._resolve_channel(str(channel))
+        stored = self.messages.get(resolved, {}).get(str(ts))
+        if stored is None:
+            return {"ok": False, "error": "message_not_found"}
+        if stored.get("user") not in (None, self.bot_user_id):
+            return {"ok": False, "error": "cant_delete_message"}
+        del self.messages[resolved][str(ts)]
+        self.deleted_messages.append((resolved, str(ts)))
+        return {"ok": True, "channel": channel, "ts": ts}
 
     def _stored_view(
         self, view: JSONDict, *, view_type: str, view_id: str | None = None

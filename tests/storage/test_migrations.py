@@ -17,23 +17,24 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.bootstrap import open_store
 from bot.config import Settings
 from bot.core.models import AuditEntry, CheckinStatus, RunStatus
 from bot.storage.crypto import Cipher
-from bot.storage.engine import make_engine, prepare_sqlite_file, sqlite_url
+from bot.storage.engine import Database, make_engine, prepare_sqlite_file, sqlite_url
 from bot.storage.migrations import alembic_config, upgrade
 from bot.storage.migrations.legacy import FIRST_RELEASE_SCRIPTS, LEGACY_SCRIPTS
 from bot.storage.outbox import due_query
 from bot.storage.schema import metadata, outbox
+from bot.storage.sql import sql_stores
 from tests.conftest import PgDatabase
 from tests.storage.older_tokens import v2_token
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0004"
+HEAD = "0005"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -184,10 +185,11 @@ async def test_a_file_past_the_first_release_is_upgraded_to_exactly_the_latest_s
 ) -> None:
     """Legacy scripts 4-6 then revision 0002 build what 0001-0003 build."""
     legacy = tmp_path / "legacy.sqlite3"
-    _first_release_file(legacy, Fernet.generate_key(), scripts)
+    key = Fernet.generate_key()
+    _first_release_file(legacy, key, scripts)
     engine = make_engine(sqlite_url(legacy))
     try:
-        await upgrade(engine)
+        await upgrade(engine, Cipher(key).fingerprint)
         assert await _head(engine) == [HEAD]
     finally:
         await engine.dispose()
@@ -239,6 +241,77 @@ async def test_rows_written_at_legacy_version_6_serve_after_the_upgrade(tmp_path
         assert await store.groups.cast_vote("g1", 2, "console:bob", 0, T0) == 2
     finally:
         await store.close_store()
+
+
+async def _runs_at_0003(engine: AsyncEngine) -> None:
+    """A database at revision 0003 holding two practice runs keyed by plain ids."""
+
+    def build(sync: Connection) -> None:
+        command.upgrade(alembic_config(sync), "0003")
+        for run_id, member, status in (
+            ("r1", "discord:42", "active"),
+            ("r2", "slack:U9", "finished"),
+        ):
+            sync.execute(
+                text("INSERT INTO runs VALUES (:id, :m, 'lift', 'en', 's2', '[]', :st, :t, :t)"),
+                {"id": run_id, "m": member, "st": status, "t": T0.isoformat()},
+            )
+
+    async with engine.begin() as conn:
+        await conn.run_sync(build)
+
+
+async def _rekeyed_runs_serve(engine: AsyncEngine, cipher: Cipher) -> None:
+    await upgrade(engine, cipher.fingerprint)
+    async with engine.connect() as conn:
+        stored = dict((await conn.execute(text("SELECT id, member FROM runs"))).all())
+    assert stored == {"r1": cipher.fingerprint("discord:42"), "r2": cipher.fingerprint("slack:U9")}
+    assert "discord:42" not in stored.values()
+    store = sql_stores(Database(engine, cipher))
+    try:
+        run = await store.practice.active_run("discord:42")
+        assert run is not None and run.id == "r1" and run.member == "discord:42"
+        assert [r.id for r in await store.practice.member_runs("slack:U9")] == ["r2"]
+        assert await store.practice.delete_member_runs("slack:U9") == 1
+    finally:
+        await store.close_store()
+
+
+async def test_0004_rekeys_practice_runs_by_fingerprint_on_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    prepare_sqlite_file(path)
+    engine = make_engine(sqlite_url(path))
+    try:
+        await _runs_at_0003(engine)
+        await _rekeyed_runs_serve(engine, Cipher(Fernet.generate_key()))
+    finally:
+        await engine.dispose()
+
+
+async def test_0004_rekeys_practice_runs_by_fingerprint_on_postgresql(
+    pg_database: PgDatabase,
+) -> None:
+    engine = make_engine(pg_database.url, schema=pg_database.schema)
+    try:
+        await _runs_at_0003(engine)
+        await _rekeyed_runs_serve(engine, Cipher(Fernet.generate_key()))
+    finally:
+        await engine.dispose()
+
+
+async def test_0004_without_the_key_refuses_rather_than_orphan_runs(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    prepare_sqlite_file(path)
+    engine = make_engine(sqlite_url(path))
+    try:
+        await _runs_at_0003(engine)
+        with pytest.raises(RuntimeError, match="secret key"):
+            await upgrade(engine)
+        async with engine.connect() as conn:
+            kept = (await conn.execute(text("SELECT member FROM runs ORDER BY id"))).all()
+        assert [r[0] for r in kept] == ["discord:42", "slack:U9"]  # rolled back whole
+    finally:
+        await engine.dispose()
 
 
 def _audit() -> AuditEntry:

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import text
 
 from bot.core.errors import StorageError
-from bot.core.models import CheckIn, CheckinStatus, OutboxItem
+from bot.core.models import CheckIn, CheckinStatus, OutboxItem, PracticeRun, RunStatus
 from bot.core.ports import Stores
 from bot.storage.crypto import KEY_FILE_NAME, Cipher, load_key, load_old_keys
-from bot.storage.engine import prepare_sqlite_file, sqlite_url
+from bot.storage.engine import make_engine, prepare_sqlite_file, sqlite_url
 from bot.storage.migrations.legacy import FIRST_RELEASE_SCRIPTS, LEGACY_SCRIPTS
 from bot.storage.sql import open_sql_store
 from tests.storage.older_tokens import v2_token
@@ -44,7 +45,36 @@ async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) ->
     assert path.stat().st_mode & 0o777 == 0o600
     with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
+        versions = db.execute("SELECT version_num FROM alembic_version").fetchall()
+        assert versions == [("0005",)]
+
+
+async def test_practice_runs_are_kept_under_the_fingerprint_not_the_id(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "db.sqlite3"
+    store = await open_store(path)
+    try:
+        at = datetime(2026, 3, 1, tzinfo=UTC)
+        run = PracticeRun("r1", "discord:4242", "s1", "en", "start", (), RunStatus.ACTIVE, at, at)
+        await store.practice.save_run(run)
+        assert await store.practice.active_run("discord:4242") == run
+    finally:
+        await store.close_store()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        [(member,)] = db.execute("SELECT member FROM runs").fetchall()
+    assert "4242" not in member and len(member) == 32
+
+
+async def test_every_connection_overwrites_what_it_deletes(tmp_path: Path) -> None:
+    """secure_delete is set explicitly (issue 18.8): deleted words leave no free page."""
+    path = tmp_path / "data" / "db.sqlite3"
+    prepare_sqlite_file(path)
+    engine = make_engine(sqlite_url(path))
+    try:
+        for _ in range(2):  # whichever connection the pool hands out
+            async with engine.connect() as conn:
+                assert (await conn.execute(text("PRAGMA secure_delete"))).scalar() == 1
+    finally:
+        await engine.dispose()
 
 
 def test_a_key_file_is_created_once_with_a_warning(

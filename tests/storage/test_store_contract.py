@@ -21,6 +21,7 @@ from bot.core.models import (
     OutboxItem,
     PracticeRun,
     RunStatus,
+    SentCopy,
 )
 from bot.core.ports import Stores
 from bot.storage.crypto import Cipher
@@ -100,13 +101,14 @@ async def test_runs_round_trip_and_the_latest_active_one_wins(store: Stores) -> 
         run("r2", at=T0 + timedelta(minutes=1)), moves=(Move("start", 1, Tactic.DELAY),)
     )
     await store.practice.save_run(later)
-    assert await store.practice.get_run("r2") == later
+    assert await store.practice.get_run("r2", "m:1") == later
+    assert await store.practice.get_run("r2", "m:2") is None  # someone else's: not found
     assert (await store.practice.active_run("m:1")) == later
     await store.practice.save_run(replace(later, status=RunStatus.FINISHED))
     assert (await store.practice.active_run("m:1")) == first
     assert [r.id for r in await store.practice.member_runs("m:1")] == ["r1", "r2"]
     assert await store.practice.delete_member_runs("m:1") == 2
-    assert await store.practice.get_run("r1") is None
+    assert await store.practice.get_run("r1", "m:1") is None
 
 
 async def test_counters_add_up(store: Stores) -> None:
@@ -126,7 +128,7 @@ async def test_runs_and_their_counters_are_saved_together(store: Stores) -> None
         [replace(moved, status=RunStatus.ABANDONED), replaced],
         [("tactic", "direct"), ("tactic", "direct"), ("runs_started", "s1")],
     )
-    assert await store.practice.get_run("r1") == replace(moved, status=RunStatus.ABANDONED)
+    assert await store.practice.get_run("r1", "m:1") == replace(moved, status=RunStatus.ABANDONED)
     assert await store.practice.active_run("m:1") == replaced
     assert dict(await store.stats.counts("tactic")) == {"direct": 2}
     assert dict(await store.stats.counts("runs_started")) == {"s1": 2}
@@ -532,3 +534,81 @@ async def test_the_members_region_is_kept_and_forgotten_with_them(store: Stores)
     await store.checkins.purge(closed_before=T0 + timedelta(days=1), drafts_before=T0)
     purged = await store.checkins.get_checkin("c2")
     assert purged is not None and purged.region == ""
+
+
+def sent_copy(copy_id: str, cid: str, at: datetime = T0) -> SentCopy:
+    return SentCopy(copy_id, cid, "p", "dm", "u" + copy_id, f"chan:{copy_id}", at)
+
+
+def erase_of(copy: SentCopy) -> OutboxItem:
+    return OutboxItem("e-" + copy.id, copy.checkin_id, "erase", -1, copy.ref, 0, T0, T0)
+
+
+async def test_copies_of_an_active_checkin_wait_and_a_closed_ones_are_queued_once(
+    store: Stores,
+) -> None:
+    for cid in ("c1", "c2"):
+        await store.checkins.save_draft(checkin(cid, member=f"m:{cid}"))
+        await open_draft(store, cid, member=f"m:{cid}")
+    for copy in (
+        sent_copy("a", "c1"),
+        sent_copy("b", "c1", T0 + timedelta(1)),
+        sent_copy("z", "c2"),
+    ):
+        await store.copies.record_copy(copy)
+    assert await store.copies.copies_of("c1") == [
+        sent_copy("a", "c1"),
+        sent_copy("b", "c1", T0 + timedelta(1)),
+    ]
+    assert await store.copies.queue_erasure(erase_of) == 0  # both check-ins still open
+    await store.checkins.close("c1", "member", T0, [], audit("c1", "closed"))
+    assert await store.copies.queue_erasure(erase_of) == 2
+    assert await store.copies.copies_of("c1") == []
+    assert await store.copies.copies_of("c2") == [sent_copy("z", "c2")]
+    queued = {i.id: i.payload for i in await due(store, T0) if i.purpose == "erase"}
+    assert queued == {"e-a": "chan:a", "e-b": "chan:b"}
+    assert await store.copies.queue_erasure(erase_of) == 0  # each copy is queued once
+
+
+async def test_copies_of_a_gone_or_forgotten_checkin_are_queued(store: Stores) -> None:
+    await store.copies.record_copy(sent_copy("a", "never-stored"))
+    await store.checkins.save_draft(checkin("c1"))
+    await open_draft(store, "c1")
+    await store.copies.record_copy(sent_copy("b", "c1"))
+    await store.checkins.close("c1", "member", T0, [], audit("c1", "closed"))
+    await store.checkins.forget_member("m:1")
+    assert await store.copies.queue_erasure(erase_of) == 2
+
+
+async def test_a_failing_erase_builder_queues_nothing_and_keeps_the_copies(
+    store: Stores,
+) -> None:
+    await store.copies.record_copy(sent_copy("a", "gone"))
+
+    def broken(copy: SentCopy) -> OutboxItem:
+        raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError):
+        await store.copies.queue_erasure(broken)
+    assert await store.copies.copies_of("gone") == [sent_copy("a", "gone")]
+    assert await store.outbox.pending_outbox_count() == 0
+
+
+async def test_a_pseudonym_is_in_use_while_active_and_recently_closed(store: Stores) -> None:
+    await store.checkins.save_draft(checkin("c1"))  # pseudonym "Member C1"
+    await open_draft(store, "c1")
+    week = timedelta(days=7)
+    assert await store.checkins.pseudonym_in_use("p", "Member C1", T0 - week)
+    assert not await store.checkins.pseudonym_in_use("p", "Member C2", T0 - week)
+    assert not await store.checkins.pseudonym_in_use("other", "Member C1", T0 - week)
+    await store.checkins.close("c1", "member", T0, [], audit("c1", "closed"))
+    assert await store.checkins.pseudonym_in_use("p", "Member C1", T0 - week)  # recent
+    assert not await store.checkins.pseudonym_in_use("p", "Member C1", T0 + week)  # long ago
+
+
+async def test_runs_untouched_since_the_cutoff_are_purged(store: Stores) -> None:
+    await store.practice.save_run(run("old", at=T0))
+    await store.practice.save_run(run("new", member="m:2", at=T0 + timedelta(days=2)))
+    assert await store.practice.purge_runs(T0 + timedelta(days=1)) == 1
+    assert await store.practice.member_runs("m:1") == []
+    assert [r.id for r in await store.practice.member_runs("m:2")] == ["new"]

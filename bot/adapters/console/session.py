@@ -54,6 +54,10 @@ class ConsoleMessenger:
         self._write(f"{RULE}\n→ {where}\n{text}\n{RULE}")
         return f"console-{next(self._refs)}"
 
+    async def delete(self, ref: str) -> None:
+        """What a terminal printed stays printed; say that the bot would delete it."""
+        self._write(f"{RULE}\n→ deletes message {ref}\n{RULE}")
+
 
 @dataclass
 class _FormState:

@@ -7,7 +7,9 @@ a 4xx other than 429 is marked permanent, so the outbox gives it up after a few 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 import aiohttp
 import discord
@@ -41,20 +43,29 @@ class DiscordMessenger:
         self._settings = settings
 
     async def send(self, outbound: Outbound) -> str:
+        self._connected()
+        with _refusals():
+            return await self._send(outbound)
+
+    async def delete(self, ref: str) -> None:
+        """Delete one of the bot's own messages (in a channel or a DM). A bot cannot delete
+        what a person wrote in a DM with it; it never tries."""
+        parsed = parse_ref(ref)
+        if parsed is None:
+            log.warning("not a Discord message reference; nothing to delete")
+            return
+        channel_id, message_id = parsed
+        self._connected()
+        with _refusals():
+            partial = self._client.get_partial_messageable(channel_id)
+            try:
+                await partial.get_partial_message(message_id).delete()
+            except discord.NotFound:
+                log.info("the message to delete is already gone")
+
+    def _connected(self) -> None:
         if self._client.is_closed() or self._client.user is None:
             raise DeliveryError("the Discord client is not connected")
-        try:
-            return await self._send(outbound)
-        except discord.RateLimited as exc:
-            raise DeliveryError("Discord rate limit", retry_after=exc.retry_after) from exc
-        except discord.HTTPException as exc:
-            raise DeliveryError(
-                f"Discord refused the message (HTTP {exc.status}, code {exc.code})",
-                retry_after=_retry_after(exc),
-                permanent=_refused_for_good(exc),
-            ) from exc
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise DeliveryError(f"could not reach Discord: {type(exc).__name__}") from exc
 
     async def _send(self, outbound: Outbound) -> str:
         prefix, mentions = "", NO_MENTIONS
@@ -100,6 +111,23 @@ def _refused_for_good(exc: discord.HTTPException) -> bool:
     """A 4xx other than 429: unknown channel or user (404), DMs closed or no access (403),
     a message Discord will not take (400). Sending it again the same way cannot help."""
     return 400 <= exc.status < 500 and exc.status != 429
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """Discord's refusals and network failures as DeliveryError, for the outbox to retry."""
+    try:
+        yield
+    except discord.RateLimited as exc:
+        raise DeliveryError("Discord rate limit", retry_after=exc.retry_after) from exc
+    except discord.HTTPException as exc:
+        raise DeliveryError(
+            f"Discord refused the request (HTTP {exc.status}, code {exc.code})",
+            retry_after=_retry_after(exc),
+            permanent=_refused_for_good(exc),
+        ) from exc
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise DeliveryError(f"could not reach Discord: {type(exc).__name__}") from exc
 
 
 def _retry_after(exc: discord.HTTPException) -> float | None:

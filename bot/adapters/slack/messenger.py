@@ -57,6 +57,10 @@ _POST_INSTEAD = frozenset(
     {"message_not_found", "cant_update_message", "edit_window_closed", "msg_too_long"}
 )
 
+# chat.delete errors that mean there is nothing left to delete, or that never will be
+# (a message the bot did not write): retrying would not change them.
+_DELETED_ALREADY = frozenset({"message_not_found", "channel_not_found", "cant_delete_message"})
+
 
 class SlackMessenger:
     def __init__(self, client: AsyncWebClient, settings: SlackSettings) -> None:
@@ -89,6 +93,22 @@ class SlackMessenger:
         except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise DeliveryError(f"Slack unreachable: {type(exc).__name__}") from exc
         return _ref(response)
+
+    async def delete(self, ref: str) -> None:
+        """chat.delete: a bot token deletes only the bot's own messages, in a DM too."""
+        channel, _, ts = ref.partition(":")
+        if not channel or not ts:
+            log.warning("not a Slack message reference; nothing to delete")
+            return
+        try:
+            await self._client.chat_delete(channel=channel, ts=ts)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            if error not in _DELETED_ALREADY:
+                raise _delivery_error(exc) from exc
+            log.info("nothing to delete (%s)", error)
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise DeliveryError(f"Slack unreachable: {type(exc).__name__}") from exc
 
     def _channel(self, destination: Destination) -> str:
         if destination.kind == "volunteers":

@@ -9,11 +9,13 @@ to 0002, stamped 0003 (which scripts 4-6 already did), then upgraded like any ot
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,36 +24,52 @@ from bot.storage.migrations.legacy import LEGACY_SCRIPTS
 
 log = logging.getLogger(__name__)
 
+Fingerprint = Callable[[str], str]
+
 FIRST = "0001"
 # Legacy scripts 4-6 add exactly what this revision adds (a test compares the shapes).
 LEGACY_LAST = "0003"
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(
+    connection: Connection | None = None, fingerprint: Fingerprint | None = None
+) -> Config:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).resolve().parent))
     config.attributes["connection"] = connection
+    # Revision 0005 re-keys practice runs by the keyed fingerprint.
+    config.attributes["fingerprint"] = fingerprint
     return config
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """The database at the latest revision, in one transaction."""
+# The revision that creates the key check: later ones may change data with the key, so a
+# database is brought to this one, its key checked, and only then upgraded further.
+KEY_CHECK = "0004"
+
+
+async def upgrade(
+    engine: AsyncEngine, fingerprint: Fingerprint | None = None, target: str = "head"
+) -> None:
+    """The database at `target` (never back), in one transaction. `fingerprint` (the
+    Cipher's) is needed only when existing practice runs must be re-keyed."""
     async with engine.begin() as conn:
-        await conn.run_sync(_upgrade)
+        await conn.run_sync(_upgrade, fingerprint, target)
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, fingerprint: Fingerprint | None, target: str) -> None:
     if connection.dialect.name == "sqlite":
         # The driver opens no transaction for DDL by itself: the whole upgrade is one.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-    config = alembic_config(connection)
+    config = alembic_config(connection, fingerprint)
     if _adopt_legacy(connection):
         command.stamp(config, FIRST)
         command.upgrade(config, "0002")
         command.stamp(config, LEGACY_LAST)
         log.info("adopted a database made before Alembic, at revision %s", LEGACY_LAST)
     before = MigrationContext.configure(connection).get_current_revision()
-    command.upgrade(config, "head")
+    if target != "head" and _at_or_past(config, before, target):
+        return
+    command.upgrade(config, target)
     after = MigrationContext.configure(connection).get_current_revision()
     if after != before:
         log.info("database migrated from revision %s to %s", before or "(empty)", after)
@@ -68,3 +86,11 @@ def _adopt_legacy(connection: Connection) -> bool:
             if statement:
                 connection.exec_driver_sql(statement)
     return True
+
+
+def _at_or_past(config: Config, current: str | None, target: str) -> bool:
+    """True when `current` is `target` or a revision after it."""
+    if current is None:
+        return False
+    script = ScriptDirectory.from_config(config)
+    return any(r.revision == target for r in script.iterate_revisions(current, "base"))
