@@ -61,6 +61,7 @@ from cryptography.fernet import Fernet
 from bench.report import Figure, Options, Target, median, percentile
 from bot.adapters.discord.endpoints import endpoints
 from bot.adapters.discord.run import serve_discord
+from bot.adapters.discord.settings import DiscordSettings
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU
@@ -289,7 +290,15 @@ def bot_connection(runtime: Runtime) -> Connect:
         stop = asyncio.Event()
         ready = asyncio.Event()
         serving = asyncio.create_task(
-            serve_discord(runtime, stop, ready=ready, client_options={"guild_ready_timeout": 0.01})
+            serve_discord(
+                runtime.app,
+                runtime.content,
+                runtime,
+                DiscordSettings.from_env(runtime.settings.env),
+                stop,
+                ready=ready,
+                client_options={"guild_ready_timeout": 0.01},
+            )
         )
         try:
             await _until_ready(ready, serving)

@@ -86,7 +86,7 @@ async def start_bot(tmp: Path, slack: SlackStandIn) -> tuple[Side, Runtime]:
     }
     runtime = await build(Settings.from_env(env))
     settings = SlackSettings.from_env(env)
-    adapter = attach_slack(runtime, settings)
+    adapter = attach_slack(runtime.app, runtime, settings)
     settle_after_startup()  # as `python -m bot run` does once the bot is built
     server = await start_http(adapter, runtime, settings, host="127.0.0.1", port=0)
 

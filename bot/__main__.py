@@ -9,14 +9,22 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot import logs
 from bot.config import Settings
 from bot.gctune import settle_after_startup
 
+if TYPE_CHECKING:  # imported where used: `content` and `db` start without the bot's parts
+    from bot.bootstrap import Runtime
+    from bot.health import HealthServer
+
 log = logging.getLogger("bot")
+
+Serve = Callable[[], Coroutine[Any, Any, None]]
 
 # The console's log, beside its database: the chat on screen stays a chat.
 LOG_FILE = "upstander.log"
@@ -147,25 +155,12 @@ def _platforms(settings: Settings) -> bool:
 
 
 async def _run(settings: Settings, *, console: bool) -> int:
-    from bot.bootstrap import build
-    from bot.core.errors import ContentInvalid, UpstanderError
+    from bot.core.errors import UpstanderError
 
-    # The modules are imported: out of the collector's sight before the content load,
-    # which then walks only what it builds.
-    settle_after_startup()
-    try:
-        runtime = await build(settings)
-    except ContentInvalid as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print("content is invalid; fix it and start again", file=sys.stderr)
+    runtime = await _build_or_say_why(settings)
+    if runtime is None:
         return 1
-    except UpstanderError as exc:
-        # Another bot on this data directory, a database that will not open: say what.
-        print(f"cannot start: {exc}", file=sys.stderr)
-        return 1
-    platforms = not console
-    if platforms:
+    if not console:
         _import_adapters(settings.env)
     # Everything long-lived is built now: keep the collector from walking it under load.
     settle_after_startup()
@@ -173,10 +168,10 @@ async def _run(settings: Settings, *, console: bool) -> int:
     _on_signals(stop)
     runtime.start_background()
     try:
-        if platforms:
-            await _serve_platforms(runtime, stop)
-        else:
+        if console:
             await _serve_console(runtime, stop)
+        else:
+            await _serve_platforms(runtime, stop)
     except UpstanderError as exc:
         # Configuration and start-up problems the operator can fix: say what, no traceback.
         print(f"cannot start: {exc}", file=sys.stderr)
@@ -185,37 +180,36 @@ async def _run(settings: Settings, *, console: bool) -> int:
         # The adapters have stopped taking work and finished what was in flight: flush
         # the outbox (bounded) and close the database.
         await runtime.aclose()
-        if platforms:
+        if not console:
             log.info("stopped")
     return 0
 
 
-async def _serve_platforms(runtime: object, stop: asyncio.Event) -> None:
+async def _build_or_say_why(settings: Settings) -> Runtime | None:
+    """The bot, or None once the reason it cannot start is printed."""
+    from bot.bootstrap import build
+    from bot.core.errors import ContentInvalid, UpstanderError
+
+    # The modules are imported: out of the collector's sight before the content load,
+    # which then walks only what it builds.
+    settle_after_startup()
+    try:
+        return await build(settings)
+    except ContentInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("content is invalid; fix it and start again", file=sys.stderr)
+    except UpstanderError as exc:
+        # Another bot on this data directory, a database that will not open: say what.
+        print(f"cannot start: {exc}", file=sys.stderr)
+    return None
+
+
+async def _serve_platforms(runtime: Runtime, stop: asyncio.Event) -> None:
     """Run every configured adapter until ``stop``; if one fails, stop the others too."""
-    from bot.bootstrap import Runtime
-
-    assert isinstance(runtime, Runtime)
-    env = runtime.settings.env
-    health = None
-    if not env.get("SLACK_BOT_TOKEN") and env.get("PORT"):
-        # Slack serves /health on PORT itself; a Discord-only web process must bind it too.
-        from bot.core.errors import UpstanderError
-        from bot.health import serve_health
-
-        try:
-            health = await serve_health(runtime, host="0.0.0.0", port=_port(env["PORT"]))
-        except OSError as exc:
-            raise UpstanderError(f"cannot listen on PORT {env['PORT']}: {exc.strerror}") from exc
-        log.info("health check listening on port %s", health.port)
-    adapters: list[asyncio.Task[None]] = []
-    if env.get("DISCORD_TOKEN"):
-        from bot.adapters.discord.run import serve_discord
-
-        adapters.append(asyncio.create_task(serve_discord(runtime, stop), name="discord"))
-    if env.get("SLACK_BOT_TOKEN"):
-        from bot.adapters.slack.run import serve_slack
-
-        adapters.append(asyncio.create_task(serve_slack(runtime, stop), name="slack"))
+    servers = _platform_servers(runtime, stop)
+    health = await _serve_health_alone(runtime)
+    adapters = [asyncio.create_task(serve(), name=name) for name, serve in servers.items()]
     try:
         await asyncio.wait(adapters, return_when=asyncio.FIRST_EXCEPTION)
         if not stop.is_set():
@@ -229,6 +223,43 @@ async def _serve_platforms(runtime: object, stop: asyncio.Event) -> None:
             raise failure
 
 
+def _platform_servers(runtime: Runtime, stop: asyncio.Event) -> dict[str, Serve]:
+    """The configured platforms' adapters; a setting missing stops here, before any listens."""
+    env = runtime.settings.env
+    servers: dict[str, Serve] = {}
+    if env.get("DISCORD_TOKEN"):
+        from bot.adapters.discord.run import serve_discord
+        from bot.adapters.discord.settings import DiscordSettings
+
+        discord = DiscordSettings.from_env(env)
+        servers["discord"] = partial(
+            serve_discord, runtime.app, runtime.content, runtime, discord, stop
+        )
+    if env.get("SLACK_BOT_TOKEN"):
+        from bot.adapters.slack.run import serve_slack
+        from bot.adapters.slack.settings import SlackSettings
+
+        slack = SlackSettings.from_env(env)
+        servers["slack"] = partial(serve_slack, runtime.app, runtime, slack, stop)
+    return servers
+
+
+async def _serve_health_alone(runtime: Runtime) -> HealthServer | None:
+    """Slack serves /health on PORT itself; a Discord-only web process must bind it too."""
+    env = runtime.settings.env
+    if env.get("SLACK_BOT_TOKEN") or not env.get("PORT"):
+        return None
+    from bot.core.errors import UpstanderError
+    from bot.health import serve_health
+
+    try:
+        health = await serve_health(runtime, host="0.0.0.0", port=_port(env["PORT"]))
+    except OSError as exc:
+        raise UpstanderError(f"cannot listen on PORT {env['PORT']}: {exc.strerror}") from exc
+    log.info("health check listening on port %s", health.port)
+    return health
+
+
 def _import_adapters(env: Mapping[str, str]) -> None:
     """Import the configured adapters now, so start-up's freeze covers their modules too."""
     if env.get("DISCORD_TOKEN"):
@@ -237,15 +268,13 @@ def _import_adapters(env: Mapping[str, str]) -> None:
         import bot.adapters.slack.run  # noqa: F401
 
 
-async def _serve_console(runtime: object, stop: asyncio.Event) -> None:
+async def _serve_console(runtime: Runtime, stop: asyncio.Event) -> None:
     """The console until it ends or a signal comes. Its stdin read blocks a thread that
     only a line or end of input frees: after Ctrl-C the database is closed at once, and a
     second Ctrl-C leaves without waiting for that thread."""
     from bot.adapters.console.run import run_console
-    from bot.bootstrap import Runtime
 
-    assert isinstance(runtime, Runtime)
-    console = asyncio.create_task(run_console(runtime), name="console")
+    console = asyncio.create_task(run_console(runtime.app, runtime), name="console")
     stopping = asyncio.create_task(stop.wait(), name="console-stop")
     interrupted = False
     try:

@@ -1,7 +1,8 @@
 """The composition root: builds the bot from real or fake parts, the same way for both.
 
-Adapters register their platform's Directory (who is a volunteer) and Messenger (how to
-send) on the Runtime; the core reaches platforms only through those.
+An adapter gets the core (``Runtime.app``) and the Runtime as its ``Lifecycle``: it
+registers its platform's Directory (who is a volunteer) and Messenger (how to send)
+there; the core reaches platforms only through those.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
+from bot.adapters.lifecycle import DATABASE_TIMEOUT_SECONDS
 from bot.config import Settings
 from bot.content.holder import ContentHolder
 from bot.core.access import Access
@@ -74,9 +77,26 @@ class Runtime:
     idle: IdleWatch | None = None
     group: GroupPractice | None = None
 
+    # -- the Lifecycle adapters get (bot.adapters.lifecycle) ----------------------------
+
     def register_platform(self, platform: str, directory: Directory, messenger: Messenger) -> None:
         self.directories[platform] = directory
         self.messengers[platform] = messenger
+
+    async def caught_up(self) -> None:
+        await self.deliveries.caught_up()
+
+    async def first_sighting(self, key: str) -> bool:
+        return await self.store.events.first_sighting(key, self.clock.now())
+
+    async def health(
+        self, database_seconds: float = DATABASE_TIMEOUT_SECONDS
+    ) -> tuple[int, dict[str, Any]]:
+        from bot.health import check  # its web server stays out of the console's start-up
+
+        return await check(
+            self.store.outbox, self.content, database_seconds=database_seconds, clock=self.clock
+        )
 
     @property
     def owner(self) -> str:
@@ -213,23 +233,65 @@ async def build(
         content = await ContentHolder.open(settings.content_dir, settings.resources_file)
     data_lock: DataDirLock | None = None
     if store is None:
-        if not settings.database_url:
-            # SQLite serves one process: before the file is touched, a second bot on this
-            # data directory stops here. PostgreSQL serves any number.
-            data_lock = DataDirLock.take(settings.data_dir)
-        try:
-            store = await open_store(settings)
-            if data_lock is not None:
-                await _release_dead_leases(store)
-        except BaseException:
-            if data_lock is not None:
-                data_lock.release()
-            raise
+        store, data_lock = await _open_own_store(settings)
     directories: dict[str, Directory] = {}
     messengers: dict[str, Messenger] = {}
-    access = Access(directories)
-    stats = Stats(store.stats)
     erasure = Erasure(store.copies, store.practice, clock)
+    services = _services(settings, content, store, clock, Access(directories), erasure)
+    passes = Periodic(
+        Escalation(content, store.checkins, clock, settings.desk, erasure),
+        IdleWatch(content, store.handover, clock, settings.desk, erasure),
+        services.group,
+    )
+    owner = new_owner_id()
+    jobs = periodic_jobs(store, clock, services.desk, passes)
+    return Runtime(
+        settings=settings,
+        content=content,
+        store=store,
+        clock=clock,
+        app=Upstander(services),
+        desk=services.desk,
+        deliveries=Deliveries(
+            store.outbox, store.checkins, messengers, clock, owner=owner, copies=store.copies
+        ),
+        escalation=passes.escalation,
+        jobs=JobRunner(store.leases, clock, jobs, owner=owner),
+        directories=directories,
+        messengers=messengers,
+        data_lock=data_lock,
+        idle=passes.idle,
+        group=services.group,
+    )
+
+
+async def _open_own_store(settings: Settings) -> tuple[Stores, DataDirLock | None]:
+    """The settings' database, with the data directory's lock when it is SQLite."""
+    data_lock: DataDirLock | None = None
+    if not settings.database_url:
+        # SQLite serves one process: before the file is touched, a second bot on this
+        # data directory stops here. PostgreSQL serves any number.
+        data_lock = DataDirLock.take(settings.data_dir)
+    try:
+        store = await open_store(settings)
+        if data_lock is not None:
+            await _release_dead_leases(store)
+    except BaseException:
+        if data_lock is not None:
+            data_lock.release()
+        raise
+    return store, data_lock
+
+
+def _services(
+    settings: Settings,
+    content: ContentSource,
+    store: Stores,
+    clock: Clock,
+    access: Access,
+    erasure: Erasure,
+) -> Services:
+    """The core's services on one store, content and clock."""
     desk = Desk(
         content,
         store.checkins,
@@ -240,41 +302,14 @@ async def build(
         settings.desk,
         erasure,
     )
-    group = GroupPractice(content, store.groups, access, clock, settings.group_idle)
-    services = Services(
+    return Services(
         content=content,
         practice=Practice(content, store.practice, store.stats, clock),
         library=Library(content, store.stats),
         desk=desk,
         mydata=MyData(content, store.practice, store.checkins, desk, erasure),
-        moderation=Moderation(content, store.checkins, store.audit, stats, access),
-        group=group,
-    )
-    owner = new_owner_id()
-    escalation = Escalation(content, store.checkins, clock, settings.desk, erasure)
-    idle = IdleWatch(content, store.handover, clock, settings.desk, erasure)
-    return Runtime(
-        settings=settings,
-        content=content,
-        store=store,
-        clock=clock,
-        app=Upstander(services),
-        desk=desk,
-        deliveries=Deliveries(
-            store.outbox, store.checkins, messengers, clock, owner=owner, copies=store.copies
-        ),
-        escalation=escalation,
-        jobs=JobRunner(
-            store.leases,
-            clock,
-            periodic_jobs(store, clock, desk, Periodic(escalation, idle, group)),
-            owner=owner,
-        ),
-        directories=directories,
-        messengers=messengers,
-        data_lock=data_lock,
-        idle=idle,
-        group=group,
+        moderation=Moderation(content, store.checkins, store.audit, Stats(store.stats), access),
+        group=GroupPractice(content, store.groups, access, clock, settings.group_idle),
     )
 
 

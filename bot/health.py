@@ -21,21 +21,20 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from bot.adapters.lifecycle import DATABASE_TIMEOUT_SECONDS, Lifecycle
 from bot.content.holder import ContentHolder
 from bot.core.clock import Clock, SystemClock
 from bot.core.ports import ContentSource, OutboxStore
 
-if TYPE_CHECKING:
-    from bot.bootstrap import Runtime
+__all__ = ["DATABASE_TIMEOUT_SECONDS", "HealthServer", "check", "health_handler", "serve_health"]
 
 log = logging.getLogger(__name__)
 
 HEALTH_PATH = "/health"
-DATABASE_TIMEOUT_SECONDS = 5.0
 
 OK = "ok"
 DEGRADED = "degraded"
@@ -87,24 +86,13 @@ async def _outbox(store: OutboxStore, clock: Clock) -> dict[str, Any]:
     return {"status": OK, "outbox_pending": pending, "outbox_oldest_seconds": round(age, 1)}
 
 
-async def check_runtime(
-    runtime: Runtime, *, database_seconds: float = DATABASE_TIMEOUT_SECONDS
-) -> tuple[int, dict[str, Any]]:
-    return await check(
-        runtime.store.outbox,
-        runtime.content,
-        database_seconds=database_seconds,
-        clock=runtime.clock,
-    )
-
-
 def health_handler(
-    runtime: Runtime, *, database_seconds: float = DATABASE_TIMEOUT_SECONDS
+    lifecycle: Lifecycle, *, database_seconds: float = DATABASE_TIMEOUT_SECONDS
 ) -> Handler:
     """An aiohttp handler for GET /health: Slack's HTTP mode and `serve_health` serve it."""
 
     async def health(_request: web.Request) -> web.StreamResponse:
-        status, body = await check_runtime(runtime, database_seconds=database_seconds)
+        status, body = await lifecycle.health(database_seconds)
         return web.json_response(body, status=status)
 
     return health
@@ -125,7 +113,7 @@ class HealthServer:
 
 
 async def serve_health(
-    runtime: Runtime,
+    lifecycle: Lifecycle,
     *,
     host: str,
     port: int,
@@ -133,7 +121,7 @@ async def serve_health(
 ) -> HealthServer:
     """Serve only GET /health on host:port (0: the OS chooses; tests)."""
     app = web.Application()
-    app.router.add_get(HEALTH_PATH, health_handler(runtime, database_seconds=database_seconds))
+    app.router.add_get(HEALTH_PATH, health_handler(lifecycle, database_seconds=database_seconds))
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
     await runner.setup()
     try:

@@ -80,7 +80,7 @@ class RecordingMessenger:
 async def build_console(settings: Settings, clock: ManualClock, *, sqlite: bool) -> Console:
     runtime = await build(settings, store=None if sqlite else MemoryStore(), clock=clock)
     lines: list[str] = []
-    session = ConsoleSession(runtime, lines.append)
+    session = ConsoleSession(runtime.app, runtime, lines.append)
     sent: list[Outbound] = []
     runtime.messengers["console"] = RecordingMessenger(runtime.messengers["console"], sent)
     return Console(runtime, session, lines, sent)

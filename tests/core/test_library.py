@@ -68,7 +68,9 @@ def test_query_survives_a_round_trip_through_a_button_id() -> None:
 async def test_a_spanish_member_sees_the_topics_in_spanish(console: Console) -> None:
     lines: list[str] = []
     spanish = Console(
-        console.runtime, ConsoleSession(console.runtime, lines.append, locale="es-ES"), lines
+        console.runtime,
+        ConsoleSession(console.runtime.app, console.runtime, lines.append, locale="es-ES"),
+        lines,
     )
     topics = await spanish.say("/resources")
     assert "Intervención de testigos" in topics and "Cuidarse y cuidar de los demás." in topics

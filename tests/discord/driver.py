@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
 
 from bot.adapters.discord.run import serve_discord
+from bot.adapters.discord.settings import DiscordSettings
 from bot.bootstrap import Runtime
 from tests.discord_standin import (
     CB_CHANNEL_MESSAGE,
@@ -21,6 +22,12 @@ from tests.discord_standin import (
 )
 
 TIMEOUT = 5.0
+
+
+def serve(runtime: Runtime, stop: asyncio.Event, **options: Any) -> Coroutine[Any, Any, None]:
+    """``serve_discord`` on a bot from ``bootstrap.build``, as `python -m bot run` calls it."""
+    settings = DiscordSettings.from_env(runtime.settings.env)
+    return serve_discord(runtime.app, runtime.content, runtime, settings, stop, **options)
 
 
 class DiscordBot:
@@ -36,7 +43,7 @@ class DiscordBot:
 
     async def start(self) -> None:
         self.task = asyncio.create_task(
-            serve_discord(
+            serve(
                 self.runtime,
                 self.stop,
                 ready=self.ready,

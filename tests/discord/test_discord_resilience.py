@@ -8,12 +8,11 @@ import discord
 import pytest
 
 from bot.adapters.discord.endpoints import current_endpoints
-from bot.adapters.discord.run import serve_discord
 from bot.bootstrap import build
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.storage.memory import MemoryStore
-from tests.discord.driver import DiscordBot, button, start_bot, text
+from tests.discord.driver import DiscordBot, button, serve, start_bot, text
 from tests.discord_standin import DiscordStandin
 
 
@@ -95,7 +94,7 @@ async def test_a_wrong_token_is_reported_and_endpoints_restored(
     runtime = await build(settings, store=MemoryStore(), clock=ManualClock())
     try:
         with pytest.raises(discord.LoginFailure):
-            await asyncio.wait_for(serve_discord(runtime, asyncio.Event()), 5)
+            await asyncio.wait_for(serve(runtime, asyncio.Event()), 5)
     finally:
         await runtime.aclose()
     assert current_endpoints() == before

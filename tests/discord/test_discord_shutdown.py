@@ -7,14 +7,21 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.adapters.discord.run import serve_discord
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.models import PracticeRun
 from bot.core.practice import CHOOSE
 from bot.storage.memory import MemoryPractice, MemoryState, MemoryStore
-from tests.discord.driver import TIMEOUT, DiscordBot, button, open_checkin, start_bot, text
+from tests.discord.driver import (
+    TIMEOUT,
+    DiscordBot,
+    button,
+    open_checkin,
+    serve,
+    start_bot,
+    text,
+)
 from tests.discord_standin import CB_UPDATE_MESSAGE, DiscordStandin, StoredMessage
 
 
@@ -100,7 +107,7 @@ async def test_the_wait_for_answers_in_flight_is_bounded(
     stop = asyncio.Event()
     ready = asyncio.Event()
     serving = asyncio.create_task(
-        serve_discord(
+        serve(
             runtime,
             stop,
             ready=ready,

@@ -23,7 +23,7 @@ from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.models import OutboxItem
-from bot.health import HealthServer, check_runtime, serve_health
+from bot.health import HealthServer, serve_health
 from bot.storage.memory import MemoryStore
 from bot.storage.practice import SqlPractice
 
@@ -69,7 +69,7 @@ async def test_reports_the_age_of_the_oldest_undelivered_item(settings: Settings
             [_item("a", older), _item("b", older + timedelta(seconds=30))]
         )
         clock.advance(seconds=90)
-        status, body = await check_runtime(runtime)
+        status, body = await runtime.health()
     finally:
         await runtime.aclose()
     assert status == 200

@@ -56,7 +56,7 @@ async def load_bot(settings: Settings) -> AsyncIterator[LoadBot]:
         runtime = await build(settings)  # the SQLite store in the temp data dir
         assert isinstance(runtime.store.practice, SqlPractice)
         slack_settings = SlackSettings.from_env(slack_env(slack))
-        adapter = attach_slack(runtime, slack_settings)
+        adapter = attach_slack(runtime.app, runtime, slack_settings)
         server = await start_http(adapter, runtime, slack_settings, host="127.0.0.1", port=0)
         runtime.start_background()
         try:

@@ -39,7 +39,7 @@ async def slack() -> AsyncIterator[SlackStandIn]:
 @pytest.fixture
 async def bot(runtime: Runtime, slack: SlackStandIn) -> AsyncIterator[SlackBot]:
     settings = SlackSettings.from_env(slack_env(slack))
-    adapter = attach_slack(runtime, settings)
+    adapter = attach_slack(runtime.app, runtime, settings)
     server = await start_http(adapter, runtime, settings, host="127.0.0.1", port=0)
     try:
         async with SlackDriver(server.url + EVENTS_PATH, SECRET, standin=slack) as driver:

@@ -18,7 +18,7 @@ from slack_standin import RESPONSE_URL_METHOD, SlackDriver, SlackStandIn
 
 from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.run import serve_slack
-from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH
+from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH, SlackSettings
 from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
@@ -158,7 +158,9 @@ async def test_stopping_serve_slack_finishes_work_in_flight_then_closes_the_sess
     )
     stop = asyncio.Event()
     work = Work()
-    serving = asyncio.create_task(serve_slack(runtime, stop, work=work))
+    serving = asyncio.create_task(
+        serve_slack(runtime.app, runtime, SlackSettings.from_env(env), stop, work=work)
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         await _wait_healthy(base + HEALTH_PATH)

@@ -25,6 +25,7 @@ from socket_standin import SocketModeStandIn
 from bot.adapters.slack import answer
 from bot.adapters.slack.app import bolt_logger
 from bot.adapters.slack.run import serve_slack
+from bot.adapters.slack.settings import SlackSettings
 from bot.bootstrap import build
 from bot.config import Settings
 from bot.core.clock import ManualClock
@@ -89,7 +90,9 @@ async def test_serve_slack_registers_the_platform_and_stops_cleanly(
     runtime = await build(Settings.from_env(env), store=MemoryStore(), clock=ManualClock())
     stop = asyncio.Event()
     stop.set()  # already asked to stop: it starts, serves, and closes at once
-    await asyncio.wait_for(serve_slack(runtime, stop), timeout=5)
+    await asyncio.wait_for(
+        serve_slack(runtime.app, runtime, SlackSettings.from_env(env), stop), timeout=5
+    )
     assert "slack" in runtime.messengers and "slack" in runtime.directories
     await runtime.aclose()
 
@@ -108,7 +111,9 @@ async def test_socket_mode_answers_a_command_over_the_websocket(
     runtime = await build(Settings.from_env(env), store=MemoryStore(), clock=ManualClock())
     stop = asyncio.Event()
     async with SocketModeStandIn(slack, app_token) as socket:
-        serving = asyncio.create_task(serve_slack(runtime, stop))
+        serving = asyncio.create_task(
+            serve_slack(runtime.app, runtime, SlackSettings.from_env(env), stop)
+        )
         command = {
             "command": "/upstander",
             "text": "help",

@@ -41,7 +41,7 @@ async def test_copy_follows_a_workspace_s_own_slash_command(
     runtime: Runtime, slack: SlackStandIn
 ) -> None:
     settings = SlackSettings.from_env({**slack_env(slack), "SLACK_COMMAND": "/ally"})
-    adapter = attach_slack(runtime, settings)
+    adapter = attach_slack(runtime.app, runtime, settings)
     server = await start_http(adapter, runtime, settings, host="127.0.0.1", port=0)
     try:
         async with SlackDriver(server.url + EVENTS_PATH, SECRET, standin=slack) as driver:

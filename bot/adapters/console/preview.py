@@ -23,7 +23,9 @@ async def preview(settings: Settings, scenario_id: str, locale: str | None) -> i
         print(f"no scenario with id {scenario_id!r}", file=sys.stderr)
         return 1
     try:
-        await run_console(runtime, first_lines=[f"/practice {scenario_id}"], locale=locale)
+        await run_console(
+            runtime.app, runtime, first_lines=[f"/practice {scenario_id}"], locale=locale
+        )
     finally:
         await runtime.aclose()
     return 0

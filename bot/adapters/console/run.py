@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.adapters.console.session import ConsoleSession
-from bot.bootstrap import Runtime
+from bot.adapters.lifecycle import Lifecycle
+from bot.core.app import Upstander
 
 
 async def run_console(
-    runtime: Runtime,
+    core: Upstander,
+    lifecycle: Lifecycle,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     *,
@@ -27,9 +29,8 @@ async def run_console(
         sink.write(text + "\n")
         sink.flush()
 
-    session = ConsoleSession(runtime, write, locale=locale)
-    catalog = runtime.content.current
-    write(catalog.text(catalog.default_locale, "console.banner"))
+    session = ConsoleSession(core, lifecycle, write, locale=locale)
+    write(session.banner())
     for line in first_lines:
         write(f"> {line}")
         await session.handle_line(line)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from bot.adapters.console.commands import CORE_COMMANDS
 from bot.adapters.console.render import RULE, ButtonBoard, render
-from bot.bootstrap import Runtime
+from bot.adapters.lifecycle import Lifecycle
 from bot.core.access import StaticDirectory
 from bot.core.actors import Actor, Role
+from bot.core.app import Upstander
 from bot.core.messages import Field, Form, Outbound, Reply
 
 PLATFORM = "console"
@@ -71,14 +72,17 @@ class _FormState:
 
 
 class ConsoleSession:
-    def __init__(self, runtime: Runtime, write: Write, *, locale: str | None = None) -> None:
-        self._runtime = runtime
+    def __init__(
+        self, core: Upstander, lifecycle: Lifecycle, write: Write, *, locale: str | None = None
+    ) -> None:
+        self._core = core
+        self._lifecycle = lifecycle
         self._locale = locale
         self._write = write
         self._board = ButtonBoard()
         self._directory = StaticDirectory()
         self._persona = DEFAULT_PERSONA[1]
-        runtime.register_platform(PLATFORM, self._directory, ConsoleMessenger(write, self._board))
+        lifecycle.register_platform(PLATFORM, self._directory, ConsoleMessenger(write, self._board))
         self._actor = self._become(*DEFAULT_PERSONA)
         self._form: _FormState | None = None
         self.finished = False
@@ -98,13 +102,13 @@ class ConsoleSession:
             self._board.new_reply()
             await self._command_or_message(line)
         # Sent by the outbox worker (when it runs), waited for so it prints before "> ".
-        await self._runtime.deliveries.caught_up()
+        await self._lifecycle.caught_up()
 
     async def _command_or_message(self, line: str) -> None:
         if line.startswith("/"):
             await self._command(line)
             return
-        reply = await self._runtime.app.message(self._actor, line)
+        reply = await self._core.message(self._actor, line)
         if reply is not None:
             self._show(reply)
 
@@ -115,7 +119,7 @@ class ConsoleSession:
             name, args = line[1:].split()[0], []
         core_command = CORE_COMMANDS.get(name)
         if core_command is not None:
-            self._show(await core_command(self._runtime.app, self._actor, args))
+            self._show(await core_command(self._core, self._actor, args))
         if name == "help":
             self._write(self._copy("console.help"))
         elif core_command is None:
@@ -146,7 +150,7 @@ class ConsoleSession:
             key = "console.nothing_to_press" if nothing else "console.no_such_button"
             self._write(self._copy(key, number=number))
             return
-        reply = await self._runtime.app.press(self._actor, action_id)
+        reply = await self._core.press(self._actor, action_id)
         if reply.pressed is not None:
             # Send and Cancel are used up: their numbers no longer press anything.
             self._board.new_reply()
@@ -185,7 +189,7 @@ class ConsoleSession:
             self._ask()
             return
         self._form = None
-        self._show(await self._runtime.app.submit_form(self._actor, state.form.id, state.values))
+        self._show(await self._core.submit_form(self._actor, state.form.id, state.values))
 
     # -- identity ----------------------------------------------------------------------
 
@@ -211,9 +215,11 @@ class ConsoleSession:
         if reply.form is not None:
             self._start_form(reply.form)
 
+    def banner(self) -> str:
+        return self._copy("console.banner")
+
     def _copy(self, key: str, **params: object) -> str:
-        catalog = self._runtime.content.current
-        return catalog.text(catalog.locale_for(self._actor.locale), key, **params)
+        return self._core.text(self._actor, key, **params)
 
 
 def _option_value(field: Field, line: str) -> str | None:

@@ -52,7 +52,6 @@ class UpstanderClient(commands.Bot):
         content: ContentSource,
         settings: DiscordSettings,
         *,
-        sync_on_start: bool = False,
         ack_after: float = FAST_SECONDS,
         **options: Any,
     ) -> None:
@@ -72,7 +71,6 @@ class UpstanderClient(commands.Bot):
         self.directory = DiscordDirectory(self, settings)
         self.messenger = DiscordMessenger(self, settings)
         self.ready = asyncio.Event()
-        self._sync_on_start = sync_on_start
         self._guard_interaction_parser()
 
     def _guard_interaction_parser(self) -> None:
@@ -96,7 +94,7 @@ class UpstanderClient(commands.Bot):
     async def setup_hook(self) -> None:
         await add_commands(self, self.router)
         await self.tree.set_translator(ContentTranslator(self.content))
-        if self._sync_on_start:
+        if self.settings.sync_on_start:
             await sync_tree(self.tree, self.settings.guild_id)
 
     async def on_ready(self) -> None:

@@ -11,19 +11,23 @@ from bot.adapters.discord.client import UpstanderClient, client_for
 from bot.adapters.discord.convert import PLATFORM
 from bot.adapters.discord.endpoints import configure_endpoints, restore_endpoints
 from bot.adapters.discord.settings import DiscordSettings
-from bot.bootstrap import Runtime
+from bot.adapters.lifecycle import Lifecycle
+from bot.core.app import Upstander
+from bot.core.ports import ContentSource
 
 __all__ = ["serve_discord"]
 
 log = logging.getLogger(__name__)
 
-SYNC_ON_START = "DISCORD_SYNC_ON_START"
 # How long a stop waits for interactions already being answered before closing the client.
 DRAIN_SECONDS = 10.0
 
 
 async def serve_discord(
-    runtime: Runtime,
+    core: Upstander,
+    content: ContentSource,
+    lifecycle: Lifecycle,
+    settings: DiscordSettings,
     stop: asyncio.Event,
     *,
     ready: asyncio.Event | None = None,
@@ -32,48 +36,53 @@ async def serve_discord(
 ) -> None:
     """Register the platform, connect, and close cleanly once ``stop`` is set.
 
-    ``ready`` is set when the client is connected with its guilds loaded;
-    ``client_options`` go to the client (tests shorten ``guild_ready_timeout`` and
-    ``ack_after``, the time the core gets before an interaction is deferred).
-    On ``stop``, interactions already being answered get up to ``drain_seconds`` to
-    finish before the client closes (discord.py's close does not wait for them, and
-    closes the HTTP session their answers need). A login failure (a wrong token) is raised.
+    ``content`` gives the commands their wording in each language. ``ready`` is set when
+    the client is connected with its guilds loaded; ``client_options`` go to the client
+    (tests shorten ``guild_ready_timeout`` and ``ack_after``, the time the core gets
+    before an interaction is deferred). On ``stop``, interactions already being answered
+    get up to ``drain_seconds`` to finish before the client closes (discord.py's close
+    does not wait for them, and closes the HTTP session their answers need). A login
+    failure (a wrong token) is raised.
     """
-    env = runtime.settings.env
-    settings = DiscordSettings.from_env(env)
     previous = configure_endpoints(settings.api_base, settings.gateway_url)
-    client = client_for(
-        runtime.app,
-        runtime.content,
-        settings,
-        sync_on_start=env.get(SYNC_ON_START, "") in ("1", "true", "yes"),
-        **(client_options or {}),
-    )
-    runtime.register_platform(PLATFORM, client.directory, client.messenger)
+    client = client_for(core, content, settings, **(client_options or {}))
+    lifecycle.register_platform(PLATFORM, client.directory, client.messenger)
     try:
-        running = asyncio.create_task(client.start(settings.token), name="discord-client")
-        stopping = asyncio.create_task(stop.wait(), name="discord-stop")
-        watchers = {running, stopping}
-        if ready is not None:
-            watchers.add(asyncio.create_task(_relay_ready(client, ready)))
-        try:
-            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if stopping.done() and not running.done():
-                await _finish_answers(client, drain_seconds)
-                # The outbox sends through this client: flush it before closing, or cards
-                # queued by the last interactions would wait for the next start.
-                await runtime.flush_outbox()
-        finally:
-            await client.close()
-            for task in watchers - {running}:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            with contextlib.suppress(asyncio.CancelledError):
-                await running  # raises a login or connection failure
+        await _connected_until(stop, client, lifecycle, ready=ready, drain_seconds=drain_seconds)
     finally:
         restore_endpoints(previous)
         log.info("disconnected from Discord")
+
+
+async def _connected_until(
+    stop: asyncio.Event,
+    client: UpstanderClient,
+    lifecycle: Lifecycle,
+    *,
+    ready: asyncio.Event | None,
+    drain_seconds: float,
+) -> None:
+    """Run the client until ``stop`` (or its failure); then drain, flush, close."""
+    running = asyncio.create_task(client.start(client.settings.token), name="discord-client")
+    stopping = asyncio.create_task(stop.wait(), name="discord-stop")
+    watchers: set[asyncio.Task[Any]] = {stopping}
+    if ready is not None:
+        watchers.add(asyncio.create_task(_relay_ready(client, ready)))
+    try:
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.done() and not running.done():
+            await _finish_answers(client, drain_seconds)
+            # The outbox sends through this client: flush it before closing, or cards
+            # queued by the last interactions would wait for the next start.
+            await lifecycle.flush_outbox()
+    finally:
+        await client.close()
+        for task in watchers:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await running  # raises a login or connection failure
 
 
 async def _finish_answers(client: UpstanderClient, seconds: float) -> None:

@@ -30,6 +30,8 @@ class DiscordSettings:
     # DISCORD_SHARD_IDS: only those shards, so that shards run in separate processes.
     shard_count: int | None = None
     shard_ids: tuple[int, ...] = ()
+    # DISCORD_SYNC_ON_START: register the commands at every start (development).
+    sync_on_start: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DiscordSettings:
@@ -49,6 +51,7 @@ class DiscordSettings:
             moderator_role_id=_snowflake(env, "DISCORD_MODERATOR_ROLE_ID"),
             api_base=env.get("DISCORD_API_BASE") or None,
             gateway_url=env.get("DISCORD_GATEWAY_URL") or None,
+            sync_on_start=env.get("DISCORD_SYNC_ON_START", "") in ("1", "true", "yes"),
             **_shards(env),
         )
 

@@ -34,8 +34,8 @@ from bot.adapters.slack import render
 from bot.adapters.slack.convert import Where
 from bot.adapters.slack.failures import failure_reason
 from bot.adapters.slack.work import Work
-from bot.bootstrap import Runtime
 from bot.core.actors import Actor
+from bot.core.app import Upstander
 from bot.core.messages import Reply, Section
 
 log = logging.getLogger(__name__)
@@ -54,8 +54,8 @@ async def within_budget(
     return (task.result() if done else None), task
 
 
-def copy(runtime: Runtime, actor: Actor, key: str, **params: object) -> str:
-    return runtime.app.text(actor, key, **params)
+def copy(core: Upstander, actor: Actor, key: str, **params: object) -> str:
+    return core.text(actor, key, **params)
 
 
 async def post_dm(client: AsyncWebClient, actor: Actor, reply: Reply) -> None:
@@ -68,7 +68,7 @@ async def post_dm(client: AsyncWebClient, actor: Actor, reply: Reply) -> None:
 
 
 async def open_form(
-    runtime: Runtime, client: AsyncWebClient, actor: Actor, trigger_id: str, reply: Reply
+    core: Upstander, client: AsyncWebClient, actor: Actor, trigger_id: str, reply: Reply
 ) -> bool:
     """Open the reply's form as a modal; on failure tell the person (in their DM)."""
     assert reply.form is not None
@@ -77,13 +77,13 @@ async def open_form(
         return True
     except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
         log.warning("views.open failed: %s", failure_reason(exc))
-    sorry = Reply(pinned=reply.pinned, sections=(Section(copy(runtime, actor, "error.sorry")),))
+    sorry = Reply(pinned=reply.pinned, sections=(Section(copy(core, actor, "error.sorry")),))
     await post_dm(client, actor, sorry)
     return False
 
 
 async def answer_press(
-    runtime: Runtime,
+    core: Upstander,
     client: AsyncWebClient,
     work: Work,
     actor: Actor,
@@ -94,7 +94,7 @@ async def answer_press(
 ) -> None:
     """Show the reply to a pressed button or picker (see the module docstring)."""
     if reply.form is not None:
-        await open_form(runtime, client, actor, where.trigger_id, reply)
+        await open_form(core, client, actor, where.trigger_id, reply)
         return
     if where.in_view and where.view_callback == render.REPLY_CALLBACK_ID:
         await _answer_in_modal(client, actor, where, replace(reply, pressed=None))

@@ -1,6 +1,6 @@
 """The slack-bolt app: one command, buttons, modals, DMs and the Home tab.
 
-Listeners only acknowledge, convert (``convert``), call the core (``runtime.app``) and
+Listeners only acknowledge, convert (``convert``), call the core (``Upstander``) and
 render (``render``); every decision is the core's.  The app runs with
 ``process_before_response=True``: each listener acks and hands the rest to ``Work``, so
 the HTTP response leaves as soon as the listener returns (bolt's default runner would
@@ -21,13 +21,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.lifecycle import Lifecycle
 from bot.adapters.slack.commands import register_commands
 from bot.adapters.slack.events import register_events
 from bot.adapters.slack.interactions import register_interactions
 from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.work import Work
-from bot.bootstrap import Runtime
+from bot.core.app import Upstander
 from bot.logs import BOLT_LOGGER
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ def bolt_logger() -> logging.Logger:
 
 
 def build_slack_app(
-    runtime: Runtime,
+    core: Upstander,
+    lifecycle: Lifecycle,
     settings: SlackSettings,
     client: AsyncWebClient,
     work: Work,
@@ -99,7 +101,7 @@ def build_slack_app(
     # costs a matcher call with its arguments built: button presses, the busiest
     # requests by far, meet their listener first.
     locales = SlackLocales()
-    register_interactions(app, runtime, work, locales)
-    register_commands(app, runtime, work, settings.command, locales)
-    register_events(app, runtime, work)
+    register_interactions(app, core, work, locales)
+    register_commands(app, core, work, settings.command, locales)
+    register_events(app, core, lifecycle, work)
     return app

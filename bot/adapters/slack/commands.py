@@ -18,8 +18,8 @@ from bot.adapters.slack.answer import copy, open_form, post_dm, respond, within_
 from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args
 from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.work import Work
-from bot.bootstrap import Runtime
 from bot.core.actors import Actor
+from bot.core.app import Upstander
 from bot.core.library import parse_query
 from bot.core.messages import Reply, Section
 
@@ -37,15 +37,15 @@ SUBCOMMANDS = (
 
 
 def register_commands(
-    app: AsyncApp, runtime: Runtime, work: Work, command_name: str, locales: SlackLocales
+    app: AsyncApp, core: Upstander, work: Work, command_name: str, locales: SlackLocales
 ) -> None:
     @app.command(command_name)
     async def on_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
-        await handle_command(runtime, work, ack, command, client, locales)
+        await handle_command(core, work, ack, command, client, locales)
 
 
 async def handle_command(
-    runtime: Runtime,
+    core: Upstander,
     work: Work,
     ack: AsyncAck,
     command: dict[str, Any],
@@ -55,28 +55,28 @@ async def handle_command(
     actor = actor_from_command(command)
     args = command_args(str(command.get("text", "")))
     trigger_id = str(command.get("trigger_id", ""))
-    reply, task = await within_budget(_dispatch_located(runtime, actor, args, client, locales))
+    reply, task = await within_budget(_dispatch_located(core, actor, args, client, locales))
     if reply is None:
         # Slow today: acknowledge now, answer through the response_url when ready.
         await ack()
         response_url = str(command.get("response_url", ""))
-        work.spawn(_answer_late(runtime, work, client, actor, trigger_id, response_url, task))
+        work.spawn(_answer_late(core, work, client, actor, trigger_id, response_url, task))
         return
     if reply.form is not None:
         await ack()
-        work.spawn(_open(runtime, client, actor, trigger_id, reply), "slash command form")
+        work.spawn(_open(core, client, actor, trigger_id, reply), "slash command form")
         return
     await ack(response_type=_response_type(reply), **render.message(reply))
 
 
 async def _open(
-    runtime: Runtime, client: AsyncWebClient, actor: Actor, trigger_id: str, reply: Reply
+    core: Upstander, client: AsyncWebClient, actor: Actor, trigger_id: str, reply: Reply
 ) -> None:
-    await open_form(runtime, client, actor, trigger_id, reply)
+    await open_form(core, client, actor, trigger_id, reply)
 
 
 async def _answer_late(
-    runtime: Runtime,
+    core: Upstander,
     work: Work,
     client: AsyncWebClient,
     actor: Actor,
@@ -86,7 +86,7 @@ async def _answer_late(
 ) -> None:
     late = await task
     if late.form is not None:
-        await open_form(runtime, client, actor, trigger_id, late)
+        await open_form(core, client, actor, trigger_id, late)
         return
     body = render.response_body(late, response_type=_response_type(late))
     if not response_url or not await respond(work, response_url, body):
@@ -99,7 +99,7 @@ def _response_type(reply: Reply) -> str:
 
 
 async def _dispatch_located(
-    runtime: Runtime,
+    core: Upstander,
     actor: Actor,
     args: CommandArgs,
     client: AsyncWebClient,
@@ -108,37 +108,36 @@ async def _dispatch_located(
     # The check-in speaks the member's language and shows their region's crisis lines.
     if args.name == "checkin":
         actor = await locales.actor(client, actor)
-    return await dispatch(runtime, actor, args)
+    return await dispatch(core, actor, args)
 
 
-async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:
-    app = runtime.app
+async def dispatch(core: Upstander, actor: Actor, args: CommandArgs) -> Reply:
     name, first = args.name, args.first
     if name == "help":
-        return await app.help(actor)
+        return await core.help(actor)
     if name == "practice":
         if first == "together":
-            return await app.practice_together(actor, args.args[1] if len(args.args) > 1 else "")
-        return await app.practice(actor, first)
+            return await core.practice_together(actor, args.args[1] if len(args.args) > 1 else "")
+        return await core.practice(actor, first)
     if name == "resources":
         query = parse_query(args.args)
-        return await app.resources(actor, query.words, query.topic, query.kind)
+        return await core.resources(actor, query.words, query.topic, query.kind)
     if name == "checkin":
         if first == "close":
-            return await app.close_checkin(actor)
-        return await app.checkin(actor)
+            return await core.close_checkin(actor)
+        return await core.checkin(actor)
     if name == "volunteer":
         # `volunteer anonymous on|off` takes two words; the rest take one.
         words = args.args[:2] if first == "anonymous" else args.args[:1]
-        return await app.volunteer(actor, " ".join(words) or "status")
+        return await core.volunteer(actor, " ".join(words) or "status")
     if name == "mydata":
-        return await app.mydata(actor, first or "export")
+        return await core.mydata(actor, first or "export")
     if name == "reload":
-        return await app.reload(actor)
+        return await core.reload(actor)
     if name == "stats":
-        return await app.stats(actor)
+        return await core.stats(actor)
     if name == "audit":
-        return await app.audit(actor)
-    unknown = Section(copy(runtime, actor, "error.unknown_subcommand", command=name[:40]))
-    help_reply = await app.help(actor)
+        return await core.audit(actor)
+    unknown = Section(copy(core, actor, "error.unknown_subcommand", command=name[:40]))
+    help_reply = await core.help(actor)
     return Reply(sections=(unknown, *help_reply.sections))

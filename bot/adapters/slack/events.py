@@ -6,7 +6,7 @@ a task the adapter tracks (``Work``) and return at once.
 Slack delivers an event again when it did not see our answer in time (with
 ``X-Slack-Retry-Num``), and a signed request can be replayed within its five minutes:
 a DM is relayed only the first time its ``event_id`` is seen by any process sharing the
-store (``EventStore.first_sighting``), so a member's message never reaches the
+store (``Lifecycle.first_sighting``), so a member's message never reaches the
 volunteer twice.
 """
 
@@ -19,11 +19,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.lifecycle import Lifecycle
 from bot.adapters.slack import render
 from bot.adapters.slack.convert import actor_from_user_id, dm_from_person
 from bot.adapters.slack.work import Work
-from bot.bootstrap import Runtime
 from bot.core.actors import Actor
+from bot.core.app import Upstander
 from bot.core.messages import parse_action_id
 from bot.core.practice import INTRO
 
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 EVENT_KEY = "slack-event:"  # the sighting key of an Events API delivery: + its event_id
 
 
-def register_events(app: AsyncApp, runtime: Runtime, work: Work) -> None:
+def register_events(app: AsyncApp, core: Upstander, lifecycle: Lifecycle, work: Work) -> None:
     @app.event("message")
     async def on_message(
         event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
@@ -43,36 +44,36 @@ def register_events(app: AsyncApp, runtime: Runtime, work: Work) -> None:
         actor, text = found
         channel = str(event.get("channel") or actor.user_id)
         event_id = str(body.get("event_id") or "")
-        work.spawn(_relay_once(runtime, client, actor, text, channel, event_id), "DM")
+        relay = _relay_once(core, lifecycle, client, actor, text, channel, event_id)
+        work.spawn(relay, "DM")
 
     @app.event("app_home_opened")
     async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         actor = actor_from_user_id(str(event["user"]))
-        work.spawn(publish_home(runtime, client, actor), "Home tab")
+        work.spawn(publish_home(core, client, actor), "Home tab")
 
 
 async def _relay_once(
-    runtime: Runtime,
+    core: Upstander,
+    lifecycle: Lifecycle,
     client: AsyncWebClient,
     actor: Actor,
     text: str,
     channel: str,
     event_id: str,
 ) -> None:
-    if event_id and not await runtime.store.events.first_sighting(
-        EVENT_KEY + event_id, runtime.clock.now()
-    ):
+    if event_id and not await lifecycle.first_sighting(EVENT_KEY + event_id):
         log.info("skipped a Slack event already handled (%s)", event_id)
         return
-    await _relay(runtime, client, actor, text, channel)
+    await _relay(core, client, actor, text, channel)
 
 
 async def _relay(
-    runtime: Runtime, client: AsyncWebClient, actor: Actor, text: str, channel: str
+    core: Upstander, client: AsyncWebClient, actor: Actor, text: str, channel: str
 ) -> None:
-    reply = await runtime.app.message(actor, text)
+    reply = await core.message(actor, text)
     if reply is None:
         return
     try:
@@ -83,20 +84,19 @@ async def _relay(
         log.warning("could not answer a DM: %s", type(exc).__name__)
 
 
-async def home_parts(runtime: Runtime, actor: Actor) -> render.HomeParts:
-    app = runtime.app
-    practice = await app.practice(actor)
+async def home_parts(core: Upstander, actor: Actor) -> render.HomeParts:
+    practice = await core.practice(actor)
     picked = tuple(a for a in practice.actions if parse_action_id(a.id)[0] == INTRO)
     return render.HomeParts(
         practice=practice,
         picked=picked,
-        library=await app.resources(actor),
-        checkin=await app.checkin(actor),
+        library=await core.resources(actor),
+        checkin=await core.checkin(actor),
     )
 
 
-async def publish_home(runtime: Runtime, client: AsyncWebClient, actor: Actor) -> None:
-    view = render.home_view(await home_parts(runtime, actor))
+async def publish_home(core: Upstander, client: AsyncWebClient, actor: Actor) -> None:
+    view = render.home_view(await home_parts(core, actor))
     try:
         await client.views_publish(user_id=actor.user_id, view=view)
     except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:

@@ -26,8 +26,8 @@ from bot.adapters.slack.convert import (
 )
 from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.work import Work
-from bot.bootstrap import Runtime
 from bot.core.actors import Actor
+from bot.core.app import Upstander
 from bot.core.messages import Reply
 
 CORE_BUTTON = re.compile(r"^upk?:\d+$")
@@ -37,20 +37,20 @@ LINK_BUTTON = re.compile(r"^link:\d+$")
 
 
 def register_interactions(
-    app: AsyncApp, runtime: Runtime, work: Work, locales: SlackLocales
+    app: AsyncApp, core: Upstander, work: Work, locales: SlackLocales
 ) -> None:
-    _register_presses(app, runtime, work, locales)
-    _register_form_submission(app, runtime, work, locales)
+    _register_presses(app, core, work, locales)
+    _register_form_submission(app, core, work, locales)
 
 
-def _register_presses(app: AsyncApp, runtime: Runtime, work: Work, locales: SlackLocales) -> None:
+def _register_presses(app: AsyncApp, core: Upstander, work: Work, locales: SlackLocales) -> None:
     @app.action(CORE_BUTTON)
     async def on_button(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
         keep = str(action.get("action_id", "")).startswith(render.KEEP_PREFIX)
-        press = _press(runtime, work, body, action, client, keep=keep, locales=locales)
+        press = _press(core, work, body, action, client, keep=keep, locales=locales)
         work.spawn(press, "button press")
 
     @app.action(render.HOME_PICK_ACTION_ID)
@@ -58,12 +58,12 @@ def _register_presses(app: AsyncApp, runtime: Runtime, work: Work, locales: Slac
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        work.spawn(_press(runtime, work, body, action, client, keep=True), "Home pick")
+        work.spawn(_press(core, work, body, action, client, keep=True), "Home pick")
 
     @app.action(render.HOME_FORM_ACTION_ID)
     async def on_home_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        work.spawn(_home_form(runtime, body, client, locales), "Home check-in")
+        work.spawn(_home_form(core, body, client, locales), "Home check-in")
 
     @app.action(LINK_BUTTON)
     async def on_link(ack: AsyncAck) -> None:
@@ -72,7 +72,7 @@ def _register_presses(app: AsyncApp, runtime: Runtime, work: Work, locales: Slac
 
 
 def _register_form_submission(
-    app: AsyncApp, runtime: Runtime, work: Work, locales: SlackLocales
+    app: AsyncApp, core: Upstander, work: Work, locales: SlackLocales
 ) -> None:
     @app.view(render.FORM_CALLBACK_ID)
     async def on_submit(
@@ -80,7 +80,7 @@ def _register_form_submission(
     ) -> None:
         actor = actor_from_payload(body)
         values = form_values(view)
-        reply, task = await within_budget(_submit(runtime, locales, client, actor, view, values))
+        reply, task = await within_budget(_submit(core, locales, client, actor, view, values))
         if reply is None:
             await ack()
             work.spawn(_dm_when_ready(client, actor, task), "late form answer")
@@ -108,7 +108,7 @@ async def _ack_form_again(ack: AsyncAck, reply: Reply, values: dict[str, str]) -
 
 
 async def _submit(
-    runtime: Runtime,
+    core: Upstander,
     locales: SlackLocales,
     client: AsyncWebClient,
     actor: Actor,
@@ -116,11 +116,11 @@ async def _submit(
     values: dict[str, str],
 ) -> Reply:
     located = await locales.actor(client, actor)
-    return await runtime.app.submit_form(located, form_id(view), values)
+    return await core.submit_form(located, form_id(view), values)
 
 
 async def _press(
-    runtime: Runtime,
+    core: Upstander,
     work: Work,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -133,17 +133,17 @@ async def _press(
     value = pressed_value(action)
     if locales is not None and value.startswith(CHECKIN_PREFIX):
         actor = await locales.actor(client, actor)
-    reply = await runtime.app.press(actor, value)
-    await answer_press(runtime, client, work, actor, where_pressed(body), reply, keep=keep)
+    reply = await core.press(actor, value)
+    await answer_press(core, client, work, actor, where_pressed(body), reply, keep=keep)
 
 
 async def _home_form(
-    runtime: Runtime, body: dict[str, Any], client: AsyncWebClient, locales: SlackLocales
+    core: Upstander, body: dict[str, Any], client: AsyncWebClient, locales: SlackLocales
 ) -> None:
     actor = await locales.actor(client, actor_from_payload(body))
-    reply = await runtime.app.checkin(actor)
+    reply = await core.checkin(actor)
     if reply.form is not None:
-        await open_form(runtime, client, actor, where_pressed(body).trigger_id, reply)
+        await open_form(core, client, actor, where_pressed(body).trigger_id, reply)
     else:
         await post_dm(client, actor, reply)
 

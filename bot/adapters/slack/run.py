@@ -21,6 +21,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.lifecycle import Lifecycle
 from bot.adapters.slack.app import build_slack_app, make_client
 from bot.adapters.slack.convert import PLATFORM
 from bot.adapters.slack.directory import SlackDirectory
@@ -29,7 +30,7 @@ from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.names import display_names
 from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH, SlackSettings
 from bot.adapters.slack.work import DRAIN_SECONDS, Work
-from bot.bootstrap import Runtime
+from bot.core.app import Upstander
 from bot.core.commands import Spelling
 from bot.health import health_handler
 
@@ -49,7 +50,7 @@ class SlackAdapter:
     app: AsyncApp
     client: AsyncWebClient
     work: Work
-    runtime: Runtime
+    lifecycle: Lifecycle
 
     async def close(self, timeout: float = DRAIN_SECONDS) -> bool:  # noqa: ASYNC109
         """Finish the work in flight (cancelled after ``timeout``), deliver what it queued
@@ -60,18 +61,19 @@ class SlackAdapter:
         finished = await self.work.drain(timeout)
         # The outbox sends through this session: flush it first, or a card queued by the
         # last requests would wait for the next start.
-        await self.runtime.flush_outbox()
+        await self.lifecycle.flush_outbox()
         return await self.work.close(timeout) and finished
 
 
 def attach_slack(
-    runtime: Runtime,
+    core: Upstander,
+    lifecycle: Lifecycle,
     settings: SlackSettings,
     client: AsyncWebClient | None = None,
     *,
     work: Work | None = None,
 ) -> SlackAdapter:
-    """Register Slack's Directory and Messenger on the runtime and build the bolt app.
+    """Register Slack's Directory and Messenger on the lifecycle and build the bolt app.
 
     Everything talks through one HTTP session (``work.session``, a new one unless
     ``work`` is given); a ``client`` passed in is used as it is.  ``start_http(adapter)``
@@ -81,26 +83,32 @@ def attach_slack(
     if client is None:
         client = make_client(settings, session=work.session)
     directory = SlackDirectory(client, settings)
-    runtime.register_platform(PLATFORM, directory, SlackMessenger(client, settings))
+    lifecycle.register_platform(PLATFORM, directory, SlackMessenger(client, settings))
     # Copy names commands as this workspace types them: `/upstander practice`.
-    runtime.app.spell_commands(PLATFORM, Spelling(prefix=settings.command))
-    app = build_slack_app(runtime, settings, client, work)
+    core.spell_commands(PLATFORM, Spelling(prefix=settings.command))
+    app = build_slack_app(core, lifecycle, settings, client, work)
     app.use(display_names(directory))
-    return SlackAdapter(app, client, work, runtime)
+    return SlackAdapter(app, client, work, lifecycle)
 
 
-async def serve_slack(runtime: Runtime, stop: asyncio.Event, *, work: Work | None = None) -> None:
+async def serve_slack(
+    core: Upstander,
+    lifecycle: Lifecycle,
+    settings: SlackSettings,
+    stop: asyncio.Event,
+    *,
+    work: Work | None = None,
+) -> None:
     """Serve until ``stop`` is set, then finish what is in flight (see the module doc).
 
     ``work``: the adapter's tracked work and HTTP session (a new one unless given)."""
-    settings = SlackSettings.from_env(runtime.settings.env)
-    adapter = attach_slack(runtime, settings, work=work)
+    adapter = attach_slack(core, lifecycle, settings, work=work)
     try:
         if settings.socket_mode:
-            await _serve_socket_mode(adapter.app, runtime, settings, stop)
+            await _serve_socket_mode(adapter.app, lifecycle, settings, stop)
         else:
             server = await start_http(
-                adapter, runtime, settings, host="0.0.0.0", port=settings.port
+                adapter, lifecycle, settings, host="0.0.0.0", port=settings.port
             )
             log.info("Slack adapter listening on port %s (HTTP mode)", server.port)
             try:
@@ -114,11 +122,11 @@ async def serve_slack(runtime: Runtime, stop: asyncio.Event, *, work: Work | Non
 
 
 async def _serve_socket_mode(
-    app: AsyncApp, runtime: Runtime, settings: SlackSettings, stop: asyncio.Event
+    app: AsyncApp, lifecycle: Lifecycle, settings: SlackSettings, stop: asyncio.Event
 ) -> None:
     # slack_bolt leaves these two methods unannotated; the Protocol states what we use.
     handler = cast(_SocketMode, AsyncSocketModeHandler(app, settings.app_token))
-    health = await start_http(None, runtime, settings, host="0.0.0.0", port=settings.port)
+    health = await start_http(None, lifecycle, settings, host="0.0.0.0", port=settings.port)
     try:
         await handler.connect_async()
         log.info("Slack adapter connected (Socket Mode)")
@@ -156,7 +164,7 @@ class HttpServer:
 
 async def start_http(
     app: SlackAdapter | AsyncApp | None,
-    runtime: Runtime,
+    lifecycle: Lifecycle,
     settings: SlackSettings,
     *,
     host: str,
@@ -168,7 +176,7 @@ async def start_http(
     adapter = app if isinstance(app, SlackAdapter) else None
     bolt = app.app if isinstance(app, SlackAdapter) else app
     runner = web.AppRunner(
-        make_web_app(bolt, runtime, settings), access_log=None, shutdown_timeout=DRAIN_SECONDS
+        make_web_app(bolt, lifecycle, settings), access_log=None, shutdown_timeout=DRAIN_SECONDS
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -178,11 +186,11 @@ async def start_http(
 
 
 def make_web_app(
-    app: AsyncApp | None, runtime: Runtime, settings: SlackSettings
+    app: AsyncApp | None, lifecycle: Lifecycle, settings: SlackSettings
 ) -> web.Application:
     # The cap also stops a chunked body, which has no length up front, at the door.
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     if app is not None:
         web_app.router.add_post(EVENTS_PATH, events_handler(app, settings.signing_secret))
-    web_app.router.add_get(HEALTH_PATH, health_handler(runtime))
+    web_app.router.add_get(HEALTH_PATH, health_handler(lifecycle))
     return web_app
