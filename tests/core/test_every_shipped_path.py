@@ -5,6 +5,7 @@ language; the recap ends every run."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def _pressed(reply: Reply, kind: str, index: int | None = None) -> str:
 async def _play(app: Upstander, member: Actor, scenario: Scenario, path: list[str]) -> None:
     reply = await app.practice(member, scenario.id)
     reply = await app.press(member, _pressed(reply, BEGIN))
-    for here, there in zip(path, path[1:], strict=False):
+    for here, there in itertools.pairwise(path):
         step = scenario.steps[here]
         assert step.text.strip()[:40] in reply.text(), (scenario.locale, scenario.id, here)
         index = next(i for i, c in enumerate(step.choices) if c.next == there)
