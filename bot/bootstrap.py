@@ -29,6 +29,7 @@ from bot.core.mydata import MyData
 from bot.core.ports import ContentSource, Directory, Messenger, Stores
 from bot.core.practice import Practice
 from bot.core.stats import Stats
+from bot.core.weekly import WeeklyPractice
 from bot.storage.crypto import Cipher, load_key
 from bot.storage.datalock import DataDirLock
 from bot.storage.engine import prepare_sqlite_file, sqlite_url
@@ -41,6 +42,7 @@ ESCALATION_PERIOD = timedelta(seconds=30)
 IDLE_PERIOD = timedelta(seconds=30)  # reminders and closes of quiet conversations
 GROUP_EXPIRY_PERIOD = timedelta(seconds=30)  # group practice sessions nobody votes in
 PURGE_PERIOD = timedelta(minutes=10)
+WEEKLY_PERIOD = timedelta(minutes=1)  # a scenario of the week posts within a minute of its time
 SIGHTINGS_PERIOD = timedelta(hours=1)
 # Slack retries an event for minutes, and refuses requests signed over 5 minutes ago:
 # a day of event ids is far more than a retry or a replay can reach back.
@@ -217,6 +219,7 @@ async def build(
         mydata=MyData(content, store.practice, store.checkins, desk),
         moderation=Moderation(content, store.checkins, store.audit, stats, access),
         group=group,
+        weekly=WeeklyPractice(content, store.schedules, store.groups, access, clock),
     )
     owner = new_owner_id()
     escalation = Escalation(content, store.checkins, clock, settings.desk)
@@ -233,7 +236,7 @@ async def build(
         jobs=JobRunner(
             store.leases,
             clock,
-            periodic_jobs(store, clock, desk, Periodic(escalation, idle, group)),
+            periodic_jobs(store, clock, desk, Periodic(escalation, idle, group, services.weekly)),
             owner=owner,
         ),
         directories=directories,
@@ -251,6 +254,7 @@ class Periodic:
     escalation: Escalation
     idle: IdleWatch
     group: GroupPractice
+    weekly: WeeklyPractice
 
 
 def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> list[Job]:
@@ -264,6 +268,10 @@ def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> 
         if await passes.idle.idle_round():
             desk.outbox_changed.set()
 
+    async def post_scenarios_of_the_week() -> None:
+        if await passes.weekly.post_due():
+            desk.outbox_changed.set()
+
     async def forget_sightings() -> None:
         await store.events.forget_sightings(clock.now() - SIGHTINGS_KEPT)
 
@@ -271,6 +279,7 @@ def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> 
         Job("escalation", ESCALATION_PERIOD, escalate),
         Job("idle-close", IDLE_PERIOD, close_idle),
         Job("group-practice-expiry", GROUP_EXPIRY_PERIOD, passes.group.expire_idle_groups),
+        Job("scenario-of-the-week", WEEKLY_PERIOD, post_scenarios_of_the_week),
         Job("retention-purge", PURGE_PERIOD, passes.escalation.purge),
         Job("forget-event-sightings", SIGHTINGS_PERIOD, forget_sightings),
     ]

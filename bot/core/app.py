@@ -38,6 +38,7 @@ from bot.core.mydata import DELETE_CANCEL, DELETE_CONFIRM, MyData
 from bot.core.ports import ContentSource
 from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU, MENU_PAGE, RESUME, STOP, Practice
 from bot.core.practice import CANCEL as PRACTICE_CANCEL
+from bot.core.weekly import WeeklyPractice
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Services:
     mydata: MyData
     moderation: Moderation
     group: GroupPractice
+    weekly: WeeklyPractice
 
 
 class Upstander:
@@ -202,6 +204,29 @@ class Upstander:
 
     async def audit(self, actor: Actor) -> Reply:
         return await self._safely(actor, self.services.moderation.audit(actor))
+
+    async def schedule_add(
+        self, actor: Actor, channel: str, weekday: str, time: str, zone: str, topics: str = ""
+    ) -> Reply:
+        """A scenario of the week in `channel` (issue 21.2)."""
+        weekly = self.services.weekly
+        return await self._safely(actor, weekly.add(actor, channel, weekday, time, zone, topics))
+
+    async def schedule(self, actor: Actor, words: str) -> Reply:
+        """The text form: `add <channel> <weekday> <HH:MM> <zone> [topics]`, `list`,
+        `pause <id>`, `resume <id>`, `remove <id>`."""
+        weekly = self.services.weekly
+        command, *rest = words.split() or ["list"]
+        command = command.lower()
+        if command == "add" and len(rest) >= 4:
+            channel, weekday, time, zone, *topics = rest
+            return await self.schedule_add(actor, channel, weekday, time, zone, " ".join(topics))
+        if command == "list" and not rest:
+            return await self._safely(actor, weekly.listing(actor))
+        changes = {"pause": weekly.pause, "resume": weekly.resume, "remove": weekly.remove}
+        if command in changes and len(rest) == 1:
+            return await self._safely(actor, changes[command](actor, rest[0]))
+        return await self._safely(actor, weekly.usage(actor))
 
     # -- error policy ------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from bot.storage.leases import SqlEvents, SqlLeases
 from bot.storage.migrations import upgrade
 from bot.storage.outbox import SqlOutbox
 from bot.storage.practice import SqlPractice
+from bot.storage.schedules import SqlSchedules
 from bot.storage.stats import SqlStats
 from bot.storage.volunteers import SqlVolunteers
 
@@ -48,5 +49,6 @@ def sql_stores(db: Database) -> Stores:
         events=SqlEvents(db),
         handover=SqlHandover(db),
         groups=SqlGroups(db),
+        schedules=SqlSchedules(db),
         close_store=db.close,
     )

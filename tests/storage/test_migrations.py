@@ -32,7 +32,7 @@ from bot.storage.schema import metadata, outbox
 from tests.conftest import PgDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0003"
+HEAD = "0004_schedules"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 

@@ -33,6 +33,7 @@ SUBCOMMANDS = (
     "reload",
     "stats",
     "audit",
+    "schedule",
 )
 
 
@@ -139,6 +140,15 @@ async def dispatch(runtime: Runtime, actor: Actor, args: CommandArgs) -> Reply:
         return await app.stats(actor)
     if name == "audit":
         return await app.audit(actor)
+    if name == "schedule":
+        return await app.schedule(actor, " ".join(_channel_id(word) for word in args.args))
     unknown = Section(copy(runtime, actor, "error.unknown_subcommand", command=name[:40]))
     help_reply = await app.help(actor)
     return Reply(sections=(unknown, *help_reply.sections))
+
+
+def _channel_id(word: str) -> str:
+    """Slack writes a channel named in a command as ``<#C123|name>``: its id is C123."""
+    if word.startswith("<#") and word.endswith(">"):
+        return word[2:-1].partition("|")[0]
+    return word
