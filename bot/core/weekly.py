@@ -183,8 +183,8 @@ def next_scenario(catalog: Catalog, schedule: Schedule) -> Scenario | None:
 
 
 def _matches(scenario: Scenario, topics: tuple[str, ...]) -> bool:
-    """A topic is one of the 5Ds the scenario coaches, or its setting."""
-    tags = {t.value for t in scenario.focus} | {scenario.setting.lower()}
+    """A topic is one of the 5Ds the scenario coaches, or a word of its setting."""
+    tags = {t.value for t in scenario.focus} | set(scenario.setting.lower().split())
     return bool(tags.intersection(topics))
 
 
