@@ -235,7 +235,8 @@ def _local(schedule: Schedule, moment: datetime | None) -> str:
 
 
 def _channel_ref(schedule: Schedule) -> str:
-    # Discord and Slack both draw <#id> as the channel's name, without pinging anyone.
-    if schedule.platform in ("discord", "slack"):
+    # Discord draws <#id> as the channel's name and never pings; Slack's renderer escapes
+    # every "<", so there the channel shows by its id.
+    if schedule.platform == "discord":
         return f"<#{schedule.channel}>"
     return f"#{schedule.channel.lstrip('#')}"
