@@ -38,6 +38,7 @@ from bot.core.mydata import DELETE_CANCEL, DELETE_CONFIRM, MyData
 from bot.core.ports import ContentSource
 from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU, MENU_PAGE, RESUME, STOP, Practice
 from bot.core.practice import CANCEL as PRACTICE_CANCEL
+from bot.core.weekly import FORM_PREFIX as SCHEDULE_FORM
 from bot.core.weekly import WeeklyPractice
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,8 @@ class Upstander:
         return await self._safely(actor, self.services.desk.intake.form(actor))
 
     async def submit_form(self, actor: Actor, form_id: str, values: Mapping[str, str]) -> Reply:
+        if form_id.startswith(SCHEDULE_FORM):
+            return await self._safely(actor, self.services.weekly.submit(actor, form_id, values))
         if form_id != FORM_ID:
             return await self._safely(actor, _raise(NotFound("error.unknown_action")))
         return await self._safely(actor, self.services.desk.intake.submit(actor, values))
@@ -211,6 +214,10 @@ class Upstander:
         """A scenario of the week in `channel` (issue 21.2)."""
         weekly = self.services.weekly
         return await self._safely(actor, weekly.add(actor, channel, weekday, time, zone, topics))
+
+    async def schedule_form(self, actor: Actor, channel: str) -> Reply:
+        """The form that schedules a scenario of the week in `channel` (a Slack modal)."""
+        return await self._safely(actor, self.services.weekly.form(actor, channel))
 
     async def schedule(self, actor: Actor, words: str) -> Reply:
         """The text form: `add <channel> <weekday> <HH:MM> <zone> [topics]`, `list`,

@@ -10,6 +10,7 @@ downtime a schedule posts once and moves to its next future slot.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -21,14 +22,16 @@ from bot.core.catalog import Catalog, Scenario
 from bot.core.clock import Clock
 from bot.core.errors import NotFound
 from bot.core.group_model import GroupSession, GroupStatus
-from bot.core.messages import Destination, Outbound, Reply, Section
+from bot.core.messages import Destination, Field, Form, Option, Outbound, Reply, Section
 from bot.core.models import OutboxItem
 from bot.core.ports import ContentSource, GroupPracticeStore, ScheduleStore
-from bot.core.schedule_model import Schedule, parse_slot
+from bot.core.schedule_model import WEEKDAYS, Schedule, parse_slot
 
 PURPOSE = "group_post"
 CHANNEL = "channel"  # the Destination kind of a post in a public channel
 COMMAND_WORDS = ("add", "list", "pause", "resume", "remove")
+# A schedule form's id: this, then the channel it schedules for (where it was asked).
+FORM_PREFIX = "schedule|"
 
 
 class WeeklyPractice:
@@ -73,6 +76,45 @@ class WeeklyPractice:
             locale, "schedule.added", **_described(catalog, locale, schedule), id=schedule.id
         )
         return Reply(sections=(Section(text),))
+
+    async def form(self, actor: Actor, channel: str) -> Reply:
+        """The form (a Slack modal) that schedules a scenario of the week in `channel`."""
+        await self._access.require(actor, Role.MODERATOR)
+        catalog = self._content.current
+        loc = catalog.locale_for(actor.locale)
+        days = tuple(Option(day, catalog.text(loc, f"schedule.day_{day}")) for day in WEEKDAYS)
+        fields = (
+            Field("weekday", catalog.text(loc, "schedule.field_weekday"), True, days),
+            Field(
+                "time",
+                catalog.text(loc, "schedule.field_time"),
+                True,
+                max_length=5,
+                placeholder="09:30",
+            ),
+            Field(
+                "zone",
+                catalog.text(loc, "schedule.field_zone"),
+                True,
+                max_length=60,
+                placeholder="Europe/Madrid",
+            ),
+            Field("topics", catalog.text(loc, "schedule.field_topics"), max_length=200),
+        )
+        title = catalog.text(loc, "schedule.form_title")
+        submit = catalog.text(loc, "schedule.form_submit")
+        return Reply(form=Form(f"{FORM_PREFIX}{channel}", title, fields, submit))
+
+    async def submit(self, actor: Actor, form_id: str, values: Mapping[str, str]) -> Reply:
+        channel = form_id.removeprefix(FORM_PREFIX)
+        return await self.add(
+            actor,
+            channel,
+            values.get("weekday", ""),
+            values.get("time", ""),
+            values.get("zone", ""),
+            values.get("topics", ""),
+        )
 
     async def listing(self, actor: Actor) -> Reply:
         await self._access.require(actor, Role.MODERATOR)

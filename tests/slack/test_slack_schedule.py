@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from slack_harness import MEMBER, MODERATOR, SlackBot, button_valued, last_seq, next_call, text_of
 from slack_standin import RESPONSE_URL_METHOD
+from slack_standin.driver import plain_text_value, radio_buttons_value
 
 from bot.core.clock import ManualClock
 from bot.core.group_view import BEGIN
@@ -56,3 +57,32 @@ async def test_a_scheduled_scenario_lands_in_the_channel_once(bot: SlackBot) -> 
     begun = await next_call(bot.slack, RESPONSE_URL_METHOD, seq)
     assert begun.args["replace_original"] is True
     assert "Votes so far: 0" in text_of(begun.args["blocks"])
+
+
+async def test_the_modal_schedules_for_the_channel_it_was_opened_in(bot: SlackBot) -> None:
+    refused = await bot.driver.slash_command(
+        "/upstander", "schedule", user_id=MEMBER, channel_id=CHANNEL
+    )
+    assert "Only moderators can do that." in text_of(refused.json()["blocks"])
+
+    ack = await bot.driver.slash_command(
+        "/upstander", "schedule", user_id=MODERATOR, channel_id=CHANNEL
+    )
+    assert ack.status == 200
+    opened = await bot.slack.wait_for("views.open")
+    assert opened.ok
+    view = bot.slack.last_view(MODERATOR)
+    assert view["private_metadata"] == f"schedule|{CHANNEL}"
+    values = {
+        "weekday": {"value": radio_buttons_value("thursday")},
+        "time": {"value": plain_text_value("13:30")},
+        "zone": {"value": plain_text_value("Europe/Madrid")},
+        "topics": {"value": plain_text_value("")},
+    }
+    before = last_seq(bot.slack)
+    submitted = await bot.driver.submit_view(view, values, user_id=MODERATOR)
+    assert submitted.status == 200
+    confirmed = await next_call(bot.slack, "chat.postMessage", before)
+    assert "Scheduled (" in text_of(confirmed.args["blocks"])
+    [kept] = await bot.runtime.store.schedules.list_schedules("slack")
+    assert kept.channel == CHANNEL and f"{kept.slot.at:%H:%M}" == "13:30"

@@ -56,7 +56,12 @@ async def handle_command(
     actor = actor_from_command(command)
     args = command_args(str(command.get("text", "")))
     trigger_id = str(command.get("trigger_id", ""))
-    reply, task = await within_budget(_dispatch_located(runtime, actor, args, client, locales))
+    if args.name == "schedule" and not args.args:
+        # The modal schedules for the channel the command was typed in.
+        channel = str(command.get("channel_id", ""))
+        reply, task = await within_budget(runtime.app.schedule_form(actor, channel))
+    else:
+        reply, task = await within_budget(_dispatch_located(runtime, actor, args, client, locales))
     if reply is None:
         # Slow today: acknowledge now, answer through the response_url when ready.
         await ack()
