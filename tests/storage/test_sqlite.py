@@ -42,7 +42,8 @@ async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) ->
     assert path.stat().st_mode & 0o777 == 0o600
     with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
+        versions = db.execute("SELECT version_num FROM alembic_version").fetchall()
+        assert versions == [("0004_schedules",)]
 
 
 def test_a_key_file_is_created_once_with_a_warning(
