@@ -71,7 +71,25 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="serve Discord and/or Slack (needs their tokens)")
     sub.add_parser("console", help="the whole bot in a terminal chat (the default)")
-    content = sub.add_parser("content", help="moderators' tools")
+    _content_parser(sub.add_parser("content", help="moderators' tools"))
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="migrate the database to the latest revision")
+    keys = sub.add_parser("keys", help="encryption key tools")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub.add_parser(
+        "rotate",
+        help="re-seal everything under UPSTANDER_SECRET_KEY; then UPSTANDER_OLD_SECRET_KEYS can go",
+    )
+    discord = sub.add_parser("discord", help="Discord tools")
+    discord_sub = discord.add_subparsers(dest="discord_command", required=True)
+    sync = discord_sub.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=int, default=None, help="sync to one server (instant)")
+    return parser
+
+
+def _content_parser(content: argparse.ArgumentParser) -> None:
+    """`python -m bot content …`: the moderators' tools."""
     content_sub = content.add_subparsers(dest="content_command", required=True)
     validate = content_sub.add_parser("validate", help="check every content file")
     validate.add_argument("dir", nargs="?", help="content directory (default: scripts_content)")
@@ -88,26 +106,12 @@ def _parser() -> argparse.ArgumentParser:
     preview = content_sub.add_parser("preview", help="play one scenario in the terminal")
     preview.add_argument("scenario_id")
     preview.add_argument("--locale", default=None)
-    db = sub.add_parser("db", help="database tools")
-    db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="migrate the database to the latest revision")
-    keys = sub.add_parser("keys", help="encryption key tools")
-    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
-    keys_sub.add_parser(
-        "rotate",
-        help="re-seal everything under UPSTANDER_SECRET_KEY; then UPSTANDER_OLD_SECRET_KEYS can go",
-    )
     screen = content_sub.add_parser(
         "screen", help="try the crisis screen: one text a line on stdin, crisis/ok out"
     )
     screen.add_argument("dir", nargs="?", help="content directory (default: scripts_content)")
     screen.add_argument("--resources", help="resources.yaml (default: beside the content dir)")
     screen.add_argument("--locale", default=None, help="only this locale's crisis phrases")
-    discord = sub.add_parser("discord", help="Discord tools")
-    discord_sub = discord.add_subparsers(dest="discord_command", required=True)
-    sync = discord_sub.add_parser("sync", help="register the slash commands with Discord")
-    sync.add_argument("--guild", type=int, default=None, help="sync to one server (instant)")
-    return parser
 
 
 def _db(settings: Settings) -> int:

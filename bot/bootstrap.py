@@ -33,6 +33,7 @@ from bot.core.mydata import MyData
 from bot.core.ports import ContentSource, Directory, Messenger, Stores
 from bot.core.practice import Practice
 from bot.core.stats import Stats
+from bot.core.weekly import WeeklyPractice
 from bot.storage import rotation
 from bot.storage.crypto import Cipher, load_key, load_old_keys
 from bot.storage.datalock import DataDirLock
@@ -47,6 +48,7 @@ ESCALATION_PERIOD = timedelta(seconds=30)
 IDLE_PERIOD = timedelta(seconds=30)  # reminders and closes of quiet conversations
 GROUP_EXPIRY_PERIOD = timedelta(seconds=30)  # group practice sessions nobody votes in
 PURGE_PERIOD = timedelta(minutes=10)
+WEEKLY_PERIOD = timedelta(minutes=1)  # a scenario of the week posts within a minute of its time
 SIGHTINGS_PERIOD = timedelta(hours=1)
 # Slack retries an event for minutes, and refuses requests signed over 5 minutes ago:
 # a day of event ids is far more than a retry or a replay can reach back.
@@ -238,11 +240,7 @@ async def build(
     messengers: dict[str, Messenger] = {}
     erasure = Erasure(store.copies, store.practice, clock)
     services = _services(settings, content, store, clock, Access(directories), erasure)
-    passes = Periodic(
-        Escalation(content, store.checkins, clock, settings.desk, erasure),
-        IdleWatch(content, store.handover, clock, settings.desk, erasure),
-        services.group,
-    )
+    passes = _periodic(settings, content, store, clock, services, erasure)
     owner = new_owner_id()
     jobs = periodic_jobs(store, clock, services.desk, passes)
     return Runtime(
@@ -262,6 +260,22 @@ async def build(
         data_lock=data_lock,
         idle=passes.idle,
         group=services.group,
+    )
+
+
+def _periodic(
+    settings: Settings,
+    content: ContentSource,
+    store: Stores,
+    clock: Clock,
+    services: Services,
+    erasure: Erasure,
+) -> Periodic:
+    return Periodic(
+        Escalation(content, store.checkins, clock, settings.desk, erasure),
+        IdleWatch(content, store.handover, clock, settings.desk, erasure),
+        services.group,
+        services.weekly,
     )
 
 
@@ -310,6 +324,7 @@ def _services(
         mydata=MyData(content, store.practice, store.checkins, desk, erasure),
         moderation=Moderation(content, store.checkins, store.audit, Stats(store.stats), access),
         group=GroupPractice(content, store.groups, access, clock, settings.group_idle),
+        weekly=WeeklyPractice(content, store.schedules, store.groups, access, clock),
     )
 
 
@@ -320,6 +335,7 @@ class Periodic:
     escalation: Escalation
     idle: IdleWatch
     group: GroupPractice
+    weekly: WeeklyPractice
 
 
 def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> list[Job]:
@@ -338,6 +354,10 @@ def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> 
         # The purge queues the deletion of copies of members' words: wake the worker.
         desk.outbox_changed.set()
 
+    async def post_scenarios_of_the_week() -> None:
+        if await passes.weekly.post_due():
+            desk.outbox_changed.set()
+
     async def forget_sightings() -> None:
         await store.events.forget_sightings(clock.now() - SIGHTINGS_KEPT)
 
@@ -345,6 +365,7 @@ def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> 
         Job("escalation", ESCALATION_PERIOD, escalate),
         Job("idle-close", IDLE_PERIOD, close_idle),
         Job("group-practice-expiry", GROUP_EXPIRY_PERIOD, passes.group.expire_idle_groups),
+        Job("scenario-of-the-week", WEEKLY_PERIOD, post_scenarios_of_the_week),
         Job("retention-purge", PURGE_PERIOD, purge),
         Job("forget-event-sightings", SIGHTINGS_PERIOD, forget_sightings),
     ]

@@ -27,7 +27,14 @@ KEY_ARGUMENT = {
 }
 # Keys built from a value (f"tactic.{...}"): each family is listed in copy_keys, or is
 # content the check-in rules name (categories and urgencies).
-BUILT_FAMILIES = {"tactic.", "checkin.status_", "audit.action_", "category.", "urgency."}
+BUILT_FAMILIES = {
+    "tactic.",
+    "checkin.status_",
+    "audit.action_",
+    "category.",
+    "urgency.",
+    "schedule.day_",
+}
 
 
 def shipped_keys() -> set[str]:

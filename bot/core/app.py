@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.core import group_view
 from bot.core.actors import Actor
+from bot.core.catalog import Catalog
 from bot.core.commands import PLAIN, SPELLINGS, Spelling, addressing
 from bot.core.desk import Desk
 from bot.core.desk_support import (
@@ -38,6 +39,8 @@ from bot.core.mydata import DELETE_CANCEL, DELETE_CONFIRM, MyData
 from bot.core.ports import ContentSource
 from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU, MENU_PAGE, RESUME, STOP, Practice
 from bot.core.practice import CANCEL as PRACTICE_CANCEL
+from bot.core.weekly import FORM_PREFIX as SCHEDULE_FORM
+from bot.core.weekly import WeeklyPractice
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class Services:
     mydata: MyData
     moderation: Moderation
     group: GroupPractice
+    weekly: WeeklyPractice
 
 
 class Upstander:
@@ -144,6 +148,8 @@ class Upstander:
         return await self._safely(actor, self.services.desk.intake.form(actor))
 
     async def submit_form(self, actor: Actor, form_id: str, values: Mapping[str, str]) -> Reply:
+        if form_id.startswith(SCHEDULE_FORM):
+            return await self._safely(actor, self.services.weekly.submit(actor, form_id, values))
         if form_id != FORM_ID:
             return await self._safely(actor, _raise(NotFound("error.unknown_action")))
         return await self._safely(actor, self.services.desk.intake.submit(actor, values))
@@ -157,10 +163,10 @@ class Upstander:
             try:
                 return await self.services.desk.conversation.message(actor, text)
             except UserFacingError as exc:
-                return self._error_reply(actor, exc)
+                return _said(self.services.content.current, actor, exc.key, exc.params)
             except Exception:
                 log.exception("relaying a private message failed")
-                return self._apology(actor)
+                return _said(self.services.content.current, actor, "error.sorry", {})
 
     async def mydata(self, actor: Actor, command: str) -> Reply:
         mydata = self.services.mydata
@@ -203,6 +209,33 @@ class Upstander:
     async def audit(self, actor: Actor) -> Reply:
         return await self._safely(actor, self.services.moderation.audit(actor))
 
+    async def schedule_add(
+        self, actor: Actor, channel: str, weekday: str, time: str, zone: str, topics: str = ""
+    ) -> Reply:
+        """A scenario of the week in `channel` (issue 21.2)."""
+        weekly = self.services.weekly
+        return await self._safely(actor, weekly.add(actor, channel, weekday, time, zone, topics))
+
+    async def schedule_form(self, actor: Actor, channel: str) -> Reply:
+        """The form that schedules a scenario of the week in `channel` (a Slack modal)."""
+        return await self._safely(actor, self.services.weekly.form(actor, channel))
+
+    async def schedule(self, actor: Actor, words: str) -> Reply:
+        """The text form: `add <channel> <weekday> <HH:MM> <zone> [topics]`, `list`,
+        `pause <id>`, `resume <id>`, `remove <id>`."""
+        weekly = self.services.weekly
+        command, *rest = words.split() or ["list"]
+        command = command.lower()
+        if command == "add" and len(rest) >= 4:
+            channel, weekday, time, zone, *topics = rest
+            return await self.schedule_add(actor, channel, weekday, time, zone, " ".join(topics))
+        if command == "list" and not rest:
+            return await self._safely(actor, weekly.listing(actor))
+        changes = {"pause": weekly.pause, "resume": weekly.resume, "remove": weekly.remove}
+        if command in changes and len(rest) == 1:
+            return await self._safely(actor, changes[command](actor, rest[0]))
+        return await self._safely(actor, weekly.usage(actor))
+
     # -- error policy ------------------------------------------------------------------
 
     async def _safely(self, actor: Actor, work: Awaitable[Reply]) -> Reply:
@@ -210,20 +243,16 @@ class Upstander:
             try:
                 return await work
             except UserFacingError as exc:
-                return self._error_reply(actor, exc)
+                return _said(self.services.content.current, actor, exc.key, exc.params)
             except Exception:
                 log.exception("a request failed")
-                return self._apology(actor)
+                return _said(self.services.content.current, actor, "error.sorry", {})
 
-    def _error_reply(self, actor: Actor, exc: UserFacingError) -> Reply:
-        catalog = self.services.content.current
-        locale = catalog.locale_for(actor.locale)
-        return Reply(sections=(Section(catalog.text(locale, exc.key, **exc.params)),))
 
-    def _apology(self, actor: Actor) -> Reply:
-        catalog = self.services.content.current
-        locale = catalog.locale_for(actor.locale)
-        return Reply(sections=(Section(catalog.text(locale, "error.sorry")),))
+def _said(catalog: Catalog, actor: Actor, key: str, params: Mapping[str, object]) -> Reply:
+    """An expected failure's own message, or the fixed apology: never the exception text."""
+    locale = catalog.locale_for(actor.locale)
+    return Reply(sections=(Section(catalog.text(locale, key, **params)),))
 
 
 async def _pressed(handler: Handler, actor: Actor, arg: str) -> Reply:

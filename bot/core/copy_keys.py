@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.core.catalog import Tactic
 from bot.core.models import CheckinStatus
+from bot.core.schedule_model import WEEKDAYS
 
 # What an audit entry records (`AuditEntry.action`); each is shown as `audit.action_<it>`.
 AUDIT_ACTIONS = (
@@ -158,6 +159,30 @@ _NAMED = (
     "group.no_votes",
     "group.only_starter",
     "group.over",
+    "schedule.added",
+    "schedule.any_topic",
+    "schedule.bad_time",
+    "schedule.bad_weekday",
+    "schedule.bad_zone",
+    "schedule.list_empty",
+    "schedule.form_title",
+    "schedule.form_submit",
+    "schedule.field_weekday",
+    "schedule.field_time",
+    "schedule.field_zone",
+    "schedule.field_topics",
+    "schedule.list_line",
+    "schedule.list_title",
+    "schedule.needs_channel",
+    "schedule.never",
+    "schedule.not_found",
+    "schedule.paused",
+    "schedule.post_heading",
+    "schedule.removed",
+    "schedule.resumed",
+    "schedule.state_active",
+    "schedule.state_paused",
+    "schedule.usage",
     "group.path_taken",
     "group.recap_line",
     "group.recap_title",
@@ -249,6 +274,7 @@ _BUILT = (
     *(f"tactic.{tactic.value}" for tactic in Tactic),
     *(f"checkin.status_{status.value}" for status in CheckinStatus),
     *(f"audit.action_{action}" for action in AUDIT_ACTIONS),
+    *(f"schedule.day_{day}" for day in WEEKDAYS),
 )
 
 REQUIRED_COPY_KEYS: frozenset[str] = frozenset((*_NAMED, *_BUILT))
@@ -258,4 +284,6 @@ REQUIRED_COPY_KEYS: frozenset[str] = frozenset((*_NAMED, *_BUILT))
 COPY_LIMITS: dict[str, int] = {
     "checkin.form_title": 24,
     "checkin.form_submit": 24,
+    "schedule.form_title": 24,
+    "schedule.form_submit": 24,
 }

@@ -26,6 +26,7 @@ from bot.core.models import (
     PracticeRun,
     SentCopy,
 )
+from bot.core.schedule_model import Schedule
 
 
 class PracticeStore(Protocol):
@@ -338,6 +339,34 @@ class GroupPracticeStore(Protocol):
         ...
 
 
+class ScheduleStore(Protocol):
+    """Scenarios of the week (issue 21.2): one group session a week in a channel."""
+
+    async def add_schedule(self, schedule: Schedule) -> None: ...
+
+    async def get_schedule(self, schedule_id: str) -> Schedule | None: ...
+
+    async def list_schedules(self, platform: str) -> list[Schedule]: ...
+
+    async def set_schedule_paused(self, schedule_id: str, paused: bool, next_due: datetime) -> bool:
+        """Pause or resume, with the next due moment; False if there is no such schedule."""
+        ...
+
+    async def remove_schedule(self, schedule_id: str) -> bool: ...
+
+    async def due_schedules(self, now: datetime) -> list[Schedule]:
+        """Schedules not paused whose next due moment is at or before `now`."""
+        ...
+
+    async def claim_schedule(
+        self, claimed: Schedule, expected_due: datetime, outbox: list[OutboxItem]
+    ) -> bool:
+        """Save `claimed` (its next due, last post, posted ids) if the stored schedule is
+        not paused and still due at `expected_due`, and queue `outbox`, in one transaction.
+        Of concurrent claimers, in any number of processes, exactly one wins."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Stores:
     """Every store port, as one database (or the in-memory fake) serves them."""
@@ -353,6 +382,7 @@ class Stores:
     handover: HandoverStore
     groups: GroupPracticeStore
     copies: CopyStore
+    schedules: ScheduleStore
     close_store: Callable[[], Awaitable[None]]
 
 

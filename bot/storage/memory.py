@@ -27,6 +27,7 @@ from bot.core.models import (
     SentCopy,
 )
 from bot.core.ports import Stores
+from bot.core.schedule_model import Schedule
 
 
 @dataclass
@@ -54,6 +55,7 @@ class MemoryState:
     # (session, step number) -> voter fingerprint -> choice index.
     group_votes: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
     copies: dict[str, SentCopy] = field(default_factory=dict)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
 
     def add_outbox(self, items: list[OutboxItem]) -> None:
         for item in items:
@@ -459,6 +461,43 @@ class MemoryGroups(_Part):
         return [s for s in self._s.groups.values() if s.is_open and s.active_at <= quiet_since]
 
 
+class MemorySchedules(_Part):
+    """Scenarios of the week (issue 21.2)."""
+
+    async def add_schedule(self, schedule: Schedule) -> None:
+        self._s.schedules[schedule.id] = schedule
+
+    async def get_schedule(self, schedule_id: str) -> Schedule | None:
+        return self._s.schedules.get(schedule_id)
+
+    async def list_schedules(self, platform: str) -> list[Schedule]:
+        return [s for s in self._s.schedules.values() if s.platform == platform]
+
+    async def set_schedule_paused(self, schedule_id: str, paused: bool, next_due: datetime) -> bool:
+        stored = self._s.schedules.get(schedule_id)
+        if stored is None:
+            return False
+        self._s.schedules[schedule_id] = replace(stored, paused=paused, next_due=next_due)
+        return True
+
+    async def remove_schedule(self, schedule_id: str) -> bool:
+        return self._s.schedules.pop(schedule_id, None) is not None
+
+    async def due_schedules(self, now: datetime) -> list[Schedule]:
+        due = [s for s in self._s.schedules.values() if not s.paused and s.next_due <= now]
+        return sorted(due, key=lambda s: s.next_due)
+
+    async def claim_schedule(
+        self, claimed: Schedule, expected_due: datetime, outbox: list[OutboxItem]
+    ) -> bool:
+        stored = self._s.schedules.get(claimed.id)
+        if stored is None or stored.paused or stored.next_due != expected_due:
+            return False
+        self._s.schedules[claimed.id] = replace(claimed, paused=False)
+        self._s.add_outbox(outbox)
+        return True
+
+
 class MemoryVolunteers(_Part):
     async def set_availability(self, volunteer: str, platform: str, available: bool) -> None:
         self._s.availability[volunteer] = (platform, available)
@@ -604,6 +643,7 @@ def MemoryStore(state: MemoryState | None = None, **parts: Any) -> Stores:
         handover=MemoryHandover(state),
         groups=MemoryGroups(state),
         copies=MemoryCopies(state),
+        schedules=MemorySchedules(state),
         close_store=_nothing_to_close,
     )
     return replace(stores, **parts)

@@ -222,3 +222,23 @@ key_check = Table(
     _text("check_enc"),
     Column("recorded_at", IsoTime, nullable=False),
 )
+# Scenarios of the week (issue 21.2): a weekly group session in a channel.
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", Text, primary_key=True),
+    _text("platform"),
+    _text("channel"),
+    Column("weekday", Integer, nullable=False),
+    _text("at_time"),  # HH:MM, local to `zone`
+    _text("zone"),
+    _text("topics"),  # space-separated
+    _text("locale"),
+    _text("created_by"),
+    Column("paused", Integer, nullable=False),
+    Column("next_due", IsoTime, nullable=False),
+    Column("last_posted_at", IsoTime),
+    _text("last_scenario"),
+    _text("posted"),  # space-separated scenario ids, oldest first
+)
+Index("schedules_due", schedules.c.paused, schedules.c.next_due)

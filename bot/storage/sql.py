@@ -19,6 +19,7 @@ from bot.storage.leases import SqlEvents, SqlLeases
 from bot.storage.migrations import KEY_CHECK, upgrade
 from bot.storage.outbox import SqlOutbox
 from bot.storage.practice import SqlPractice
+from bot.storage.schedules import SqlSchedules
 from bot.storage.stats import SqlStats
 from bot.storage.volunteers import SqlVolunteers
 
@@ -67,5 +68,6 @@ def sql_stores(db: Database) -> Stores:
         handover=SqlHandover(db),
         groups=SqlGroups(db),
         copies=SqlCopies(db),
+        schedules=SqlSchedules(db),
         close_store=db.close,
     )

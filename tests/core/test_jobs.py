@@ -22,6 +22,7 @@ ALL_JOBS = [
     "escalation",
     "idle-close",
     "group-practice-expiry",
+    "scenario-of-the-week",
     "retention-purge",
     "forget-event-sightings",
 ]

@@ -57,6 +57,10 @@ async def _audit(app: Upstander, actor: Actor, args: list[str]) -> Reply:
     return await app.audit(actor)
 
 
+async def _schedule(app: Upstander, actor: Actor, args: list[str]) -> Reply:
+    return await app.schedule(actor, " ".join(args))
+
+
 CORE_COMMANDS: dict[str, CoreCommand] = {
     "help": _help,
     "practice": _practice,
@@ -67,4 +71,5 @@ CORE_COMMANDS: dict[str, CoreCommand] = {
     "stats": _stats,
     "reload": _reload,
     "audit": _audit,
+    "schedule": _schedule,
 }

@@ -47,6 +47,8 @@ class ConsoleMessenger:
     async def send(self, outbound: Outbound) -> str:
         to = outbound.destination
         where = "#volunteers" if to.kind == "volunteers" else f"DM to {to.user_id}"
+        if to.kind == "channel":  # a scenario of the week: user_id holds the channel
+            where = f"#{to.user_id}"
         if outbound.update_ref:
             where += f" (updates message {outbound.update_ref})"
         if outbound.mention_leads:

@@ -9,6 +9,7 @@ registers them with Discord.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
@@ -24,6 +25,9 @@ from bot.core.messages import Option, Reply
 __all__ = ["Router", "add_commands", "feature_cogs"]
 
 AUTOCOMPLETE_MAX = 25
+WEEKDAY_CHOICES = Literal[
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+]
 CHOICE_MAX = 100
 
 Choice = app_commands.Choice[str]
@@ -44,6 +48,14 @@ def _choices(options: tuple[Option, ...]) -> list[Choice]:
         app_commands.Choice(name=o.label[:CHOICE_MAX] or o.value[:CHOICE_MAX], value=o.value)
         for o in options[:AUTOCOMPLETE_MAX]
         if len(o.value) <= CHOICE_MAX
+    ]
+
+
+def time_zones(typed: str) -> list[str]:
+    """IANA zone names containing what was typed, for the schedule's autocomplete."""
+    wanted = typed.strip().lower()
+    return sorted(z for z in zoneinfo.available_timezones() if wanted in z.lower())[
+        :AUTOCOMPLETE_MAX
     ]
 
 
@@ -154,6 +166,42 @@ class ModeratorCommands(
     @app_commands.command(name="audit", description="Recent check-in events")
     async def audit(self, interaction: Interaction) -> None:
         await self.router.command(interaction, self.router.app.audit)
+
+    @app_commands.command(name="schedule", description="A scenario of the week in a channel")
+    @app_commands.describe(
+        action="add, list (the default), pause, resume or remove",
+        channel="add: the channel to post in",
+        weekday="add: the day of the week",
+        time="add: the local time, HH:MM",
+        zone="add: the time zone, such as Europe/Madrid",
+        topics="add: 5D tactics or settings to choose from (optional)",
+        which="pause, resume, remove: the schedule's id from the list",
+    )
+    async def schedule(
+        self,
+        interaction: Interaction,
+        action: Literal["add", "list", "pause", "resume", "remove"] = "list",
+        channel: discord.TextChannel | None = None,
+        weekday: WEEKDAY_CHOICES | None = None,
+        time: str = "",
+        zone: str = "",
+        topics: str = "",
+        which: str = "",
+    ) -> None:
+        app = self.router.app
+        if action == "add":
+            where = str(channel.id) if channel is not None else ""
+            await self.router.command(
+                interaction,
+                lambda actor: app.schedule_add(actor, where, weekday or "", time, zone, topics),
+            )
+            return
+        words = f"{action} {which}".strip()
+        await self.router.command(interaction, lambda actor: app.schedule(actor, words))
+
+    @schedule.autocomplete("zone")
+    async def zone_autocomplete(self, interaction: Interaction, current: str) -> list[Choice]:
+        return [app_commands.Choice(name=z, value=z) for z in time_zones(current)]
 
 
 def feature_cogs(router: Router) -> list[commands.Cog]:

@@ -102,6 +102,11 @@ class DiscordMessenger:
             return self._client.get_partial_messageable(
                 self._settings.volunteer_channel_id, type=discord.ChannelType.text
             )
+        if destination.kind == "channel" and destination.user_id.isdigit():
+            # A scenario of the week: `user_id` holds the channel's id.
+            return self._client.get_partial_messageable(
+                int(destination.user_id), type=discord.ChannelType.text
+            )
         if destination.kind == "dm" and destination.user_id.isdigit():
             return await self._client.create_dm(discord.Object(int(destination.user_id)))
         raise DeliveryError(f"no Discord destination for kind {destination.kind!r}", permanent=True)

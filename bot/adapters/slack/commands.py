@@ -33,6 +33,7 @@ SUBCOMMANDS = (
     "reload",
     "stats",
     "audit",
+    "schedule",
 )
 
 
@@ -55,7 +56,12 @@ async def handle_command(
     actor = actor_from_command(command)
     args = command_args(str(command.get("text", "")))
     trigger_id = str(command.get("trigger_id", ""))
-    reply, task = await within_budget(_dispatch_located(core, actor, args, client, locales))
+    if args.name == "schedule" and not args.args:
+        # The modal schedules for the channel the command was typed in.
+        channel = str(command.get("channel_id", ""))
+        reply, task = await within_budget(core.schedule_form(actor, channel))
+    else:
+        reply, task = await within_budget(_dispatch_located(core, actor, args, client, locales))
     if reply is None:
         # Slow today: acknowledge now, answer through the response_url when ready.
         await ack()
@@ -138,6 +144,15 @@ async def dispatch(core: Upstander, actor: Actor, args: CommandArgs) -> Reply:
         return await core.stats(actor)
     if name == "audit":
         return await core.audit(actor)
+    if name == "schedule":
+        return await core.schedule(actor, " ".join(_channel_id(word) for word in args.args))
     unknown = Section(copy(core, actor, "error.unknown_subcommand", command=name[:40]))
     help_reply = await core.help(actor)
     return Reply(sections=(unknown, *help_reply.sections))
+
+
+def _channel_id(word: str) -> str:
+    """Slack writes a channel named in a command as ``<#C123|name>``: its id is C123."""
+    if word.startswith("<#") and word.endswith(">"):
+        return word[2:-1].partition("|")[0]
+    return word

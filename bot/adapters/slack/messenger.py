@@ -115,6 +115,9 @@ class SlackMessenger:
             if not self._settings.volunteer_channel:
                 raise DeliveryError("SLACK_VOLUNTEER_CHANNEL is not set", permanent=True)
             return self._settings.volunteer_channel
+        if destination.kind == "channel" and destination.user_id:
+            # A scenario of the week: `user_id` holds the channel's id.
+            return destination.user_id
         if destination.kind == "dm" and destination.user_id:
             # Posting to a user id posts in the app's DM with them (its Messages tab).
             return destination.user_id
