@@ -63,7 +63,9 @@ def test_ctrl_c_closes_the_database_and_a_second_one_leaves(
         # Said once the database is closed (the log line itself goes to the log file).
         _read_until(fd, b"press Enter", seen)
         child.send_signal(signal.SIGINT)  # it would wait for Enter; a second Ctrl-C leaves
-        assert child.wait(timeout=WAIT) == 128 + signal.SIGINT
+        # Our handler exits 130; if the signal lands while the interpreter is already
+        # finishing, Python's own handler ends it by SIGINT: either way it left at once.
+        assert child.wait(timeout=WAIT) in (128 + signal.SIGINT, -signal.SIGINT)
     finally:
         if child.poll() is None:
             child.kill()
