@@ -14,7 +14,7 @@ through a whole load made the garbage collector walk them over and over.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 
 import yaml
 
@@ -137,22 +137,35 @@ for _name in ("int", "float", "timestamp"):
 class YamlDocument:
     """Plain values, and the line where each one, and each mapping key, starts."""
 
-    __slots__ = ("_longest_text", "_root", "_text", "data")
+    __slots__ = ("_longest_text", "_root", "_text", "_top", "data")
 
-    def __init__(self, data: object, text: str, longest_text: int | None = None) -> None:
+    def __init__(
+        self,
+        data: object,
+        text: str,
+        longest_text: int | None = None,
+        top: Mapping[Hashable, tuple[int, int]] | None = None,
+    ) -> None:
         self.data = data
         self._text = text
         # No text in `data` is longer than this, when known.
         self._longest_text = longest_text
+        # The lines of each top-level key and its value, noted while reading: most
+        # problems are at that level, and finding them needs no second reading.
+        self._top = top or {}
         self._root: tuple[_ContentLoader, yaml.Node | None] | None = None
 
     def line_of(self, path: NodePath) -> int:
         """The line of the value at `path`, or of its nearest ancestor that exists."""
+        if len(path) == 1 and path[0] in self._top:
+            return self._top[path[0]][1]
         _, node = self._trail(path)[-1]
         return _line(node) if node is not None else 1
 
     def key_line_of(self, path: NodePath) -> int:
         """The line of the key that introduces `path` (falls back to its value's line)."""
+        if len(path) == 1 and path[0] in self._top:
+            return self._top[path[0]][0]
         trail = self._trail(path)
         key_node, node = trail[-1]
         if len(trail) == len(path) + 1 and key_node is not None:
@@ -213,7 +226,18 @@ def read_yaml(text: str, shown_path: str) -> tuple[YamlDocument | None, list[Pro
     finally:
         loader.dispose()
     problems = [Problem(shown_path, _line(node), message) for node, message in loader.notes]
-    return YamlDocument(data, text, loader.longest_text), problems
+    return YamlDocument(data, text, loader.longest_text, _top_lines(node)), problems
+
+
+def _top_lines(root: yaml.Node | None) -> dict[Hashable, tuple[int, int]]:
+    """Each plain top-level key's line and its value's (the last one, as in the values)."""
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    return {
+        key.value: (_line(key), _line(value))
+        for key, value in root.value
+        if isinstance(key, yaml.ScalarNode) and key.tag == _STR_TAG
+    }
 
 
 def _alias_problem(root: yaml.Node) -> tuple[yaml.Node, str] | None:
