@@ -334,7 +334,14 @@ async def measure(options: Options) -> list[Figure]:
             with tempfile.TemporaryDirectory(prefix="upstander-bench-") as folder:
                 async with SlackStandIn() as slack:
                     found += await _measure(options, Path(folder), slack, db)
+                    found += await _stored(options, slack, db)
     return found
+
+
+async def _stored(options: Options, slack: SlackStandIn, db: Db) -> list[Figure]:
+    from bench.stored_runs import measure_stored  # it builds on this module's members
+
+    return await measure_stored(options, slack, db)
 
 
 async def _measure(options: Options, tmp: Path, slack: SlackStandIn, db: Db) -> list[Figure]:
