@@ -28,7 +28,8 @@ class SqlPractice:
     ) -> None:
         async with self._db.write() as conn:
             if runs_:
-                await conn.execute(_save(self._db.dialect), [_row(run) for run in runs_])
+                rows = [_row(run) for run in sorted(runs_, key=lambda run: run.id)]  # lock order
+                await conn.execute(_save(self._db.dialect), rows)
             await add_counts(conn, self._db.dialect, [(m, k, 1) for m, k in counts])
 
     async def get_run(self, run_id: str) -> PracticeRun | None:
