@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import secrets
 import signal
+import sys
 import tempfile
 from collections import Counter
 from contextlib import AsyncExitStack
@@ -87,6 +88,7 @@ class Tally:
     stored: int = 0
     cards: Counter[str] = field(default_factory=Counter)
     relays: Counter[str] = field(default_factory=Counter)
+    stuck: list[str] = field(default_factory=list)  # follow-ups that did not get through
 
 
 class Watch:
@@ -222,7 +224,14 @@ class Burst:
         return await asyncio.wait_for(summary, WAIT)
 
     async def follow_up(self, member: str, card: asyncio.Future[Call], sent: float) -> None:
-        """The card arrives; a volunteer claims it; the member writes; it is relayed."""
+        """The card arrives; a volunteer claims it; the member writes; it is relayed.
+        One that does not get through is counted, not fatal: the figures say how many."""
+        try:
+            await self._follow_up(member, card, sent)
+        except (TimeoutError, RuntimeError) as exc:
+            self.watch.tally.stuck.append(f"{type(exc).__name__}: {exc}")
+
+    async def _follow_up(self, member: str, card: asyncio.Future[Call], sent: float) -> None:
         posted = await asyncio.wait_for(card, WAIT)
         self.watch.tally.card_delays.append(posted.received_at - sent)
         volunteer = await self.volunteers.get()
@@ -299,6 +308,7 @@ async def _measure(options: Options, pg: Db) -> list[Figure]:
                     while len(bots) < count:
                         bots.append(await _start(stack, slack, pg, tmp, key, len(bots)))
                     tally = await _burst(slack, bots, load, prefix)
+                    _show_problems(tally, bots)
                     tally.stored = await _stored(pg, tally.received)
                     found += figures(tally, load)
     return found
@@ -354,6 +364,16 @@ async def _burst(slack: IndexedStandIn, bots: list[BotProcess], load: Load, pref
         tally.drained_after = max(0.0, watch.last_card - ended)
     slack.observers.remove(watch.seen)
     return tally
+
+
+def _show_problems(tally: Tally, bots: list[BotProcess]) -> None:
+    """What went wrong, on stderr: the first stuck follow-ups and the bots' error lines."""
+    for line in tally.stuck[:3]:
+        print(f"f: a follow-up did not get through: {line}", file=sys.stderr)
+    for bot in bots:
+        errors = [line for line in bot.log.splitlines() if '"ERROR"' in line or "Traceback" in line]
+        for line in errors[:3]:
+            print(f"f: bot log: {line[:500]}", file=sys.stderr)
 
 
 async def _stored(pg: Db, ids: list[str]) -> int:
@@ -413,6 +433,13 @@ def figures(tally: Tally, load: Load) -> list[Figure]:
         ),
         Figure(SECTION, f"cards missing, {on}", missing_cards, "", Target("<=", 0)),
         Figure(SECTION, f"relays arrived, {on}", len(tally.relay_delays), ""),
+        Figure(
+            SECTION,
+            f"follow-ups stuck (card, claim, relay or close not through in {WAIT:.0f} s), {on}",
+            len(tally.stuck),
+            "",
+            Target("<=", 0),
+        ),
         Figure(
             SECTION,
             f"cards or relays sent twice, {on}",
