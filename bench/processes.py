@@ -232,7 +232,7 @@ class Burst:
             self.watch.tally.stuck.append(f"{type(exc).__name__}: {exc}")
 
     async def _follow_up(self, member: str, card: asyncio.Future[Call], sent: float) -> None:
-        posted = await asyncio.wait_for(card, WAIT)
+        posted = await _within(card, "the card")
         self.watch.tally.card_delays.append(posted.received_at - sent)
         volunteer = await self.volunteers.get()
         try:
@@ -248,12 +248,12 @@ class Burst:
                     message=posted.response["message"],
                 )
             )
-            told = await asyncio.wait_for(details, WAIT)
+            told = await _within(details, "the details after Claim")
             token = f"relay-{secrets.token_hex(6)}"
             relayed = self.watch.relay(token)
             written = asyncio.get_running_loop().time()
             await self.timed(self.driver().message_im(member, f"thank you {token} for this"))
-            arrived = await asyncio.wait_for(relayed, WAIT)
+            arrived = await _within(relayed, "the relay")
             self.watch.tally.relay_delays.append(arrived.received_at - written)
             await self.close(member, volunteer, told)
         finally:
@@ -274,7 +274,14 @@ class Burst:
                 message=details.response["message"],
             )
         )
-        await asyncio.wait_for(asked, WAIT)
+        await _within(asked, "the rating request after Close")
+
+
+async def _within(future: asyncio.Future[Call], what: str) -> Call:
+    try:
+        return await asyncio.wait_for(future, WAIT)
+    except TimeoutError:
+        raise TimeoutError(f"{what} did not arrive within {WAIT:.0f} s") from None
 
 
 def _populate(slack: IndexedStandIn, volunteers: list[str]) -> None:
