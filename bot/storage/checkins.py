@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -56,30 +57,26 @@ class SqlCheckins:
         outbox: Callable[[CheckIn], list[OutboxItem]],
     ) -> Opening:
         mine = checkins.c.id == checkin_id, checkins.c.member_fp == self._cipher.fingerprint(member)
-        # Guarded by the status, so of two Sends racing in two processes one opens; the
-        # row comes back with the change (RETURNING): no statement to read it first.
-        opening = (
-            update(checkins)
-            .where(*mine, checkins.c.status == "draft")
-            .values(status="open", opened_at=at)
-            .returning(*checkins.c)
-        )
         async with self._db.write() as conn:
-            row = (await conn.execute(opening)).mappings().first()
+            row = (await conn.execute(select(checkins).where(*mine))).mappings().first()
             if row is None:
-                return await self._not_opened(conn, mine)
-            opened = checkin_of(self._cipher, row)
-            on_duty = await _on_duty(conn, opened.platform)
-            await add_outbox(conn, outbox_rows(self._cipher, outbox(opened)))
+                return Opening(None, False, False)
+            checkin = checkin_of(self._cipher, row)
+            on_duty = await _on_duty(conn, checkin.platform)
+            if checkin.status is not CheckinStatus.DRAFT:
+                return Opening(checkin, False, on_duty)
+            opened = replace(checkin, status=CheckinStatus.OPEN, opened_at=at)
+            rows = outbox_rows(self._cipher, outbox(opened))
+            # Guarded by the status, so of two Sends racing in two processes one opens.
+            changed = await conn.execute(
+                update(checkins)
+                .where(checkins.c.id == checkin_id, checkins.c.status == "draft")
+                .values(status="open", opened_at=at)
+            )
+            if changed.rowcount != 1:
+                return Opening(await self._reread(conn, checkin_id), False, on_duty)
+            await add_outbox(conn, rows)
         return Opening(opened, True, on_duty)
-
-    async def _not_opened(self, conn: AsyncConnection, mine: tuple[Any, ...]) -> Opening:
-        """No draft of this member's to open: none at all, or one already sent."""
-        row = (await conn.execute(select(checkins).where(*mine))).mappings().first()
-        if row is None:
-            return Opening(None, False, False)
-        checkin = checkin_of(self._cipher, row)
-        return Opening(checkin, False, await _on_duty(conn, checkin.platform))
 
     async def active_checkin(self, member: str) -> CheckIn | None:
         return await self._one(_active_of(self._cipher.fingerprint(member)))
@@ -230,6 +227,11 @@ class SqlCheckins:
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [checkin_of(self._cipher, row) for row in rows]
+
+    async def _reread(self, conn: AsyncConnection, checkin_id: str) -> CheckIn | None:
+        query = select(checkins).where(checkins.c.id == checkin_id)
+        row = (await conn.execute(query)).mappings().first()
+        return checkin_of(self._cipher, row) if row else None
 
 
 async def change_with(

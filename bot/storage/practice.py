@@ -7,23 +7,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, delete, select
+from sqlalchemy import RowMapping, delete, select
 
 from bot.core.catalog import Tactic
 from bot.core.models import Move, PracticeRun, RunStatus
 from bot.storage.engine import Database, upsert
 from bot.storage.schema import runs
 from bot.storage.stats import add_counts
-
-# A press reads one of these: built once, so each read skips building the query and
-# SQLAlchemy finds its compiled form by a cache key computed once.
-_BY_ID = select(runs).where(runs.c.id == bindparam("run_id"))
-_ACTIVE = (
-    select(runs)
-    .where(runs.c.member == bindparam("member"), runs.c.status == RunStatus.ACTIVE.value)
-    .order_by(runs.c.updated_at.desc())
-    .limit(1)
-)
 
 
 class SqlPractice:
@@ -44,12 +34,18 @@ class SqlPractice:
 
     async def get_run(self, run_id: str) -> PracticeRun | None:
         async with self._db.read() as conn:
-            row = (await conn.execute(_BY_ID, {"run_id": run_id})).mappings().first()
+            row = (await conn.execute(select(runs).where(runs.c.id == run_id))).mappings().first()
         return _run(row) if row else None
 
     async def active_run(self, member: str) -> PracticeRun | None:
+        query = (
+            select(runs)
+            .where(runs.c.member == member, runs.c.status == RunStatus.ACTIVE.value)
+            .order_by(runs.c.updated_at.desc())
+            .limit(1)
+        )
         async with self._db.read() as conn:
-            row = (await conn.execute(_ACTIVE, {"member": member})).mappings().first()
+            row = (await conn.execute(query)).mappings().first()
         return _run(row) if row else None
 
     async def member_runs(self, member: str) -> list[PracticeRun]:
