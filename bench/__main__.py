@@ -21,7 +21,7 @@ from bot.gctune import unsettle
 
 ROOT = Path(__file__).resolve().parent.parent
 # The end-to-end sections reuse the platform stand-ins the test suite serves.
-for folder in (ROOT, ROOT / "tests", ROOT / "tests" / "slack"):
+for folder in (ROOT, ROOT / "tests", ROOT / "tests" / "slack", ROOT / "tests" / "ops"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
@@ -31,6 +31,7 @@ SECTIONS: dict[str, str] = {
     "c": "bench.core",
     "d": "bench.content",
     "e": "bench.memory",
+    "f": "bench.processes",
 }
 
 

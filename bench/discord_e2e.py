@@ -51,13 +51,14 @@ import random
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import discord
 from cryptography.fernet import Fernet
 
+from bench.databases import SQLITE, Db, both
 from bench.report import Figure, Options, Target, median, percentile
 from bot.adapters.discord.endpoints import endpoints
 from bot.adapters.discord.run import serve_discord
@@ -86,6 +87,8 @@ Connect = Callable[[], contextlib.AbstractAsyncContextManager[None]]
 
 SECTION = "a. Discord end to end"
 IN_FLIGHT = 50
+# With the store on well-kept libraries (no engine of our own), a may fall a little: issue 19.
+RATIO_TARGET = 0.6
 # Generous: a callback that has not come by then means the harness is broken, not slow.
 CALLBACK_TIMEOUT_S = 30.0
 CONNECT_TIMEOUT_S = 30.0
@@ -264,10 +267,12 @@ def _latency_ms(
 # -- the bot --------------------------------------------------------------------------------
 
 
-def bot_settings(standin: DiscordStandin, data_dir: Path) -> Settings:
-    """The embedded default (SQLite, bundled content) pointed at the stand-in."""
+def bot_settings(standin: DiscordStandin, data_dir: Path, db: Db | None = None) -> Settings:
+    """The bundled content on `db` (the embedded SQLite default when None), pointed at
+    the stand-in."""
     return Settings.from_env(
         {
+            **(db.env if db is not None else {}),
             "UPSTANDER_DATA_DIR": str(data_dir),
             "UPSTANDER_SECRET_KEY": Fernet.generate_key().decode(),
             "DISCORD_TOKEN": standin.token,
@@ -469,19 +474,23 @@ async def _until_ready(ready: asyncio.Event, running: asyncio.Task[None]) -> Non
 
 async def measure(options: Options) -> list[Figure]:
     workload = Workload.of(options)
-    try:
-        floor, bot = await _run(workload)
-    finally:
-        gc.unfreeze()
-    return figures(floor.tally, bot.tally, workload)
+    found: list[Figure] = []
+    async with both("a") as databases:
+        for db in databases:
+            try:
+                floor, bot = await _run(workload, db)
+            finally:
+                gc.unfreeze()
+            found += figures(floor.tally, bot.tally, workload, db.label)
+    return found
 
 
-async def _run(workload: Workload) -> tuple[Side, Side]:
+async def _run(workload: Workload, db: Db) -> tuple[Side, Side]:
     async with contextlib.AsyncExitStack() as stack:
         floor_standin = await stack.enter_async_context(DiscordStandin())
         bot_standin = await stack.enter_async_context(DiscordStandin())
         data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-a-")))
-        runtime = await build(bot_settings(bot_standin, data_dir))
+        runtime = await build(bot_settings(bot_standin, data_dir, db))
         stack.push_async_callback(runtime.aclose)
         runtime.start_background()
         settle_after_startup()  # as `python -m bot run` does once the bot is built
@@ -499,7 +508,7 @@ async def _run(workload: Workload) -> tuple[Side, Side]:
     return floor, bot
 
 
-def figures(floor: Tally, bot: Tally, workload: Workload) -> list[Figure]:
+def figures(floor: Tally, bot: Tally, workload: Workload, label: str = SQLITE) -> list[Figure]:
     size = (
         f"{workload.rounds} alternating round(s) of {workload.measured} measured interactions "
         f"per side after {workload.warmup} warm-up"
@@ -508,7 +517,7 @@ def figures(floor: Tally, bot: Tally, workload: Workload) -> list[Figure]:
     if bot.deferred:
         bot_note += f"; {bot.deferred} answer(s) were deferred (latency to the follow-up)"
     ratio = bot.rate / floor.rate if floor.rate > 0 else float("nan")
-    return [
+    rows = [
         Figure(SECTION, "floor: interactions/s at 50 in flight", floor.rate, "/s", note=FLOOR_NOTE),
         Figure(SECTION, "floor: p50 latency", median(floor.latencies_ms), "ms", note=LATENCY_NOTE),
         Figure(
@@ -523,7 +532,7 @@ def figures(floor: Tally, bot: Tally, workload: Workload) -> list[Figure]:
             "bot: interactions/s at 50 in flight",
             bot.rate,
             "/s",
-            note="serve_discord with SQLite and the bundled content; " + size,
+            note=f"serve_discord on {label} and the bundled content; " + size,
         ),
         Figure(SECTION, "bot: p50 latency", median(bot.latencies_ms), "ms", note=bot_note),
         Figure(
@@ -539,7 +548,9 @@ def figures(floor: Tally, bot: Tally, workload: Workload) -> list[Figure]:
             "bot / floor, interactions/s",
             ratio,
             "x",
-            Target(">=", 0.8),
+            Target(">=", RATIO_TARGET),
             note=FLOOR_NOTE,
         ),
     ]
+    # The floor has no database; each database's bot is paired with its own floor rounds.
+    return [replace(row, name=f"{row.name}, {label}") for row in rows]

@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("a.", "b.", "c.", "d.", "e.")
+SECTIONS = ("a.", "b.", "c.", "d.", "e.", "f.")
+# Without a PostgreSQL server (and CI unset) the bench says so and leaves f out.
+NO_POSTGRESQL = "no PostgreSQL answers"
 
 
 def test_every_benchmark_section_runs_and_writes_its_figures(tmp_path: Path) -> None:
@@ -29,7 +31,8 @@ def test_every_benchmark_section_runs_and_writes_its_figures(tmp_path: Path) -> 
     document = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
     assert document["quick"] is True
     figures = document["figures"]
-    for prefix in SECTIONS:
+    wanted = [p for p in SECTIONS if p != "f." or NO_POSTGRESQL not in done.stderr]
+    for prefix in wanted:
         mine = [f for f in figures if f["section"].startswith(prefix)]
         assert mine, f"section {prefix} reported nothing"
         # Every figure is a real measurement: a number, finite and not negative.

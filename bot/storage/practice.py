@@ -32,7 +32,8 @@ class SqlPractice:
     ) -> None:
         async with self._db.write() as conn:
             if runs_:
-                rows = [_row(run, self._fp(run.member)) for run in runs_]
+                ordered = sorted(runs_, key=lambda run: run.id)  # one lock order for all
+                rows = [_row(run, self._fp(run.member)) for run in ordered]
                 await conn.execute(_save(self._db.dialect), rows)
             await add_counts(conn, self._db.dialect, [(m, k, 1) for m, k in counts])
 

@@ -37,7 +37,8 @@ async def add_counts(
         summed[metric, key] = summed.get((metric, key), 0) + by
     if not summed:
         return
-    values = [{"metric": m, "key": k, "count": by} for (m, k), by in summed.items()]
+    # In one order for every change: two changes never each hold a counter the other needs.
+    values = [{"metric": m, "key": k, "count": by} for (m, k), by in sorted(summed.items())]
     await conn.execute(_add(dialect), values)
 
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.core.models import AuditEntry, CheckIn, CheckinStatus, OutboxItem
 from bot.core.ports import Stores
@@ -109,3 +111,39 @@ async def test_two_sends_of_one_draft_on_two_processes_open_it_once(
         )
         assert sorted(o.opened for o in sends) == [False, True]
     assert await two[0].outbox.pending_outbox_count() == 10
+
+
+async def test_a_press_waiting_for_a_counter_holds_none_that_sorts_after_it(
+    two: tuple[Stores, Stores], pg_database: PgDatabase
+) -> None:
+    """Counters are locked in one order, whatever order a change lists them in: two
+    presses moving "a" and "b" can then never each hold one and wait for the other (a
+    deadlock, which PostgreSQL ends by failing one press). Another session holds "a"; a
+    press listing "b" then "a" waits for "a" without having taken "b"."""
+    await two[0].practice.save_runs([], [("m", "a"), ("m", "b")])
+    holder = create_async_engine(
+        pg_database.url, connect_args={"server_settings": {"search_path": pg_database.schema}}
+    )
+    try:
+        async with holder.connect() as conn:
+            me = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            await conn.execute(text("UPDATE counters SET count = count WHERE key = 'a'"))
+            press = asyncio.create_task(two[1].practice.save_runs([], [("m", "b"), ("m", "a")]))
+            await _until_blocked_by(conn, me)
+            probe = text("SELECT count FROM counters WHERE key = 'b' FOR UPDATE NOWAIT")
+            assert (await conn.execute(probe)).scalar_one() == 1, "b is free"
+            await conn.commit()
+        await press
+    finally:
+        await holder.dispose()
+    assert await two[0].stats.counts("m") == {"a": 2, "b": 2}
+
+
+async def _until_blocked_by(conn: AsyncConnection, pid: int) -> None:
+    """Until another session waits for a lock session `pid` holds (bounded wait)."""
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+    async with asyncio.timeout(30):
+        while True:
+            if (await conn.execute(query, {"pid": pid})).scalar_one():
+                return
+            await asyncio.sleep(0.01)  # polling the server's view of who waits on whom
