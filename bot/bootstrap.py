@@ -20,7 +20,7 @@ from bot.content.holder import ContentHolder
 from bot.core.access import Access
 from bot.core.app import Services, Upstander
 from bot.core.clock import Clock, SystemClock
-from bot.core.delivery import Deliveries, new_owner_id
+from bot.core.delivery import Deliveries, DeliveryPolicy, new_owner_id
 from bot.core.desk import Desk
 from bot.core.erasure import Erasure
 from bot.core.escalation import Escalation
@@ -187,6 +187,12 @@ async def open_settings_database(settings: Settings) -> Database:
     return await open_database(url, cipher, schema=settings.database_schema)
 
 
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    """The outbox lease from the settings; a send may take a quarter of it (30 s of 120)."""
+    lease = settings.outbox_lease_seconds
+    return DeliveryPolicy(lease=timedelta(seconds=lease), send_timeout=lease / 4)
+
+
 async def upgrade_database(settings: Settings) -> None:
     """Migrate the database to the latest revision (SQLite: only while no bot runs on it)."""
     lock = None if settings.database_url else DataDirLock.take(settings.data_dir)
@@ -253,7 +259,13 @@ async def build(
         app=Upstander(services),
         desk=services.desk,
         deliveries=Deliveries(
-            store.outbox, store.checkins, messengers, clock, owner=owner, copies=store.copies
+            store.outbox,
+            store.checkins,
+            messengers,
+            clock,
+            owner=owner,
+            policy=delivery_policy(settings),
+            copies=store.copies,
         ),
         escalation=passes.escalation,
         jobs=JobRunner(store.leases, clock, jobs, owner=owner),
