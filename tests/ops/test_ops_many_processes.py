@@ -11,8 +11,9 @@ once; the first process is SIGKILLed the moment a few of its members were told
   before deleting its outbox item: the item stays leased to the dead process until the
   lease ends (``UPSTANDER_OUTBOX_LEASE_SECONDS``), then another process sends it again.
   So the duplicates number at most the outbox items leased to the killed process when it
-  died, counted in the database right after the kill (before any of its leases can end:
-  a send never starts in the last quarter of a lease);
+  died, counted in the database right after the kill. (A send never starts in the last
+  quarter of a lease, so an item handed to Slack stays leased to the dead process for at
+  least 3 s after its send began: far longer than the stand-in's answer and this count.);
 - two volunteers press Claim on every card at once, one through each live process: each
   check-in is granted to exactly one of them, once;
 - relays both ways, each sent to either process, arrive;
@@ -166,14 +167,19 @@ async def test_processes_on_one_database_survive_a_sigkill_mid_burst(
                 winners = await _claimed_once(store, stored)
                 await _relays_arrive(slack, crowd[1:], stored, winners)
                 await _short_jobs_ran_again(processes, killed_at)
+            # Stopped as a host stops them: each finishes the job run it began.
+            for process in (survivor, restarted):
+                process.signal(signal.SIGTERM)
+            for process in (survivor, restarted):
+                assert await process.wait() == 0, process.log
+            await _jobs_ran_once_per_period(engine, pg_database.schema, processes)
         finally:
             if store is not None:
                 await store.close_store()
             for process in processes:
                 await process.ensure_dead()
+            await engine.dispose()
 
-        await _jobs_ran_once_per_period(engine, pg_database.schema, processes)
-        await engine.dispose()
         print(  # what the kill left behind, for whoever reads the run
             f"\n{len(submissions)} sent, {len(stored)} stored, {len(told)} told received, "
             f"{leased} leased to the killed process, {duplicates} duplicate card(s)"
