@@ -187,10 +187,16 @@ async def open_settings_database(settings: Settings) -> Database:
     return await open_database(url, cipher, schema=settings.database_schema)
 
 
-def delivery_policy(settings: Settings) -> DeliveryPolicy:
-    """The outbox lease from the settings; a send may take a quarter of it (30 s of 120)."""
+def _deliveries(
+    settings: Settings, store: Stores, messengers: dict[str, Messenger], clock: Clock, owner: str
+) -> Deliveries:
+    """The outbox worker, its lease from the settings; a send may take a quarter of it."""
     lease = settings.outbox_lease_seconds
-    return DeliveryPolicy(lease=timedelta(seconds=lease), send_timeout=lease / 4)
+    policy = DeliveryPolicy(lease=timedelta(seconds=lease), send_timeout=lease / 4)
+    outbox, checkins, copies = store.outbox, store.checkins, store.copies
+    return Deliveries(
+        outbox, checkins, messengers, clock, owner=owner, policy=policy, copies=copies
+    )
 
 
 async def upgrade_database(settings: Settings) -> None:
@@ -258,15 +264,7 @@ async def build(
         clock=clock,
         app=Upstander(services),
         desk=services.desk,
-        deliveries=Deliveries(
-            store.outbox,
-            store.checkins,
-            messengers,
-            clock,
-            owner=owner,
-            policy=delivery_policy(settings),
-            copies=store.copies,
-        ),
+        deliveries=_deliveries(settings, store, messengers, clock, owner),
         escalation=passes.escalation,
         jobs=JobRunner(store.leases, clock, jobs, owner=owner),
         directories=directories,
