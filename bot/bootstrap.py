@@ -20,7 +20,7 @@ from bot.content.holder import ContentHolder
 from bot.core.access import Access
 from bot.core.app import Services, Upstander
 from bot.core.clock import Clock, SystemClock
-from bot.core.delivery import Deliveries, new_owner_id
+from bot.core.delivery import Deliveries, DeliveryPolicy, new_owner_id
 from bot.core.desk import Desk
 from bot.core.erasure import Erasure
 from bot.core.escalation import Escalation
@@ -189,6 +189,18 @@ async def open_settings_database(settings: Settings) -> Database:
     return await open_database(url, cipher, schema=settings.database_schema)
 
 
+def _deliveries(
+    settings: Settings, store: Stores, messengers: dict[str, Messenger], clock: Clock, owner: str
+) -> Deliveries:
+    """The outbox worker, its lease from the settings; a send may take a quarter of it."""
+    lease = settings.outbox_lease_seconds
+    policy = DeliveryPolicy(lease=timedelta(seconds=lease), send_timeout=lease / 4)
+    outbox, checkins, copies = store.outbox, store.checkins, store.copies
+    return Deliveries(
+        outbox, checkins, messengers, clock, owner=owner, policy=policy, copies=copies
+    )
+
+
 async def upgrade_database(settings: Settings) -> None:
     """Migrate the database to the latest revision (SQLite: only while no bot runs on it)."""
     lock = None if settings.database_url else DataDirLock.take(settings.data_dir)
@@ -250,9 +262,7 @@ async def build(
         clock=clock,
         app=Upstander(services),
         desk=services.desk,
-        deliveries=Deliveries(
-            store.outbox, store.checkins, messengers, clock, owner=owner, copies=store.copies
-        ),
+        deliveries=_deliveries(settings, store, messengers, clock, owner),
         escalation=passes.escalation,
         jobs=JobRunner(store.leases, clock, jobs, owner=owner),
         directories=directories,

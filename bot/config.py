@@ -27,6 +27,9 @@ class Settings:
     # Seconds, at shutdown, to deliver what the outbox holds before closing the database
     # (what is left is delivered at the next start). Hosts allow ~30 s after SIGTERM.
     flush_seconds: float = 10.0
+    # How long a process holds the outbox items it is sending: if it dies, another process
+    # sends them after this long. A send may take a quarter of it.
+    outbox_lease_seconds: float = 120.0
     # PostgreSQL (postgresql+asyncpg://user@host/db) for many processes; unset: SQLite.
     database_url: str | None = None
     # The PostgreSQL schema the tables live in (the server's search_path when unset).
@@ -64,6 +67,7 @@ class Settings:
             watch_content=env.get("UPSTANDER_WATCH_CONTENT", "") in ("1", "true", "yes"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             flush_seconds=_number(env, "UPSTANDER_FLUSH_SECONDS", 10),
+            outbox_lease_seconds=_positive(env, "UPSTANDER_OUTBOX_LEASE_SECONDS", 120),
             database_url=env.get("UPSTANDER_DATABASE_URL") or None,
             database_schema=env.get("UPSTANDER_DATABASE_SCHEMA") or None,
             group_idle=timedelta(minutes=_number(env, "UPSTANDER_GROUP_IDLE_MINUTES", 120)),
@@ -79,3 +83,10 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise SystemExit(f"{name} must be a number, not {raw!r}") from exc
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(env, name, default)
+    if value <= 0:
+        raise SystemExit(f"{name} must be above 0, not {value:g}")
+    return value

@@ -62,6 +62,10 @@ class JobRunner:
         except Exception:
             log.exception("could not ask for the lease of job %s; asking again soon", job.name)
             return False
+        # One line per run, naming its period: runs can be counted across processes.
+        log.info(
+            "job %s runs for %s to %s", job.name, now.isoformat(), (now + job.period).isoformat()
+        )
         try:
             await job.run()
         except Exception:

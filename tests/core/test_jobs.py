@@ -49,6 +49,21 @@ async def test_two_processes_run_a_job_once_per_period() -> None:
     assert runs == ["tidy", "tidy", "tidy"]
 
 
+async def test_each_run_logs_one_line_naming_its_period(caplog: pytest.LogCaptureFixture) -> None:
+    store, clock, runs = MemoryStore(), ManualClock(), []
+    runner = JobRunner(
+        store.leases, clock, [counting_job("tidy", timedelta(minutes=1), runs)], owner="p"
+    )
+    start = clock.now()
+    with caplog.at_level(logging.INFO, logger="bot.core.jobs"):
+        await runner.run_due()
+        await runner.run_due()  # within the period: no run, no line
+    end = start + timedelta(minutes=1)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"job tidy runs for {start.isoformat()} to {end.isoformat()}"
+    ]
+
+
 async def test_a_job_that_raises_never_stops_another_and_runs_again_next_period(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
