@@ -3,6 +3,7 @@ first release made (its own SQL migrations, its own encryption), upgraded in pla
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -75,6 +76,20 @@ async def test_an_empty_postgresql_schema_is_built_as_the_schema_declares(
         assert await _differences(engine) == []
     finally:
         await engine.dispose()
+
+
+async def test_processes_starting_together_on_postgresql_migrate_one_at_a_time(
+    pg_database: PgDatabase,
+) -> None:
+    # Two replicas of compose.yaml start at once on an empty schema: both come up.
+    engines = [make_engine(pg_database.url, schema=pg_database.schema) for _ in range(3)]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(upgrade(e) for e in engines)), 120)
+        assert await _head(engines[0]) == [HEAD]
+        assert await _differences(engines[0]) == []
+    finally:
+        for engine in engines:
+            await engine.dispose()
 
 
 def _first_release_file(path: Path, key: bytes, scripts: int = FIRST_RELEASE_SCRIPTS) -> None:

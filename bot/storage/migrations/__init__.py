@@ -56,10 +56,17 @@ async def upgrade(
         await conn.run_sync(_upgrade, fingerprint, target)
 
 
+# Any fixed number: processes starting together on one PostgreSQL migrate one at a time.
+MIGRATION_LOCK = 0x55505354  # "UPST"
+
+
 def _upgrade(connection: Connection, fingerprint: Fingerprint | None, target: str) -> None:
     if connection.dialect.name == "sqlite":
         # The driver opens no transaction for DDL by itself: the whole upgrade is one.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        # Held until this transaction ends; the next process then finds nothing to do.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
     config = alembic_config(connection, fingerprint)
     if _adopt_legacy(connection):
         command.stamp(config, FIRST)
