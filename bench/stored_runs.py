@@ -55,9 +55,9 @@ async def fresh(like: Db, purpose: str) -> AsyncIterator[Db]:
 
 
 async def measure_stored(options: Options, slack: SlackStandIn, db: Db) -> list[Figure]:
-    sizes = (options.size(1_000, 1_000), options.size(100_000, 10_000))
-    population = options.size(1_000, 100)
-    presses = options.size(2_000, 200)
+    sizes = (options.size(1_000, 200), options.size(100_000, 2_000))
+    population = options.size(1_000, 50)
+    presses = options.size(2_000, 100)
     rounds = options.size(3, 1)
     async with AsyncExitStack() as stack:
         stores = []

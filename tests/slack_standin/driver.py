@@ -120,6 +120,8 @@ class SlackDriver:
         self.wall_clock = wall_clock
         self._session: aiohttp.ClientSession | None = None
         self._ids = itertools.count(1)
+        # Slack's event ids are unique across the workspace: two drivers never share one.
+        self._event_prefix = secrets.token_hex(3).upper()
 
     async def __aenter__(self) -> SlackDriver:
         return self
@@ -443,7 +445,7 @@ class SlackDriver:
             "api_app_id": self.api_app_id,
             "event": dict(event),
             "type": "event_callback",
-            "event_id": event_id or f"Ev{next(self._ids):010d}",
+            "event_id": event_id or f"Ev{self._event_prefix}{next(self._ids):06d}",
             "event_time": int(self.wall_clock()),
             "authorizations": [
                 {
