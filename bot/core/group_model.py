@@ -52,6 +52,25 @@ class GroupSession:
     started_at: datetime
     active_at: datetime  # the last vote or step: idle expiry counts from here
 
+    @classmethod
+    def waiting(
+        cls, session_id: str, scenario_id: str, locale: str, start: str, starter: str, at: datetime
+    ) -> GroupSession:
+        """A new session at its scenario's start, waiting for Begin."""
+        return cls(
+            id=session_id,
+            scenario_id=scenario_id,
+            locale=locale,
+            starter=starter,
+            step_id=start,
+            number=1,
+            path=(),
+            status=GroupStatus.WAITING,
+            tied=(),
+            started_at=at,
+            active_at=at,
+        )
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES

@@ -58,18 +58,8 @@ class GroupPractice:
             raise NotFound("group.needs_scenario")
         scenario = catalog.scenario_or_raise(scenario_id, locale)
         now = self._clock.now()
-        session = GroupSession(
-            id=secrets.token_hex(8),
-            scenario_id=scenario.id,
-            locale=locale,
-            starter=actor.key,
-            step_id=scenario.start,
-            number=1,
-            path=(),
-            status=GroupStatus.WAITING,
-            tied=(),
-            started_at=now,
-            active_at=now,
+        session = GroupSession.waiting(
+            secrets.token_hex(8), scenario.id, locale, scenario.start, actor.key, now
         )
         await self._store.create_group(session)
         return view.intro(catalog, session, scenario)

@@ -21,7 +21,7 @@ from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog, Scenario
 from bot.core.clock import Clock
 from bot.core.errors import NotFound
-from bot.core.group_model import GroupSession, GroupStatus
+from bot.core.group_model import GroupSession
 from bot.core.messages import Destination, Field, Form, Option, Outbound, Reply, Section
 from bot.core.models import OutboxItem
 from bot.core.ports import ContentSource, GroupPracticeStore, ScheduleStore
@@ -185,18 +185,13 @@ class WeeklyPractice:
         scenario = next_scenario(catalog, schedule)
         if scenario is None:
             return False
-        session = GroupSession(
-            id=secrets.token_hex(8),
-            scenario_id=scenario.id,
-            locale=scenario.locale,
-            starter=schedule.created_by,
-            step_id=scenario.start,
-            number=1,
-            path=(),
-            status=GroupStatus.WAITING,
-            tied=(),
-            started_at=now,
-            active_at=now,
+        session = GroupSession.waiting(
+            secrets.token_hex(8),
+            scenario.id,
+            scenario.locale,
+            scenario.start,
+            schedule.created_by,
+            now,
         )
         # Made before the claim: a session whose claim is lost is never shown, and expires.
         await self._groups.create_group(session)
