@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.adapters.lifecycle import DATABASE_TIMEOUT_SECONDS
 from bot.config import Settings
 from bot.content.holder import ContentHolder
 from bot.core.access import Access
@@ -34,6 +33,7 @@ from bot.core.ports import ContentSource, Directory, Messenger, Stores
 from bot.core.practice import Practice
 from bot.core.stats import Stats
 from bot.core.weekly import WeeklyPractice
+from bot.lifecycle import DATABASE_TIMEOUT_SECONDS
 from bot.storage import rotation
 from bot.storage.crypto import Cipher, load_key, load_old_keys
 from bot.storage.datalock import DataDirLock
@@ -79,7 +79,7 @@ class Runtime:
     idle: IdleWatch | None = None
     group: GroupPractice | None = None
 
-    # -- the Lifecycle adapters get (bot.adapters.lifecycle) ----------------------------
+    # -- the Lifecycle adapters get (bot.lifecycle) ----------------------------
 
     def register_platform(self, platform: str, directory: Directory, messenger: Messenger) -> None:
         self.directories[platform] = directory

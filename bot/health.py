@@ -25,10 +25,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.adapters.lifecycle import DATABASE_TIMEOUT_SECONDS, Lifecycle
 from bot.content.holder import ContentHolder
 from bot.core.clock import Clock, SystemClock
 from bot.core.ports import ContentSource, OutboxStore
+from bot.lifecycle import DATABASE_TIMEOUT_SECONDS, Lifecycle
 
 __all__ = ["DATABASE_TIMEOUT_SECONDS", "HealthServer", "check", "health_handler", "serve_health"]
 

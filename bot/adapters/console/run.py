@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.adapters.console.session import ConsoleSession
-from bot.adapters.lifecycle import Lifecycle
 from bot.core.app import Upstander
+from bot.lifecycle import Lifecycle
 
 
 async def run_console(

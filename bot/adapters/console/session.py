@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from bot.adapters.console.commands import CORE_COMMANDS
 from bot.adapters.console.render import RULE, ButtonBoard, render
-from bot.adapters.lifecycle import Lifecycle
 from bot.core.access import StaticDirectory
 from bot.core.actors import Actor, Role
 from bot.core.app import Upstander
 from bot.core.messages import Field, Form, Outbound, Reply
+from bot.lifecycle import Lifecycle
 
 PLATFORM = "console"
 ROLES: dict[str, frozenset[Role]] = {

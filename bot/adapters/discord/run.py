@@ -11,9 +11,9 @@ from bot.adapters.discord.client import UpstanderClient, client_for
 from bot.adapters.discord.convert import PLATFORM
 from bot.adapters.discord.endpoints import configure_endpoints, restore_endpoints
 from bot.adapters.discord.settings import DiscordSettings
-from bot.adapters.lifecycle import Lifecycle
 from bot.core.app import Upstander
 from bot.core.ports import ContentSource
+from bot.lifecycle import Lifecycle
 
 __all__ = ["serve_discord"]
 

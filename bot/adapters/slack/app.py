@@ -21,7 +21,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.lifecycle import Lifecycle
 from bot.adapters.slack.commands import register_commands
 from bot.adapters.slack.events import register_events
 from bot.adapters.slack.interactions import register_interactions
@@ -29,6 +28,7 @@ from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.work import Work
 from bot.core.app import Upstander
+from bot.lifecycle import Lifecycle
 from bot.logs import BOLT_LOGGER
 
 log = logging.getLogger(__name__)

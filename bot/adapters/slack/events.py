@@ -19,7 +19,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.lifecycle import Lifecycle
 from bot.adapters.slack import render
 from bot.adapters.slack.convert import actor_from_user_id, dm_from_person
 from bot.adapters.slack.work import Work
@@ -27,6 +26,7 @@ from bot.core.actors import Actor
 from bot.core.app import Upstander
 from bot.core.messages import parse_action_id
 from bot.core.practice import INTRO
+from bot.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
 

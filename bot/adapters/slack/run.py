@@ -21,7 +21,6 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.lifecycle import Lifecycle
 from bot.adapters.slack.app import build_slack_app, make_client
 from bot.adapters.slack.convert import PLATFORM
 from bot.adapters.slack.directory import SlackDirectory
@@ -33,6 +32,7 @@ from bot.adapters.slack.work import DRAIN_SECONDS, Work
 from bot.core.app import Upstander
 from bot.core.commands import Spelling
 from bot.health import health_handler
+from bot.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
 
