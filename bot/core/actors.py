@@ -27,7 +27,17 @@ class Actor:
     locale: str | None = None
     roles: frozenset[str] = frozenset()
     is_admin: bool = False
+    # The community (one Discord server, one Slack workspace) the person acts in; empty
+    # means the platform's own default community, whose id is the platform's name.
+    community: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.community:
+            object.__setattr__(self, "community", self.platform)
 
     @property
     def key(self) -> str:
-        return f"{self.platform}:{self.user_id}"
+        """The member's key in their community: the same person in two communities has
+        two keys, so nothing stored links them. The default community's keys are the
+        ones stored before communities existed."""
+        return f"{self.community}:{self.user_id}"

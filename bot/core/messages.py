@@ -119,6 +119,13 @@ class Destination:
     platform: str
     kind: str
     user_id: str = ""
+    # The community whose channel, token and settings apply; empty means the platform's
+    # default community (see bot/core/community.py).
+    community: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.community:
+            object.__setattr__(self, "community", self.platform)
 
 
 @dataclass(frozen=True, slots=True)

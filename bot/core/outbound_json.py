@@ -16,6 +16,7 @@ def encode(outbound: Outbound) -> str:
                 outbound.destination.platform,
                 outbound.destination.kind,
                 outbound.destination.user_id,
+                outbound.destination.community,
             ],
             "leads": outbound.mention_leads,
             "update": outbound.update_ref,
@@ -30,7 +31,9 @@ def encode(outbound: Outbound) -> str:
 
 def decode(payload: str) -> Outbound:
     data: dict[str, Any] = json.loads(payload)
-    platform, kind, user_id = data["to"]
+    # Items queued before communities carry three fields: the platform's default community.
+    platform, kind, user_id, *rest = data["to"]
+    community = str(rest[0]) if rest else platform
     reply = Reply(
         pinned=tuple(Section(text, title=title) for title, text in data["pinned"]),
         sections=tuple(Section(text, title=title) for title, text in data["sections"]),
@@ -41,7 +44,7 @@ def decode(payload: str) -> Outbound:
         private=bool(data["private"]),
     )
     return Outbound(
-        destination=Destination(platform, kind, user_id),
+        destination=Destination(platform, kind, user_id, community),
         reply=reply,
         mention_leads=bool(data["leads"]),
         update_ref=str(data["update"]),

@@ -34,4 +34,17 @@ def test_a_direct_message_keeps_its_recipient_and_defaults() -> None:
 def test_the_json_keeps_text_readable_rather_than_escaped() -> None:
     payload = outbound_json.encode(_outbound())
     assert "möchte" in payload
-    assert json.loads(payload)["to"] == ["slack", "volunteers", ""]
+    assert json.loads(payload)["to"] == ["slack", "volunteers", "", "slack"]
+
+
+def test_an_item_queued_before_communities_goes_to_the_default_community() -> None:
+    payload = json.loads(outbound_json.encode(_outbound()))
+    payload["to"] = ["slack", "volunteers", ""]
+    decoded = outbound_json.decode(json.dumps(payload))
+    assert decoded.destination == Destination("slack", "volunteers", "", "slack")
+
+
+def test_a_destination_keeps_its_community() -> None:
+    to = Destination("slack", "volunteers", community="slack:T2")
+    outbound = Outbound(to, Reply(sections=(Section("hi"),)))
+    assert outbound_json.decode(outbound_json.encode(outbound)).destination.community == "slack:T2"
