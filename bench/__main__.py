@@ -32,6 +32,7 @@ SECTIONS: dict[str, str] = {
     "d": "bench.content",
     "e": "bench.memory",
     "f": "bench.processes",
+    "g": "bench.communities",
 }
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("a.", "b.", "c.", "d.", "e.", "f.")
+SECTIONS = ("a.", "b.", "c.", "d.", "e.", "f.", "g.")
 # Without a PostgreSQL server (and CI unset) the bench says so and leaves f out.
 NO_POSTGRESQL = "no PostgreSQL answers"
 
