@@ -59,7 +59,13 @@ class GroupPractice:
         scenario = catalog.scenario_or_raise(scenario_id, locale)
         now = self._clock.now()
         session = GroupSession.waiting(
-            secrets.token_hex(8), scenario.id, locale, scenario.start, actor.key, now
+            secrets.token_hex(8),
+            scenario.id,
+            locale,
+            scenario.start,
+            actor.key,
+            now,
+            actor.community,
         )
         await self._store.create_group(session)
         return view.intro(catalog, session, scenario)

@@ -235,7 +235,7 @@ async def test_retry_after_pauses_the_destination_and_spends_no_attempt(
     clock.advance(seconds=30)
     assert await deliveries.drain() == 2
     assert sorted(platform.accepted) == ["card0", "card1", "dm0"]
-    assert (await store.audit.audit_entries(10)) == []
+    assert (await store.audit.audit_entries("chat", 10)) == []
 
 
 async def test_an_item_that_keeps_failing_is_given_up_audited_and_logged_once(
@@ -250,7 +250,7 @@ async def test_an_item_that_keeps_failing_is_given_up_audited_and_logged_once(
             clock.advance(minutes=10)
     assert len(platform.tried) == 4
     assert await store.outbox.pending_outbox_count() == 0
-    [entry] = await store.audit.audit_entries(10)
+    [entry] = await store.audit.audit_entries("chat", 10)
     assert (entry.action, entry.checkin_id, entry.pseudonym) == (GAVE_UP, "c1", "Member c1")
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "gave up" in errors[0].getMessage()
@@ -267,7 +267,7 @@ async def test_a_permanent_refusal_is_given_up_after_fewer_tries(
         await deliveries.drain()
         clock.advance(minutes=10)
     assert platform.tried == ["hello", "hello"]
-    assert [e.action for e in await store.audit.audit_entries(10)] == [GAVE_UP]
+    assert [e.action for e in await store.audit.audit_entries("chat", 10)] == [GAVE_UP]
 
 
 async def test_two_processes_never_send_the_same_item(store: Stores, clock: ManualClock) -> None:
@@ -343,7 +343,7 @@ async def test_items_for_a_platform_this_process_does_not_serve_go_back_untried(
     clock.advance(minutes=5)
     assert await deliveries.drain() == 0
     assert await store.outbox.pending_outbox_count() == 1, "kept for a process that serves it"
-    assert await store.audit.audit_entries(10) == []
+    assert await store.audit.audit_entries("chat", 10) == []
 
 
 class OutboxLosingOneRemoval(MemoryOutbox):
@@ -483,7 +483,7 @@ async def test_an_erasure_waits_out_retry_after_and_its_destination_pauses(
     clock.advance(seconds=31)
     assert await deliveries.drain() == 2
     assert platform.deleted == ["ref-9"] and platform.accepted == ["to the same DM"]
-    assert await store.audit.audit_entries(10) == [], "a wait is not a failed attempt"
+    assert await store.audit.audit_entries("chat", 10) == [], "a wait is not a failed attempt"
 
 
 async def test_an_erasure_refused_for_good_is_given_up_and_audited(
@@ -496,6 +496,6 @@ async def test_an_erasure_refused_for_good_is_given_up_and_audited(
         await deliveries.drain()
         clock.advance(minutes=10)
     assert platform.tried == ["delete ref-9", "delete ref-9"]
-    [entry] = await store.audit.audit_entries(10)
+    [entry] = await store.audit.audit_entries("chat", 10)
     assert (entry.action, entry.by) == (GAVE_UP, ERASE)
     assert await store.outbox.pending_outbox_count() == 0

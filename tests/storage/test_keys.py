@@ -86,8 +86,8 @@ async def _made_under_a(target: Target, checkins_count: int = 1) -> None:
             audit = AuditEntry(T0, f"c{n}", "Member", "closed", "V")
             if n:  # all but the first closed: one open at a time
                 assert await store.checkins.close(f"c{n}", "member", T0, [], audit)
-        await store.volunteers.block("p:ann", T0 + timedelta(days=7))
-        await store.volunteers.block("p:bob", T0 + timedelta(days=7))  # no check-in names bob
+        await store.volunteers.block("p:ann", T0 + timedelta(days=7), "p")
+        await store.volunteers.block("p:bob", T0 + timedelta(days=7), "p")  # no check-in names bob
     finally:
         await store.close_store()
 
@@ -146,7 +146,7 @@ async def test_rotation_old_key_serves_then_rotate_then_new_key_alone(target: Ta
         assert "c9" in [c.id for c in await store.checkins.member_checkins("p:ann")]
         assert await store.checkins.purge_draft("c9")
         # Blocked again, for less time, under B: the rotation keeps the later of the two.
-        await store.volunteers.block("p:ann", T0 + timedelta(days=1))
+        await store.volunteers.block("p:ann", T0 + timedelta(days=1), "p")
         assert await store.volunteers.blocked_until("p:ann") == T0 + timedelta(days=7)
     finally:
         await store.close_store()

@@ -35,7 +35,7 @@ async def open_store(path: Path, busy_ms: int | None = None) -> Stores:
 async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) -> None:
     path = tmp_path / "data" / "db.sqlite3"
     store = await open_store(path)
-    await store.stats.bump("tactic", "delay")
+    await store.stats.bump("p", "tactic", "delay")
     wal = path.with_name(path.name + "-wal")
     assert wal.exists() and wal.stat().st_mode & 0o777 == 0o600, "SQLite's files too"
     await store.close_store()
@@ -107,11 +107,11 @@ async def test_a_second_writer_holding_the_lock_makes_a_write_fail_cleanly(
     try:
         blocker.execute("BEGIN IMMEDIATE")
         with pytest.raises(StorageError, match="busy"):
-            await store.stats.bump("tactic", "delay")
+            await store.stats.bump("p", "tactic", "delay")
         assert "database is busy" in caplog.text
         blocker.rollback()
-        await store.stats.bump("tactic", "delay")  # and it recovers once the lock is gone
-        assert dict(await store.stats.counts("tactic")) == {"delay": 1}
+        await store.stats.bump("p", "tactic", "delay")  # and it recovers once the lock is gone
+        assert dict(await store.stats.counts("p", "tactic")) == {"delay": 1}
     finally:
         blocker.close()
         await store.close_store()
@@ -179,13 +179,13 @@ async def test_a_request_cancelled_mid_transaction_leaves_the_store_working(
     store = await open_store(tmp_path / "db.sqlite3")
     try:
         for _ in range(5):
-            task = asyncio.create_task(store.stats.bump("tactic", "delay"))
+            task = asyncio.create_task(store.stats.bump("p", "tactic", "delay"))
             await asyncio.sleep(0)  # under way: its transaction has been asked for
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await store.stats.bump("tactic", "direct")
-        assert (await store.stats.counts("tactic"))["direct"] == 1
+        await store.stats.bump("p", "tactic", "direct")
+        assert (await store.stats.counts("p", "tactic"))["direct"] == 1
     finally:
         await store.close_store()
 
