@@ -33,7 +33,9 @@ async def the_checkin(console: Console) -> CheckIn:
 
 
 async def audit_lines(console: Console) -> list[tuple[str, str]]:
-    return [(e.action, e.by) for e in await console.runtime.store.audit.audit_entries("console", 20)]
+    return [
+        (e.action, e.by) for e in await console.runtime.store.audit.audit_entries("console", 20)
+    ]
 
 
 def copy(console: Console, key: str, **params: object) -> str:

@@ -310,7 +310,11 @@ async def _claimed_once(store: Stores, stored: dict[str, Submitted]) -> dict[str
         checkin = await store.checkins.get_checkin(checkin_id)
         assert checkin is not None and checkin.status is CheckinStatus.CLAIMED
         winners[checkin_id] = checkin.claimed_by_user_id
-    claims = [a.checkin_id for a in await store.audit.audit_entries(checkin.community, 1000) if a.action == "claimed"]
+    claims = [
+        a.checkin_id
+        for a in await store.audit.audit_entries(checkin.community, 1000)
+        if a.action == "claimed"
+    ]
     assert sorted(claims) == sorted(stored), "every check-in claimed, none twice"
     assert len(set(winners.values())) == len(winners), "one check-in per volunteer"
     return winners

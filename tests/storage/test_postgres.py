@@ -128,7 +128,9 @@ async def test_a_press_waiting_for_a_counter_holds_none_that_sorts_after_it(
         async with holder.connect() as conn:
             me = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
             await conn.execute(text("UPDATE counters SET count = count WHERE key = 'a'"))
-            press = asyncio.create_task(two[1].practice.save_runs("p", [], [("m", "b"), ("m", "a")]))
+            press = asyncio.create_task(
+                two[1].practice.save_runs("p", [], [("m", "b"), ("m", "a")])
+            )
             await _until_blocked_by(conn, me)
             probe = text("SELECT count FROM counters WHERE key = 'b' FOR UPDATE NOWAIT")
             assert (await conn.execute(probe)).scalar_one() == 1, "b is free"
