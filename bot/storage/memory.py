@@ -712,10 +712,11 @@ def _drop(table: dict[Any, Any], doomed: Callable[[Any, Any], bool]) -> int:
 
 
 def _purge_checkins(s: MemoryState, community: str) -> int:
-    for item_id in [k for k, i in s.outbox.items() if i.community == community]:
+    items = [k for k, i in s.outbox.items() if i.community == community]
+    for item_id in items:
         s.drop_outbox(item_id)
-    _drop(s.copies, lambda _, c: c.community == community)
-    return _drop(s.checkins, lambda _, c: c.community == community)
+    gone = len(items) + _drop(s.copies, lambda _, c: c.community == community)
+    return gone + _drop(s.checkins, lambda _, c: c.community == community)
 
 
 def _purge_people(s: MemoryState, community: str) -> int:

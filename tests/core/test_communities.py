@@ -29,8 +29,8 @@ from bot.core.desk_support import (
     REQUEUE,
 )
 from bot.core.messages import Action, Outbound, Reply
-from bot.core.practice import BEGIN
 from bot.core.models import CheckIn, CheckinStatus
+from bot.core.practice import BEGIN
 from bot.storage.memory import MemoryStore
 
 A, B = "chat:A", "chat:B"
