@@ -3,10 +3,10 @@
 Each table that holds a community's rows gains a `community` column, filled in from what
 the row already says: the platform where it has one (the default community's id is the
 platform's name), else the check-in or schedule it belongs to, else a member key's
-prefix. What cannot be attributed (counters, blocks, older practice runs, whose member
-is a fingerprint) gets `""`: the deployment's rows from before communities, which a
-default community still counts as its own (`bot.core.community.scope_of`). Counters are
-keyed by community, metric and key.
+prefix, or (blocks) the check-in still holding the member's fingerprint. What cannot be
+attributed (counters, older practice runs, whose member is a fingerprint) gets `""`: the
+deployment's rows from before communities, which a default community still counts as
+its own (`bot.core.community.scope_of`). Counters are keyed by community, metric and key.
 
 Revision ID: 0007
 Revises: 0006
@@ -85,6 +85,13 @@ def _backfill() -> None:
     op.execute(
         f"UPDATE outbox SET community = {of_schedule} WHERE community = '' AND EXISTS {of_schedule}"
     )
+    # A block is made from a check-in, under its member's fingerprint: while that
+    # check-in still holds it (not yet purged for retention), it names the community.
+    of_member = (
+        "(SELECT c.platform FROM checkins c"
+        " WHERE c.member_fp = blocks.member_fp AND c.member_fp != '' LIMIT 1)"
+    )
+    op.execute(f"UPDATE blocks SET community = {of_member} WHERE EXISTS {of_member}")
     _from_keys("runs", "member")
     _from_keys("group_sessions", "starter")
 
