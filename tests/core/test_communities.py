@@ -28,6 +28,8 @@ from bot.core.desk_support import (
     FORM_ID,
     REQUEUE,
 )
+from bot.core.group_view import BEGIN as GROUP_BEGIN
+from bot.core.group_view import VOTE
 from bot.core.messages import Action, Outbound, Reply
 from bot.core.models import CheckIn, CheckinStatus
 from bot.core.practice import BEGIN
@@ -203,3 +205,15 @@ async def test_a_community_added_again_within_its_grace_keeps_everything(
     clock.advance(days=31)
     await runtime.jobs.run_due()
     assert await runtime.store.checkins.get_checkin(opened[A].id) is not None
+
+
+async def test_a_group_session_is_played_in_its_own_community_alone(runtime: Runtime) -> None:
+    catalog = runtime.content.current
+    scenario = catalog.scenario_list(catalog.default_locale)[0]
+    starter = person(A, "member1")
+    intro = await runtime.app.practice_together(starter, scenario.id)
+    [begin] = [a for a in intro.actions if a.kind == GROUP_BEGIN]
+    outsider = person(B, "member1")  # the same user id, in the other community
+    assert text_of(runtime, "group.gone") in said(await runtime.app.press(outsider, begin.id))
+    started = await runtime.app.press(starter, begin.id)
+    assert any(a.kind == VOTE for a in started.actions)
