@@ -83,7 +83,8 @@ class SqlPractice:
 def _save(dialect: str) -> Any:
     """Insert or update a run: built once (building `excluded` copies every column)."""
     insert = upsert(dialect, runs)
-    moved = ("step_id", "moves", "status", "updated_at", "locale")
+    # A run from before communities gets its community when next saved.
+    moved = ("step_id", "moves", "status", "updated_at", "locale", "community")
     return insert.on_conflict_do_update(
         index_elements=[runs.c.id], set_={name: insert.excluded[name] for name in moved}
     )

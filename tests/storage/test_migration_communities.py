@@ -143,6 +143,8 @@ async def _upgrades_and_serves(engine: AsyncEngine) -> None:
         assert [s.id for s in await store.schedules.list_schedules("slack")] == ["s1"]
         run = await store.practice.active_run("discord:42")
         assert run is not None and run.community == "discord", "attributed by its reader"
+        await store.practice.save_run(run)  # and kept so once saved again
+        assert (await _attributed(engine))["runs"] == {"r1": "discord"}
         assert await store.communities.purge("slack") > 0
         assert await store.checkins.get_checkin("c2") is None
         kept = await store.checkins.get_checkin("c1")
