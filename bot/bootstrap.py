@@ -19,13 +19,14 @@ from bot.content.holder import ContentHolder
 from bot.core.access import Access
 from bot.core.app import Services, Upstander
 from bot.core.clock import Clock, SystemClock
+from bot.core.communities import Communities
 from bot.core.delivery import Deliveries, DeliveryPolicy, new_owner_id
 from bot.core.desk import Desk
 from bot.core.erasure import Erasure
 from bot.core.escalation import Escalation
 from bot.core.group_practice import GroupPractice
 from bot.core.idle import IdleWatch
-from bot.core.jobs import Job, JobRunner
+from bot.core.jobs import Job, JobRunner, community_purge_job
 from bot.core.library import Library
 from bot.core.moderation import Moderation
 from bot.core.mydata import MyData
@@ -78,6 +79,8 @@ class Runtime:
     data_lock: DataDirLock | None = None
     idle: IdleWatch | None = None
     group: GroupPractice | None = None
+    # Marks a community removed (the bot left it) and purges it: for the adapters.
+    communities: Communities | None = None
 
     # -- the Lifecycle adapters get (bot.lifecycle) ----------------------------
 
@@ -270,6 +273,7 @@ async def build(
         data_lock=data_lock,
         idle=passes.idle,
         group=services.group,
+        communities=passes.communities,
     )
 
 
@@ -286,6 +290,7 @@ def _periodic(
         IdleWatch(content, store.handover, clock, settings.desk, erasure),
         services.group,
         services.weekly,
+        Communities(store.communities, clock, settings.removed_community_grace),
     )
 
 
@@ -346,6 +351,7 @@ class Periodic:
     idle: IdleWatch
     group: GroupPractice
     weekly: WeeklyPractice
+    communities: Communities
 
 
 def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> list[Job]:
@@ -378,4 +384,5 @@ def periodic_jobs(store: Stores, clock: Clock, desk: Desk, passes: Periodic) -> 
         Job("scenario-of-the-week", WEEKLY_PERIOD, post_scenarios_of_the_week),
         Job("retention-purge", PURGE_PERIOD, purge),
         Job("forget-event-sightings", SIGHTINGS_PERIOD, forget_sightings),
+        community_purge_job(passes.communities),
     ]

@@ -36,6 +36,8 @@ class Settings:
     database_schema: str | None = None
     # A group practice session with no vote this long ends by itself (0: never).
     group_idle: timedelta = timedelta(minutes=120)
+    # How long a community that removed the bot keeps its data before it is purged.
+    removed_community_grace: timedelta = timedelta(days=30)
     env: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -71,6 +73,9 @@ class Settings:
             database_url=env.get("UPSTANDER_DATABASE_URL") or None,
             database_schema=env.get("UPSTANDER_DATABASE_SCHEMA") or None,
             group_idle=timedelta(minutes=_number(env, "UPSTANDER_GROUP_IDLE_MINUTES", 120)),
+            removed_community_grace=timedelta(
+                days=_number(env, "UPSTANDER_REMOVED_COMMUNITY_GRACE_DAYS", 30)
+            ),
             env=env,
         )
 

@@ -31,16 +31,19 @@ class CheckinNotices:
                 self.catalog, self.checkin, self.crisis_region, crisis_stage
             )
             reply = replace(reply, pinned=pinned)
-        return self._item(purpose, dm(self.checkin.platform, self.checkin.member_user_id), reply)
+        c = self.checkin
+        return self._item(purpose, dm(c.platform, c.member_user_id, c.community), reply)
 
     def to_volunteer(self, user_id: str, said: str | Reply, purpose: str = "notice") -> OutboxItem:
-        return self._item(purpose, dm(self.checkin.platform, user_id), _as_reply(said))
+        to = dm(self.checkin.platform, user_id, self.checkin.community)
+        return self._item(purpose, to, _as_reply(said))
 
     def to_channel(
         self, reply: Reply, purpose: str = "card_update", update_ref: str = ""
     ) -> OutboxItem:
         """A card in the volunteers' channel; `update_ref` edits an earlier one instead."""
-        outbound = Outbound(volunteers(self.checkin.platform), reply, update_ref=update_ref)
+        to = volunteers(self.checkin.platform, self.checkin.community)
+        outbound = Outbound(to, reply, update_ref=update_ref)
         return outbox_item(self.checkin, purpose, outbound, self.now)
 
     def _item(self, purpose: str, destination: Destination, reply: Reply) -> OutboxItem:

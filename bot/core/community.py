@@ -23,3 +23,19 @@ def platform_of(community: str) -> str:
 def is_default(community: str) -> bool:
     """Whether `community` is the one named by the environment variables."""
     return ":" not in community
+
+
+def community_of_key(key: str) -> str:
+    """The community of a member key (`Actor.key`, `"<community>:<user id>"`)."""
+    return key.rpartition(":")[0]
+
+
+def scope_of(community: str) -> tuple[str, ...]:
+    """The communities whose stored rows `community` sees in its counts and audit.
+
+    Counters and audit lines written before communities existed could not all be
+    attributed (a counter names no one): they were stored with the community `""`, the
+    whole deployment's figures from before communities. A default community (the one
+    the environment names, whose moderators saw those figures until now) keeps seeing
+    them; any other community sees its own rows alone."""
+    return (community, "") if is_default(community) else (community,)

@@ -41,10 +41,9 @@ class Conversation:
         if verb == "anonymous":
             return await self._handover.anonymity(actor, setting.strip())
         if command in ("on", "off"):
-            await self._ctx.volunteers.set_availability(actor.key, actor.platform, command == "on")
+            await self._ctx.volunteers.set_availability(actor.key, actor.community, command == "on")
         available = await self._ctx.volunteers.is_available(actor.key)
-        unclaimed = await self._ctx.checkins.unclaimed()
-        waiting = [c for c in unclaimed if c.platform == actor.platform]
+        waiting = await self._ctx.checkins.unclaimed(actor.community)
         claim = await self._ctx.checkins.active_claim(actor.key)
         lines = [
             catalog.text(locale, "volunteer.on" if available else "volunteer.off"),
@@ -65,7 +64,7 @@ class Conversation:
         name = volunteer_name(catalog, actor)
         joined = await self._handover.joined_text(catalog, checkin, actor.key, name)
         items = self._claim_outbox(catalog, checkin, actor, (name, joined), now)
-        audit = AuditEntry(now, checkin.id, checkin.pseudonym, "claimed", name)
+        audit = AuditEntry(now, checkin.id, checkin.pseudonym, "claimed", name, checkin.community)
         claimer = (actor.key, actor.user_id, name)
         claimed = self._ctx.checkins.claim(checkin.id, claimer, now, items, audit)
         await self._ctx.queue_or_refuse(claimed, Conflict("checkin.already_claimed"))
@@ -77,7 +76,7 @@ class Conversation:
         checkin = await self._ctx.checkins.get_checkin(checkin_id)
         if (
             checkin is None
-            or checkin.platform != actor.platform
+            or checkin.community != actor.community
             or checkin.status is CheckinStatus.DRAFT
         ):
             raise NotFound("error.checkin_gone")
@@ -207,7 +206,7 @@ class Conversation:
             if side == "volunteer"
             else catalog.text(catalog.default_locale, "audit.the_member")
         )
-        audit = AuditEntry(now, checkin.id, checkin.pseudonym, "closed", who)
+        audit = AuditEntry(now, checkin.id, checkin.pseudonym, "closed", who, checkin.community)
         closed = self._ctx.checkins.close(checkin.id, side, now, items, audit)
         await self._ctx.queue_or_refuse(closed, Conflict("checkin.already_closed"))
         if await self._erasure.sweep():
@@ -250,7 +249,8 @@ class Conversation:
             raise NotFound("error.checkin_gone")
         now = self._ctx.clock.now()
         if checkin.member:
-            await self._ctx.volunteers.block(checkin.member, now + self._ctx.settings.block_for)
+            until = now + self._ctx.settings.block_for
+            await self._ctx.volunteers.block(checkin.member, until, checkin.community)
         if checkin.is_active:
             await self._close(catalog, checkin, "volunteer", actor.display_name)
         text = catalog.text(locale, "checkin.blocked", pseudonym=checkin.pseudonym)

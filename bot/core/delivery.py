@@ -418,7 +418,8 @@ class Deliveries:
     async def _give_up(self, item: OutboxItem, kind: str, attempts: int, reason: str) -> None:
         checkin = await self._checkins.get_checkin(item.checkin_id)
         pseudonym = checkin.pseudonym if checkin is not None else ""
-        audit = AuditEntry(self._clock.now(), item.checkin_id, pseudonym, GAVE_UP, item.purpose)
+        at = self._clock.now()
+        audit = AuditEntry(at, item.checkin_id, pseudonym, GAVE_UP, item.purpose, item.community)
         await self._outbox.give_up(item.id, audit)
         log.error(
             "gave up on outbox item %s (%s of check-in %s, to a %s) after %d attempt(s): %s",

@@ -119,15 +119,18 @@ def outbox_item(checkin: CheckIn, purpose: str, outbound: Outbound, now: datetim
         attempts=0,
         next_attempt_at=now,
         created_at=now,
+        community=checkin.community,
     )
 
 
-def volunteers(platform: str) -> Destination:
-    return Destination(platform, "volunteers")
+def volunteers(platform: str, community: str) -> Destination:
+    """The volunteers' channel of `community` (on `platform`)."""
+    return Destination(platform, "volunteers", community=community)
 
 
-def dm(platform: str, user_id: str) -> Destination:
-    return Destination(platform, "dm", user_id)
+def dm(platform: str, user_id: str, community: str) -> Destination:
+    """A DM to `user_id`, sent with `community`'s token (a Slack workspace's own)."""
+    return Destination(platform, "dm", user_id, community)
 
 
 def card(catalog: Catalog, checkin: CheckIn, now: datetime, *, escalated: bool = False) -> Reply:

@@ -31,11 +31,13 @@ ERASE_PRIORITY = -1
 def copy_of(item: OutboxItem, outbound: Outbound, ref: str, at: datetime) -> SentCopy:
     """The record of `item`, delivered as `ref`, to delete later."""
     to = outbound.destination
-    return SentCopy(new_id(), item.checkin_id, to.platform, to.kind, to.user_id, ref, at)
+    return SentCopy(
+        new_id(), item.checkin_id, to.platform, to.kind, to.user_id, ref, at, to.community
+    )
 
 
 def erase_item(copy: SentCopy, now: datetime) -> OutboxItem:
-    destination = Destination(copy.platform, copy.kind, copy.user_id)
+    destination = Destination(copy.platform, copy.kind, copy.user_id, copy.community)
     outbound = Outbound(destination, Reply(), update_ref=copy.ref)
     return OutboxItem(
         id=new_id(),
@@ -46,6 +48,7 @@ def erase_item(copy: SentCopy, now: datetime) -> OutboxItem:
         attempts=0,
         next_attempt_at=now,
         created_at=now,
+        community=copy.community,
     )
 
 

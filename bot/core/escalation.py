@@ -42,12 +42,14 @@ class Escalation:
                 continue
             level = checkin.escalation_level + 1
             repost = Outbound(
-                volunteers(checkin.platform),
+                volunteers(checkin.platform, checkin.community),
                 card(catalog, checkin, now, escalated=True),
                 mention_leads=True,
             )
             item = outbox_item(checkin, "escalation", repost, now)
-            audit = AuditEntry(now, checkin.id, checkin.pseudonym, "escalated", f"level {level}")
+            audit = AuditEntry(
+                now, checkin.id, checkin.pseudonym, "escalated", f"level {level}", checkin.community
+            )
             if await self._store.escalate(checkin.id, level, now, [item], audit):
                 escalated += 1
                 log.info("escalated check-in %s to level %d", checkin.id, level)

@@ -51,10 +51,18 @@ class GroupSession:
     tied: tuple[int, ...]  # the tied choices' indices while TIED
     started_at: datetime
     active_at: datetime  # the last vote or step: idle expiry counts from here
+    community: str = ""  # the channel's community: its counters are counted there
 
     @classmethod
     def waiting(
-        cls, session_id: str, scenario_id: str, locale: str, start: str, starter: str, at: datetime
+        cls,
+        session_id: str,
+        scenario_id: str,
+        locale: str,
+        start: str,
+        starter: str,
+        at: datetime,
+        community: str = "",
     ) -> GroupSession:
         """A new session at its scenario's start, waiting for Begin."""
         return cls(
@@ -69,6 +77,7 @@ class GroupSession:
             tied=(),
             started_at=at,
             active_at=at,
+            community=community,
         )
 
     @property

@@ -59,7 +59,13 @@ class GroupPractice:
         scenario = catalog.scenario_or_raise(scenario_id, locale)
         now = self._clock.now()
         session = GroupSession.waiting(
-            secrets.token_hex(8), scenario.id, locale, scenario.start, actor.key, now
+            secrets.token_hex(8),
+            scenario.id,
+            locale,
+            scenario.start,
+            actor.key,
+            now,
+            actor.community,
         )
         await self._store.create_group(session)
         return view.intro(catalog, session, scenario)
@@ -197,7 +203,7 @@ class GroupPractice:
 
     async def _reread(self, actor: Actor, session_id: str) -> Reply:
         session = await self._store.get_group(session_id)
-        if session is None:
+        if session is None or not _in_community(session, actor):
             raise NotFound("group.gone")
         return await self._show(actor, session)
 
@@ -219,7 +225,7 @@ class GroupPractice:
         """The session a button names, ended first if it has been idle too long; for a
         session that is over, the reply that says so."""
         session = await self._store.get_group(session_id)
-        if session is None:
+        if session is None or not _in_community(session, actor):
             raise NotFound("group.gone")
         now = self._clock.now()
         if session.is_open and self._idle > timedelta(0) and session.active_at <= now - self._idle:
@@ -259,3 +265,9 @@ class GroupPractice:
     def _only_starter(self, actor: Actor) -> Reply:
         catalog = self._content.current
         return view.note(catalog, catalog.locale_for(actor.locale), "group.only_starter")
+
+
+def _in_community(session: GroupSession, actor: Actor) -> bool:
+    """A session is played in its own community alone (one from before communities,
+    with none recorded, anywhere on its platform)."""
+    return session.community in ("", actor.community)

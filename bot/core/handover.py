@@ -127,7 +127,7 @@ class Handover:
         catalog, locale = self._ctx.catalog_and_locale(actor)
         if setting in ("on", "off"):
             await self._ctx.volunteers.set_volunteer_anonymous(
-                actor.key, actor.platform, setting == "on"
+                actor.key, actor.community, setting == "on"
             )
         anonymous = await self._ctx.volunteers.volunteer_anonymous(actor.key)
         key = "volunteer.anonymous_on" if anonymous else "volunteer.anonymous_off"
@@ -154,7 +154,7 @@ class Handover:
     ) -> None:
         now = self._ctx.clock.now()
         items = self._requeue_outbox(catalog, checkin, now, tell_claimer)
-        audit = AuditEntry(now, checkin.id, checkin.pseudonym, action, by)
+        audit = AuditEntry(now, checkin.id, checkin.pseudonym, action, by, checkin.community)
         requeued = self._ctx.handover.requeue(checkin.id, checkin.claimed_by, now, items, audit)
         refusal = Conflict("handover.not_claimed", pseudonym=checkin.pseudonym)
         await self._ctx.queue_or_refuse(requeued, refusal)
@@ -184,7 +184,7 @@ class Handover:
 
     async def _claimed(self, actor: Actor, checkin_id: str) -> CheckIn:
         checkin = await self._ctx.checkins.get_checkin(checkin_id)
-        if checkin is None or checkin.platform != actor.platform:
+        if checkin is None or checkin.community != actor.community:
             raise NotFound("error.checkin_gone")
         if checkin.status is not CheckinStatus.CLAIMED:
             raise Conflict("handover.not_claimed", pseudonym=checkin.pseudonym)

@@ -65,7 +65,9 @@ class IdleWatch:
         notices = self._notices(catalog, checkin, now)
         items = _to_both(notices, member, volunteer, Stage.SENT)
         by = catalog.text(catalog.default_locale, "audit.the_bot")
-        audit = AuditEntry(now, checkin.id, checkin.pseudonym, "idle_reminded", by)
+        audit = AuditEntry(
+            now, checkin.id, checkin.pseudonym, "idle_reminded", by, checkin.community
+        )
         if not await self._store.remind_idle(checkin.id, now, items, audit):
             return 0
         log.info("reminded both sides of quiet check-in %s", checkin.id)
@@ -80,7 +82,7 @@ class IdleWatch:
         items = _to_both(notices, member, volunteer, Stage.CLOSED)
         items.append(notices.to_channel(card_closed(catalog, checkin)))
         by = catalog.text(catalog.default_locale, "audit.the_bot")
-        audit = AuditEntry(now, checkin.id, checkin.pseudonym, "idle_closed", by)
+        audit = AuditEntry(now, checkin.id, checkin.pseudonym, "idle_closed", by, checkin.community)
         quiet_since = now - self._settings.idle_close
         if not await self._store.close_idle(checkin.id, quiet_since, now, items, audit):
             return 0

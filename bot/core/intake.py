@@ -198,11 +198,12 @@ class Intake:
         return CheckIn(
             id=new_id(),
             platform=actor.platform,
+            community=actor.community,
             member=actor.key,
             member_user_id=actor.user_id,
             member_name=actor.display_name if identity == NAMED else "",
             pseudonym=await unique_pseudonym(
-                self._ctx.checkins, actor.platform, since=now - self._ctx.settings.retention
+                self._ctx.checkins, actor.community, since=now - self._ctx.settings.retention
             ),
             category=category,
             urgency=values.get(FIELD_URGENCY, ""),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core.clock import Clock
+from bot.core.communities import Communities
 from bot.core.ports import LeaseStore
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,17 @@ class Job:
     name: str  # the lease's name: the same in every process
     period: timedelta
     run: Callable[[], Awaitable[object]]
+
+
+# How often removed communities past their grace are looked for.
+COMMUNITY_PURGE_PERIOD = timedelta(hours=1)
+
+
+def community_purge_job(
+    communities: Communities, period: timedelta = COMMUNITY_PURGE_PERIOD
+) -> Job:
+    """Purges the communities that removed the bot once their grace has passed."""
+    return Job("community-purge", period, communities.purge_removed)
 
 
 class JobRunner:

@@ -111,7 +111,7 @@ class Library:
             raise NotFound("error.kind_not_found", kind=query.kind, kinds=", ".join(kinds))
         results = search(catalog, query)
         for resource in results.items:
-            await self._stats.bump("resource_views", resource.id)
+            await self._stats.bump(actor.community, "resource_views", resource.id)
         return _results_reply(catalog, locale, query, results)
 
     def topic_autocomplete(self, actor: Actor, typed: str) -> tuple[Option, ...]:

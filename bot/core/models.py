@@ -33,6 +33,7 @@ class PracticeRun:
     status: RunStatus
     started_at: datetime
     updated_at: datetime
+    community: str = ""  # the member's community (their key's prefix when empty)
 
     def advanced(self, move: Move, next_step: str, at: datetime, *, finished: bool) -> PracticeRun:
         # Built directly: dataclasses.replace looks up the fields each time, and this runs
@@ -47,6 +48,7 @@ class PracticeRun:
             status=RunStatus.FINISHED if finished else RunStatus.ACTIVE,
             started_at=self.started_at,
             updated_at=at,
+            community=self.community,
         )
 
     def tactics_used(self) -> tuple[Tactic, ...]:
@@ -103,6 +105,13 @@ class CheckIn:
     last_activity_at: datetime | None = None
     idle_reminded_at: datetime | None = None
     region: str = ""  # the member's region when known (e.g. "GB"): picks the crisis lines
+    # The community it was opened in: its volunteers alone see, claim and count it.
+    # Empty means the platform's default community.
+    community: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.community:
+            object.__setattr__(self, "community", self.platform)
 
     @property
     def is_active(self) -> bool:
@@ -141,6 +150,11 @@ class SentCopy:
     user_id: str
     ref: str
     created_at: datetime
+    community: str = ""  # empty: the platform's default community
+
+    def __post_init__(self) -> None:
+        if not self.community:
+            object.__setattr__(self, "community", self.platform)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +171,7 @@ class OutboxItem:
     attempts: int
     next_attempt_at: datetime
     created_at: datetime
+    community: str = ""  # whose message it is: purged with that community
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +181,7 @@ class AuditEntry:
     pseudonym: str
     action: str  # "claimed" | "closed" | "escalated" | "blocked" | "handed_back" | ...
     by: str  # a volunteer's or moderator's display name; never a member
+    community: str = ""  # whose audit it is: only that community's moderators see it
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,3 +192,22 @@ class CheckinFigures:
     claimed_at: datetime | None
     closed_at: datetime | None
     rating: int | None
+
+
+class CommunityStatus(StrEnum):
+    ACTIVE = "active"
+    REMOVED = "removed"  # the bot was removed; its data is purged after `purge_after`
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    """A registered community: one Discord server or Slack workspace (bot/core/community.py)."""
+
+    id: str
+    platform: str
+    workspace: str
+    name: str
+    status: CommunityStatus
+    created_at: datetime
+    removed_at: datetime | None = None
+    purge_after: datetime | None = None

@@ -59,13 +59,13 @@ class Moderation:
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
         extra = [
-            await scenario_section(self._stats.store, catalog, locale),
-            await self._checkin_section(catalog, locale),
+            await scenario_section(self._stats.store, actor.community, catalog, locale),
+            await self._checkin_section(actor.community, catalog, locale),
         ]
-        return await self._stats.report(catalog, locale, extra)
+        return await self._stats.report(actor.community, catalog, locale, extra)
 
-    async def _checkin_section(self, catalog: Catalog, locale: str) -> Section:
-        figures = await self._store.checkin_figures()
+    async def _checkin_section(self, community: str, catalog: Catalog, locale: str) -> Section:
+        figures = await self._store.checkin_figures(community)
         opened = [f for f in figures if f.opened_at]
         claimed = [f for f in opened if f.claimed_at]
         closed = [f for f in opened if f.closed_at]
@@ -93,7 +93,7 @@ class Moderation:
         await self._access.require(actor, Role.MODERATOR)
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        entries = await self._audit.audit_entries(AUDIT_LIMIT)
+        entries = await self._audit.audit_entries(actor.community, AUDIT_LIMIT)
         if not entries:
             return Reply(sections=(Section(catalog.text(locale, "audit.empty")),))
         lines = [

@@ -20,6 +20,7 @@ from bot.core.models import (
     AuditEntry,
     CheckIn,
     CheckinFigures,
+    Community,
     Opening,
     OpeningState,
     OutboxItem,
@@ -35,10 +36,10 @@ class PracticeStore(Protocol):
     async def save_run(self, run: PracticeRun) -> None: ...
 
     async def save_runs(
-        self, runs: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
+        self, community: str, runs: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
     ) -> None:
-        """Save every run and add one to each (metric, key) counter, in one transaction:
-        a practice press costs one write however many counters it moves."""
+        """Save every run and add one to each (metric, key) counter of `community`, in one
+        transaction: a practice press costs one write however many counters it moves."""
         ...
 
     async def get_run(self, run_id: str, member: str) -> PracticeRun | None:
@@ -57,11 +58,15 @@ class PracticeStore(Protocol):
 
 
 class StatsStore(Protocol):
-    """Anonymous counters: a metric and a key (a scenario id, a tactic), never a person."""
+    """Anonymous counters of a community: a metric and a key (a scenario id, a tactic),
+    never a person."""
 
-    async def bump(self, metric: str, key: str, by: int = 1) -> None: ...
+    async def bump(self, community: str, metric: str, key: str, by: int = 1) -> None: ...
 
-    async def counts(self, metric: str) -> Mapping[str, int]: ...
+    async def counts(self, community: str, metric: str) -> Mapping[str, int]:
+        """`community`'s counters (`scope_of(community)`: a default community's include
+        the deployment's from before communities)."""
+        ...
 
 
 class CheckinStore(Protocol):
@@ -128,11 +133,14 @@ class CheckinStore(Protocol):
         self, checkin_id: str, level: int, at: datetime, outbox: list[OutboxItem], audit: AuditEntry
     ) -> bool: ...
 
-    async def unclaimed(self) -> list[CheckIn]: ...
+    async def unclaimed(self, community: str | None = None) -> list[CheckIn]:
+        """Open check-ins of `community`, crisis first then oldest; of every community
+        when None (the escalation job: each carries its community)."""
+        ...
 
     async def set_card_ref(self, checkin_id: str, ref: str) -> None: ...
 
-    async def checkin_figures(self) -> list[CheckinFigures]: ...
+    async def checkin_figures(self, community: str) -> list[CheckinFigures]: ...
 
     async def purge(self, closed_before: datetime, drafts_before: datetime) -> int:
         """Drop personal data of check-ins closed before the cutoff and stale drafts."""
@@ -140,8 +148,8 @@ class CheckinStore(Protocol):
 
     async def member_checkins(self, member: str) -> list[CheckIn]: ...
 
-    async def pseudonym_in_use(self, platform: str, pseudonym: str, since: datetime) -> bool:
-        """Whether a check-in on `platform` not closed before `since` has `pseudonym`."""
+    async def pseudonym_in_use(self, community: str, pseudonym: str, since: datetime) -> bool:
+        """Whether a check-in of `community` not closed before `since` has `pseudonym`."""
         ...
 
     async def forget_member(self, member: str) -> int:
@@ -150,19 +158,24 @@ class CheckinStore(Protocol):
 
 
 class VolunteerStore(Protocol):
-    """Volunteers' availability and name preference, and blocked members (by fingerprint)."""
+    """Volunteers' availability and name preference, and blocked members (by fingerprint).
 
-    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None: ...
+    A volunteer's key (`Actor.key`) already names their community; `community` is stored
+    beside it so that the community's volunteers are listed, and purged, together."""
+
+    async def set_availability(self, volunteer: str, community: str, available: bool) -> None: ...
 
     async def is_available(self, volunteer: str) -> bool: ...
 
-    async def available_volunteers(self, platform: str) -> list[str]: ...
+    async def available_volunteers(self, community: str) -> list[str]: ...
 
-    async def block(self, member: str, until: datetime) -> None: ...
+    async def block(self, member: str, until: datetime, community: str) -> None: ...
 
     async def blocked_until(self, member: str) -> datetime | None: ...
 
-    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+    async def set_volunteer_anonymous(
+        self, volunteer: str, community: str, anonymous: bool
+    ) -> None:
         """Whether members see this volunteer as "a volunteer" instead of by name."""
         ...
 
@@ -222,7 +235,9 @@ class OutboxStore(Protocol):
 
 
 class AuditStore(Protocol):
-    async def audit_entries(self, limit: int) -> list[AuditEntry]: ...
+    async def audit_entries(self, community: str, limit: int) -> list[AuditEntry]:
+        """`community`'s latest lines (`scope_of(community)`), newest first."""
+        ...
 
 
 class LeaseStore(Protocol):
@@ -346,7 +361,7 @@ class ScheduleStore(Protocol):
 
     async def get_schedule(self, schedule_id: str) -> Schedule | None: ...
 
-    async def list_schedules(self, platform: str) -> list[Schedule]: ...
+    async def list_schedules(self, community: str) -> list[Schedule]: ...
 
     async def set_schedule_paused(self, schedule_id: str, paused: bool, next_due: datetime) -> bool:
         """Pause or resume, with the next due moment; False if there is no such schedule."""
@@ -367,6 +382,41 @@ class ScheduleStore(Protocol):
         ...
 
 
+class CommunityStore(Protocol):
+    """The registry of communities, and the purge that deletes one's every row."""
+
+    async def register(
+        self, platform: str, workspace: str, name: str, at: datetime, *, default_workspace: str = ""
+    ) -> str:
+        """The community's id, `community_id(platform, workspace, default_workspace)`,
+        recorded (active) the first time; a later call only renames it (a removed one
+        stays removed: `restore` brings it back). A workspace of `""` or
+        `default_workspace` is the platform's default community, whose id is the
+        platform's name."""
+        ...
+
+    async def get_community(self, community: str) -> Community | None: ...
+
+    async def active_communities(self, platform: str | None = None) -> list[Community]: ...
+
+    async def mark_removed(self, community: str, at: datetime, purge_after: datetime) -> bool:
+        """The bot was removed at `at`: its data goes at `purge_after`. False if unknown."""
+        ...
+
+    async def restore(self, community: str) -> bool:
+        """Re-added before its purge: active again, nothing purged. False if unknown."""
+        ...
+
+    async def removed_due(self, now: datetime) -> list[Community]:
+        """Removed communities whose `purge_after` is at or before `now`."""
+        ...
+
+    async def purge(self, community: str, audit_entry: AuditEntry | None = None) -> int:
+        """Delete every row of `community` in every table, and its registry row, in one
+        transaction, writing `audit` in it; how many rows went."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Stores:
     """Every store port, as one database (or the in-memory fake) serves them."""
@@ -383,6 +433,7 @@ class Stores:
     groups: GroupPracticeStore
     copies: CopyStore
     schedules: ScheduleStore
+    communities: CommunityStore
     close_store: Callable[[], Awaitable[None]]
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.core.actors import Actor
 from bot.core.catalog import Catalog, Choice, Scenario, Step, Tactic
 from bot.core.clock import Clock
+from bot.core.community import community_of_key
 from bot.core.errors import NotFound
 from bot.core.messages import (
     MAX_ACTION_ID,
@@ -138,10 +139,11 @@ class Practice:
             status=RunStatus.ACTIVE,
             started_at=now,
             updated_at=now,
+            community=actor.community,
         )
         runs = [run] if previous is None else [_abandoned(previous, now), run]
         started = [("runs_started", scenario.id), ("step_reached", f"{scenario.id}:{run.step_id}")]
-        await self._store.save_runs(runs, started)
+        await self._store.save_runs(actor.community, runs, started)
         return self._step_reply(catalog, locale, scenario, run, lead=())
 
     async def cancel(self, actor: Actor) -> Reply:
@@ -166,7 +168,8 @@ class Practice:
         move = Move(step_id, index, choice.tactic)
         run = run.advanced(move, next_step.id, self._clock.now(), finished=next_step.end)
         # The move and its counters: one write.
-        await self._store.save_runs([run], _move_counts(catalog, scenario, run, move, next_step))
+        counts = _move_counts(catalog, scenario, run, move, next_step)
+        await self._store.save_runs(actor.community, [run], counts)
         feedback = catalog.made(
             ("feedback", locale, scenario.id, step_id, index),
             lambda: _feedback_section(catalog, locale, choice),
@@ -247,7 +250,7 @@ class Practice:
         if run.status is RunStatus.FINISHED:
             # The recap again: its reading list is viewed again.
             for metric, key in _recap_views(catalog, scenario, run):
-                await self._stats.bump(metric, key)
+                await self._stats.bump(community_of_key(run.member), metric, key)
             return self._recap(catalog, locale, scenario, run, step, lead=())
         if run.status is RunStatus.ABANDONED:
             raise NotFound("error.run_gone")

@@ -24,12 +24,12 @@ def draw_hex(digits: int) -> str:
 
 
 async def unique_pseudonym(
-    store: CheckinStore, platform: str, since: datetime, draw: Draw = draw_hex
+    store: CheckinStore, community: str, since: datetime, draw: Draw = draw_hex
 ) -> str:
-    """A pseudonym no check-in on `platform` uses that is active or closed after `since`."""
+    """A pseudonym no check-in of `community` uses that is active or closed after `since`."""
     for digits in TRIES:
         candidate = f"Member {draw(digits)}"
-        if not await store.pseudonym_in_use(platform, candidate, since):
+        if not await store.pseudonym_in_use(community, candidate, since):
             return candidate
     # Sixteen digits: a collision here would take billions of live check-ins.
     return f"Member {draw(16)}"

@@ -28,19 +28,22 @@ class ScenarioCounts:
     groups_finished: Mapping[str, int]
 
     @classmethod
-    async def load(cls, store: StatsStore) -> ScenarioCounts:
+    async def load(cls, store: StatsStore, community: str) -> ScenarioCounts:
         return cls(
-            started=await store.counts("runs_started"),
-            finished=await store.counts("runs_finished"),
-            reached=await store.counts("step_reached"),
-            choices=await store.counts("choice"),
-            groups=await store.counts("groups_started"),
-            groups_finished=await store.counts("groups_finished"),
+            started=await store.counts(community, "runs_started"),
+            finished=await store.counts(community, "runs_finished"),
+            reached=await store.counts(community, "step_reached"),
+            choices=await store.counts(community, "choice"),
+            groups=await store.counts(community, "groups_started"),
+            groups_finished=await store.counts(community, "groups_finished"),
         )
 
 
-async def scenario_section(store: StatsStore, catalog: Catalog, locale: str) -> Section:
-    counts = await ScenarioCounts.load(store)
+async def scenario_section(
+    store: StatsStore, community: str, catalog: Catalog, locale: str
+) -> Section:
+    """`community`'s figures alone."""
+    counts = await ScenarioCounts.load(store, community)
     title = catalog.text(locale, "stats.by_scenario")
     ids = sorted(set(counts.started) | set(counts.groups))
     if not ids:

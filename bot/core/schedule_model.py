@@ -56,6 +56,11 @@ class Schedule:
     last_posted_at: datetime | None = None
     last_scenario: str = ""
     posted: tuple[str, ...] = ()  # scenario ids already posted, oldest first
+    community: str = ""  # the channel's community; empty: the platform's default one
+
+    def __post_init__(self) -> None:
+        if not self.community:
+            object.__setattr__(self, "community", self.platform)
 
 
 def parse_slot(weekday: str, at: str, zone: str) -> Slot:

@@ -24,11 +24,13 @@ class Stats:
     def store(self) -> StatsStore:
         return self._store
 
-    async def practice_sections(self, catalog: Catalog, locale: str) -> list[Section]:
-        started = await self._store.counts("runs_started")
-        finished = await self._store.counts("runs_finished")
-        tactics = await self._store.counts("tactic")
-        views = await self._store.counts("resource_views")
+    async def practice_sections(
+        self, community: str, catalog: Catalog, locale: str
+    ) -> list[Section]:
+        started = await self._store.counts(community, "runs_started")
+        finished = await self._store.counts(community, "runs_finished")
+        tactics = await self._store.counts(community, "tactic")
+        views = await self._store.counts(community, "resource_views")
         return [
             Section(
                 _runs(catalog, locale, started, finished),
@@ -40,8 +42,11 @@ class Stats:
             Section(_views(catalog, locale, views), title=catalog.text(locale, "stats.resources")),
         ]
 
-    async def report(self, catalog: Catalog, locale: str, extra: list[Section]) -> Reply:
-        sections = await self.practice_sections(catalog, locale)
+    async def report(
+        self, community: str, catalog: Catalog, locale: str, extra: list[Section]
+    ) -> Reply:
+        """`community`'s figures alone."""
+        sections = await self.practice_sections(community, catalog, locale)
         note = Section(catalog.text(locale, "stats.small_counts", threshold=SMALL_COUNT))
         return Reply(sections=(*sections, *extra, note))
 

@@ -63,6 +63,7 @@ class WeeklyPractice:
         schedule = Schedule(
             id=secrets.token_hex(3),
             platform=actor.platform,
+            community=actor.community,
             channel=channel.strip(),
             slot=slot,
             topics=tuple(t for t in topics.replace(",", " ").lower().split() if t),
@@ -120,7 +121,7 @@ class WeeklyPractice:
         await self._access.require(actor, Role.MODERATOR)
         catalog = self._content.current
         locale = catalog.locale_for(actor.locale)
-        found = await self._store.list_schedules(actor.platform)
+        found = await self._store.list_schedules(actor.community)
         if not found:
             return Reply(sections=(Section(catalog.text(locale, "schedule.list_empty")),))
         lines = [
@@ -158,9 +159,9 @@ class WeeklyPractice:
         )
 
     async def _own_schedule(self, actor: Actor, schedule_id: str) -> Schedule:
-        """The schedule, if it is on the actor's platform."""
+        """The schedule, if it is in the actor's community."""
         schedule = await self._store.get_schedule(schedule_id.strip())
-        if schedule is None or schedule.platform != actor.platform:
+        if schedule is None or schedule.community != actor.community:
             raise NotFound("schedule.not_found", id=schedule_id[:20])
         return schedule
 
@@ -192,6 +193,7 @@ class WeeklyPractice:
             scenario.start,
             schedule.created_by,
             now,
+            schedule.community,
         )
         # Made before the claim: a session whose claim is lost is never shown, and expires.
         await self._groups.create_group(session)
@@ -231,7 +233,8 @@ def _post_item(
     intro = group_view.intro(catalog, session, scenario)
     heading = Section(catalog.text(schedule.locale, "schedule.post_heading"))
     reply = replace(intro, sections=(heading, *intro.sections))
-    outbound = Outbound(Destination(schedule.platform, CHANNEL, schedule.channel), reply)
+    to = Destination(schedule.platform, CHANNEL, schedule.channel, schedule.community)
+    outbound = Outbound(to, reply)
     return OutboxItem(
         id=secrets.token_hex(8),
         checkin_id=f"schedule:{schedule.id}",
@@ -241,6 +244,7 @@ def _post_item(
         attempts=0,
         next_attempt_at=now,
         created_at=now,
+        community=schedule.community,
     )
 
 

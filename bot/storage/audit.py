@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.community import scope_of
 from bot.core.models import AuditEntry
 from bot.storage.engine import Database
 from bot.storage.schema import audit
@@ -14,12 +15,19 @@ class SqlAudit:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def audit_entries(self, limit: int) -> list[AuditEntry]:
-        query = select(audit).order_by(audit.c.at.desc(), audit.c.seq.desc()).limit(limit)
+    async def audit_entries(self, community: str, limit: int) -> list[AuditEntry]:
+        query = (
+            select(audit)
+            .where(audit.c.community.in_(scope_of(community)))
+            .order_by(audit.c.at.desc(), audit.c.seq.desc())
+            .limit(limit)
+        )
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [
-            AuditEntry(r["at"], r["checkin_id"], r["pseudonym"], r["action"], r["by_name"])
+            AuditEntry(
+                r["at"], r["checkin_id"], r["pseudonym"], r["action"], r["by_name"], r["community"]
+            )
             for r in rows
         ]
 
@@ -33,5 +41,6 @@ async def write_audit(conn: AsyncConnection, entry: AuditEntry) -> None:
             pseudonym=entry.pseudonym,
             action=entry.action,
             by_name=entry.by,
+            community=entry.community,
         )
     )

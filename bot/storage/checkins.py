@@ -73,7 +73,7 @@ class SqlCheckins:
             if row is None:
                 return Opening(None, False, False)
             checkin = checkin_of(self._cipher, row)
-            on_duty = await _on_duty(conn, checkin.platform)
+            on_duty = await _on_duty(conn, checkin.community)
             if checkin.status is not CheckinStatus.DRAFT:
                 return Opening(checkin, False, on_duty)
             opened = replace(checkin, status=CheckinStatus.OPEN, opened_at=at)
@@ -170,22 +170,23 @@ class SqlCheckins:
         )
         return await self._change_with(change, outbox, audit)
 
-    async def unclaimed(self) -> list[CheckIn]:
-        query = (
-            select(checkins)
-            .where(checkins.c.status == "open")
-            .order_by(checkins.c.crisis.desc(), checkins.c.opened_at, checkins.c.id)
-        )
-        return await self._all(query)
+    async def unclaimed(self, community: str | None = None) -> list[CheckIn]:
+        c = checkins.c
+        query = select(checkins).where(c.status == "open")
+        if community is not None:
+            query = query.where(c.community == community)
+        return await self._all(query.order_by(c.crisis.desc(), c.opened_at, c.id))
 
     async def set_card_ref(self, checkin_id: str, ref: str) -> None:
         await self._changed(
             update(checkins).where(checkins.c.id == checkin_id).values(card_ref=ref)
         )
 
-    async def checkin_figures(self) -> list[CheckinFigures]:
+    async def checkin_figures(self, community: str) -> list[CheckinFigures]:
         c = checkins.c
-        query = select(c.opened_at, c.claimed_at, c.closed_at, c.rating).where(c.status != "draft")
+        query = select(c.opened_at, c.claimed_at, c.closed_at, c.rating).where(
+            c.community == community, c.status != "draft"
+        )
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).all()
         return [CheckinFigures(*row) for row in rows]
@@ -207,10 +208,10 @@ class SqlCheckins:
         mine = _member_is(self._cipher, member)
         return await self._all(select(checkins).where(mine).order_by(checkins.c.created_at))
 
-    async def pseudonym_in_use(self, platform: str, pseudonym: str, since: datetime) -> bool:
+    async def pseudonym_in_use(self, community: str, pseudonym: str, since: datetime) -> bool:
         c = checkins.c
         recent = or_(c.closed_at.is_(None), c.closed_at >= since)
-        query = select(c.id).where(c.pseudonym == pseudonym, c.platform == platform, recent)
+        query = select(c.id).where(c.pseudonym == pseudonym, c.community == community, recent)
         async with self._db.read() as conn:
             return (await conn.execute(query.limit(1))).first() is not None
 
@@ -276,7 +277,7 @@ _PLAIN = (
     "id", "platform", "pseudonym", "category", "urgency", "locale", "created_at", "opened_at",
     "claimed_at", "claimed_by", "claimed_by_user_id", "claimed_by_name", "closed_at",
     "closed_by", "rating", "escalation_level", "last_escalated_at", "card_ref",
-    "last_activity_at", "idle_reminded_at", "region",
+    "last_activity_at", "idle_reminded_at", "region", "community",
 )  # fmt: skip
 
 
@@ -304,9 +305,9 @@ async def _last_closed(conn: AsyncConnection, fp: ColumnElement[bool]) -> dateti
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-async def _on_duty(conn: AsyncConnection, platform: str) -> bool:
+async def _on_duty(conn: AsyncConnection, community: str) -> bool:
     query = select(volunteers.c.volunteer).where(
-        volunteers.c.platform == platform, volunteers.c.available == 1
+        volunteers.c.community == community, volunteers.c.available == 1
     )
     return (await conn.execute(query.limit(1))).first() is not None
 
@@ -329,6 +330,7 @@ def _draft_row(cipher: Cipher, checkin: CheckIn) -> dict[str, Any]:
         "status": checkin.status.value,
         "created_at": checkin.created_at,
         "region": checkin.region,
+        "community": checkin.community,
     }
 
 

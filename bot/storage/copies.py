@@ -30,6 +30,7 @@ class SqlCopies:
             "platform": copy.platform,
             "copy_enc": self._db.cipher.seal(sealed, _place(copy.id)),
             "created_at": copy.created_at,
+            "community": copy.community,
         }
         async with self._db.write() as conn:
             await conn.execute(insert(sent_copies), [row])
@@ -60,7 +61,8 @@ class SqlCopies:
 
 def _copy(cipher: Cipher, row: RowMapping) -> SentCopy:
     kind, user_id, ref = json.loads(cipher.open(row["copy_enc"], _place(row["id"])))
-    fields: dict[str, Any] = {k: row[k] for k in ("id", "checkin_id", "platform", "created_at")}
+    names = ("id", "checkin_id", "platform", "created_at", "community")
+    fields: dict[str, Any] = {k: row[k] for k in names}
     return SentCopy(kind=kind, user_id=user_id, ref=ref, **fields)
 
 

@@ -79,7 +79,7 @@ class SqlGroups:
     ) -> bool:
         s, v = group_sessions.c, group_votes.c
         row = _row(session)
-        del row["id"], row["scenario_id"], row["locale"], row["started_at"]
+        del row["id"], row["scenario_id"], row["locale"], row["started_at"], row["community"]
         # Votes of earlier steps go; every vote goes once the session is over.
         keep_from = session.number if session.is_open else _ALL_STEPS
         async with self._db.write() as conn:
@@ -97,7 +97,7 @@ class SqlGroups:
             await conn.execute(
                 delete(group_votes).where(v.session_id == session.id, v.number < keep_from)
             )
-            await add_counts(conn, self._db.dialect, counts)
+            await add_counts(conn, self._db.dialect, session.community, counts)
         return True
 
     async def idle_groups(self, quiet_since: datetime) -> list[GroupSession]:
@@ -137,6 +137,7 @@ def _row(session: GroupSession) -> dict[str, Any]:
         "tied": json.dumps(list(session.tied)),
         "started_at": session.started_at,
         "active_at": session.active_at,
+        "community": session.community,
     }
 
 
@@ -157,4 +158,5 @@ def _session(row: RowMapping) -> GroupSession:
         tied=tuple(int(i) for i in json.loads(row["tied"])),
         started_at=row["started_at"],
         active_at=row["active_at"],
+        community=row["community"],
     )

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from bot.core.community import community_id, community_of_key, scope_of
 from bot.core.group_model import GroupSession, GroupStatus
 from bot.core.models import (
     AuditEntry,
     CheckIn,
     CheckinFigures,
     CheckinStatus,
+    Community,
+    CommunityStatus,
     Opening,
     OpeningState,
     OutboxItem,
@@ -33,7 +36,8 @@ from bot.core.schedule_model import Schedule
 @dataclass
 class MemoryState:
     runs: dict[str, PracticeRun] = field(default_factory=dict)
-    counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    # (community, metric) -> key -> count.
+    counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     checkins: dict[str, CheckIn] = field(default_factory=dict)
     # Ids of each member's check-ins, so that the desk's per-request checks do not scan
     # every check-in. Ids may outlive their row or its member (purged, forgotten):
@@ -42,8 +46,10 @@ class MemoryState:
     outbox: dict[str, OutboxItem] = field(default_factory=dict)
     # Item id → (owner, until) while a process holds it.
     outbox_leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    # Volunteer key -> (community, available).
     availability: dict[str, tuple[str, bool]] = field(default_factory=dict)
     blocks: dict[str, datetime] = field(default_factory=dict)
+    block_communities: dict[str, str] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     job_leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     sightings: dict[str, datetime] = field(default_factory=dict)
@@ -56,6 +62,7 @@ class MemoryState:
     group_votes: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
     copies: dict[str, SentCopy] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
+    communities: dict[str, Community] = field(default_factory=dict)
 
     def add_outbox(self, items: list[OutboxItem]) -> None:
         for item in items:
@@ -68,8 +75,8 @@ class MemoryState:
         self.outbox_leases.pop(item_id, None)
         self.order.pop(item_id, None)
 
-    def bump(self, metric: str, key: str, by: int) -> None:
-        bucket = self.counts[metric]
+    def bump(self, community: str, metric: str, key: str, by: int) -> None:
+        bucket = self.counts[community, metric]
         bucket[key] = bucket.get(key, 0) + by
 
 
@@ -87,13 +94,13 @@ class MemoryPractice(_Part):
         self._s.runs[run.id] = run
 
     async def save_runs(
-        self, runs: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
+        self, community: str, runs: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
     ) -> None:
         # Through save_run, so a subclass that watches run saves sees these too.
         for run in runs:
             await self.save_run(run)
         for metric, key in counts:
-            self._s.bump(metric, key, 1)
+            self._s.bump(community, metric, key, 1)
 
     async def get_run(self, run_id: str, member: str) -> PracticeRun | None:
         run = self._s.runs.get(run_id)
@@ -124,11 +131,15 @@ class MemoryPractice(_Part):
 
 
 class MemoryStats(_Part):
-    async def bump(self, metric: str, key: str, by: int = 1) -> None:
-        self._s.bump(metric, key, by)
+    async def bump(self, community: str, metric: str, key: str, by: int = 1) -> None:
+        self._s.bump(community, metric, key, by)
 
-    async def counts(self, metric: str) -> Mapping[str, int]:
-        return dict(self._s.counts.get(metric, {}))
+    async def counts(self, community: str, metric: str) -> Mapping[str, int]:
+        summed: dict[str, int] = {}
+        for scope in scope_of(community):
+            for key, count in self._s.counts.get((scope, metric), {}).items():
+                summed[key] = summed.get(key, 0) + count
+        return summed
 
 
 class MemoryCheckins(_Part):
@@ -160,7 +171,7 @@ class MemoryCheckins(_Part):
         current = self._s.checkins.get(checkin_id)
         if current is None or current.member != member:
             return Opening(None, False, False)
-        on_duty = any(p == current.platform and on for p, on in self._s.availability.values())
+        on_duty = any(c == current.community and on for c, on in self._s.availability.values())
         if current.status is not CheckinStatus.DRAFT:
             return Opening(current, False, on_duty)
         opened = replace(current, status=CheckinStatus.OPEN, opened_at=at)
@@ -260,9 +271,13 @@ class MemoryCheckins(_Part):
         self._s.audit.append(audit)
         return True
 
-    async def unclaimed(self) -> list[CheckIn]:
+    async def unclaimed(self, community: str | None = None) -> list[CheckIn]:
         return sorted(
-            (c for c in self._s.checkins.values() if c.status is CheckinStatus.OPEN),
+            (
+                c
+                for c in self._s.checkins.values()
+                if c.status is CheckinStatus.OPEN and community in (None, c.community)
+            ),
             key=lambda c: (not c.crisis, c.opened_at or c.created_at),
         )
 
@@ -278,11 +293,11 @@ class MemoryCheckins(_Part):
             await self.last_closed_at(member),
         )
 
-    async def checkin_figures(self) -> list[CheckinFigures]:
+    async def checkin_figures(self, community: str) -> list[CheckinFigures]:
         return [
             CheckinFigures(c.opened_at, c.claimed_at, c.closed_at, c.rating)
             for c in self._s.checkins.values()
-            if c.status is not CheckinStatus.DRAFT
+            if c.status is not CheckinStatus.DRAFT and c.community == community
         ]
 
     async def purge(self, closed_before: datetime, drafts_before: datetime) -> int:
@@ -318,9 +333,9 @@ class MemoryCheckins(_Part):
         # A block stays: it protects volunteers and names nobody.
         return len(mine)
 
-    async def pseudonym_in_use(self, platform: str, pseudonym: str, since: datetime) -> bool:
+    async def pseudonym_in_use(self, community: str, pseudonym: str, since: datetime) -> bool:
         return any(
-            c.platform == platform
+            c.community == community
             and c.pseudonym == pseudonym
             and (c.closed_at is None or c.closed_at >= since)
             for c in self._s.checkins.values()
@@ -451,7 +466,7 @@ class MemoryGroups(_Part):
             return False
         self._s.groups[session.id] = session
         for metric, key, by in counts:
-            self._s.bump(metric, key, by)
+            self._s.bump(session.community, metric, key, by)
         for kept in [k for k in self._s.group_votes if k[0] == session.id]:
             if not session.is_open or kept[1] < session.number:
                 del self._s.group_votes[kept]
@@ -470,8 +485,8 @@ class MemorySchedules(_Part):
     async def get_schedule(self, schedule_id: str) -> Schedule | None:
         return self._s.schedules.get(schedule_id)
 
-    async def list_schedules(self, platform: str) -> list[Schedule]:
-        return [s for s in self._s.schedules.values() if s.platform == platform]
+    async def list_schedules(self, community: str) -> list[Schedule]:
+        return [s for s in self._s.schedules.values() if s.community == community]
 
     async def set_schedule_paused(self, schedule_id: str, paused: bool, next_due: datetime) -> bool:
         stored = self._s.schedules.get(schedule_id)
@@ -499,22 +514,25 @@ class MemorySchedules(_Part):
 
 
 class MemoryVolunteers(_Part):
-    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None:
-        self._s.availability[volunteer] = (platform, available)
+    async def set_availability(self, volunteer: str, community: str, available: bool) -> None:
+        self._s.availability[volunteer] = (community, available)
 
     async def is_available(self, volunteer: str) -> bool:
         return self._s.availability.get(volunteer, ("", False))[1]
 
-    async def available_volunteers(self, platform: str) -> list[str]:
-        return sorted(k for k, (p, on) in self._s.availability.items() if p == platform and on)
+    async def available_volunteers(self, community: str) -> list[str]:
+        return sorted(k for k, (c, on) in self._s.availability.items() if c == community and on)
 
-    async def block(self, member: str, until: datetime) -> None:
+    async def block(self, member: str, until: datetime, community: str) -> None:
         self._s.blocks[member] = until
+        self._s.block_communities[member] = community
 
     async def blocked_until(self, member: str) -> datetime | None:
         return self._s.blocks.get(member)
 
-    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
+    async def set_volunteer_anonymous(
+        self, volunteer: str, community: str, anonymous: bool
+    ) -> None:
         if anonymous:
             self._s.anonymous_volunteers.add(volunteer)
         else:
@@ -525,8 +543,10 @@ class MemoryVolunteers(_Part):
 
 
 class MemoryAudit(_Part):
-    async def audit_entries(self, limit: int) -> list[AuditEntry]:
-        return sorted(self._s.audit, key=lambda a: a.at, reverse=True)[:limit]
+    async def audit_entries(self, community: str, limit: int) -> list[AuditEntry]:
+        scope = scope_of(community)
+        theirs = [a for a in self._s.audit if a.community in scope]
+        return sorted(theirs, key=lambda a: a.at, reverse=True)[:limit]
 
 
 class MemoryOutbox(_Part):
@@ -624,6 +644,114 @@ class MemoryEvents(_Part):
     # -- end of the shared spec --------------------------------------------------------
 
 
+class MemoryCommunities(_Part):
+    """The registry; `purge` empties every part of the state a community has rows in."""
+
+    async def register(
+        self, platform: str, workspace: str, name: str, at: datetime, *, default_workspace: str = ""
+    ) -> str:
+        cid = community_id(platform, workspace, default_workspace)
+        known = self._s.communities.get(cid)
+        if known is not None:
+            self._s.communities[cid] = replace(known, name=name)
+        else:
+            active = CommunityStatus.ACTIVE
+            self._s.communities[cid] = Community(cid, platform, workspace, name, active, at)
+        return cid
+
+    async def get_community(self, community: str) -> Community | None:
+        return self._s.communities.get(community)
+
+    async def active_communities(self, platform: str | None = None) -> list[Community]:
+        return sorted(
+            (
+                c
+                for c in self._s.communities.values()
+                if c.status is CommunityStatus.ACTIVE and platform in (None, c.platform)
+            ),
+            key=lambda c: c.id,
+        )
+
+    async def mark_removed(self, community: str, at: datetime, purge_after: datetime) -> bool:
+        return self._set(
+            community, status=CommunityStatus.REMOVED, removed_at=at, purge_after=purge_after
+        )
+
+    async def restore(self, community: str) -> bool:
+        return self._set(
+            community, status=CommunityStatus.ACTIVE, removed_at=None, purge_after=None
+        )
+
+    def _set(self, community: str, **changes: Any) -> bool:
+        known = self._s.communities.get(community)
+        if known is None:
+            return False
+        self._s.communities[community] = replace(known, **changes)
+        return True
+
+    async def removed_due(self, now: datetime) -> list[Community]:
+        due = [
+            c
+            for c in self._s.communities.values()
+            if c.status is CommunityStatus.REMOVED and c.purge_after and c.purge_after <= now
+        ]
+        return sorted(due, key=lambda c: (c.purge_after or now, c.id))
+
+    async def purge(self, community: str, audit_entry: AuditEntry | None = None) -> int:
+        gone = sum(step(self._s, community) for step in MEMORY_PURGE_STEPS)
+        if audit_entry is not None:
+            self._s.audit.append(audit_entry)
+        return gone
+
+
+def _drop(table: dict[Any, Any], doomed: Callable[[Any, Any], bool]) -> int:
+    keys = [k for k, v in table.items() if doomed(k, v)]
+    for key in keys:
+        del table[key]
+    return len(keys)
+
+
+def _purge_checkins(s: MemoryState, community: str) -> int:
+    items = [k for k, i in s.outbox.items() if i.community == community]
+    for item_id in items:
+        s.drop_outbox(item_id)
+    gone = len(items) + _drop(s.copies, lambda _, c: c.community == community)
+    return gone + _drop(s.checkins, lambda _, c: c.community == community)
+
+
+def _purge_people(s: MemoryState, community: str) -> int:
+    gone = _drop(s.availability, lambda _, v: v[0] == community)
+    gone += _drop(s.blocks, lambda k, _: s.block_communities.get(k) == community)
+    _drop(s.block_communities, lambda _, c: c == community)
+    theirs = {v for v in s.anonymous_volunteers if community_of_key(v) == community}
+    s.anonymous_volunteers -= theirs
+    return gone + _drop(s.runs, lambda _, r: _run_community(r) == community)
+
+
+def _run_community(run: PracticeRun) -> str:
+    return run.community or community_of_key(run.member)
+
+
+def _purge_records(s: MemoryState, community: str) -> int:
+    gone = _drop(s.counts, lambda k, _: k[0] == community)
+    kept = [a for a in s.audit if a.community != community]
+    gone += len(s.audit) - len(kept)
+    s.audit[:] = kept
+    sessions = {k for k, g in s.groups.items() if g.community == community}
+    _drop(s.group_votes, lambda k, _: k[0] in sessions)
+    gone += _drop(s.groups, lambda k, _: k in sessions)
+    gone += _drop(s.schedules, lambda _, sc: sc.community == community)
+    return gone + _drop(s.communities, lambda k, _: k == community)
+
+
+# What the purge empties, in order; a part of the state added later adds a step here.
+MEMORY_PURGE_STEPS: list[Callable[[MemoryState, str], int]] = [
+    _purge_checkins,
+    _purge_people,
+    _purge_records,
+]
+
+
 async def _nothing_to_close() -> None:
     return None
 
@@ -644,6 +772,7 @@ def MemoryStore(state: MemoryState | None = None, **parts: Any) -> Stores:
         groups=MemoryGroups(state),
         copies=MemoryCopies(state),
         schedules=MemorySchedules(state),
+        communities=MemoryCommunities(state),
         close_store=_nothing_to_close,
     )
     return replace(stores, **parts)

@@ -104,6 +104,7 @@ def outbox_rows(cipher: Cipher, items: list[OutboxItem]) -> list[dict[str, Any]]
             "attempts": item.attempts,
             "next_attempt_at": item.next_attempt_at,
             "created_at": item.created_at,
+            "community": item.community,
             "seq": seq,
         }
         for seq, item in enumerate(items)
@@ -129,4 +130,5 @@ def outbox_item(cipher: Cipher, row: RowMapping) -> OutboxItem:
         attempts=row["attempts"],
         next_attempt_at=row["next_attempt_at"],
         created_at=row["created_at"],
+        community=row["community"],
     )

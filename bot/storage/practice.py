@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, delete, select
 
 from bot.core.catalog import Tactic
+from bot.core.community import community_of_key
 from bot.core.models import Move, PracticeRun, RunStatus
 from bot.storage.engine import Database, matches_any, upsert
 from bot.storage.schema import runs
@@ -25,17 +26,17 @@ class SqlPractice:
         self._db = db
 
     async def save_run(self, run: PracticeRun) -> None:
-        await self.save_runs([run])
+        await self.save_runs(run.community, [run])
 
     async def save_runs(
-        self, runs_: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
+        self, community: str, runs_: Sequence[PracticeRun], counts: Sequence[tuple[str, str]] = ()
     ) -> None:
         async with self._db.write() as conn:
             if runs_:
                 ordered = sorted(runs_, key=lambda run: run.id)  # one lock order for all
                 rows = [_row(run, self._fp(run.member)) for run in ordered]
                 await conn.execute(_save(self._db.dialect), rows)
-            await add_counts(conn, self._db.dialect, [(m, k, 1) for m, k in counts])
+            await add_counts(conn, self._db.dialect, community, [(m, k, 1) for m, k in counts])
 
     async def get_run(self, run_id: str, member: str) -> PracticeRun | None:
         query = select(runs).where(runs.c.id == run_id, self._mine(member))
@@ -82,7 +83,8 @@ class SqlPractice:
 def _save(dialect: str) -> Any:
     """Insert or update a run: built once (building `excluded` copies every column)."""
     insert = upsert(dialect, runs)
-    moved = ("step_id", "moves", "status", "updated_at", "locale")
+    # A run from before communities gets its community when next saved.
+    moved = ("step_id", "moves", "status", "updated_at", "locale", "community")
     return insert.on_conflict_do_update(
         index_elements=[runs.c.id], set_={name: insert.excluded[name] for name in moved}
     )
@@ -100,6 +102,7 @@ def _row(run: PracticeRun, member_fp: str) -> dict[str, Any]:
         "status": run.status.value,
         "started_at": run.started_at,
         "updated_at": run.updated_at,
+        "community": run.community or community_of_key(run.member),
     }
 
 
@@ -115,4 +118,5 @@ def _run(row: RowMapping, member: str) -> PracticeRun:
         status=RunStatus(row["status"]),
         started_at=row["started_at"],
         updated_at=row["updated_at"],
+        community=row["community"] or community_of_key(member),
     )

@@ -136,7 +136,8 @@ async def _refingerprint_blocks(db: Database) -> int:
     one. Blocks are few (one per blocked member), so one transaction."""
     cipher, moved = db.cipher, 0
     async with db.write() as conn:
-        for fp, until in (await conn.execute(select(blocks.c.member_fp, blocks.c.until))).all():
+        found = select(blocks.c.member_fp, blocks.c.until, blocks.c.community)
+        for fp, until, community in (await conn.execute(found)).all():
             member = await _member_of(conn, cipher, fp)
             new_fp = fp if member is None else cipher.fingerprint(member)
             if new_fp == fp:
@@ -149,7 +150,8 @@ async def _refingerprint_blocks(db: Database) -> int:
             keep_later = insert.on_conflict_do_update(
                 index_elements=[blocks.c.member_fp], set_={"until": later}
             )
-            await conn.execute(keep_later, {"member_fp": new_fp, "until": until})
+            row = {"member_fp": new_fp, "until": until, "community": community}
+            await conn.execute(keep_later, row)
             moved += 1
     return moved
 

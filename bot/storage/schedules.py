@@ -28,8 +28,9 @@ class SqlSchedules:
             row = (await conn.execute(query)).mappings().first()
         return _schedule(row) if row else None
 
-    async def list_schedules(self, platform: str) -> list[Schedule]:
-        query = select(schedules).where(schedules.c.platform == platform).order_by(schedules.c.id)
+    async def list_schedules(self, community: str) -> list[Schedule]:
+        c = schedules.c
+        query = select(schedules).where(c.community == community).order_by(c.id)
         async with self._db.read() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [_schedule(row) for row in rows]
@@ -94,6 +95,7 @@ def _row(schedule: Schedule) -> dict[str, Any]:
         "last_posted_at": schedule.last_posted_at,
         "last_scenario": schedule.last_scenario,
         "posted": " ".join(schedule.posted),
+        "community": schedule.community,
     }
 
 
@@ -112,4 +114,5 @@ def _schedule(row: RowMapping) -> Schedule:
         last_posted_at=row["last_posted_at"],
         last_scenario=row["last_scenario"],
         posted=tuple(str(row["posted"]).split()),
+        community=row["community"],
     )

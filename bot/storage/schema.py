@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Dialect, Index, Integer, MetaData, Table, Text, text
+from sqlalchemy import (
+    Column,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.types import TypeDecorator
 
 
@@ -37,6 +47,29 @@ def _text(name: str, **kw: Any) -> Column[str]:
     return Column(name, Text, nullable=False, **kw)
 
 
+def _community() -> Column[str]:
+    """The community a row belongs to (bot/core/community.py); `""`: a row from before
+    communities that could not be attributed (docs/communities.md)."""
+    return Column("community", Text, nullable=False, server_default="")
+
+
+# The registry of communities (issue 20): one Discord server or Slack workspace each.
+communities = Table(
+    "communities",
+    metadata,
+    Column("id", Text, primary_key=True),
+    _text("platform"),
+    _text("workspace"),
+    _text("name"),
+    _text("status"),  # "active" | "removed"
+    Column("created_at", IsoTime, nullable=False),
+    Column("removed_at", IsoTime),
+    Column("purge_after", IsoTime),
+    UniqueConstraint("platform", "workspace", name="communities_workspace"),
+)
+Index("communities_removed", communities.c.status, communities.c.purge_after)
+
+
 runs = Table(
     "runs",
     metadata,
@@ -49,12 +82,15 @@ runs = Table(
     _text("status"),
     Column("started_at", IsoTime, nullable=False),
     Column("updated_at", IsoTime, nullable=False),
+    _community(),
 )
 Index("runs_member", runs.c.member, runs.c.status, runs.c.updated_at)
+Index("runs_community", runs.c.community)
 
 counters = Table(
     "counters",
     metadata,
+    Column("community", Text, primary_key=True),
     Column("metric", Text, primary_key=True),
     Column("key", Text, primary_key=True),
     Column("count", Integer, nullable=False),
@@ -92,10 +128,13 @@ checkins = Table(
     Column("idle_reminded_at", IsoTime),
     # The member's region, so that later messages show the right emergency number first.
     _text("region", server_default=""),
+    _community(),
 )
 Index("checkins_member", checkins.c.member_fp, checkins.c.status)
 Index("checkins_status", checkins.c.status, checkins.c.opened_at)
 Index("checkins_pseudonym", checkins.c.pseudonym)
+# A community's queue, counts and purge.
+Index("checkins_community", checkins.c.community, checkins.c.status, checkins.c.opened_at)
 _claimed = text("status = 'claimed'")
 Index(
     "checkins_claimed",
@@ -121,10 +160,12 @@ outbox = Table(
     Column("lease_until", IsoTime),
     # Its place among the items queued with it, which share their times.
     Column("seq", Integer, nullable=False, server_default="0"),
+    _community(),
 )
 # Walked in this order, the due items come first: fetching them sorts nothing.
 Index("outbox_due", outbox.c.priority.desc(), outbox.c.next_attempt_at, outbox.c.seq)
 Index("outbox_age", outbox.c.created_at)
+Index("outbox_community", outbox.c.community)
 
 # The bot's own messages that carry a member's words or name (issue 18.6), until deleted:
 # where each went and its platform reference, sealed, since a DM names its person.
@@ -136,8 +177,10 @@ sent_copies = Table(
     _text("platform"),
     _text("copy_enc"),
     Column("created_at", IsoTime, nullable=False),
+    _community(),
 )
 Index("sent_copies_checkin", sent_copies.c.checkin_id)
+Index("sent_copies_community", sent_copies.c.community)
 
 volunteers = Table(
     "volunteers",
@@ -147,14 +190,18 @@ volunteers = Table(
     Column("available", Integer, nullable=False),
     # Whether members see this volunteer as "a volunteer" instead of by name.
     Column("anonymous", Integer, nullable=False, server_default="0"),
+    _community(),
 )
+Index("volunteers_community", volunteers.c.community, volunteers.c.available)
 
 blocks = Table(
     "blocks",
     metadata,
     Column("member_fp", Text, primary_key=True),
     Column("until", IsoTime, nullable=False),
+    _community(),
 )
+Index("blocks_community", blocks.c.community)
 
 audit = Table(
     "audit",
@@ -165,8 +212,10 @@ audit = Table(
     _text("pseudonym"),
     _text("action"),
     _text("by_name"),
+    _community(),
     sqlite_autoincrement=True,
 )
+Index("audit_community", audit.c.community, audit.c.at)
 
 leases = Table(
     "leases",
@@ -200,8 +249,10 @@ group_sessions = Table(
     _text("tied"),
     Column("started_at", IsoTime, nullable=False),
     Column("active_at", IsoTime, nullable=False),
+    _community(),
 )
 Index("group_sessions_open", group_sessions.c.status, group_sessions.c.active_at)
+Index("group_sessions_community", group_sessions.c.community)
 
 group_votes = Table(
     "group_votes",
@@ -240,5 +291,7 @@ schedules = Table(
     Column("last_posted_at", IsoTime),
     _text("last_scenario"),
     _text("posted"),  # space-separated scenario ids, oldest first
+    _community(),
 )
 Index("schedules_due", schedules.c.paused, schedules.c.next_due)
+Index("schedules_community", schedules.c.community)

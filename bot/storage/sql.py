@@ -9,6 +9,7 @@ from bot.core.errors import StorageError
 from bot.core.ports import Stores
 from bot.storage.audit import SqlAudit
 from bot.storage.checkins import SqlCheckins
+from bot.storage.communities import SqlCommunities
 from bot.storage.copies import SqlCopies
 from bot.storage.crypto import Cipher
 from bot.storage.engine import BUSY_TIMEOUT_MS, Database, make_engine
@@ -69,5 +70,6 @@ def sql_stores(db: Database) -> Stores:
         groups=SqlGroups(db),
         copies=SqlCopies(db),
         schedules=SqlSchedules(db),
+        communities=SqlCommunities(db),
         close_store=db.close,
     )

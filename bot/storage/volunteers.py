@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.core.community import platform_of
 from bot.storage.engine import Database, matches_any, upsert
 from bot.storage.schema import blocks, volunteers
 
@@ -16,8 +17,8 @@ class SqlVolunteers:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def set_availability(self, volunteer: str, platform: str, available: bool) -> None:
-        row = {"volunteer": volunteer, "platform": platform, "available": int(available)}
+    async def set_availability(self, volunteer: str, community: str, available: bool) -> None:
+        row = {**_volunteer(volunteer, community), "available": int(available)}
         async with self._db.write() as conn:
             await conn.execute(_set_availability(self._db.dialect), row)
 
@@ -26,17 +27,18 @@ class SqlVolunteers:
         async with self._db.read() as conn:
             return bool((await conn.execute(query)).scalar())
 
-    async def available_volunteers(self, platform: str) -> list[str]:
+    async def available_volunteers(self, community: str) -> list[str]:
         query = (
             select(volunteers.c.volunteer)
-            .where(volunteers.c.platform == platform, volunteers.c.available == 1)
+            .where(volunteers.c.community == community, volunteers.c.available == 1)
             .order_by(volunteers.c.volunteer)
         )
         async with self._db.read() as conn:
             return list((await conn.execute(query)).scalars())
 
-    async def block(self, member: str, until: datetime) -> None:
-        row = {"member_fp": self._db.cipher.fingerprint(member), "until": until}
+    async def block(self, member: str, until: datetime, community: str) -> None:
+        fp = self._db.cipher.fingerprint(member)
+        row = {"member_fp": fp, "until": until, "community": community}
         async with self._db.write() as conn:
             await conn.execute(_block(self._db.dialect), row)
 
@@ -47,8 +49,10 @@ class SqlVolunteers:
         # MAX() loses the column's type on some dialects: read the text as the column would.
         return datetime.fromisoformat(until) if isinstance(until, str) else until
 
-    async def set_volunteer_anonymous(self, volunteer: str, platform: str, anonymous: bool) -> None:
-        row = {"volunteer": volunteer, "platform": platform, "available": 0}
+    async def set_volunteer_anonymous(
+        self, volunteer: str, community: str, anonymous: bool
+    ) -> None:
+        row = {**_volunteer(volunteer, community), "available": 0}
         async with self._db.write() as conn:
             await conn.execute(
                 _set_anonymous(self._db.dialect), {**row, "anonymous": int(anonymous)}
@@ -58,6 +62,10 @@ class SqlVolunteers:
         query = select(volunteers.c.anonymous).where(volunteers.c.volunteer == volunteer)
         async with self._db.read() as conn:
             return bool((await conn.execute(query)).scalar())
+
+
+def _volunteer(volunteer: str, community: str) -> dict[str, str]:
+    return {"volunteer": volunteer, "community": community, "platform": platform_of(community)}
 
 
 # Built once each: building an upsert's `excluded` copies every column of the table.

@@ -141,10 +141,10 @@ def worker(store: Stores, platform: Platform, clock: ManualClock, **policy: obje
 async def test_sends_in_flight_stay_within_the_platform_bound(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
-    await queue(store, clock, *((f"m{n}", dm("chat", f"u{n}"), f"c{n}") for n in range(10)))
+    await queue(store, clock, *((f"m{n}", dm("chat", f"u{n}", "chat"), f"c{n}") for n in range(10)))
     gate = asyncio.Event()
     for n in range(10):
-        platform.gates[dm("chat", f"u{n}")] = gate
+        platform.gates[dm("chat", f"u{n}", "chat")] = gate
     deliveries = worker(store, platform, clock, per_platform=3)
     round_ = asyncio.create_task(deliveries.run_once())
     await platform.wait_until(lambda: platform.in_flight == 3)
@@ -157,7 +157,7 @@ async def test_sends_in_flight_stay_within_the_platform_bound(
 async def test_sends_to_one_destination_stay_within_its_bound(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
-    channel = volunteers("chat")
+    channel = volunteers("chat", "chat")
     await queue(store, clock, *((f"card{n}", channel, f"c{n}") for n in range(8)))
     platform.gates[channel] = gate = asyncio.Event()
     round_ = asyncio.create_task(worker(store, platform, clock, per_destination=2).run_once())
@@ -170,7 +170,7 @@ async def test_sends_to_one_destination_stay_within_its_bound(
 async def test_a_blocked_destination_does_not_hold_the_others(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
-    stuck, free = dm("chat", "stuck"), dm("chat", "free")
+    stuck, free = dm("chat", "stuck", "chat"), dm("chat", "free", "chat")
     await queue(
         store,
         clock,
@@ -188,7 +188,7 @@ async def test_a_blocked_destination_does_not_hold_the_others(
 async def test_a_conversation_arrives_in_order_even_when_a_send_is_slow_or_fails(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
-    to = dm("chat", "volunteer")
+    to = dm("chat", "volunteer", "chat")
     await queue(store, clock, *((f"relay{n}", to, "c1") for n in range(4)))
     platform.gates[to] = gate = asyncio.Event()
     failures = iter([DeliveryError("HTTP 500")])
@@ -208,7 +208,7 @@ async def test_a_conversation_arrives_in_order_even_when_a_send_is_slow_or_fails
 async def test_retry_after_pauses_the_destination_and_spends_no_attempt(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
-    limited, other = volunteers("chat"), dm("chat", "other")
+    limited, other = volunteers("chat", "chat"), dm("chat", "other", "chat")
     open_at = clock.now() + timedelta(seconds=30)
 
     def rate_limit(outbound: Outbound) -> DeliveryError | None:
@@ -235,13 +235,13 @@ async def test_retry_after_pauses_the_destination_and_spends_no_attempt(
     clock.advance(seconds=30)
     assert await deliveries.drain() == 2
     assert sorted(platform.accepted) == ["card0", "card1", "dm0"]
-    assert (await store.audit.audit_entries(10)) == []
+    assert (await store.audit.audit_entries("chat", 10)) == []
 
 
 async def test_an_item_that_keeps_failing_is_given_up_audited_and_logged_once(
     store: Stores, platform: Platform, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await queue(store, clock, ("words only the member wrote", dm("chat", "u"), "c1"))
+    await queue(store, clock, ("words only the member wrote", dm("chat", "u", "chat"), "c1"))
     platform.refuse = lambda _o: DeliveryError("HTTP 500")
     deliveries = worker(store, platform, clock, max_attempts=4)
     with caplog.at_level(logging.INFO, logger="bot.core.delivery"):
@@ -250,7 +250,7 @@ async def test_an_item_that_keeps_failing_is_given_up_audited_and_logged_once(
             clock.advance(minutes=10)
     assert len(platform.tried) == 4
     assert await store.outbox.pending_outbox_count() == 0
-    [entry] = await store.audit.audit_entries(10)
+    [entry] = await store.audit.audit_entries("chat", 10)
     assert (entry.action, entry.checkin_id, entry.pseudonym) == (GAVE_UP, "c1", "Member c1")
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "gave up" in errors[0].getMessage()
@@ -260,18 +260,20 @@ async def test_an_item_that_keeps_failing_is_given_up_audited_and_logged_once(
 async def test_a_permanent_refusal_is_given_up_after_fewer_tries(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
-    await queue(store, clock, ("hello", dm("chat", "closed"), "c1"))
+    await queue(store, clock, ("hello", dm("chat", "closed", "chat"), "c1"))
     platform.refuse = lambda _o: DeliveryError("cannot_dm", permanent=True)
     deliveries = worker(store, platform, clock, permanent_attempts=2, max_attempts=10)
     for _ in range(4):
         await deliveries.drain()
         clock.advance(minutes=10)
     assert platform.tried == ["hello", "hello"]
-    assert [e.action for e in await store.audit.audit_entries(10)] == [GAVE_UP]
+    assert [e.action for e in await store.audit.audit_entries("chat", 10)] == [GAVE_UP]
 
 
 async def test_two_processes_never_send_the_same_item(store: Stores, clock: ManualClock) -> None:
-    await queue(store, clock, *((f"m{n}", dm("chat", f"u{n % 3}"), f"c{n}") for n in range(30)))
+    await queue(
+        store, clock, *((f"m{n}", dm("chat", f"u{n % 3}", "chat"), f"c{n}") for n in range(30))
+    )
     first, second = Platform(), Platform()
     a = Deliveries(store.outbox, store.checkins, {"chat": first}, clock, owner="a")
     b = Deliveries(store.outbox, store.checkins, {"chat": second}, clock, owner="b")
@@ -283,7 +285,7 @@ async def test_two_processes_never_send_the_same_item(store: Stores, clock: Manu
 async def test_a_lease_left_by_a_dead_process_passes_to_another_when_it_ends(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
-    await queue(store, clock, ("card", volunteers("chat"), "c1"))
+    await queue(store, clock, ("card", volunteers("chat", "chat"), "c1"))
     now = clock.now()
     assert (
         len(await store.outbox.lease_due_outbox(now, 10, "killed", now + timedelta(minutes=2))) == 1
@@ -318,15 +320,15 @@ async def test_an_item_queued_during_a_round_goes_out_without_waiting_for_a_poll
 ) -> None:
     wake, stop = asyncio.Event(), asyncio.Event()
     state = MemoryState()
-    late = item("late", dm("chat", "v"), clock.now())
+    late = item("late", dm("chat", "v", "chat"), clock.now())
     store = MemoryStore(state, outbox=OutboxQueueingDuringALease(state, wake, late))
-    await queue(store, clock, ("early", dm("chat", "v"), "c0"))
+    await queue(store, clock, ("early", dm("chat", "v", "chat"), "c0"))
     # An hour between polls: only the wake-up can deliver "late" within the test.
     deliveries = worker(store, platform, clock, idle=3600.0)
     running = asyncio.create_task(deliveries.run_forever(wake, stop))
     await platform.wait_until(lambda: platform.accepted == ["early", "late"])
     await store.outbox.enqueue(
-        [item("queued later", dm("chat", "v"), clock.now(), checkin_id="c2")]
+        [item("queued later", dm("chat", "v", "chat"), clock.now(), checkin_id="c2")]
     )
     wake.set()
     await platform.wait_until(lambda: len(platform.accepted) == 3)
@@ -343,7 +345,7 @@ async def test_items_for_a_platform_this_process_does_not_serve_go_back_untried(
     clock.advance(minutes=5)
     assert await deliveries.drain() == 0
     assert await store.outbox.pending_outbox_count() == 1, "kept for a process that serves it"
-    assert await store.audit.audit_entries(10) == []
+    assert await store.audit.audit_entries("chat", 10) == []
 
 
 class OutboxLosingOneRemoval(MemoryOutbox):
@@ -365,7 +367,7 @@ async def test_an_uncommitted_removal_is_the_one_way_a_message_arrives_twice(
 ) -> None:
     state = MemoryState()
     store = MemoryStore(state, outbox=OutboxLosingOneRemoval(state))
-    await queue(store, clock, ("card", volunteers("chat"), "c1"))
+    await queue(store, clock, ("card", volunteers("chat", "chat"), "c1"))
     deliveries = worker(store, platform, clock)
     assert await deliveries.drain() == 0
     assert platform.accepted == ["card"]
@@ -379,9 +381,9 @@ async def test_an_uncommitted_removal_is_the_one_way_a_message_arrives_twice(
 async def test_a_destination_holds_a_bounded_backlog_and_the_rest_goes_back_for_later(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
-    channel = volunteers("chat")
+    channel = volunteers("chat", "chat")
     await queue(store, clock, *((f"card{n}", channel, f"c{n}") for n in range(5)))
-    await queue(store, clock, ("dm", dm("chat", "v"), "d1"))
+    await queue(store, clock, ("dm", dm("chat", "v", "chat"), "d1"))
     deliveries = worker(store, platform, clock, destination_backlog=2)
     assert await deliveries.run_once() == 3
     assert sorted(platform.accepted) == ["card0", "card1", "dm"]
@@ -400,7 +402,7 @@ async def test_caught_up_is_answered_by_the_running_worker_once_the_item_went_ou
     # An hour between polls: only caught_up's wake-up can deliver within the test.
     deliveries = worker(store, platform, clock, idle=3600.0)
     running = asyncio.create_task(deliveries.run_forever(wake, stop))
-    await queue(store, clock, ("to someone else", dm("chat", "v"), "c1"))
+    await queue(store, clock, ("to someone else", dm("chat", "v", "chat"), "c1"))
     await asyncio.wait_for(deliveries.caught_up(), WAIT)
     assert platform.accepted == ["to someone else"]
     assert await store.outbox.pending_outbox_count() == 0
@@ -422,7 +424,10 @@ async def test_an_item_sent_when_its_lane_is_cancelled_keeps_its_lease(
     state = MemoryState()
     store = MemoryStore(state, outbox=OutboxStallingRemoval(state))
     await queue(
-        store, clock, ("card", volunteers("chat"), "c1"), ("second", volunteers("chat"), "c1")
+        store,
+        clock,
+        ("card", volunteers("chat", "chat"), "c1"),
+        ("second", volunteers("chat", "chat"), "c1"),
     )
     deliveries = worker(store, platform, clock)
     running = asyncio.create_task(deliveries.run_once())
@@ -450,7 +455,7 @@ async def queue_erasure(store: Stores, clock: ManualClock, ref: str, to: Destina
 async def test_a_relay_is_recorded_where_it_went_and_deleted_once_its_check_in_closed(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
-    await queue(store, clock, ("the member's words", dm("chat", "v"), "c1"))
+    await queue(store, clock, ("the member's words", dm("chat", "v", "chat"), "c1"))
     deliveries = worker(store, platform, clock)
     assert await deliveries.drain() == 1
     [copy] = await store.copies.copies_of("c1")
@@ -469,7 +474,7 @@ async def test_a_relay_is_recorded_where_it_went_and_deleted_once_its_check_in_c
 async def test_an_erasure_waits_out_retry_after_and_its_destination_pauses(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
-    to = dm("chat", "v")
+    to = dm("chat", "v", "chat")
     open_at = clock.now() + timedelta(seconds=30)
     platform.refuse_delete = lambda _ref: (
         DeliveryError("429", retry_after=30) if clock.now() < open_at else None
@@ -483,19 +488,19 @@ async def test_an_erasure_waits_out_retry_after_and_its_destination_pauses(
     clock.advance(seconds=31)
     assert await deliveries.drain() == 2
     assert platform.deleted == ["ref-9"] and platform.accepted == ["to the same DM"]
-    assert await store.audit.audit_entries(10) == [], "a wait is not a failed attempt"
+    assert await store.audit.audit_entries("chat", 10) == [], "a wait is not a failed attempt"
 
 
 async def test_an_erasure_refused_for_good_is_given_up_and_audited(
     store: Stores, platform: Platform, clock: ManualClock
 ) -> None:
     platform.refuse_delete = lambda _ref: DeliveryError("missing_scope", permanent=True)
-    await queue_erasure(store, clock, "ref-9", dm("chat", "v"))
+    await queue_erasure(store, clock, "ref-9", dm("chat", "v", "chat"))
     deliveries = worker(store, platform, clock, permanent_attempts=2)
     for _ in range(4):
         await deliveries.drain()
         clock.advance(minutes=10)
     assert platform.tried == ["delete ref-9", "delete ref-9"]
-    [entry] = await store.audit.audit_entries(10)
+    [entry] = await store.audit.audit_entries("chat", 10)
     assert (entry.action, entry.by) == (GAVE_UP, ERASE)
     assert await store.outbox.pending_outbox_count() == 0

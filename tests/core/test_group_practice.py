@@ -95,9 +95,9 @@ async def test_votes_are_counted_never_named_and_the_majority_path_is_taken(
     assert "To discuss together" in text and "speak up next time?" in text
     assert not any(a.kind in (VOTE, REVEAL) for a in recap.actions)
 
-    counts = await runtime.store.stats.counts("group_tactic")
+    counts = await runtime.store.stats.counts(PLATFORM, "group_tactic")
     assert counts == {"distract": 2, "direct": 1, "delay": 1}
-    assert await runtime.store.stats.counts("groups_finished") == {"lift-remark": 1}
+    assert await runtime.store.stats.counts(PLATFORM, "groups_finished") == {"lift-remark": 1}
 
 
 async def test_a_tie_is_broken_by_the_starter_alone(runtime: Runtime) -> None:

@@ -33,7 +33,9 @@ async def the_checkin(console: Console) -> CheckIn:
 
 
 async def audit_lines(console: Console) -> list[tuple[str, str]]:
-    return [(e.action, e.by) for e in await console.runtime.store.audit.audit_entries(20)]
+    return [
+        (e.action, e.by) for e in await console.runtime.store.audit.audit_entries("console", 20)
+    ]
 
 
 def copy(console: Console, key: str, **params: object) -> str:
@@ -189,7 +191,7 @@ async def test_a_quiet_conversation_is_reminded_then_closed(
     [closed] = [t for t in console.outbound_text(dm_to=MEMBER) if "long quiet spell" in t]
     assert -1 < closed.find(copy(console, "crisis.title")) < closed.find("long quiet spell")
     assert any("closed after a long quiet spell" in t for t in console.outbound_text(dm_to="val"))
-    actions = [a.action for a in await console.runtime.store.audit.audit_entries(10)]
+    actions = [a.action for a in await console.runtime.store.audit.audit_entries("console", 10)]
     assert actions.count("idle_reminded") == 2 and actions[0] == "idle_closed"
     assert await idle.idle_round() == 0
 
@@ -204,7 +206,7 @@ async def test_the_idle_pass_is_a_job_one_process_runs_per_period(
     assert "idle-close" in await other.jobs.run_due()
     assert "idle-close" not in await runtime.jobs.run_due(), "the other's lease"
     assert other.desk.outbox_changed.is_set(), "the reminders wake the outbox worker"
-    actions = [a.action for a in await runtime.store.audit.audit_entries(10)]
+    actions = [a.action for a in await runtime.store.audit.audit_entries("console", 10)]
     assert actions.count("idle_reminded") == 1
 
 

@@ -25,6 +25,7 @@ ALL_JOBS = [
     "scenario-of-the-week",
     "retention-purge",
     "forget-event-sightings",
+    "community-purge",
 ]
 
 
@@ -140,7 +141,7 @@ async def test_two_runtimes_share_the_jobs_and_a_failing_purge_leaves_escalation
 
 
 class EscalationFails(MemoryCheckins):
-    async def unclaimed(self) -> list[CheckIn]:
+    async def unclaimed(self, community: str | None = None) -> list[CheckIn]:
         raise RuntimeError("database is locked")
 
 

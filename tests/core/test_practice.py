@@ -112,9 +112,9 @@ async def test_runs_and_tactics_are_counted_without_identity(console: Console) -
     await console.press("Tell him that was out of line")
     await console.press("Write down what happened and offer it to her")
     store = console.runtime.store
-    assert dict(await store.stats.counts("runs_started")) == {"lift-remark": 1}
-    assert dict(await store.stats.counts("runs_finished")) == {"lift-remark": 1}
-    assert dict(await store.stats.counts("tactic")) == {"direct": 1, "document": 1}
+    assert dict(await store.stats.counts("console", "runs_started")) == {"lift-remark": 1}
+    assert dict(await store.stats.counts("console", "runs_finished")) == {"lift-remark": 1}
+    assert dict(await store.stats.counts("console", "tactic")) == {"direct": 1, "document": 1}
 
 
 async def test_a_reload_shows_the_new_wording_in_steps_and_recaps_already_seen(

@@ -58,7 +58,9 @@ async def test_when_every_short_name_is_taken_a_longer_one_is_used() -> None:
 async def test_a_name_closed_long_ago_may_be_reused_and_another_platform_does_not_count() -> None:
     store = MemoryStore()
     await store.checkins.save_draft(stored("c1", "Member 0000", closed_at=T0 - timedelta(days=90)))
-    await store.checkins.save_draft(replace(stored("c2", "Member 1111"), platform="slack"))
+    await store.checkins.save_draft(
+        replace(stored("c2", "Member 1111"), platform="slack", community="slack")
+    )
     assert await unique_pseudonym(store.checkins, "discord", T0, lambda d: "0" * d) == "Member 0000"
     assert await unique_pseudonym(store.checkins, "discord", T0, lambda d: "1" * d) == "Member 1111"
 
@@ -67,7 +69,9 @@ async def test_the_desk_never_reuses_a_name_in_use(console: Console) -> None:
     """Every four-digit name is taken: the desk's check-in gets a free, longer one."""
     checkins = console.runtime.store.checkins
     for n in range(16**4):
-        await checkins.save_draft(replace(stored(f"c{n}", f"Member {n:04X}"), platform="console"))
+        await checkins.save_draft(
+            replace(stored(f"c{n}", f"Member {n:04X}"), platform="console", community="console")
+        )
     values = {FIELD_IDENTITY: "anonymous", FIELD_URGENCY: "whenever", FIELD_CATEGORY: "other",
               FIELD_TEXT: ""}  # fmt: skip
     await console.runtime.desk.intake.submit(Actor("console", "sam"), values)

@@ -42,9 +42,9 @@ class GatedFigures(MemoryCheckins):
         super().__init__(state)
         self.gate = gate
 
-    async def checkin_figures(self) -> list[CheckinFigures]:
+    async def checkin_figures(self, community: str) -> list[CheckinFigures]:
         await self.gate.wait()
-        return await super().checkin_figures()
+        return await super().checkin_figures(community)
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ async def test_a_channel_discord_does_not_know_is_given_up_and_audited(
         clock.advance(minutes=10)
     assert len(fault.hits) == bot.runtime.deliveries.policy.permanent_attempts
     assert await bot.runtime.store.outbox.pending_outbox_count() == 0
-    [entry] = await bot.runtime.store.audit.audit_entries(10)
+    [entry] = await bot.runtime.store.audit.audit_entries("discord", 10)
     assert (entry.action, entry.by) == ("undelivered", "card")
 
 

@@ -91,5 +91,5 @@ async def test_a_message_already_gone_counts_as_deleted(
     [gone] = [r for r in deletes if r.status == 404]
     assert int(gone.params["message_id"]) == details.id
     assert await bot.runtime.store.outbox.pending_outbox_count() == 0, "not retried"
-    audit = await bot.runtime.store.audit.audit_entries(20)
+    audit = await bot.runtime.store.audit.audit_entries("discord", 20)
     assert GAVE_UP not in [e.action for e in audit], "a success, not a give-up"

@@ -63,7 +63,7 @@ async def test_off_duty_hands_back_and_a_lead_returns_to_the_queue(
     await bot.drain()
     posted = cards(standin)
     assert len(posted) == 3 and "Claim" in text(posted[-1])
-    actions = [(e.action, e.by) for e in await bot.runtime.store.audit.audit_entries(20)]
+    actions = [(e.action, e.by) for e in await bot.runtime.store.audit.audit_entries("discord", 20)]
     assert ("handed_back", "vic") in {(a, b.lower()) for a, b in actions}
     assert "requeued" in [a for a, _ in actions]
 

@@ -81,7 +81,7 @@ PER_PROCESS = 8  # members opening a check-in through each of the first two proc
 KILL_AFTER = 3  # "received" answers from the first process before it is killed
 LEASE_SECONDS = 12  # the outbox lease: what a dead process leased goes out after it
 SHORT_JOBS = ("escalation", "idle-close", "group-practice-expiry")  # every 30 s
-LONG_JOBS = ("retention-purge", "forget-event-sightings")  # every 10 min, every hour
+LONG_JOBS = ("retention-purge", "forget-event-sightings", "community-purge")  # 10 min, 1 h, 1 h
 MINUTE_JOBS = ("scenario-of-the-week",)  # every minute: once or twice in the test
 JOB_RUN = re.compile(r"^job (\S+) runs for (\S+) to (\S+)$")
 OWNER = re.compile(r"^leasing outbox items and jobs as (\S+)$")
@@ -310,7 +310,11 @@ async def _claimed_once(store: Stores, stored: dict[str, Submitted]) -> dict[str
         checkin = await store.checkins.get_checkin(checkin_id)
         assert checkin is not None and checkin.status is CheckinStatus.CLAIMED
         winners[checkin_id] = checkin.claimed_by_user_id
-    claims = [a.checkin_id for a in await store.audit.audit_entries(1000) if a.action == "claimed"]
+    claims = [
+        a.checkin_id
+        for a in await store.audit.audit_entries(checkin.community, 1000)
+        if a.action == "claimed"
+    ]
     assert sorted(claims) == sorted(stored), "every check-in claimed, none twice"
     assert len(set(winners.values())) == len(winners), "one check-in per volunteer"
     return winners

@@ -98,7 +98,11 @@ async def test_two_processes_lose_no_checkin_and_grant_no_claim_twice(
             checkin = await store.checkins.get_checkin(cid)
             assert checkin is not None and checkin.status is CheckinStatus.CLAIMED
             pseudonyms.append(checkin.pseudonym)
-        claims = [a for a in await store.audit.audit_entries(1000) if a.action == "claimed"]
+        claims = [
+            a
+            for a in await store.audit.audit_entries(checkin.community, 1000)
+            if a.action == "claimed"
+        ]
         assert sorted(a.checkin_id for a in claims) == sorted(every)
         assert await store.outbox.pending_outbox_count() == 0
     finally:

@@ -73,6 +73,6 @@ async def test_a_channel_slack_cannot_find_is_given_up_and_audited(bot: SlackBot
     ]
     assert len(attempts) == bot.runtime.deliveries.policy.permanent_attempts
     assert await bot.runtime.store.outbox.pending_outbox_count() == 0
-    [entry] = await bot.runtime.store.audit.audit_entries(10)
+    [entry] = await bot.runtime.store.audit.audit_entries("slack", 10)
     assert (entry.action, entry.by) == (GAVE_UP, "card")
     assert entry.pseudonym.startswith("Member ")

@@ -37,8 +37,8 @@ async def test_a_second_bot_on_the_same_data_directory_is_refused(settings: Sett
         message = str(refused.value)
         assert str(settings.data_dir) in message and f"process {os.getpid()}" in message
         # The first bot is untouched: it still reads and writes its database.
-        await first.store.stats.bump("probe", "x")
-        assert (await first.store.stats.counts("probe"))["x"] == 1
+        await first.store.stats.bump("p", "probe", "x")
+        assert (await first.store.stats.counts("p", "probe"))["x"] == 1
     finally:
         await first.aclose()
     # Closed: the next bot starts.
@@ -55,8 +55,8 @@ async def test_on_postgresql_two_bots_share_a_data_directory_and_a_database(
     try:
         assert first.data_lock is None and second.data_lock is None
         assert not (settings.data_dir / LOCK_FILE_NAME).exists()
-        await first.store.stats.bump("probe", "x")
-        assert (await second.store.stats.counts("probe"))["x"] == 1, "one database"
+        await first.store.stats.bump("p", "probe", "x")
+        assert (await second.store.stats.counts("p", "probe"))["x"] == 1, "one database"
     finally:
         await first.aclose()
         await second.aclose()

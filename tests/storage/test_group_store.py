@@ -90,7 +90,7 @@ async def test_update_is_compare_and_set_and_drops_revealed_votes(store: Stores)
     counts = [("group_tactic", "distract", 3), ("group_tactic", "distract", 1)]
     assert await store.groups.update_group(step2, GroupStatus.VOTING, 1, counts)
     assert not await store.groups.update_group(step2, GroupStatus.VOTING, 1, counts), "stale"
-    assert await store.stats.counts("group_tactic") == {"distract": 4}
+    assert await store.stats.counts("p", "group_tactic") == {"distract": 4}
     assert await store.groups.group_tally("g1", 1) == {}
     await store.groups.cast_vote("g1", 2, "p:a", 1, T0)
     ended = step2.ended(GroupStatus.EXPIRED, T0)

@@ -23,7 +23,7 @@ from bot.core.ports import Stores
 from bot.storage.crypto import Cipher
 from bot.storage.engine import make_engine, prepare_sqlite_file, sqlite_url
 from bot.storage.rotation import rotate_keys
-from bot.storage.schema import checkins, key_check, outbox
+from bot.storage.schema import blocks, checkins, key_check, outbox
 from bot.storage.sql import open_database, open_sql_store, sql_stores
 from tests.conftest import pg_schema
 
@@ -86,8 +86,8 @@ async def _made_under_a(target: Target, checkins_count: int = 1) -> None:
             audit = AuditEntry(T0, f"c{n}", "Member", "closed", "V")
             if n:  # all but the first closed: one open at a time
                 assert await store.checkins.close(f"c{n}", "member", T0, [], audit)
-        await store.volunteers.block("p:ann", T0 + timedelta(days=7))
-        await store.volunteers.block("p:bob", T0 + timedelta(days=7))  # no check-in names bob
+        await store.volunteers.block("p:ann", T0 + timedelta(days=7), "p")
+        await store.volunteers.block("p:bob", T0 + timedelta(days=7), "p")  # no check-in names bob
     finally:
         await store.close_store()
 
@@ -146,7 +146,7 @@ async def test_rotation_old_key_serves_then_rotate_then_new_key_alone(target: Ta
         assert "c9" in [c.id for c in await store.checkins.member_checkins("p:ann")]
         assert await store.checkins.purge_draft("c9")
         # Blocked again, for less time, under B: the rotation keeps the later of the two.
-        await store.volunteers.block("p:ann", T0 + timedelta(days=1))
+        await store.volunteers.block("p:ann", T0 + timedelta(days=1), "p")
         assert await store.volunteers.blocked_until("p:ann") == T0 + timedelta(days=7)
     finally:
         await store.close_store()
@@ -164,6 +164,16 @@ async def test_rotation_old_key_serves_then_rotate_then_new_key_alone(target: Ta
         await store.close_store()
     with pytest.raises(WrongKey):
         await target.open(KEY_A)
+
+
+async def test_a_block_moved_by_the_rotation_stays_its_community_s(target: Target) -> None:
+    await _made_under_a(target)
+    db = await open_database(target.url, Cipher(KEY_B, [KEY_A]), schema=target.schema)
+    try:
+        assert (await rotate_keys(db)).blocks == 1
+    finally:
+        await db.close()
+    assert await target.raw(select(blocks.c.community)) == [("p",), ("p",)]
 
 
 async def test_a_rotation_cut_short_still_serves_with_both_keys(target: Target) -> None:

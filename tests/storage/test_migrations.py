@@ -35,7 +35,7 @@ from tests.conftest import PgDatabase
 from tests.storage.older_tokens import v2_token
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0006"
+HEAD = "0007"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -178,7 +178,7 @@ async def test_a_file_the_first_release_made_upgrades_in_place_and_serves(
         run = await store.practice.active_run("console:ann")
         assert run is not None and run.step_id == "s2" and run.status is RunStatus.ACTIVE
         assert run.started_at == T0
-        assert dict(await store.stats.counts("tactic")) == {"delay": 3}
+        assert dict(await store.stats.counts("console", "tactic")) == {"delay": 3}
         if scripts >= FIRST_RELEASE_SCRIPTS:
             checkin = await store.checkins.active_checkin("console:ann")
             assert checkin is not None and checkin.status is CheckinStatus.OPEN

@@ -70,7 +70,7 @@ async def test_a_claim_on_two_processes_is_won_once(two: tuple[Stores, Stores]) 
     for n in range(20):
         won = await asyncio.gather(claim(two[0], f"c{n}", "v:1"), claim(two[1], f"c{n}", "v:2"))
         assert sorted(won) == [False, True]
-    assert len(await two[0].audit.audit_entries(100)) == 20
+    assert len(await two[0].audit.audit_entries("p", 100)) == 20
 
 
 async def test_a_job_lease_and_an_event_have_one_winner_across_processes(
@@ -120,7 +120,7 @@ async def test_a_press_waiting_for_a_counter_holds_none_that_sorts_after_it(
     presses moving "a" and "b" can then never each hold one and wait for the other (a
     deadlock, which PostgreSQL ends by failing one press). Another session holds "a"; a
     press listing "b" then "a" waits for "a" without having taken "b"."""
-    await two[0].practice.save_runs([], [("m", "a"), ("m", "b")])
+    await two[0].practice.save_runs("p", [], [("m", "a"), ("m", "b")])
     holder = create_async_engine(
         pg_database.url, connect_args={"server_settings": {"search_path": pg_database.schema}}
     )
@@ -128,7 +128,9 @@ async def test_a_press_waiting_for_a_counter_holds_none_that_sorts_after_it(
         async with holder.connect() as conn:
             me = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
             await conn.execute(text("UPDATE counters SET count = count WHERE key = 'a'"))
-            press = asyncio.create_task(two[1].practice.save_runs([], [("m", "b"), ("m", "a")]))
+            press = asyncio.create_task(
+                two[1].practice.save_runs("p", [], [("m", "b"), ("m", "a")])
+            )
             await _until_blocked_by(conn, me)
             probe = text("SELECT count FROM counters WHERE key = 'b' FOR UPDATE NOWAIT")
             assert (await conn.execute(probe)).scalar_one() == 1, "b is free"
@@ -136,7 +138,7 @@ async def test_a_press_waiting_for_a_counter_holds_none_that_sorts_after_it(
         await press
     finally:
         await holder.dispose()
-    assert await two[0].stats.counts("m") == {"a": 2, "b": 2}
+    assert await two[0].stats.counts("p", "m") == {"a": 2, "b": 2}
 
 
 async def _until_blocked_by(conn: AsyncConnection, pid: int) -> None:

@@ -35,7 +35,7 @@ async def open_store(path: Path, busy_ms: int | None = None) -> Stores:
 async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) -> None:
     path = tmp_path / "data" / "db.sqlite3"
     store = await open_store(path)
-    await store.stats.bump("tactic", "delay")
+    await store.stats.bump("p", "tactic", "delay")
     wal = path.with_name(path.name + "-wal")
     assert wal.exists() and wal.stat().st_mode & 0o777 == 0o600, "SQLite's files too"
     await store.close_store()
@@ -46,7 +46,7 @@ async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) ->
     with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         versions = db.execute("SELECT version_num FROM alembic_version").fetchall()
-        assert versions == [("0006",)]
+        assert versions == [("0007",)]
 
 
 async def test_practice_runs_are_kept_under_the_fingerprint_not_the_id(tmp_path: Path) -> None:
@@ -54,7 +54,9 @@ async def test_practice_runs_are_kept_under_the_fingerprint_not_the_id(tmp_path:
     store = await open_store(path)
     try:
         at = datetime(2026, 3, 1, tzinfo=UTC)
-        run = PracticeRun("r1", "discord:4242", "s1", "en", "start", (), RunStatus.ACTIVE, at, at)
+        run = PracticeRun(
+            "r1", "discord:4242", "s1", "en", "start", (), RunStatus.ACTIVE, at, at, "discord"
+        )
         await store.practice.save_run(run)
         assert await store.practice.active_run("discord:4242") == run
     finally:
@@ -107,11 +109,11 @@ async def test_a_second_writer_holding_the_lock_makes_a_write_fail_cleanly(
     try:
         blocker.execute("BEGIN IMMEDIATE")
         with pytest.raises(StorageError, match="busy"):
-            await store.stats.bump("tactic", "delay")
+            await store.stats.bump("p", "tactic", "delay")
         assert "database is busy" in caplog.text
         blocker.rollback()
-        await store.stats.bump("tactic", "delay")  # and it recovers once the lock is gone
-        assert dict(await store.stats.counts("tactic")) == {"delay": 1}
+        await store.stats.bump("p", "tactic", "delay")  # and it recovers once the lock is gone
+        assert dict(await store.stats.counts("p", "tactic")) == {"delay": 1}
     finally:
         blocker.close()
         await store.close_store()
@@ -179,13 +181,13 @@ async def test_a_request_cancelled_mid_transaction_leaves_the_store_working(
     store = await open_store(tmp_path / "db.sqlite3")
     try:
         for _ in range(5):
-            task = asyncio.create_task(store.stats.bump("tactic", "delay"))
+            task = asyncio.create_task(store.stats.bump("p", "tactic", "delay"))
             await asyncio.sleep(0)  # under way: its transaction has been asked for
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await store.stats.bump("tactic", "direct")
-        assert (await store.stats.counts("tactic"))["direct"] == 1
+        await store.stats.bump("p", "tactic", "direct")
+        assert (await store.stats.counts("p", "tactic"))["direct"] == 1
     finally:
         await store.close_store()
 

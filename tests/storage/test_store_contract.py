@@ -12,6 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.core.catalog import Tactic
+from bot.core.community import community_of_key
 from bot.core.models import (
     AuditEntry,
     CheckIn,
@@ -56,7 +57,8 @@ async def due(store: Stores, now: datetime, limit: int = 10) -> list[OutboxItem]
 
 
 def run(run_id: str, member: str = "m:1", at: datetime = T0) -> PracticeRun:
-    return PracticeRun(run_id, member, "s1", "en", "start", (), RunStatus.ACTIVE, at, at)
+    community = community_of_key(member)
+    return PracticeRun(run_id, member, "s1", "en", "start", (), RunStatus.ACTIVE, at, at, community)
 
 
 def checkin(cid: str, member: str = "m:1", crisis: bool = False) -> CheckIn:
@@ -112,29 +114,30 @@ async def test_runs_round_trip_and_the_latest_active_one_wins(store: Stores) -> 
 
 
 async def test_counters_add_up(store: Stores) -> None:
-    await store.stats.bump("tactic", "delay")
-    await store.stats.bump("tactic", "delay", 2)
-    await store.stats.bump("tactic", "direct")
-    assert dict(await store.stats.counts("tactic")) == {"delay": 3, "direct": 1}
-    assert dict(await store.stats.counts("nothing")) == {}
+    await store.stats.bump("p", "tactic", "delay")
+    await store.stats.bump("p", "tactic", "delay", 2)
+    await store.stats.bump("p", "tactic", "direct")
+    assert dict(await store.stats.counts("p", "tactic")) == {"delay": 3, "direct": 1}
+    assert dict(await store.stats.counts("p", "nothing")) == {}
 
 
 async def test_runs_and_their_counters_are_saved_together(store: Stores) -> None:
     first = run("r1")
-    await store.practice.save_runs([first], [("runs_started", "s1")])
+    await store.practice.save_runs("p", [first], [("runs_started", "s1")])
     moved = replace(first, moves=(Move("start", 0, Tactic.DIRECT),), step_id="next")
     replaced = run("r2", at=T0 + timedelta(minutes=1))
     await store.practice.save_runs(
+        "p",
         [replace(moved, status=RunStatus.ABANDONED), replaced],
         [("tactic", "direct"), ("tactic", "direct"), ("runs_started", "s1")],
     )
     assert await store.practice.get_run("r1", "m:1") == replace(moved, status=RunStatus.ABANDONED)
     assert await store.practice.active_run("m:1") == replaced
-    assert dict(await store.stats.counts("tactic")) == {"direct": 2}
-    assert dict(await store.stats.counts("runs_started")) == {"s1": 2}
-    await store.practice.save_runs([], [("resource_views", "guide")])
-    assert dict(await store.stats.counts("resource_views")) == {"guide": 1}
-    await store.practice.save_runs([replace(replaced, status=RunStatus.FINISHED)])
+    assert dict(await store.stats.counts("p", "tactic")) == {"direct": 2}
+    assert dict(await store.stats.counts("p", "runs_started")) == {"s1": 2}
+    await store.practice.save_runs("p", [], [("resource_views", "guide")])
+    assert dict(await store.stats.counts("p", "resource_views")) == {"guide": 1}
+    await store.practice.save_runs("p", [replace(replaced, status=RunStatus.FINISHED)])
     assert await store.practice.active_run("m:1") is None
 
 
@@ -205,7 +208,7 @@ async def test_claim_is_won_once(store: Stores) -> None:
     claimed = await store.checkins.active_claim("v:1")
     assert claimed is not None and claimed.claimed_by_name == "Val"
     assert await store.outbox.pending_outbox_count() == 1
-    assert [a.action for a in await store.audit.audit_entries(10)] == ["claimed"]
+    assert [a.action for a in await store.audit.audit_entries("p", 10)] == ["claimed"]
 
 
 async def test_close_drops_pending_relays_and_allows_one_rating(store: Stores) -> None:
@@ -219,7 +222,7 @@ async def test_close_drops_pending_relays_and_allows_one_rating(store: Stores) -
     assert [i.id for i in waiting] == ["n1"]
     assert await store.checkins.last_closed_at("m:1") == T0
     assert await store.checkins.rate("c1", 4) and not await store.checkins.rate("c1", 2)
-    figures = await store.checkins.checkin_figures()
+    figures = await store.checkins.checkin_figures("p")
     assert [(f.opened_at, f.closed_at, f.rating) for f in figures] == [(T0, T0, 4)]
 
 
@@ -262,7 +265,7 @@ async def test_volunteers_blocks_and_purge(store: Stores) -> None:
     assert await store.volunteers.is_available("v:1") and not await store.volunteers.is_available(
         "v:9"
     )
-    await store.volunteers.block("m:1", T0 + timedelta(days=1))
+    await store.volunteers.block("m:1", T0 + timedelta(days=1), "p")
     assert await store.volunteers.blocked_until("m:1") == T0 + timedelta(days=1)
     assert await store.volunteers.blocked_until("m:2") is None
 
@@ -311,7 +314,7 @@ async def test_opening_state_is_the_block_the_open_checkin_and_the_last_close(
     active = (await store.checkins.opening_state("m:1")).active
     assert active is not None and active.id == "c1"
     await store.checkins.close("c1", "member", T0 + timedelta(minutes=1), [], audit("c1", "closed"))
-    await store.volunteers.block("m:1", T0 + timedelta(days=1))
+    await store.volunteers.block("m:1", T0 + timedelta(days=1), "p")
     state = await store.checkins.opening_state("m:1")
     assert state.active is None
     assert state.last_closed_at == T0 + timedelta(minutes=1)
@@ -366,7 +369,7 @@ async def test_give_up_deletes_the_item_and_audits_it(store: Stores) -> None:
     await store.outbox.give_up("old", audit("c", "gave up"))
     assert await store.outbox.pending_outbox_count() == 1
     assert await store.outbox.oldest_pending_at() == T0 + timedelta(hours=1)
-    assert [a.action for a in await store.audit.audit_entries(10)] == ["gave up"]
+    assert [a.action for a in await store.audit.audit_entries("p", 10)] == ["gave up"]
 
 
 async def test_a_job_lease_is_taken_once_until_it_ends(store: Stores) -> None:
@@ -455,7 +458,7 @@ async def test_requeue_reopens_only_the_claimers_checkin_and_keeps_queued_relays
     assert await store.checkins.active_claim("v:1") is None
     assert [c.id for c in await store.checkins.unclaimed()] == ["c1"]
     assert sorted(i.id for i in await due(store, later, 10)) == ["card2", "r1"]
-    assert sorted(a.action for a in await store.audit.audit_entries(10)) == [
+    assert sorted(a.action for a in await store.audit.audit_entries("p", 10)) == [
         "claimed",
         "handed_back",
     ]
