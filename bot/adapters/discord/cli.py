@@ -89,6 +89,9 @@ class _DefinitionsOnly:
     def app(self) -> Upstander:
         raise RuntimeError("commands are not served by `discord sync`")
 
+    def actor(self, interaction: discord.Interaction[Any]) -> Actor:
+        raise RuntimeError("commands are not served by `discord sync`")
+
     async def command(
         self, interaction: discord.Interaction[Any], call: Callable[[Actor], Awaitable[Reply]]
     ) -> None:
