@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.catalog import Catalog
+from bot.core.community import community_of_key
 from bot.core.crisis import Stage, pinned_for_checkin
 from bot.core.desk_support import dm, outbox_item, volunteers
 from bot.core.messages import Destination, Outbound, Reply, Section
@@ -31,17 +32,25 @@ class CheckinNotices:
                 self.catalog, self.checkin, self.crisis_region, crisis_stage
             )
             reply = replace(reply, pinned=pinned)
-        return self._item(purpose, dm(self.checkin.platform, self.checkin.member_user_id), reply)
+        member = self.checkin.member_user_id
+        return self._item(purpose, dm(self.checkin.platform, member, self._community), reply)
 
     def to_volunteer(self, user_id: str, said: str | Reply, purpose: str = "notice") -> OutboxItem:
-        return self._item(purpose, dm(self.checkin.platform, user_id), _as_reply(said))
+        destination = dm(self.checkin.platform, user_id, self._community)
+        return self._item(purpose, destination, _as_reply(said))
 
     def to_channel(
         self, reply: Reply, purpose: str = "card_update", update_ref: str = ""
     ) -> OutboxItem:
         """A card in the volunteers' channel; `update_ref` edits an earlier one instead."""
-        outbound = Outbound(volunteers(self.checkin.platform), reply, update_ref=update_ref)
+        destination = volunteers(self.checkin.platform, self._community)
+        outbound = Outbound(destination, reply, update_ref=update_ref)
         return outbox_item(self.checkin, purpose, outbound, self.now)
+
+    @property
+    def _community(self) -> str:
+        """The check-in's community: every message about it is sent there."""
+        return community_of_key(self.checkin.member)
 
     def _item(self, purpose: str, destination: Destination, reply: Reply) -> OutboxItem:
         return outbox_item(self.checkin, purpose, Outbound(destination, reply), self.now)

@@ -122,12 +122,12 @@ def outbox_item(checkin: CheckIn, purpose: str, outbound: Outbound, now: datetim
     )
 
 
-def volunteers(platform: str) -> Destination:
-    return Destination(platform, "volunteers")
+def volunteers(platform: str, community: str = "") -> Destination:
+    return Destination(platform, "volunteers", community=community)
 
 
-def dm(platform: str, user_id: str) -> Destination:
-    return Destination(platform, "dm", user_id)
+def dm(platform: str, user_id: str, community: str = "") -> Destination:
+    return Destination(platform, "dm", user_id, community)
 
 
 def card(catalog: Catalog, checkin: CheckIn, now: datetime, *, escalated: bool = False) -> Reply:

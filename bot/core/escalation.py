@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.clock import Clock
+from bot.core.community import community_of_key
 from bot.core.desk_support import DeskSettings, card, outbox_item, volunteers
 from bot.core.erasure import Erasure
 from bot.core.messages import Outbound
@@ -42,7 +43,7 @@ class Escalation:
                 continue
             level = checkin.escalation_level + 1
             repost = Outbound(
-                volunteers(checkin.platform),
+                volunteers(checkin.platform, community_of_key(checkin.member)),
                 card(catalog, checkin, now, escalated=True),
                 mention_leads=True,
             )

@@ -113,11 +113,17 @@ class UpstanderClient(commands.Bot):
         # view objects to dispatch to (see render.py), so every press lands here.
         if interaction.type is discord.InteractionType.component:
             if interaction.guild_id is None and DirectMessages.is_choice(custom_id(interaction)):
-                await self.dms.choose(interaction, custom_id(interaction))
+                await self._choose(interaction)
                 return
             await self.router.component(interaction)
         elif interaction.type is discord.InteractionType.modal_submit:
             await self.router.modal_submit(interaction)
+
+    async def _choose(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self.dms.choose(interaction, custom_id(interaction))
+        except discord.HTTPException as exc:
+            log.warning("could not answer a server choice (HTTP %s, code %s)", exc.status, exc.code)
 
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is not None or message.author.bot:

@@ -76,23 +76,24 @@ class DirectMessages:
         community = self._communities.of_guild(guild_id)
         actor = Actor(PLATFORM, str(interaction.user.id), community=community)
         catalog = self._catalog()
+        locale = catalog.locale_for(str(interaction.locale))
         held = self._take(interaction.user.id)
         # Only a community where the presser has a conversation: a forged tag names none.
         if not held or not await self._app.services.desk.conversation.in_conversation(actor):
             await interaction.response.edit_message(
-                content=catalog.text(catalog.locale_for(None), "relay.which_expired"), view=None
+                content=catalog.text(locale, "relay.which_expired"), view=None
             )
             return
+        # Relayed before the answer: when the member sees "sent", it is queued.
+        replies = [reply for text in held if (reply := await self._app.message(actor, text))]
         server = self._name(self._communities.guild(community))
-        sent = catalog.text(catalog.locale_for(None), "relay.which_sent", server=server)
+        sent = catalog.text(locale, "relay.which_sent", server=server)
         await interaction.response.edit_message(content=sent, view=None)
-        for text in held:
-            reply = await self._app.message(actor, text)
-            if reply is not None:
-                await interaction.followup.send(
-                    **render(reply, tag=self._tag(community)).send_kwargs(),
-                    allowed_mentions=NO_MENTIONS,
-                )
+        for reply in replies:
+            await interaction.followup.send(
+                **render(reply, tag=self._tag(community)).send_kwargs(),
+                allowed_mentions=NO_MENTIONS,
+            )
 
     @staticmethod
     def is_choice(action_id: str) -> bool:
