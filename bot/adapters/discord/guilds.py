@@ -133,6 +133,8 @@ class GuildRoles:
     def remember(self, member: discord.Member) -> None:
         """Discord's member record (an interaction's, a member update's): the freshest."""
         guild = member.guild
+        if self._client.get_guild(guild.id) is None:
+            return  # not a server the bot is in (a partial guild): nothing to keep
         owner = guild.owner_id == member.id
         self._put((guild.id, member.id), MemberRecord(frozenset(member._roles), owner, _now()))
 
