@@ -15,6 +15,7 @@ from bot.bootstrap import build
 from bot.config import Settings
 from bot.core.actors import Actor, Role
 from bot.core.clock import ManualClock
+from bot.core.practice import MENU
 from bot.storage.memory import MemoryStore
 from tests.discord.driver import TIMEOUT, DiscordBot, button, open_checkin, start_bot, text
 from tests.discord_standin import DiscordStandin, FakeGuild, Perm, StoredMessage
@@ -218,6 +219,27 @@ async def test_a_dm_with_conversations_in_two_guilds_asks_which_and_never_guesse
 
     new = await standin.request_log.wait_until(answered, timeout=TIMEOUT)
     assert not any("Which server" in text(m) for m in new), "one conversation: no question"
+
+
+async def test_a_dm_press_is_believed_only_in_a_server_the_presser_is_in(
+    standin: DiscordStandin, many: tuple[DiscordBot, Hooks], guild_b: FakeGuild
+) -> None:
+    bot, _ = many
+    mallory = standin.add_user("mallory")  # in the first server only
+    naming_b = tag_for(community(guild_b), None) + f"{MENU}|"
+    for user, believed in ((standin.member, guild_b.id), (mallory, None)):
+        dm = standin._make_message(
+            standin.dm_channel_for(user), {"content": "menu"}, author=standin.bot_user
+        )
+        answer = await bot.shown(await standin.send_button(user, naming_b, message=dm))
+        # The answer's own buttons carry the community the press was answered in.
+        assert answer.buttons()
+        assert {split_tag(b["custom_id"])[0] for b in answer.buttons()} == {believed}
+    lookups = [r for r in standin.requests if r.route == "get_member"]
+    assert [(r.params["user_id"], r.status) for r in lookups] == [
+        (str(standin.member.id), 200),
+        (str(mallory.id), 404),
+    ]
 
 
 async def test_removed_from_a_guild_reports_it_once(
