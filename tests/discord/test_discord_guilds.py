@@ -18,7 +18,13 @@ from bot.core.clock import ManualClock
 from bot.core.practice import MENU
 from bot.storage.memory import MemoryStore
 from tests.discord.driver import TIMEOUT, DiscordBot, button, open_checkin, start_bot, text
-from tests.discord_standin import DiscordStandin, FakeGuild, Perm, StoredMessage
+from tests.discord_standin import (
+    DiscordStandin,
+    FakeGuild,
+    Perm,
+    StoredMessage,
+    finish_client_tasks,
+)
 
 
 @dataclass
@@ -72,6 +78,7 @@ async def many(
     finally:
         await bot.close()
         await runtime.aclose()
+        await finish_client_tasks()
 
 
 def community(guild: FakeGuild) -> str:
