@@ -16,6 +16,11 @@ def community_id(platform: str, workspace: str, default_workspace: str = "") -> 
     return f"{platform}:{workspace}"
 
 
+def community_of_key(key: str) -> str:
+    """The community of a member key (``Actor.key``: ``"<community>:<user id>"``)."""
+    return key.rpartition(":")[0]
+
+
 def platform_of(community: str) -> str:
     return community.partition(":")[0]
 

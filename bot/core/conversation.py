@@ -114,6 +114,15 @@ class Conversation:
 
     # -- relay -----------------------------------------------------------------------
 
+    async def in_conversation(self, actor: Actor) -> bool:
+        """Whether a private message from the actor would be relayed somewhere: they have a
+        check-in open, or have claimed one (adapters ask this in each community a DM may
+        belong to)."""
+        checkins = self._ctx.checkins
+        if await checkins.active_checkin(actor.key) is not None:
+            return True
+        return await checkins.active_claim(actor.key) is not None
+
     async def message(self, actor: Actor, text: str) -> Reply | None:
         """A private message to the bot: relayed if the actor is in a conversation."""
         catalog, locale = self._ctx.catalog_and_locale(actor)

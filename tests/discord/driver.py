@@ -17,6 +17,7 @@ from tests.discord_standin import (
     CB_UPDATE_MESSAGE,
     DiscordStandin,
     DispatchedInteraction,
+    FakeGuild,
     FakeUser,
     StoredMessage,
 )
@@ -33,9 +34,18 @@ def serve(runtime: Runtime, stop: asyncio.Event, **options: Any) -> Coroutine[An
 class DiscordBot:
     """One running bot: start it, drive it through the stand-in, stop it."""
 
-    def __init__(self, standin: DiscordStandin, runtime: Runtime, **options: Any) -> None:
+    def __init__(
+        self,
+        standin: DiscordStandin,
+        runtime: Runtime,
+        *,
+        serve_options: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> None:
         self.standin = standin
         self.runtime = runtime
+        # For serve_discord itself (on_joined, on_removed); ``options`` go to the client.
+        self.serve_options = dict(serve_options or {})
         self.options: dict[str, Any] = {"guild_ready_timeout": 0.01, **options}
         self.stop = asyncio.Event()
         self.ready = asyncio.Event()
@@ -48,6 +58,7 @@ class DiscordBot:
                 self.stop,
                 ready=self.ready,
                 client_options=self.options,
+                **self.serve_options,
             )
         )
         waiter = asyncio.create_task(self.ready.wait())
@@ -199,10 +210,13 @@ def strings_in(value: Any) -> list[str]:
 WORDS = "@everyone someone keeps mocking my accent in voice chat"
 
 
-async def open_checkin(bot: DiscordBot, *, identity: str = "anonymous") -> StoredMessage:
-    """The member fills the modal and confirms; returns the confirmation message."""
+async def open_checkin(
+    bot: DiscordBot, *, identity: str = "anonymous", guild: bool | FakeGuild = True
+) -> StoredMessage:
+    """The member fills the modal and confirms (in ``guild``: the first one by default);
+    returns the confirmation message."""
     standin = bot.standin
-    it = await standin.send_slash_command(standin.member, "checkin")
+    it = await standin.send_slash_command(standin.member, "checkin", guild=guild)
     callback = await it.wait_callback()
     assert callback.ok and callback.json["type"] == CB_MODAL
     modal = it.modal()

@@ -472,6 +472,55 @@ class DiscordStandin:
         uid = user if isinstance(user, int) else user.id
         return self.guild.members.get(uid)
 
+    def add_guild(self, name: str) -> FakeGuild:
+        """Another server the bot is in: roles "Volunteer", "Volunteer Lead", "Moderator"
+        (Manage Server) and the bot's own, channels "general" and "volunteers", the bot and
+        ``standin.owner`` as members. Add members with ``join(guild, user, roles)``.
+
+        When a session is live, GUILD_CREATE is dispatched (discord.py: ``on_guild_join``);
+        before the bot connects, it comes in READY and its own GUILD_CREATE."""
+        guild = FakeGuild(name=name, owner_id=self.owner.id)
+        guild.add_role("Volunteer")
+        guild.add_role("Volunteer Lead")
+        guild.add_role("Moderator", Perm.MANAGE_GUILD | Perm.MODERATE_MEMBERS)
+        bot_role = guild.add_role("upstander-bot", Perm.BOT_DEFAULT)
+        bot_role.managed = True
+        guild.add_channel("general", topic="Chat")
+        guild.add_channel("volunteers", topic="Check-in cards")
+        guild.add_member(self.owner)
+        guild.add_member(self.bot_user, [bot_role])
+        self.guilds.append(guild)
+        self.channels.update({c.id: c for c in guild.channels})
+        if self.gateway.session is not None and self.gateway.intents & INTENT_GUILDS:
+            self.gateway.dispatch("GUILD_CREATE", guild.to_payload())
+        return guild
+
+    def join(
+        self, guild: FakeGuild, user: FakeUser, roles: list[str | int | FakeRole] | None = None
+    ) -> FakeMember:
+        """Make ``user`` (from ``add_user``) a member of ``guild`` too."""
+        member = guild.add_member(user, roles)
+        if self.gateway.session is not None and self.gateway.intents & INTENT_GUILD_MEMBERS:
+            self.gateway.dispatch(
+                "GUILD_MEMBER_ADD", {**member.to_payload(), "guild_id": str(guild.id)}
+            )
+        return member
+
+    def remove_guild(self, guild: FakeGuild) -> None:
+        """The bot is removed from ``guild`` (kicked, or the server deleted): GUILD_DELETE
+        without ``unavailable`` (discord.py: ``on_guild_remove``)."""
+        self.guilds.remove(guild)
+        for channel in guild.channels:
+            self.channels.pop(channel.id, None)
+        self.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id)})
+
+    def update_role(self, guild: FakeGuild, role: FakeRole, *, permissions: int) -> None:
+        """An admin changes a role's permissions: GUILD_ROLE_UPDATE."""
+        role.permissions = permissions
+        self.gateway.dispatch(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_payload()}
+        )
+
     def dm_channel_for(self, user: FakeUser) -> FakeChannel:
         channel = self.dm_channels.get(user.id)
         if channel is None:
@@ -712,13 +761,21 @@ class DiscordStandin:
     # user-side events
     # =================================================================================
 
-    def _user_payloads(self, user: FakeUser, guild: bool, channel: FakeChannel) -> dict[str, Any]:
-        if not guild:
+    def _guild_for(self, guild: bool | FakeGuild | None) -> FakeGuild | None:
+        """``True``: the first guild; a FakeGuild: that one; false: none (a DM)."""
+        if isinstance(guild, FakeGuild):
+            return guild
+        return self.guild if guild else None
+
+    def _user_payloads(
+        self, user: FakeUser, guild: FakeGuild | None, channel: FakeChannel
+    ) -> dict[str, Any]:
+        if guild is None:
             return {"user": user.to_payload()}
-        member = self.member_of(user)
+        member = guild.members.get(user.id)
         if member is None:
             raise ValueError(f"{user.username} is not a member of the guild (use add_user)")
-        perms = self.guild.channel_permissions(member, channel)
+        perms = guild.channel_permissions(member, channel)
         return {"member": member.to_payload(permissions=perms)}
 
     def _interaction_base(
@@ -726,14 +783,18 @@ class DiscordStandin:
         itype: int,
         user: FakeUser,
         *,
-        guild: bool,
+        guild: bool | FakeGuild,
         channel: FakeChannel | None,
         locale: str,
         data: dict[str, Any] | None,
         message: dict[str, Any] | None = None,
     ) -> tuple[InteractionState, dict[str, Any]]:
+        in_guild = self._guild_for(guild)
         if channel is None:
-            channel = self.general if guild else self.dm_channel_for(user)
+            if in_guild is None:
+                channel = self.dm_channel_for(user)
+            else:
+                channel = self.general if in_guild is self.guild else in_guild.channels[0]
         iid = next_snowflake()
         token = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
         payload: dict[str, Any] = {
@@ -753,24 +814,24 @@ class DiscordStandin:
             payload["data"] = data
         if message is not None:
             payload["message"] = message
-        if guild:
+        if in_guild is not None:
             payload.update(
                 {
-                    "guild_id": str(self.guild.id),
+                    "guild_id": str(in_guild.id),
                     "guild": {
-                        "id": str(self.guild.id),
-                        "locale": self.guild.preferred_locale,
+                        "id": str(in_guild.id),
+                        "locale": in_guild.preferred_locale,
                         "features": [],
                     },
-                    "guild_locale": self.guild.preferred_locale,
+                    "guild_locale": in_guild.preferred_locale,
                     "context": 0,
-                    "authorizing_integration_owners": {"0": str(self.guild.id)},
+                    "authorizing_integration_owners": {"0": str(in_guild.id)},
                 }
             )
         else:
             payload.update({"context": 1, "authorizing_integration_owners": {"0": "0"}})
-        payload.update(self._user_payloads(user, guild, channel))
-        if guild:
+        payload.update(self._user_payloads(user, in_guild, channel))
+        if in_guild is not None:
             payload["channel"]["permissions"] = payload["member"]["permissions"]
         state = InteractionState(
             id=iid,
@@ -779,16 +840,17 @@ class DiscordStandin:
             payload=payload,
             user=user,
             channel_id=channel.id,
-            guild_id=self.guild.id if guild else None,
+            guild_id=in_guild.id if in_guild is not None else None,
             created_at=self.clock.now(),
         )
         return state, payload
 
     def _bot_permissions(self, channel: FakeChannel) -> int:
-        if channel.guild_id is None:
+        guild = self.get_guild(channel.guild_id) if channel.guild_id is not None else None
+        if guild is None:
             return Perm.MEMBER_DEFAULT
-        member = self.guild.members.get(self.bot_user.id)
-        return 0 if member is None else self.guild.channel_permissions(member, channel)
+        member = guild.members.get(self.bot_user.id)
+        return 0 if member is None else guild.channel_permissions(member, channel)
 
     def _dispatch_interaction(self, state: InteractionState) -> DispatchedInteraction:
         self.interactions[state.id] = state
@@ -803,9 +865,12 @@ class DiscordStandin:
             self, state.id, state.token, state.type, state.payload, seq, start
         )
 
-    def _find_command(self, name: str, ctype: int, guild: bool) -> dict[str, Any] | None:
-        if guild:
-            for cmd in self.guild_commands.get(self.guild.id, {}).values():
+    def _find_command(
+        self, name: str, ctype: int, guild: bool | FakeGuild
+    ) -> dict[str, Any] | None:
+        in_guild = self._guild_for(guild)
+        if in_guild is not None:
+            for cmd in self.guild_commands.get(in_guild.id, {}).values():
                 if cmd["name"] == name and cmd.get("type", 1) == ctype:
                     return cmd
         for cmd in self.global_commands.values():
@@ -882,7 +947,7 @@ class DiscordStandin:
         name: str,
         options: dict[str, Any] | list[dict[str, Any]] | None,
         subcommand: str | None,
-        guild: bool,
+        guild: bool | FakeGuild,
         focused: str | None,
     ) -> dict[str, Any]:
         cmd = self._find_command(name, 1, guild)
@@ -923,15 +988,16 @@ class DiscordStandin:
         name: str,
         options: dict[str, Any] | list[dict[str, Any]] | None = None,
         *,
-        guild: bool = True,
+        guild: bool | FakeGuild = True,
         locale: str = "en-US",
         subcommand: str | None = None,
         channel: FakeChannel | None = None,
     ) -> DispatchedInteraction:
         """Dispatch a CHAT_INPUT application command. ``subcommand`` is "sub" or
-        "group sub". Option types come from the registered command when there is one
-        (else from the Python value); a FakeUser / FakeRole / FakeChannel value is
-        sent as an id with ``resolved`` data."""
+        "group sub"; ``guild`` a FakeGuild for one other than the first (``add_guild``).
+        Option types come from the registered command when there is one (else from the
+        Python value); a FakeUser / FakeRole / FakeChannel value is sent as an id with
+        ``resolved`` data."""
         data = self._command_data(name, options, subcommand, guild, None)
         state, _ = self._interaction_base(
             APPLICATION_COMMAND, user, guild=guild, channel=channel, locale=locale, data=data
@@ -945,7 +1011,7 @@ class DiscordStandin:
         options: dict[str, Any] | None = None,
         *,
         focused: str,
-        guild: bool = True,
+        guild: bool | FakeGuild = True,
         locale: str = "en-US",
         subcommand: str | None = None,
         channel: FakeChannel | None = None,
@@ -1000,7 +1066,9 @@ class DiscordStandin:
         if msg is None:
             msg = self._synthetic_message(custom_id, component_type)
         channel = self.channels.get(int(msg["channel_id"]))
-        guild = bool(channel is not None and channel.guild_id is not None)
+        guild: FakeGuild | None = None
+        if channel is not None and channel.guild_id is not None:
+            guild = self.get_guild(channel.guild_id)
         if channel is None:
             channel = self.dm_channel_for(user)
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
@@ -1078,7 +1146,7 @@ class DiscordStandin:
         fields: dict[str, Any] | None = None,
         *,
         locale: str = "en-US",
-        guild: bool | None = None,
+        guild: bool | FakeGuild | None = None,
     ) -> DispatchedInteraction:
         """Dispatch MODAL_SUBMIT for the modal the bot opened for ``user``.
 
@@ -1103,8 +1171,10 @@ class DiscordStandin:
             }
             if unknown:
                 raise ValueError(f"the modal has no inputs {sorted(unknown)}")
-        if guild is None:
-            guild = origin.guild_id is not None if origin is not None else True
+        if guild is None and origin is not None:
+            guild = self.get_guild(origin.guild_id) if origin.guild_id is not None else False
+        elif guild is None:
+            guild = True
         channel = self.channels.get(origin.channel_id) if origin is not None else None
         message = None
         if origin is not None and origin.type == MESSAGE_COMPONENT:

@@ -1,8 +1,9 @@
 """``python -m bot discord sync [--guild ID]``: register the slash commands with Discord.
 
 Loads the content (the commands' wording in each language is bot copy), logs in over REST
-only (no gateway), syncs the command tree and logs out. A guild sync
-shows the commands in that server at once; a global sync can take a while to spread.
+only (no gateway), syncs the command tree and logs out. The commands are always registered
+globally (every server the bot is in); with a guild (``--guild`` or DISCORD_GUILD_ID) they
+are also registered there, where they show at once (a global change can take a while).
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ def discord_command(args: argparse.Namespace, settings: Settings) -> int:
     except discord.HTTPException as exc:
         print(f"cannot sync: Discord answered HTTP {exc.status} ({exc.text})", file=sys.stderr)
         return 1
-    where = f"guild {guild}" if guild else "all servers (global; may take a while to appear)"
+    where = "all servers (global; may take a while to appear)"
+    if guild:
+        where += f", and guild {guild} (at once)"
     print(f"synced {count} commands to {where}")
     return 0
 
@@ -63,7 +66,7 @@ def discord_command(args: argparse.Namespace, settings: Settings) -> int:
 async def sync_commands(
     settings: DiscordSettings, guild_id: int | None, content: ContentSource
 ) -> int:
-    """Log in over REST, sync the tree (to ``guild_id`` or globally), log out."""
+    """Log in over REST, sync the tree (globally, and to ``guild_id`` too), log out."""
     previous = configure_endpoints(settings.api_base, settings.gateway_url)
     try:
         options: dict[str, Any] = {}
@@ -87,6 +90,9 @@ class _DefinitionsOnly:
 
     @property
     def app(self) -> Upstander:
+        raise RuntimeError("commands are not served by `discord sync`")
+
+    def actor(self, interaction: discord.Interaction[Any]) -> Actor:
         raise RuntimeError("commands are not served by `discord sync`")
 
     async def command(

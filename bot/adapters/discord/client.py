@@ -1,10 +1,11 @@
-"""The discord.py client: slash commands, button presses, modal submits and DMs.
+"""The discord.py client: slash commands, button presses, modal submits and DMs, in any
+number of servers (each its own community: see guilds.py).
 
-Intents: ``guilds`` (the guild, its channels and roles in the cache: the volunteers'
-channel and role checks use them) and ``dm_messages`` (a member's and a volunteer's DMs
-to the bot are the check-in relay). Nothing privileged: interactions arrive whatever the
-intents, and the content of a DM to the bot is delivered without the message-content
-intent. Guild messages are not needed and not asked for.
+Intents: ``guilds`` (the guilds, their channels and roles in the cache: the volunteers'
+channel and role checks use them; joins and removals) and ``dm_messages`` (a member's and
+a volunteer's DMs to the bot are the check-in relay). Nothing privileged: interactions
+arrive whatever the intents, and the content of a DM to the bot is delivered without the
+message-content intent. Guild messages are not needed and not asked for.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import discord
 from discord.ext import commands
 
 from bot.adapters.discord.commands import add_commands
-from bot.adapters.discord.convert import actor_from_message
+from bot.adapters.discord.convert import custom_id
 from bot.adapters.discord.directory import DiscordDirectory
+from bot.adapters.discord.dms import DirectMessages
+from bot.adapters.discord.guilds import Communities, GuildHooks, Joined, Removed
 from bot.adapters.discord.interactions import FAST_SECONDS, NO_MENTIONS, Interactions
 from bot.adapters.discord.messenger import DiscordMessenger
-from bot.adapters.discord.render import render
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.discord.translator import ContentTranslator
 from bot.core.app import Upstander
@@ -53,6 +55,8 @@ class UpstanderClient(commands.Bot):
         settings: DiscordSettings,
         *,
         ack_after: float = FAST_SECONDS,
+        on_joined: Joined | None = None,
+        on_removed: Removed | None = None,
         **options: Any,
     ) -> None:
         if settings.application_id is not None:
@@ -67,8 +71,11 @@ class UpstanderClient(commands.Bot):
         self.settings = settings
         self.app = app
         self.content = content
-        self.router = Interactions(app, content, ack_after=ack_after)
-        self.directory = DiscordDirectory(self, settings)
+        self.communities = Communities(self, settings.guild_id)
+        self.guild_hooks = GuildHooks(settings.guild_id, on_joined, on_removed)
+        self.router = Interactions(app, content, self.communities, ack_after=ack_after)
+        self.dms = DirectMessages(self, app, self.communities)
+        self.directory = DiscordDirectory(self, settings, self.communities)
         self.messenger = DiscordMessenger(self, settings)
         self.ready = asyncio.Event()
         self._guard_interaction_parser()
@@ -105,9 +112,18 @@ class UpstanderClient(commands.Bot):
         # Slash commands and autocomplete go through the tree; buttons and modals have no
         # view objects to dispatch to (see render.py), so every press lands here.
         if interaction.type is discord.InteractionType.component:
+            if interaction.guild_id is None and DirectMessages.is_choice(custom_id(interaction)):
+                await self._choose(interaction)
+                return
             await self.router.component(interaction)
         elif interaction.type is discord.InteractionType.modal_submit:
             await self.router.modal_submit(interaction)
+
+    async def _choose(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self.dms.choose(interaction, custom_id(interaction))
+        except discord.HTTPException as exc:
+            log.warning("could not answer a server choice (HTTP %s, code %s)", exc.status, exc.code)
 
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is not None or message.author.bot:
@@ -115,13 +131,36 @@ class UpstanderClient(commands.Bot):
         if not isinstance(message.channel, discord.DMChannel):
             return
         try:
-            reply = await self.app.message(actor_from_message(message), message.content)
-            if reply is not None:
-                await message.channel.send(
-                    **render(reply).send_kwargs(), allowed_mentions=NO_MENTIONS
-                )
+            await self.dms.on_message(message)
         except discord.HTTPException as exc:
             log.warning("could not answer a DM (HTTP %s, code %s)", exc.status, exc.code)
+
+    # -- servers joined and left; roles changed ----------------------------------------
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.guild_hooks.joined(guild, new=True)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        # At start (and after an outage): a server joined while the bot was offline, or
+        # rejoined within its grace period, is registered (or restored) here.
+        await self.guild_hooks.joined(guild, new=False)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        self.communities.roles.forget_guild(guild.id)
+        await self.guild_hooks.removed(guild)
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        self.communities.roles.forget_guild(after.guild.id)
+
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        self.communities.roles.forget_guild(role.guild.id)
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        # Only with the (privileged) members intent; otherwise entries expire instead.
+        self.communities.roles.remember(after)
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        self.communities.roles.forget_member(payload.guild_id, payload.user.id)
 
 
 class ShardedUpstanderClient(UpstanderClient, discord.AutoShardedClient):
@@ -140,9 +179,12 @@ def client_for(
 
 
 async def sync_tree(tree: discord.app_commands.CommandTree[Any], guild_id: int | None) -> int:
-    """Register the commands with Discord: in one guild (instant) or globally."""
-    if guild_id is None:
-        return len(await tree.sync())
-    guild = discord.Object(guild_id)
-    tree.copy_global_to(guild=guild)
-    return len(await tree.sync(guild=guild))
+    """Register the commands with Discord: always globally (every server the bot is in,
+    however many), and also in ``guild_id`` when given, where they appear at once (for
+    development; a global change can take a while to reach every server)."""
+    count = len(await tree.sync())
+    if guild_id is not None:
+        guild = discord.Object(guild_id)
+        tree.copy_global_to(guild=guild)
+        await tree.sync(guild=guild)
+    return count

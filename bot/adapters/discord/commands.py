@@ -17,7 +17,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapters.discord.convert import actor_from_interaction
 from bot.core.actors import Actor
 from bot.core.app import Upstander
 from bot.core.messages import Option, Reply
@@ -37,6 +36,8 @@ Interaction = discord.Interaction[Any]
 class Router(Protocol):
     @property
     def app(self) -> Upstander: ...
+
+    def actor(self, interaction: Interaction) -> Actor: ...
 
     async def command(
         self, interaction: Interaction, call: Callable[[Actor], Awaitable[Reply]]
@@ -74,7 +75,7 @@ class HelpCommand(Feature):
 
 class PracticeCommand(Feature):
     async def _scenarios(self, interaction: Interaction, current: str) -> list[Choice]:
-        actor = actor_from_interaction(interaction)
+        actor = self.router.actor(interaction)
         return _choices(self.router.app.scenario_choices(actor, current))
 
     @app_commands.command(name="practice", description="Practise a 'what would you do?' scenario")
@@ -93,7 +94,7 @@ class PracticeCommand(Feature):
 
 class ResourcesCommand(Feature):
     async def _topics(self, interaction: Interaction, current: str) -> list[Choice]:
-        actor = actor_from_interaction(interaction)
+        actor = self.router.actor(interaction)
         return _choices(self.router.app.topic_choices(actor, current))
 
     @app_commands.command(

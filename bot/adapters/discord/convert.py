@@ -29,8 +29,9 @@ __all__ = [
 ]
 
 
-def actor_from_interaction(interaction: discord.Interaction[Any]) -> Actor:
-    """The person behind an interaction, with the role ids and permission Discord attests."""
+def actor_from_interaction(interaction: discord.Interaction[Any], community: str = "") -> Actor:
+    """The person behind an interaction, with the role ids and permission Discord attests,
+    acting in ``community`` (empty: the default one)."""
     user = interaction.user
     roles: frozenset[str] = frozenset()
     is_admin = False
@@ -46,13 +47,19 @@ def actor_from_interaction(interaction: discord.Interaction[Any]) -> Actor:
         locale=str(interaction.locale),
         roles=roles,
         is_admin=is_admin,
+        community=community,
     )
 
 
-def actor_from_message(message: discord.Message) -> Actor:
+def actor_from_message(message: discord.Message, community: str = "") -> Actor:
     """The author of a DM: no roles in the event, the Directory looks them up."""
     author = message.author
-    return Actor(platform=PLATFORM, user_id=str(author.id), display_name=author.display_name)
+    return Actor(
+        platform=PLATFORM,
+        user_id=str(author.id),
+        display_name=author.display_name,
+        community=community,
+    )
 
 
 def custom_id(interaction: discord.Interaction[Any]) -> str:

@@ -1,4 +1,5 @@
-"""Who holds which Upstander role on Discord, decided from the configured role ids."""
+"""Who holds which Upstander role on Discord, decided from the configured role ids, in the
+guild of the actor's community."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterable
 
 import discord
 
+from bot.adapters.discord.guilds import Communities
 from bot.adapters.discord.settings import DiscordSettings
 from bot.core.actors import Actor, Role
 
@@ -33,45 +35,44 @@ def roles_for(
 
 
 class DiscordDirectory:
-    """Roles from the interaction when it carries member data, else from the guild member.
+    """Roles from the interaction when it carries member data (Discord's member record),
+    else from the member's record in the guild of the actor's community.
 
-    A DM carries no member data, so the member is fetched over REST
-    (``GET /guilds/{guild}/members/{user}``) from the configured guild, or the guild of
-    the volunteers' channel. Any failure means no roles: access fails closed.
+    A DM carries no member data, so the member's record comes from the per-guild cache
+    (``guilds.GuildRoles``: fetched over REST once, refreshed by interactions and by role
+    and member updates). Any failure means no roles: access fails closed.
     """
 
-    def __init__(self, client: discord.Client, settings: DiscordSettings) -> None:
+    def __init__(
+        self, client: discord.Client, settings: DiscordSettings, communities: Communities
+    ) -> None:
         self._client = client
         self._settings = settings
+        self._communities = communities
 
     async def roles(self, actor: Actor) -> frozenset[Role]:
         if actor.roles or actor.is_admin:
             return roles_for(self._settings, actor.roles, actor.is_admin)
-        role_ids, manage_guild = await self._member(actor.user_id)
+        role_ids, manage_guild = await self._member(actor)
         return roles_for(self._settings, role_ids, manage_guild)
 
-    def guild_id(self) -> int | None:
-        if self._settings.guild_id is not None:
-            return self._settings.guild_id
+    def guild_id(self, community: str = "discord") -> int | None:
+        """The guild of ``community``; for the default one without DISCORD_GUILD_ID, the
+        guild of the volunteers' channel."""
+        guild_id = self._communities.guild(community)
+        if guild_id is not None or community != "discord":
+            return guild_id
         channel = self._client.get_channel(self._settings.volunteer_channel_id)
         if isinstance(channel, discord.abc.GuildChannel):
             return channel.guild.id
         return None
 
-    async def _member(self, user_id: str) -> tuple[frozenset[str], bool]:
-        guild_id = self.guild_id()
-        if guild_id is None or not user_id.isdigit():
+    async def _member(self, actor: Actor) -> tuple[frozenset[str], bool]:
+        guild_id = self.guild_id(actor.community)
+        if guild_id is None or not actor.user_id.isdigit():
             return frozenset(), False
-        try:
-            guild = self._client.get_guild(guild_id)
-            if guild is not None:
-                member = await guild.fetch_member(int(user_id))
-                ids = frozenset(str(role.id) for role in member.roles)
-                return ids, member.guild_permissions.manage_guild
-            data = await self._client.http.get_member(guild_id, int(user_id))
-            return frozenset(str(r) for r in data.get("roles", [])), False
-        except discord.NotFound:
+        cache = self._communities.roles
+        record = await cache.record(guild_id, int(actor.user_id))
+        if record is None:
             return frozenset(), False
-        except (discord.HTTPException, OSError):
-            log.warning("could not look up a member's roles; treating them as a member")
-            return frozenset(), False
+        return frozenset(str(r) for r in record.role_ids), cache.manage_guild(guild_id, record)

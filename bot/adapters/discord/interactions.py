@@ -20,7 +20,8 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord.convert import actor_from_interaction, custom_id, modal_values
+from bot.adapters.discord.convert import custom_id, modal_values
+from bot.adapters.discord.guilds import Communities, split_tag
 from bot.adapters.discord.render import render, render_modal
 from bot.adapters.tasks import TrackedTasks
 from bot.core.actors import Actor
@@ -56,9 +57,15 @@ class Interactions:
     """Routes interactions to the core and renders what it says."""
 
     def __init__(
-        self, app: Upstander, content: ContentSource, *, ack_after: float = FAST_SECONDS
+        self,
+        app: Upstander,
+        content: ContentSource,
+        communities: Communities,
+        *,
+        ack_after: float = FAST_SECONDS,
     ) -> None:
         self.app = app
+        self.communities = communities
         self._content = content
         self._ack_after = ack_after
         # The tasks answering right now: discord.py runs each event in a task of its own
@@ -88,15 +95,19 @@ class Interactions:
         """A slash command: the core's reply, or the modal of the form it asks for."""
         await self._answer(interaction, call, component=False)
 
+    def actor(self, interaction: discord.Interaction[Any]) -> Actor:
+        """Who is asking, in which community (for autocomplete; answers resolve DM tags)."""
+        return self.communities.actor(interaction)
+
     async def component(self, interaction: discord.Interaction[Any]) -> None:
         """A button press anywhere, on any message, from before or after a restart."""
-        action_id = custom_id(interaction)
+        _, action_id = split_tag(custom_id(interaction))
         await self._answer(
             interaction, lambda actor: self.app.press(actor, action_id), component=True
         )
 
     async def modal_submit(self, interaction: discord.Interaction[Any]) -> None:
-        form_id = custom_id(interaction)
+        _, form_id = split_tag(custom_id(interaction))
         values = modal_values(interaction.data)
         await self._answer(
             interaction,
@@ -121,10 +132,12 @@ class Interactions:
     async def _answer_now(
         self, interaction: discord.Interaction[Any], call: Call, *, component: bool
     ) -> None:
-        actor = actor_from_interaction(interaction)
         waiting = self._wait_for_core(interaction, component)
+        actor = self.communities.actor(interaction)
         try:
             try:
+                # In a DM, the community the pressed button names (a look-up, maybe REST).
+                actor = await self.communities.press_actor(interaction)
                 reply = await call(actor)
             finally:
                 self._waiting.discard(waiting)
@@ -133,7 +146,11 @@ class Interactions:
                 if failure is not None:
                     raise failure
             await self._show(
-                interaction, reply, deferred=waiting.acknowledging is not None, component=component
+                interaction,
+                reply,
+                deferred=waiting.acknowledging is not None,
+                component=component,
+                tag=self._dm_tag(interaction, actor),
             )
         except discord.HTTPException as exc:
             log.warning(
@@ -185,6 +202,12 @@ class Interactions:
             return exc
         return None
 
+    def _dm_tag(self, interaction: discord.Interaction[Any], actor: Actor) -> str:
+        """In a DM, the buttons of the answer carry the community it was given in."""
+        if interaction.guild_id is not None:
+            return ""
+        return self.communities.tag(actor.community)
+
     async def _show(
         self,
         interaction: discord.Interaction[Any],
@@ -192,16 +215,17 @@ class Interactions:
         *,
         deferred: bool,
         component: bool,
+        tag: str = "",
     ) -> None:
         response = interaction.response
         modal_allowed = interaction.type is not discord.InteractionType.modal_submit
         if reply.form is not None and not deferred and modal_allowed:
-            await response.send_modal(render_modal(reply.form))
+            await response.send_modal(render_modal(reply.form, tag=tag))
             return
         if component and reply.pressed is not None:
-            await self._replace_pressed_then_post(interaction, reply, deferred=deferred)
+            await self._replace_pressed_then_post(interaction, reply, deferred=deferred, tag=tag)
             return
-        rendered = render(reply)
+        rendered = render(reply, tag=tag)
         if component and reply.replace:
             if deferred:
                 await interaction.edit_original_response(
@@ -220,17 +244,17 @@ class Interactions:
             )
 
     async def _replace_pressed_then_post(
-        self, interaction: discord.Interaction[Any], reply: Reply, *, deferred: bool
+        self, interaction: discord.Interaction[Any], reply: Reply, *, deferred: bool, tag: str
     ) -> None:
         """Edit the pressed message to what it now stands for (its buttons gone, so that
         they cannot be used twice), then post the reply itself as a new message."""
         assert reply.pressed is not None
-        pressed_now = render(reply.pressed).edit_kwargs()
+        pressed_now = render(reply.pressed, tag=tag).edit_kwargs()
         if deferred:
             await interaction.edit_original_response(**pressed_now, allowed_mentions=NO_MENTIONS)
         else:
             await interaction.response.edit_message(**pressed_now, allowed_mentions=NO_MENTIONS)
-        rendered = render(replace(reply, pressed=None))
+        rendered = render(replace(reply, pressed=None), tag=tag)
         await interaction.followup.send(
             **rendered.send_kwargs(), ephemeral=reply.private, allowed_mentions=NO_MENTIONS
         )

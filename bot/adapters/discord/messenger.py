@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import aiohttp
 import discord
 
+from bot.adapters.discord.guilds import tag_for
 from bot.adapters.discord.render import Rendered, render
 from bot.adapters.discord.settings import DiscordSettings
 from bot.core.errors import DeliveryError
@@ -75,7 +76,11 @@ class DiscordMessenger:
             mentions = discord.AllowedMentions(
                 everyone=False, users=False, roles=[discord.Object(lead)], replied_user=False
             )
-        rendered = render(outbound.reply, prefix=prefix)
+        tag = ""
+        if outbound.destination.kind == "dm":
+            # A DM's buttons carry the community the message was sent for (see guilds.py).
+            tag = tag_for(outbound.destination.community, self._settings.guild_id)
+        rendered = render(outbound.reply, prefix=prefix, tag=tag)
         ref = parse_ref(outbound.update_ref) if outbound.update_ref else None
         if ref is not None:
             try:

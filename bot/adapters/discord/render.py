@@ -15,6 +15,7 @@ from typing import Any
 
 import discord
 
+from bot.adapters.discord.guilds import tagged
 from bot.core.messages import Action, Field, Form, Reply, Section, Style
 
 __all__ = [
@@ -73,14 +74,15 @@ class Rendered:
         return kwargs
 
 
-def render(reply: Reply, *, prefix: str = "") -> Rendered:
-    """A core reply as a Discord message; ``prefix`` (a role mention) leads the content."""
+def render(reply: Reply, *, prefix: str = "", tag: str = "") -> Rendered:
+    """A core reply as a Discord message; ``prefix`` (a role mention) leads the content;
+    ``tag`` (a DM's community, see guilds.py) leads every button's custom id."""
     pinned = "\n\n".join(t for t in (_section_text(s) for s in reply.pinned) if t)
     content, overflow = _fit_content(prefix, pinned)
     blocks = [overflow] if overflow else []
     blocks += [t for t in (_section_text(s) for s in reply.sections) if t]
     embeds = _embeds(blocks)
-    view = _view(reply.actions)
+    view = _view(reply.actions, tag)
     if content is None and not embeds and view is None:
         content = ELLIPSIS  # Discord refuses an empty message
     return Rendered(content=content, embeds=embeds, view=view)
@@ -147,13 +149,13 @@ def _label(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
-def _button(action: Action) -> dict[str, Any]:
+def _button(action: Action, tag: str = "") -> dict[str, Any]:
     """One button as Discord's component payload (what discord.ui.Button.to_dict gives)."""
     if action.url:
         style, target = discord.ButtonStyle.link, {"url": action.url}
     else:
         style = _STYLES.get(action.style, discord.ButtonStyle.secondary)
-        target = {"custom_id": action.id}
+        target = {"custom_id": tagged(tag, action.id)}
     label = _label(action.label, BUTTON_LABEL_MAX)
     return {"type": 2, "style": style.value, "disabled": False, "label": label, **target}
 
@@ -178,10 +180,10 @@ class _Buttons(discord.ui.View):
         return False  # discord.py stores a view for dispatch only when this says so
 
 
-def _view(actions: tuple[Action, ...]) -> discord.ui.View | None:
+def _view(actions: tuple[Action, ...], tag: str = "") -> discord.ui.View | None:
     if not actions:
         return None
-    buttons = [_button(action) for action in actions[:BUTTONS_MAX]]
+    buttons = [_button(action, tag) for action in actions[:BUTTONS_MAX]]
     rows = [
         {"type": 1, "components": buttons[start : start + BUTTONS_PER_ROW]}
         for start in range(0, len(buttons), BUTTONS_PER_ROW)
@@ -189,10 +191,11 @@ def _view(actions: tuple[Action, ...]) -> discord.ui.View | None:
     return _Buttons(rows)
 
 
-def render_modal(form: Form) -> discord.ui.Modal:
-    """A core form as a modal: free text as text inputs, choices as selects with no default."""
+def render_modal(form: Form, *, tag: str = "") -> discord.ui.Modal:
+    """A core form as a modal: free text as text inputs, choices as selects with no default.
+    ``tag`` (a DM's community) leads the modal's custom id."""
     modal = discord.ui.Modal(
-        title=_label(form.title, MODAL_TITLE_MAX), custom_id=form.id, timeout=None
+        title=_label(form.title, MODAL_TITLE_MAX), custom_id=tagged(tag, form.id), timeout=None
     )
     for item in form.fields[:MODAL_INPUTS_MAX]:
         modal.add_item(_input(item))

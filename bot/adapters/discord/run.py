@@ -10,6 +10,7 @@ from typing import Any
 from bot.adapters.discord.client import UpstanderClient, client_for
 from bot.adapters.discord.convert import PLATFORM
 from bot.adapters.discord.endpoints import configure_endpoints, restore_endpoints
+from bot.adapters.discord.guilds import Joined, Removed
 from bot.adapters.discord.settings import DiscordSettings
 from bot.core.app import Upstander
 from bot.core.ports import ContentSource
@@ -33,6 +34,8 @@ async def serve_discord(
     ready: asyncio.Event | None = None,
     client_options: dict[str, Any] | None = None,
     drain_seconds: float = DRAIN_SECONDS,
+    on_joined: Joined | None = None,
+    on_removed: Removed | None = None,
 ) -> None:
     """Register the platform, connect, and close cleanly once ``stop`` is set.
 
@@ -43,9 +46,16 @@ async def serve_discord(
     get up to ``drain_seconds`` to finish before the client closes (discord.py's close
     does not wait for them, and closes the HTTP session their answers need). A login
     failure (a wrong token) is raised.
+
+    ``on_joined(community, name)`` is awaited for every server the bot is in (at start,
+    and when it joins one: a rejoin within the grace period restores the community);
+    ``on_removed(community)`` when it is removed from one (its data is purged after
+    UPSTANDER_REMOVED_COMMUNITY_GRACE_DAYS). The deployment's community registry
+    implements both; a failure in either is logged, never fatal.
     """
     previous = configure_endpoints(settings.api_base, settings.gateway_url)
-    client = client_for(core, content, settings, **(client_options or {}))
+    options = {**(client_options or {}), "on_joined": on_joined, "on_removed": on_removed}
+    client = client_for(core, content, settings, **options)
     lifecycle.register_platform(PLATFORM, client.directory, client.messenger)
     try:
         await _connected_until(stop, client, lifecycle, ready=ready, drain_seconds=drain_seconds)

@@ -19,6 +19,8 @@ class DiscordSettingsError(UpstanderError, ValueError):
 class DiscordSettings:
     token: str
     application_id: int | None
+    # DISCORD_GUILD_ID, optional: the server whose community is the default one
+    # ("discord"); commands are also synced there. The bot serves every server it is in.
     guild_id: int | None
     volunteer_channel_id: int
     volunteer_role_id: int | None
