@@ -236,8 +236,16 @@ def _platform_servers(runtime: Runtime, stop: asyncio.Event) -> dict[str, Serve]
         from bot.adapters.discord.settings import DiscordSettings
 
         discord = DiscordSettings.from_env(env)
+        hooks = runtime.communities
         servers["discord"] = partial(
-            serve_discord, runtime.app, runtime.content, runtime, discord, stop
+            serve_discord,
+            runtime.app,
+            runtime.content,
+            runtime,
+            discord,
+            stop,
+            on_joined=hooks.joined if hooks else None,
+            on_removed=hooks.left if hooks else None,
         )
     if env.get("SLACK_BOT_TOKEN"):
         from bot.adapters.slack.run import serve_slack

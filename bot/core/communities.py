@@ -37,6 +37,17 @@ class Communities:
         log.info("community %s removed; purged after %s", community, purge_after.isoformat())
         return purge_after
 
+    async def joined(self, community: str, name: str) -> None:
+        """The bot is in `community` (added, or found at start-up): recorded, and
+        restored if it had been removed and is not purged yet."""
+        platform, _, workspace = community.partition(":")
+        await self._store.register(platform, workspace, name, self._clock.now())
+        await self._store.restore(community)
+
+    async def left(self, community: str) -> None:
+        """`removed`, for an adapter's hook that expects no answer."""
+        await self.removed(community)
+
     async def added_again(self, community: str) -> bool:
         """Re-added before its purge: nothing is purged."""
         return await self._store.restore(community)

@@ -30,11 +30,6 @@ def is_default(community: str) -> bool:
     return ":" not in community
 
 
-def community_of_key(key: str) -> str:
-    """The community of a member key (`Actor.key`, `"<community>:<user id>"`)."""
-    return key.rpartition(":")[0]
-
-
 def scope_of(community: str) -> tuple[str, ...]:
     """The communities whose stored rows `community` sees in its counts and audit.
 

@@ -217,3 +217,21 @@ async def test_a_group_session_is_played_in_its_own_community_alone(runtime: Run
     assert text_of(runtime, "group.gone") in said(await runtime.app.press(outsider, begin.id))
     started = await runtime.app.press(starter, begin.id)
     assert any(a.kind == VOTE for a in started.actions)
+
+
+async def test_a_server_found_again_before_its_purge_is_restored(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    communities = runtime.communities
+    assert communities is not None
+    await communities.joined(A, "Server A")
+    opened = await both_open(runtime)
+    await communities.left(A)
+    gone = await runtime.store.communities.get_community(A)
+    assert gone is not None and gone.status == "removed"
+    await communities.joined(A, "Server A")  # added back, or seen again at start-up
+    back = await runtime.store.communities.get_community(A)
+    assert back is not None and back.status == "active"
+    clock.advance(days=31)
+    await runtime.jobs.run_due()
+    assert await runtime.store.checkins.get_checkin(opened[A].id) is not None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.adapters.discord.guilds import CUSTOM_ID_MAX, split_tag, tag_for
-from bot.bootstrap import build
+from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.actors import Actor, Role
 from bot.core.clock import ManualClock
@@ -271,3 +271,45 @@ def test_a_dm_tag_fits_the_largest_snowflake_and_reads_back() -> None:
     assert split_tag("~zz~") == (int("zz", 36), "")
     assert split_tag("dk.close|~1~") == (None, "dk.close|~1~")
     assert split_tag("~not a tag~x") == (None, "~not a tag~x")
+
+
+@dataclass
+class Registry(Hooks):
+    """serve_discord's hooks wired to the deployment's real community registry, as
+    `python -m bot run` wires them; the events only say when each call returned."""
+
+    runtime: Runtime | None = None
+
+    async def on_joined(self, community: str, name: str) -> None:
+        assert self.runtime is not None and self.runtime.communities is not None
+        await self.runtime.communities.joined(community, name)
+        await super().on_joined(community, name)
+
+    async def on_removed(self, community: str) -> None:
+        assert self.runtime is not None and self.runtime.communities is not None
+        await self.runtime.communities.left(community)
+        await super().on_removed(community)
+
+
+async def test_a_server_that_removes_the_bot_is_registered_then_marked_for_purging(
+    standin: DiscordStandin, discord_settings: Settings, guild_b: FakeGuild
+) -> None:
+    env = {k: v for k, v in discord_settings.env.items() if k != "DISCORD_GUILD_ID"}
+    clock = ManualClock()
+    runtime = await build(Settings.from_env(env), store=MemoryStore(), clock=clock)
+    hooks = Registry(runtime=runtime)
+    serve = {"on_joined": hooks.on_joined, "on_removed": hooks.on_removed}
+    bot = await start_bot(standin, runtime, serve_options=serve)
+    try:
+        await hooks.until(lambda: len(hooks.joined) >= 2)
+        registered = await runtime.store.communities.get_community(community(guild_b))
+        assert registered is not None and registered.name == guild_b.name
+        standin.remove_guild(guild_b)
+        await hooks.until(lambda: hooks.removed)
+        removed = await runtime.store.communities.get_community(community(guild_b))
+        assert removed is not None and removed.status == "removed"
+        assert removed.purge_after is not None and removed.purge_after > clock.now()
+    finally:
+        await bot.close()
+        await runtime.aclose()
+        await finish_client_tasks()
