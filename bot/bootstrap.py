@@ -78,6 +78,8 @@ class Runtime:
     data_lock: DataDirLock | None = None
     idle: IdleWatch | None = None
     group: GroupPractice | None = None
+    # The database the store is on (None for a store passed in): Slack installs by OAuth.
+    database: Database | None = None
 
     # -- the Lifecycle adapters get (bot.lifecycle) ----------------------------
 
@@ -246,8 +248,9 @@ async def build(
     if content is None:
         content = await ContentHolder.open(settings.content_dir, settings.resources_file)
     data_lock: DataDirLock | None = None
+    database: Database | None = None
     if store is None:
-        store, data_lock = await _open_own_store(settings)
+        store, data_lock, database = await _open_own_store(settings)
     directories: dict[str, Directory] = {}
     messengers: dict[str, Messenger] = {}
     erasure = Erasure(store.copies, store.practice, clock)
@@ -270,6 +273,7 @@ async def build(
         data_lock=data_lock,
         idle=passes.idle,
         group=services.group,
+        database=database,
     )
 
 
@@ -289,22 +293,26 @@ def _periodic(
     )
 
 
-async def _open_own_store(settings: Settings) -> tuple[Stores, DataDirLock | None]:
-    """The settings' database, with the data directory's lock when it is SQLite."""
+async def _open_own_store(
+    settings: Settings,
+) -> tuple[Stores, DataDirLock | None, Database]:
+    """The settings' database and its stores, with the data directory's lock when it is
+    SQLite."""
     data_lock: DataDirLock | None = None
     if not settings.database_url:
         # SQLite serves one process: before the file is touched, a second bot on this
         # data directory stops here. PostgreSQL serves any number.
         data_lock = DataDirLock.take(settings.data_dir)
     try:
-        store = await open_store(settings)
+        database = await open_settings_database(settings)
+        store = sql_stores(database)
         if data_lock is not None:
             await _release_dead_leases(store)
     except BaseException:
         if data_lock is not None:
             data_lock.release()
         raise
-    return store, data_lock
+    return store, data_lock, database
 
 
 def _services(
