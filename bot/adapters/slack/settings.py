@@ -97,13 +97,6 @@ class SlackSettings:
         )
 
 
-def oauth_configured(env: Mapping[str, str]) -> bool:
-    """Whether the environment asks for installs by OAuth rather than one bot token."""
-    return bool(
-        env.get("SLACK_CLIENT_ID", "").strip() and env.get("SLACK_CLIENT_SECRET", "").strip()
-    )
-
-
 def _check_mode(bot_token: str, signing_secret: str, app_token: str, oauth: bool) -> None:
     if not bot_token and not oauth:
         raise SlackSettingsError(
