@@ -7,6 +7,7 @@ records the token it came with. Installations are kept in a real SQLite database
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +34,22 @@ from slack_standin import SlackDriver, SlackStandIn, Workspace, drain_bolt_tasks
 from sqlalchemy import select
 
 from bot.adapters.slack.oauth import Installs
-from bot.adapters.slack.run import HttpServer, SlackAdapter, attach_slack, start_http
-from bot.adapters.slack.settings import BOT_SCOPES, EVENTS_PATH, SlackSettings
-from bot.adapters.slack.workspaces import untag
-from bot.bootstrap import Runtime
+from bot.adapters.slack.run import (
+    HttpServer,
+    SlackAdapter,
+    attach_slack,
+    serve_slack,
+    start_http,
+)
+from bot.adapters.slack.settings import (
+    BOT_SCOPES,
+    EVENTS_PATH,
+    SlackSettings,
+    SlackSettingsError,
+)
+from bot.adapters.slack.workspaces import WorkspaceMessenger, untag
+from bot.bootstrap import Runtime, build
+from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.desk_support import CONFIRM
 from bot.core.errors import DeliveryError
@@ -368,3 +381,23 @@ async def test_an_org_wide_install_serves_its_enterprise_s_teams_as_one_communit
         assert answer.status == 200
         opened = await slack.wait_for(lambda c: c.method == "views.open" and c.seq > before)
         assert opened.token == org.bot_token
+
+
+async def test_serve_slack_keeps_installs_in_the_bot_s_own_database(
+    tmp_path: Path, slack: SlackStandIn
+) -> None:
+    env = {**oauth_env(slack), "UPSTANDER_DATA_DIR": str(tmp_path), "PORT": "0"}
+    settings = SlackSettings.from_env(env)
+    runtime = await build(Settings.from_env(env), clock=ManualClock())
+    try:
+        assert runtime.database is not None, "the bot's own database, opened at start-up"
+        with pytest.raises(SlackSettingsError, match="database"):
+            await serve_slack(runtime.app, runtime, settings, asyncio.Event())
+        stop = asyncio.Event()
+        stop.set()  # already asked to stop: it starts, serves, and closes at once
+        serving = serve_slack(runtime.app, runtime, settings, stop, database=runtime.database)
+        await asyncio.wait_for(serving, timeout=5)
+        assert isinstance(runtime.messengers["slack"], WorkspaceMessenger)
+        assert not slack.calls("auth.test"), "no token of its own to ask about"
+    finally:
+        await runtime.aclose()
