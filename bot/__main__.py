@@ -29,7 +29,7 @@ Serve = Callable[[], Coroutine[Any, Any, None]]
 # The console's log, beside its database: the chat on screen stays a chat.
 LOG_FILE = "upstander.log"
 NO_PLATFORM = (
-    "cannot start: set DISCORD_TOKEN, SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and"
+    "cannot start: set DISCORD_TOKEN or SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and"
     " SLACK_CLIENT_SECRET) for `run`,"
     " or try the bot in a terminal with `python -m bot console` (`make run`)"
 )
