@@ -30,9 +30,11 @@ from slack_harness import (
     posted_to,
     press_in_message,
 )
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_standin import SlackDriver, SlackStandIn, Workspace, drain_bolt_tasks
 from sqlalchemy import select
 
+from bot.adapters.slack.app import make_client
 from bot.adapters.slack.oauth import Installs
 from bot.adapters.slack.run import (
     HttpServer,
@@ -47,7 +49,7 @@ from bot.adapters.slack.settings import (
     SlackSettings,
     SlackSettingsError,
 )
-from bot.adapters.slack.workspaces import WorkspaceMessenger, untag
+from bot.adapters.slack.workspaces import TOKEN_SECONDS, WorkspaceMessenger, Workspaces, untag
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.core.clock import ManualClock
@@ -401,3 +403,30 @@ async def test_serve_slack_keeps_installs_in_the_bot_s_own_database(
         assert not slack.calls("auth.test"), "no token of its own to ask about"
     finally:
         await runtime.aclose()
+
+
+async def test_another_process_s_uninstall_is_seen_within_the_token_cache(
+    deployment: Deployment,
+) -> None:
+    first, second = await two_installed(deployment)
+    now = [0.0]
+    made: list[str] = []
+
+    def make(token: str) -> AsyncWebClient:
+        made.append(token)
+        return make_client(deployment.settings, token, session=deployment.adapter.work.session)
+
+    workspaces = Workspaces(
+        deployment.installations, deployment.settings, make, clock=lambda: now[0]
+    )
+    kept = await workspaces.get("slack:T0AAA")
+    assert kept is not None and kept.token == first.bot_token
+    assert await workspaces.get("slack:T0AAA") is kept, "one client per token, kept"
+    # Another process deletes the installation: this one sees it once its look-up expires.
+    await deployment.installations.delete_community("slack:T0AAA")
+    assert await workspaces.get("slack:T0AAA") is kept
+    now[0] += TOKEN_SECONDS
+    assert await workspaces.get("slack:T0AAA") is None
+    other = await workspaces.get("slack:T0BBB")
+    assert other is not None and other.token == second.bot_token
+    assert made == [first.bot_token, second.bot_token]
