@@ -20,14 +20,28 @@ from bot.core.desk_support import CONFIRM
 
 
 @pytest.fixture
-async def home_bot(runtime: Runtime, slack: SlackStandIn) -> AsyncIterator[SlackBot]:
+def purged() -> list[str]:
+    """The communities the app's removal purged (where the lead wires the purge)."""
+    return []
+
+
+@pytest.fixture
+async def home_bot(
+    runtime: Runtime, slack: SlackStandIn, purged: list[str]
+) -> AsyncIterator[SlackBot]:
     settings = SlackSettings.from_env(slack_env(slack))
     work = Work()
     client = make_client(settings, session=work.session)
     team = await default_workspace(client)
     assert team == slack.team_id, "auth.test names the token's workspace"
+
     # The app as serve_slack builds it: the token's workspace known from the start.
-    adapter = attach_slack(runtime.app, runtime, settings, client, work=work, default_team=team)
+    async def purge(community: str) -> None:
+        purged.append(community)
+
+    adapter = attach_slack(
+        runtime.app, runtime, settings, client, work=work, default_team=team, purge=purge
+    )
     server = await start_http(adapter, runtime, settings, host="127.0.0.1", port=0)
     try:
         async with SlackDriver(server.url + EVENTS_PATH, SECRET, standin=slack) as driver:
@@ -73,3 +87,11 @@ async def test_a_token_slack_refuses_leaves_one_community(slack: SlackStandIn) -
         assert await default_workspace(make_client(settings, session=work.session)) is None
     finally:
         await work.close()
+
+
+async def test_uninstalling_the_one_token_s_app_purges_the_community_slack(
+    home_bot: SlackBot, purged: list[str]
+) -> None:
+    assert (await home_bot.driver.send_event({"type": "app_uninstalled"})).status == 200
+    await home_bot.settle()
+    assert purged == ["slack"]

@@ -77,6 +77,7 @@ class Deployment:
     db: Database
     installations: SqlInstallations
     clock: ManualClock
+    purged: list[str]
 
     def url(self, path: str) -> str:
         return self.server.url + path
@@ -119,10 +120,19 @@ async def deployment(
     installs = Installs(installations, SqlOAuthStates(db, clock=clock))
     settings = SlackSettings.from_env(oauth_env(slack))
     assert settings.oauth
-    adapter = attach_slack(runtime.app, runtime, settings, installs=installs)
+    purged: list[str] = []
+
+    async def purge(community: str) -> None:
+        # Where the lead wires the community purge: it runs after the installation went.
+        assert await installations.bot_token(community) is None
+        purged.append(community)
+
+    adapter = attach_slack(runtime.app, runtime, settings, installs=installs, purge=purge)
     server = await start_http(adapter, runtime, settings, host="127.0.0.1", port=0)
     try:
-        yield Deployment(runtime, slack, server, settings, adapter, db, installations, clock)
+        yield Deployment(
+            runtime, slack, server, settings, adapter, db, installations, clock, purged
+        )
         await adapter.work.drain(5.0)
         await drain_bolt_tasks()
     finally:
@@ -325,6 +335,7 @@ async def test_uninstalling_one_workspace_leaves_the_other_working(
     async with deployment.driver("T0AAA") as driver:
         assert (await driver.send_event({"type": "app_uninstalled"})).status == 200
         await deployment.settle()
+        assert deployment.purged == ["slack:T0AAA"]
         slack.revoke(first.bot_token)  # Slack revokes the token with the uninstall
         assert await deployment.installations.bot_token("slack:T0AAA") is None
         async with deployment.db.read() as conn:
@@ -361,12 +372,14 @@ async def test_a_revoked_bot_token_removes_the_workspace_a_person_s_only_their_o
             enterprise_id=None, team_id="T0AAA"
         )
         assert found is None, "the installer's own row went"
+        assert deployment.purged == [], "a person's token is not the workspace's"
 
         bot = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOTUSER"]}}
         assert (await driver.send_event(bot)).status == 200
         await deployment.settle()
     assert await deployment.installations.bot_token("slack:T0AAA") is None
     assert await deployment.installations.bot_token("slack:T0BBB") == second.bot_token
+    assert deployment.purged == ["slack:T0AAA"]
 
 
 async def test_an_org_wide_install_serves_its_enterprise_s_teams_as_one_community(

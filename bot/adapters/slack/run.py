@@ -91,7 +91,7 @@ def attach_slack(
     work: Work | None = None,
     installs: Installs | None = None,
     default_team: str | None = None,
-    on_removed: OnRemoved | None = None,
+    purge: OnRemoved | None = None,
 ) -> SlackAdapter:
     """Register Slack's Directory and Messenger on the lifecycle and build the bolt app.
 
@@ -102,8 +102,8 @@ def attach_slack(
     One bot token (``settings.bot_token``): ``default_team`` is its workspace (its
     community is ``"slack"``; None: every request is that one community). Installs by
     OAuth (``settings.oauth``): ``installs`` keeps them, and each community is served
-    with its own token. ``on_removed(community)`` runs when a workspace uninstalls the
-    app or revokes its bot token (default: ``removal``).
+    with its own token. When a workspace uninstalls the app or revokes its bot token,
+    ``removal`` runs: its installation is deleted, then ``purge(community)``.
     """
     work = work if work is not None else Work()
     if client is None:
@@ -111,9 +111,9 @@ def attach_slack(
     # Copy names commands as this workspace types them: `/upstander practice`.
     core.spell_commands(PLATFORM, Spelling(prefix=settings.command))
     if settings.oauth:
-        app = _attach_installed(core, lifecycle, settings, client, work, installs, on_removed)
+        app = _attach_installed(core, lifecycle, settings, client, work, installs, purge)
     else:
-        app = _attach_one(core, lifecycle, settings, client, work, default_team, on_removed)
+        app = _attach_one(core, lifecycle, settings, client, work, default_team, purge)
     return SlackAdapter(app, client, work, lifecycle)
 
 
@@ -124,7 +124,7 @@ def _attach_one(
     client: AsyncWebClient,
     work: Work,
     default_team: str | None,
-    on_removed: OnRemoved | None,
+    purge: OnRemoved | None,
 ) -> AsyncApp:
     """One workspace, one bot token (on ``client``)."""
     directory = SlackDirectory(client, settings)
@@ -132,7 +132,7 @@ def _attach_one(
     app = build_slack_app(core, lifecycle, settings, client, work)
     app.use(name_communities(default_team))
     app.use(display_names(lambda user_id, _community: directory.display_name(user_id)))
-    register_removals(app, work, None, on_removed or _nothing_installed)
+    register_removals(app, work, None, removal(None, None, purge))
     return app
 
 
@@ -143,7 +143,7 @@ def _attach_installed(
     client: AsyncWebClient,
     work: Work,
     installs: Installs | None,
-    on_removed: OnRemoved | None,
+    purge: OnRemoved | None,
 ) -> AsyncApp:
     """Any number of workspaces, installed by OAuth; ``client`` carries no token."""
     if installs is None:
@@ -160,33 +160,38 @@ def _attach_installed(
     # No workspace is the environment's: every one is "slack:<team or enterprise>".
     app.use(name_communities(""))
     app.use(display_names(directory.display_name))
-    removed = on_removed or removal(installs.installations, workspaces)
+    removed = removal(installs.installations, workspaces, purge)
     register_removals(app, work, installs.installations, removed)
     return app
 
 
-def removal(installations: SqlInstallations, workspaces: Workspaces) -> OnRemoved:
-    """What a workspace uninstalling the app (or revoking its bot token) does: its
-    installation and tokens are deleted from the database, and this process forgets the
-    client it kept for it; other processes stop using it within ``TOKEN_SECONDS``.
+def removal(
+    installations: SqlInstallations | None,
+    workspaces: Workspaces | None,
+    purge: OnRemoved | None = None,
+) -> OnRemoved:
+    """What a workspace uninstalling the app (or revoking its bot token) sets off, as
+    ``on_removed(community)``: its installation and tokens are deleted from the database
+    (installs by OAuth; one bot token has none there), this process forgets the client it
+    kept for it (other processes within ``TOKEN_SECONDS``), then ``purge(community)``.
 
-    At merge the lead composes this with the community purge (``purge_community`` in
-    bot/core/communities.py), which deletes every row of the community and writes its
-    audit line; ``attach_slack`` and ``serve_slack`` take the composed callable as
-    ``on_removed``.
+    ``purge`` is the community purge (``purge_community`` in bot/core/communities.py,
+    which deletes every row of the community and writes its audit line): the lead passes
+    it to ``serve_slack`` from ``bot.__main__`` at merge; without it, only the
+    installation goes.
     """
 
     async def removed(community: str) -> None:
-        gone = await installations.delete_community(community)
-        workspaces.forget(community)
-        log.info("Slack installation of community %s deleted (%d row(s))", community, gone)
+        if installations is not None and workspaces is not None:
+            gone = await installations.delete_community(community)
+            workspaces.forget(community)
+            log.info("Slack installation of community %s deleted (%d row(s))", community, gone)
+        else:
+            log.warning("the Slack app was removed from community %s (SLACK_BOT_TOKEN)", community)
+        if purge is not None:
+            await purge(community)
 
     return removed
-
-
-async def _nothing_installed(community: str) -> None:
-    """One bot token: nothing is installed in the database to delete."""
-    log.warning("the Slack app was removed from community %s (SLACK_BOT_TOKEN)", community)
 
 
 def installs_in(settings: SlackSettings, database: Database | None) -> Installs | None:
@@ -206,13 +211,14 @@ async def serve_slack(
     *,
     work: Work | None = None,
     database: Database | None = None,
-    on_removed: OnRemoved | None = None,
+    purge: OnRemoved | None = None,
 ) -> None:
     """Serve until ``stop`` is set, then finish what is in flight (see the module doc).
 
     ``work``: the adapter's tracked work and HTTP session (a new one unless given);
-    ``database``: where installs by OAuth are kept (needed in that mode)."""
-    adapter = await _adapter(core, lifecycle, settings, work, database, on_removed)
+    ``database``: where installs by OAuth are kept (needed in that mode); ``purge``: what
+    a workspace's removal purges (see ``removal``)."""
+    adapter = await _adapter(core, lifecycle, settings, work, database, purge)
     try:
         if settings.socket_mode:
             await _serve_socket_mode(adapter.app, lifecycle, settings, stop)
@@ -237,7 +243,7 @@ async def _adapter(
     settings: SlackSettings,
     work: Work | None,
     database: Database | None,
-    on_removed: OnRemoved | None,
+    purge: OnRemoved | None,
 ) -> SlackAdapter:
     installs = installs_in(settings, database)
     work = work if work is not None else Work()
@@ -252,7 +258,7 @@ async def _adapter(
         work=work,
         installs=installs,
         default_team=default_team,
-        on_removed=on_removed,
+        purge=purge,
     )
 
 
