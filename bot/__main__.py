@@ -29,7 +29,8 @@ Serve = Callable[[], Coroutine[Any, Any, None]]
 # The console's log, beside its database: the chat on screen stays a chat.
 LOG_FILE = "upstander.log"
 NO_PLATFORM = (
-    "cannot start: set DISCORD_TOKEN or SLACK_BOT_TOKEN for `run`,"
+    "cannot start: set DISCORD_TOKEN or SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and"
+    " SLACK_CLIENT_SECRET) for `run`,"
     " or try the bot in a terminal with `python -m bot console` (`make run`)"
 )
 
@@ -155,7 +156,14 @@ def _keys(settings: Settings) -> int:
 
 def _platforms(settings: Settings) -> bool:
     env = settings.env
-    return bool(env.get("DISCORD_TOKEN") or env.get("SLACK_BOT_TOKEN"))
+    return bool(env.get("DISCORD_TOKEN") or _slack(env))
+
+
+def _slack(env: Mapping[str, str]) -> bool:
+    """Slack is served with one bot token, or for every workspace installing by OAuth."""
+    return bool(env.get("SLACK_BOT_TOKEN")) or bool(
+        env.get("SLACK_CLIENT_ID", "").strip() and env.get("SLACK_CLIENT_SECRET", "").strip()
+    )
 
 
 async def _run(settings: Settings, *, console: bool) -> int:
@@ -231,12 +239,12 @@ def _platform_servers(runtime: Runtime, stop: asyncio.Event) -> dict[str, Serve]
     """The configured platforms' adapters; a setting missing stops here, before any listens."""
     env = runtime.settings.env
     servers: dict[str, Serve] = {}
+    hooks = runtime.communities
     if env.get("DISCORD_TOKEN"):
         from bot.adapters.discord.run import serve_discord
         from bot.adapters.discord.settings import DiscordSettings
 
         discord = DiscordSettings.from_env(env)
-        hooks = runtime.communities
         servers["discord"] = partial(
             serve_discord,
             runtime.app,
@@ -247,19 +255,27 @@ def _platform_servers(runtime: Runtime, stop: asyncio.Event) -> dict[str, Serve]
             on_joined=hooks.joined if hooks else None,
             on_removed=hooks.left if hooks else None,
         )
-    if env.get("SLACK_BOT_TOKEN"):
+    if _slack(env):
         from bot.adapters.slack.run import serve_slack
         from bot.adapters.slack.settings import SlackSettings
 
         slack = SlackSettings.from_env(env)
-        servers["slack"] = partial(serve_slack, runtime.app, runtime, slack, stop)
+        servers["slack"] = partial(
+            serve_slack,
+            runtime.app,
+            runtime,
+            slack,
+            stop,
+            database=runtime.database,
+            purge=hooks.uninstalled if hooks else None,
+        )
     return servers
 
 
 async def _serve_health_alone(runtime: Runtime) -> HealthServer | None:
     """Slack serves /health on PORT itself; a Discord-only web process must bind it too."""
     env = runtime.settings.env
-    if env.get("SLACK_BOT_TOKEN") or not env.get("PORT"):
+    if _slack(env) or not env.get("PORT"):
         return None
     from bot.core.errors import UpstanderError
     from bot.health import serve_health
@@ -276,7 +292,7 @@ def _import_adapters(env: Mapping[str, str]) -> None:
     """Import the configured adapters now, so start-up's freeze covers their modules too."""
     if env.get("DISCORD_TOKEN"):
         import bot.adapters.discord.run
-    if env.get("SLACK_BOT_TOKEN"):
+    if _slack(env):
         import bot.adapters.slack.run  # noqa: F401
 
 

@@ -81,6 +81,8 @@ class Runtime:
     group: GroupPractice | None = None
     # Marks a community removed (the bot left it) and purges it: for the adapters.
     communities: Communities | None = None
+    # The database the store is on (None for a store passed in): Slack installs by OAuth.
+    database: Database | None = None
 
     # -- the Lifecycle adapters get (bot.lifecycle) ----------------------------
 
@@ -249,8 +251,9 @@ async def build(
     if content is None:
         content = await ContentHolder.open(settings.content_dir, settings.resources_file)
     data_lock: DataDirLock | None = None
+    database: Database | None = None
     if store is None:
-        store, data_lock = await _open_own_store(settings)
+        store, data_lock, database = await _open_own_store(settings)
     directories: dict[str, Directory] = {}
     messengers: dict[str, Messenger] = {}
     erasure = Erasure(store.copies, store.practice, clock)
@@ -274,6 +277,7 @@ async def build(
         idle=passes.idle,
         group=services.group,
         communities=passes.communities,
+        database=database,
     )
 
 
@@ -294,22 +298,26 @@ def _periodic(
     )
 
 
-async def _open_own_store(settings: Settings) -> tuple[Stores, DataDirLock | None]:
-    """The settings' database, with the data directory's lock when it is SQLite."""
+async def _open_own_store(
+    settings: Settings,
+) -> tuple[Stores, DataDirLock | None, Database]:
+    """The settings' database and its stores, with the data directory's lock when it is
+    SQLite."""
     data_lock: DataDirLock | None = None
     if not settings.database_url:
         # SQLite serves one process: before the file is touched, a second bot on this
         # data directory stops here. PostgreSQL serves any number.
         data_lock = DataDirLock.take(settings.data_dir)
     try:
-        store = await open_store(settings)
+        database = await open_settings_database(settings)
+        store = sql_stores(database)
         if data_lock is not None:
             await _release_dead_leases(store)
     except BaseException:
         if data_lock is not None:
             data_lock.release()
         raise
-    return store, data_lock
+    return store, data_lock, database
 
 
 def _services(

@@ -48,6 +48,11 @@ class Communities:
         """`removed`, for an adapter's hook that expects no answer."""
         await self.removed(community)
 
+    async def uninstalled(self, community: str) -> None:
+        """The app was uninstalled (or its token revoked) there: purged at once, since
+        nothing can be sent there any more and nobody there asked to keep anything."""
+        await self.purge_community(community, "uninstalled")
+
     async def added_again(self, community: str) -> bool:
         """Re-added before its purge: nothing is purged."""
         return await self._store.restore(community)

@@ -31,13 +31,15 @@ from bot.storage.schema import (
     runs,
     schedules,
     sent_copies,
+    slack_bots,
+    slack_installations,
     volunteers,
 )
 
 # Every table with a `community` column, in the order the purge empties them.
 SCOPED_TABLES: list[Table] = [
     outbox, sent_copies, checkins, volunteers, blocks, runs, counters, audit, schedules,
-    group_sessions,
+    group_sessions, slack_installations, slack_bots,
 ]  # fmt: skip
 
 

@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.storage.crypto import Cipher
 from bot.storage.engine import Database, upsert
 from bot.storage.keycheck import record_key
-from bot.storage.schema import blocks, checkins, outbox, sent_copies
+from bot.storage.schema import (
+    blocks,
+    checkins,
+    outbox,
+    sent_copies,
+    slack_bots,
+    slack_installations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,10 @@ async def rotate_keys(db: Database, batch: int = BATCH) -> Rotated:
     n_checkins = await _in_batches(db, checkins, batch, _reseal_checkins)
     n_outbox = await _in_batches(db, outbox, batch, _reseal_outbox)
     await _in_batches(db, sent_copies, batch, _reseal_copies)
+    await _in_batches(db, slack_bots, batch, _reseal_column(slack_bots, "bot_enc"))
+    await _in_batches(
+        db, slack_installations, batch, _reseal_column(slack_installations, "installation_enc")
+    )
     async with db.write() as conn:
         await record_key(conn, db.cipher, db.dialect, replace=True)
         unmatched = await _blocks_without_checkins(conn)
@@ -129,6 +140,22 @@ async def _reseal_copies(conn: AsyncConnection, cipher: Cipher, rows: list[Row[A
         .values(copy_enc=bindparam("new_copy"))
     )
     await conn.execute(change, values)
+
+
+def _reseal_column(table: Table, column: str) -> Resealer:
+    """Re-seal one sealed column of `table`, each value at its own place."""
+
+    async def reseal(conn: AsyncConnection, cipher: Cipher, rows: list[Row[Any]]) -> None:
+        values = []
+        for row in rows:
+            place = (table.name, row.id, column)
+            sealed = getattr(row, column)
+            values.append({"row_id": row.id, "new": cipher.seal(cipher.open(sealed, place), place)})
+        mine = table.c.id == bindparam("row_id")
+        change = update(table).where(mine).values({column: bindparam("new")})
+        await conn.execute(change, values)
+
+    return reseal
 
 
 async def _refingerprint_blocks(db: Database) -> int:

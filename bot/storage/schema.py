@@ -295,3 +295,43 @@ schedules = Table(
 )
 Index("schedules_due", schedules.c.paused, schedules.c.next_due)
 Index("schedules_community", schedules.c.community)
+
+# Slack installations by OAuth (issue 20.3), one community per workspace (team id, or the
+# enterprise id of an org-wide install): bolt's installations and bots, sealed whole
+# (their bot and user tokens with them), and the OAuth flow's states, by digest.
+slack_installations = Table(
+    "slack_installations",
+    metadata,
+    Column("id", Text, primary_key=True),  # "<workspace>/<installing user>"
+    _text("workspace"),
+    _text("community"),
+    _text("enterprise_id"),
+    _text("team_id"),
+    _text("user_id"),
+    Column("is_enterprise_install", Integer, nullable=False),
+    _text("installation_enc"),
+    Column("installed_at", IsoTime, nullable=False),
+)
+Index("slack_installations_workspace", slack_installations.c.workspace)
+Index("slack_installations_community", slack_installations.c.community)
+
+slack_bots = Table(
+    "slack_bots",
+    metadata,
+    Column("id", Text, primary_key=True),  # the workspace
+    _text("community"),
+    _text("enterprise_id"),
+    _text("team_id"),
+    Column("is_enterprise_install", Integer, nullable=False),
+    _text("bot_enc"),
+    Column("installed_at", IsoTime, nullable=False),
+)
+Index("slack_bots_community", slack_bots.c.community)
+
+slack_oauth_states = Table(
+    "slack_oauth_states",
+    metadata,
+    Column("digest", Text, primary_key=True),
+    Column("expires_at", IsoTime, nullable=False),
+)
+Index("slack_oauth_states_expiry", slack_oauth_states.c.expires_at)

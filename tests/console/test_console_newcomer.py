@@ -85,7 +85,13 @@ def test_run_without_tokens_says_so_in_one_line_and_fails(
         "UPSTANDER_CONTENT_DIR": str(content_dir),
         "UPSTANDER_RESOURCES": str(tmp_path / "resources.yaml"),
     }
-    for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+    for name in (
+        "DISCORD_TOKEN",
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+    ):
         env.pop(name, None)
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run"],

@@ -41,6 +41,7 @@ from .web_api import (
     SlackStandIn,
     StandInError,
     UserProfile,
+    Workspace,
 )
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "SlackStandIn",
     "StandInError",
     "UserProfile",
+    "Workspace",
     "bolt_listener_tasks",
     "checkboxes_value",
     "drain_bolt_tasks",

@@ -98,6 +98,29 @@ class _ResponseUrl:
 
 
 @dataclass
+class Workspace:
+    """A workspace that installs the app by OAuth: what ``oauth.v2.access`` answers for it."""
+
+    team_id: str
+    team_name: str
+    bot_token: str
+    bot_user_id: str = "U0BOTUSER"
+    bot_id: str = "B0BOTID"
+    enterprise_id: str | None = None
+    org_wide: bool = False
+    installer: str = "U0INSTALL"
+
+    @property
+    def key(self) -> str:
+        """The id bolt keys the install by: the enterprise's for an org-wide one."""
+        return self.enterprise_id if self.org_wide and self.enterprise_id else self.team_id
+
+
+OAUTH_CODE_TTL_SECONDS = 600.0
+OAUTH_METHOD = "oauth.v2.access"
+
+
+@dataclass
 class UserProfile:
     id: str
     name: str
@@ -139,6 +162,11 @@ class SlackStandIn:
     ) -> None:
         self.bot_token = bot_token
         self.valid_tokens: set[str] = {bot_token, *extra_tokens}
+        # Installs by OAuth: the app's credentials, workspaces by bot token, issued codes.
+        self.client_id = "1234567890.0987654321"
+        self.client_secret = "standin-client-secret-0123456789abcdef"
+        self.workspaces: dict[str, Workspace] = {}
+        self._codes: dict[str, tuple[str, float]] = {}
         self.team_id = team_id
         self.team_name = team_name
         self.team_domain = team_domain
@@ -264,6 +292,42 @@ class SlackStandIn:
         )
         self.users[user_id] = profile
         return profile
+
+    def add_workspace(
+        self,
+        team_id: str,
+        team_name: str | None = None,
+        *,
+        bot_token: str | None = None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        installer: str = "U0INSTALL",
+    ) -> Workspace:
+        """A workspace that can install the app by OAuth (see :meth:`issue_oauth_code`);
+        its bot token becomes valid when ``oauth.v2.access`` hands it out."""
+        workspace = Workspace(
+            team_id=team_id,
+            team_name=team_name or f"Workspace {team_id}",
+            bot_token=bot_token or f"xoxb-{team_id.lower()}-{secrets.token_hex(6)}",
+            bot_user_id=self.bot_user_id,
+            bot_id=self.bot_id,
+            enterprise_id=enterprise_id,
+            org_wide=org_wide,
+            installer=installer,
+        )
+        self.workspaces[workspace.bot_token] = workspace
+        return workspace
+
+    def issue_oauth_code(self, workspace: Workspace) -> str:
+        """The code Slack puts in the redirect after someone approves the install:
+        exchanged once, within ten minutes of :attr:`clock` time."""
+        code = f"{workspace.team_id}.{secrets.token_hex(10)}"
+        self._codes[code] = (workspace.bot_token, self.clock())
+        return code
+
+    def revoke(self, token: str) -> None:
+        """The token stops working (an uninstall or a revocation): ``invalid_auth``."""
+        self.valid_tokens.discard(token)
 
     def set_usergroup_members(self, usergroup_id: str, user_ids: Iterable[str]) -> None:
         self.usergroups[usergroup_id] = list(user_ids)
@@ -469,6 +533,8 @@ class SlackStandIn:
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args, body_token = await _parse_args(request)
+        if method == OAUTH_METHOD:
+            return await self._handle_oauth(request, args)
         token = _bearer_token(request) or body_token
 
         headers: dict[str, str] = {}
@@ -478,6 +544,8 @@ class SlackStandIn:
             status, response = 200, {"ok": False, "error": "invalid_auth"}
         elif (fault := self._take_fault(method)) is not None:
             status, response, headers = self._fault_response(fault)
+        elif method == "auth.test":
+            status, response = 200, self._auth_test(args, token)
         elif (handler := self._handlers.get(method)) is None:
             status, response = 200, {"ok": False, "error": "unknown_method"}
         else:
@@ -492,6 +560,33 @@ class SlackStandIn:
             response=response,
         )
         return web.json_response(response, status=status, headers=headers)
+
+    async def _handle_oauth(self, request: web.Request, args: JSONDict) -> web.Response:
+        """``oauth.v2.access``: the app's credentials (HTTP Basic, or in the form) and a
+        code issued for a workspace give that workspace's bot token, once."""
+        client_id, client_secret = _basic_auth(request)
+        client_id = client_id or str(args.get("client_id") or "")
+        client_secret = client_secret or str(args.get("client_secret") or "")
+        issued = self._codes.pop(str(args.get("code") or ""), None)
+        if (client_id, client_secret) != (self.client_id, self.client_secret):
+            response: JSONDict = {"ok": False, "error": "invalid_client_id"}
+        elif issued is None:
+            response = {"ok": False, "error": "invalid_code"}
+        elif self.clock() - issued[1] > OAUTH_CODE_TTL_SECONDS:
+            response = {"ok": False, "error": "code_expired"}
+        else:
+            workspace = self.workspaces[issued[0]]
+            self.valid_tokens.add(workspace.bot_token)
+            response = _oauth_access(workspace, self.app_id)
+        await self._record(
+            method=OAUTH_METHOD,
+            args={k: v for k, v in args.items() if k != "client_secret"},
+            token=None,
+            request=request,
+            status=200,
+            response=response,
+        )
+        return web.json_response(response)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         response_id = request.match_info["response_id"]
@@ -539,7 +634,21 @@ class SlackStandIn:
     def _api_test(self, args: JSONDict) -> JSONDict:
         return {"ok": True, "args": {k: v for k, v in args.items() if isinstance(v, str)}}
 
-    def _auth_test(self, args: JSONDict) -> JSONDict:
+    def _auth_test(self, args: JSONDict, token: str | None = None) -> JSONDict:
+        """Who the token is: a workspace's that installed by OAuth, else the stand-in's."""
+        workspace = self.workspaces.get(token or "")
+        if workspace is not None:
+            return {
+                "ok": True,
+                "url": f"https://{workspace.team_id.lower()}.slack.com/",
+                "team": workspace.team_name,
+                "user": self.bot_name,
+                "team_id": workspace.team_id,
+                "user_id": workspace.bot_user_id,
+                "bot_id": workspace.bot_id,
+                "enterprise_id": workspace.enterprise_id,
+                "is_enterprise_install": workspace.org_wide,
+            }
         return {
             "ok": True,
             "url": f"https://{self.team_domain}.slack.com/",
@@ -853,6 +962,39 @@ def _page(items: list[str], args: JSONDict, key: str) -> JSONDict:
 def _peer_port(request: web.Request) -> int | None:
     peer = request.transport.get_extra_info("peername") if request.transport else None
     return int(peer[1]) if isinstance(peer, tuple) and len(peer) >= 2 else None
+
+
+def _oauth_access(workspace: Workspace, app_id: str) -> JSONDict:
+    """``oauth.v2.access``'s answer for a bot-scope install (docs.slack.dev)."""
+    enterprise = (
+        {"id": workspace.enterprise_id, "name": f"Org {workspace.enterprise_id}"}
+        if workspace.enterprise_id
+        else None
+    )
+    return {
+        "ok": True,
+        "access_token": workspace.bot_token,
+        "token_type": "bot",
+        "scope": "commands,chat:write,im:history,im:read,im:write,users:read",
+        "bot_user_id": workspace.bot_user_id,
+        "app_id": app_id,
+        "team": None
+        if workspace.org_wide
+        else {"id": workspace.team_id, "name": workspace.team_name},
+        "enterprise": enterprise,
+        "is_enterprise_install": workspace.org_wide,
+        "authed_user": {"id": workspace.installer},
+    }
+
+
+def _basic_auth(request: web.Request) -> tuple[str, str]:
+    auth = request.headers.get("Authorization", "")
+    if not auth.lower().startswith("basic "):
+        return "", ""
+    with contextlib.suppress(ValueError, binascii.Error):
+        user, _, password = base64.b64decode(auth[6:].strip()).decode().partition(":")
+        return user, password
+    return "", ""
 
 
 def _bearer_token(request: web.Request) -> str | None:

@@ -1,6 +1,7 @@
 """The Slack adapter (slack-bolt AsyncApp), HTTP mode or Socket Mode.
 
-settings     SlackSettings.from_env: tokens, channel and group ids, API base, PORT
+settings     SlackSettings.from_env: tokens (or OAuth credentials), channel and group ids,
+             API base, PORT
 convert      Slack payloads → Actor, command arguments, form values (pure)
 render       core Reply/Form → Block Kit messages, modals and the Home tab (pure)
 directory    roles from user groups, the volunteers' channel and admin flags (cached)
@@ -11,7 +12,11 @@ work         the work listeners hand over after their ack (tracked, finished on 
 commands     /upstander <subcommand>
 interactions buttons, the Home picker, modal submissions
 events       DMs to the bot (the check-in relay) and app_home_opened
-app          the Web API client and the AsyncApp factory (the OAuth seam is here)
+communities  each request's community (its team, or an org install's enterprise)
+oauth        installs by OAuth: bolt's flow on /slack/install and /slack/oauth_redirect,
+             uninstalls and revoked tokens (``on_removed``)
+workspaces   many workspaces: each community's token, client, Directory and Messenger
+app          the Web API client and the AsyncApp factory (one token, or bolt's OAuth)
 run          serve_slack: registers the platform, serves HTTP (+ /health) or Socket Mode;
              on stop: no new requests, in-flight work finished (bounded), session closed
 """

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
@@ -48,7 +49,8 @@ def make_client(
     opens a new session for every call."""
     return AsyncWebClient(
         base_url=settings.api_base,
-        token=settings.bot_token if token is None else token,
+        # No token at all (not ""): with installs by OAuth, bolt gives each request its own.
+        token=(settings.bot_token if token is None else token) or None,
         session=session,
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES),
@@ -80,19 +82,19 @@ def build_slack_app(
     work: Work,
     *,
     authorize: Callable[..., Awaitable[AuthorizeResult]] | None = None,
+    oauth: AsyncOAuthSettings | None = None,
 ) -> AsyncApp:
-    """Build the app for one workspace (the bot token is on ``client``).
-
-    OAuth seam: to serve many workspaces, build ``client`` without a token and pass an
-    ``authorize`` (e.g. ``AsyncInstallationStoreAuthorize`` over an installation store,
-    or bolt's ``oauth_settings``) here; listeners already use the per-request
-    ``client`` bolt injects, so nothing else changes.
+    """Build the app for one workspace (the bot token is on ``client``), or, given
+    ``oauth`` (``bot.adapters.slack.oauth``) and a ``client`` without a token, for every
+    workspace that installs it: listeners use the per-request ``client`` bolt injects,
+    which carries the request's own workspace's token.
     """
     app = AsyncApp(
         client=client,
         # Signature verification stays on: every HTTP request is checked (v0 HMAC, 5 min).
         signing_secret=settings.signing_secret,
         authorize=authorize,
+        oauth_settings=oauth,
         logger=bolt_logger(),
         # Listeners ack, spawn their work on ``work`` and return: answer at once.
         process_before_response=True,

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.answer import copy, open_form, post_dm, respond, within_budget
+from bot.adapters.slack.communities import community
 from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args
 from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.work import Work
@@ -41,8 +42,10 @@ def register_commands(
     app: AsyncApp, core: Upstander, work: Work, command_name: str, locales: SlackLocales
 ) -> None:
     @app.command(command_name)
-    async def on_command(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
-        await handle_command(core, work, ack, command, client, locales)
+    async def on_command(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await handle_command(core, work, ack, command, client, locales, community(context))
 
 
 async def handle_command(
@@ -52,8 +55,9 @@ async def handle_command(
     command: dict[str, Any],
     client: AsyncWebClient,
     locales: SlackLocales,
+    community: str = "",
 ) -> None:
-    actor = actor_from_command(command)
+    actor = actor_from_command(command, community)
     args = command_args(str(command.get("text", "")))
     trigger_id = str(command.get("trigger_id", ""))
     if args.name == "schedule" and not args.args:

@@ -131,20 +131,25 @@ def _check_actions(actions: object) -> None:
 # -- who -------------------------------------------------------------------------------
 
 
-def actor_from_command(command: Mapping[str, Any]) -> Actor:
+# `community`: the workspace's community id (``communities.community``), "" for the
+# default one.
+
+
+def actor_from_command(command: Mapping[str, Any], community: str = "") -> Actor:
     body = cast(SlashCommand, _mapping(command, "a slash command"))
-    return Actor(PLATFORM, _user_id(body.get("user_id")), display_name=_text(body.get("user_name")))
+    name = _text(body.get("user_name"))
+    return Actor(PLATFORM, _user_id(body.get("user_id")), display_name=name, community=community)
 
 
-def actor_from_payload(payload: Mapping[str, Any]) -> Actor:
+def actor_from_payload(payload: Mapping[str, Any], community: str = "") -> Actor:
     body = cast(InteractionPayload, _mapping(payload, "an interaction payload"))
     user = _mapping(body.get("user"), "the payload's user")
     name = _text(user.get("name")) or _text(user.get("username"))
-    return Actor(PLATFORM, _user_id(user.get("id")), display_name=name)
+    return Actor(PLATFORM, _user_id(user.get("id")), display_name=name, community=community)
 
 
-def actor_from_user_id(user_id: str) -> Actor:
-    return Actor(PLATFORM, _user_id(user_id))
+def actor_from_user_id(user_id: str, community: str = "") -> Actor:
+    return Actor(PLATFORM, _user_id(user_id), community=community)
 
 
 # Slack's ids (U…, W…, B…, C…): letters and digits.  Anything else in an id (``<``, ``!``,
@@ -277,7 +282,7 @@ def where_pressed(payload: Mapping[str, Any]) -> Where:
 # -- events ----------------------------------------------------------------------------
 
 
-def dm_from_person(event: Mapping[str, Any]) -> tuple[Actor, str] | None:
+def dm_from_person(event: Mapping[str, Any], community: str = "") -> tuple[Actor, str] | None:
     """A person's own message in their DM with the bot, or None for anything else
     (bots, edits, joins and other subtypes, channels, events without a usable user)."""
     if not isinstance(event, Mapping):
@@ -289,7 +294,7 @@ def dm_from_person(event: Mapping[str, Any]) -> tuple[Actor, str] | None:
     text = body.get("text")
     if not isinstance(user, str) or not _ID.fullmatch(user) or not isinstance(text, str):
         return None
-    return actor_from_user_id(user), unescape(text)
+    return actor_from_user_id(user, community), unescape(text)
 
 
 def unescape(text: str) -> str:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
+from bot.adapters.slack.communities import community
 from bot.adapters.slack.convert import actor_from_user_id, dm_from_person
 from bot.adapters.slack.work import Work
 from bot.core.actors import Actor
@@ -36,9 +37,12 @@ EVENT_KEY = "slack-event:"  # the sighting key of an Events API delivery: + its 
 def register_events(app: AsyncApp, core: Upstander, lifecycle: Lifecycle, work: Work) -> None:
     @app.event("message")
     async def on_message(
-        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
-        found = dm_from_person(event)
+        found = dm_from_person(event, community(context))
         if found is None:
             return
         actor, text = found
@@ -48,10 +52,12 @@ def register_events(app: AsyncApp, core: Upstander, lifecycle: Lifecycle, work: 
         work.spawn(relay, "DM")
 
     @app.event("app_home_opened")
-    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_home_opened(
+        event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        actor = actor_from_user_id(str(event["user"]))
+        actor = actor_from_user_id(str(event["user"]), community(context))
         work.spawn(publish_home(core, client, actor), "Home tab")
 
 

@@ -12,11 +12,12 @@ import asyncio
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.answer import answer_press, open_form, post_dm, within_budget
+from bot.adapters.slack.communities import community
 from bot.adapters.slack.convert import (
     actor_from_payload,
     form_id,
@@ -46,24 +47,37 @@ def register_interactions(
 def _register_presses(app: AsyncApp, core: Upstander, work: Work, locales: SlackLocales) -> None:
     @app.action(CORE_BUTTON)
     async def on_button(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
         keep = str(action.get("action_id", "")).startswith(render.KEEP_PREFIX)
-        press = _press(core, work, body, action, client, keep=keep, locales=locales)
+        actor = actor_from_payload(body, community(context))
+        press = _press(core, work, actor, body, action, client, keep=keep, locales=locales)
         work.spawn(press, "button press")
 
     @app.action(render.HOME_PICK_ACTION_ID)
     async def on_pick(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
-        work.spawn(_press(core, work, body, action, client, keep=True), "Home pick")
+        actor = actor_from_payload(body, community(context))
+        work.spawn(_press(core, work, actor, body, action, client, keep=True), "Home pick")
 
     @app.action(render.HOME_FORM_ACTION_ID)
-    async def on_home_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_home_form(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         await ack()
-        work.spawn(_home_form(core, body, client, locales), "Home check-in")
+        actor = actor_from_payload(body, community(context))
+        work.spawn(_home_form(core, actor, body, client, locales), "Home check-in")
 
     @app.action(LINK_BUTTON)
     async def on_link(ack: AsyncAck) -> None:
@@ -76,9 +90,13 @@ def _register_form_submission(
 ) -> None:
     @app.view(render.FORM_CALLBACK_ID)
     async def on_submit(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
-        actor = actor_from_payload(body)
+        actor = actor_from_payload(body, community(context))
         values = form_values(view)
         reply, task = await within_budget(_submit(core, locales, client, actor, view, values))
         if reply is None:
@@ -122,6 +140,7 @@ async def _submit(
 async def _press(
     core: Upstander,
     work: Work,
+    actor: Actor,
     body: dict[str, Any],
     action: dict[str, Any],
     client: AsyncWebClient,
@@ -129,7 +148,6 @@ async def _press(
     keep: bool,
     locales: SlackLocales | None = None,
 ) -> None:
-    actor = actor_from_payload(body)
     value = pressed_value(action)
     if locales is not None and value.startswith(CHECKIN_PREFIX):
         actor = await locales.actor(client, actor)
@@ -138,9 +156,13 @@ async def _press(
 
 
 async def _home_form(
-    core: Upstander, body: dict[str, Any], client: AsyncWebClient, locales: SlackLocales
+    core: Upstander,
+    actor: Actor,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    locales: SlackLocales,
 ) -> None:
-    actor = await locales.actor(client, actor_from_payload(body))
+    actor = await locales.actor(client, actor)
     reply = await core.checkin(actor)
     if reply.form is not None:
         await open_form(core, client, actor, where_pressed(body).trigger_id, reply)
