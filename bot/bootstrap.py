@@ -16,9 +16,11 @@ from typing import Any
 
 from bot.config import Settings
 from bot.content.holder import ContentHolder
+from bot.content.overlay import CommunityContent
 from bot.core.access import Access
 from bot.core.app import Services, Upstander
 from bot.core.clock import Clock, SystemClock
+from bot.core.content_admin import ContentAdmin
 from bot.core.delivery import Deliveries, DeliveryPolicy, new_owner_id
 from bot.core.desk import Desk
 from bot.core.erasure import Erasure
@@ -244,10 +246,12 @@ async def build(
 ) -> Runtime:
     clock = clock or SystemClock()
     if content is None:
-        content = await ContentHolder.open(settings.content_dir, settings.resources_file)
+        content = await CommunityContent.open(settings.content_dir, settings.resources_file)
     data_lock: DataDirLock | None = None
     if store is None:
         store, data_lock = await _open_own_store(settings)
+    if isinstance(content, CommunityContent):
+        content.attach(store.content_files, settings.community_content_dir)
     directories: dict[str, Directory] = {}
     messengers: dict[str, Messenger] = {}
     erasure = Erasure(store.copies, store.practice, clock)
@@ -335,6 +339,7 @@ def _services(
         moderation=Moderation(content, store.checkins, store.audit, Stats(store.stats), access),
         group=GroupPractice(content, store.groups, access, clock, settings.group_idle),
         weekly=WeeklyPractice(content, store.schedules, store.groups, access, clock),
+        content_admin=ContentAdmin(content, store.content_files, access, clock),
     )
 
 

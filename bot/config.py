@@ -37,6 +37,8 @@ class Settings:
     # A group practice session with no vote this long ends by itself (0: never).
     group_idle: timedelta = timedelta(minutes=120)
     env: Mapping[str, str] = field(default_factory=dict)
+    # Each community's own content files on disk, in <dir>/<community id>/ (issue 20.5).
+    community_content_dir: Path | None = None
 
     @property
     def database(self) -> Path:
@@ -72,6 +74,7 @@ class Settings:
             database_schema=env.get("UPSTANDER_DATABASE_SCHEMA") or None,
             group_idle=timedelta(minutes=_number(env, "UPSTANDER_GROUP_IDLE_MINUTES", 120)),
             env=env,
+            community_content_dir=_path_or_none(env.get("UPSTANDER_COMMUNITY_CONTENT_DIR")),
         )
 
 
@@ -90,3 +93,7 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise SystemExit(f"{name} must be above 0, not {value:g}")
     return value
+
+
+def _path_or_none(value: str | None) -> Path | None:
+    return Path(value) if value else None

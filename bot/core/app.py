@@ -14,6 +14,7 @@ from bot.core import group_view
 from bot.core.actors import Actor
 from bot.core.catalog import Catalog
 from bot.core.commands import PLAIN, SPELLINGS, Spelling, addressing
+from bot.core.content_admin import ContentAdmin
 from bot.core.desk import Desk
 from bot.core.desk_support import (
     BLOCK,
@@ -57,6 +58,7 @@ class Services:
     moderation: Moderation
     group: GroupPractice
     weekly: WeeklyPractice
+    content_admin: ContentAdmin
 
 
 class Upstander:
@@ -102,9 +104,12 @@ class Upstander:
 
     def text(self, actor: Actor, key: str, /, **params: object) -> str:
         """One text of the copy, in the actor's language, commands spelled for its platform."""
-        catalog = self.services.content.current
+        catalog = self.services.content.catalog(actor.community)
         with addressing(self._spelling(actor)):
             return catalog.text(catalog.locale_for(actor.locale), key, **params)
+
+    def _catalog(self, actor: Actor) -> Catalog:
+        return self.services.content.catalog(actor.community)
 
     def _spelling(self, actor: Actor) -> Spelling:
         return self._spellings.get(actor.platform, PLAIN)
@@ -115,7 +120,7 @@ class Upstander:
         return await self._safely(actor, self._help(actor))
 
     async def _help(self, actor: Actor) -> Reply:
-        catalog = self.services.content.current
+        catalog = self.services.content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         return Reply(
             sections=(
@@ -161,12 +166,13 @@ class Upstander:
         """A private message to the bot (a DM): relayed during a check-in."""
         with addressing(self._spelling(actor)):
             try:
+                await self.services.content.ready(actor.community)
                 return await self.services.desk.conversation.message(actor, text)
             except UserFacingError as exc:
-                return _said(self.services.content.current, actor, exc.key, exc.params)
+                return _said(self._catalog(actor), actor, exc.key, exc.params)
             except Exception:
                 log.exception("relaying a private message failed")
-                return _said(self.services.content.current, actor, "error.sorry", {})
+                return _said(self._catalog(actor), actor, "error.sorry", {})
 
     async def mydata(self, actor: Actor, command: str) -> Reply:
         mydata = self.services.mydata
@@ -236,17 +242,32 @@ class Upstander:
             return await self._safely(actor, changes[command](actor, rest[0]))
         return await self._safely(actor, weekly.usage(actor))
 
+    # -- a community's own content (issue 20.5) -----------------------------------------
+
+    async def content_upload(self, actor: Actor, name: str, data: bytes) -> Reply:
+        """A moderator's YAML file for their community: `name` is where it goes."""
+        return await self._safely(actor, self.services.content_admin.upload(actor, name, data))
+
+    async def content_download(self, actor: Actor) -> Reply:
+        return await self._safely(actor, self.services.content_admin.download(actor))
+
+    async def content_revert(self, actor: Actor, path: str) -> Reply:
+        return await self._safely(actor, self.services.content_admin.revert(actor, path))
+
     # -- error policy ------------------------------------------------------------------
 
     async def _safely(self, actor: Actor, work: Awaitable[Reply]) -> Reply:
         with addressing(self._spelling(actor)):
             try:
+                # The community's own catalog, built the first time one of its members
+                # is served; at once for every other community.
+                await self.services.content.ready(actor.community)
                 return await work
             except UserFacingError as exc:
-                return _said(self.services.content.current, actor, exc.key, exc.params)
+                return _said(self._catalog(actor), actor, exc.key, exc.params)
             except Exception:
                 log.exception("a request failed")
-                return _said(self.services.content.current, actor, "error.sorry", {})
+                return _said(self._catalog(actor), actor, "error.sorry", {})
 
 
 def _said(catalog: Catalog, actor: Actor, key: str, params: Mapping[str, object]) -> Reply:

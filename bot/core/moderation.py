@@ -34,7 +34,7 @@ class Moderation:
         await self._access.require(actor, Role.MODERATOR)
         outcome = await self._content.reload()
         problems = outcome.problems
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         if outcome.ok:
             return Reply(
@@ -56,7 +56,7 @@ class Moderation:
 
     async def stats(self, actor: Actor) -> Reply:
         await self._access.require(actor, Role.MODERATOR)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         extra = [
             await scenario_section(self._stats.store, catalog, locale),
@@ -91,7 +91,7 @@ class Moderation:
 
     async def audit(self, actor: Actor) -> Reply:
         await self._access.require(actor, Role.MODERATOR)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         entries = await self._audit.audit_entries(AUDIT_LIMIT)
         if not entries:

@@ -28,6 +28,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Stores
 from bot.core.schedule_model import Schedule
+from bot.storage.memory_content import MemoryContentFiles
 
 
 @dataclass
@@ -645,6 +646,7 @@ def MemoryStore(state: MemoryState | None = None, **parts: Any) -> Stores:
         copies=MemoryCopies(state),
         schedules=MemorySchedules(state),
         close_store=_nothing_to_close,
+        content_files=MemoryContentFiles(),
     )
     return replace(stores, **parts)
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Dialect, Index, Integer, MetaData, Table, Text, text
+from sqlalchemy import (
+    Column,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.types import TypeDecorator
 
 
@@ -242,3 +252,19 @@ schedules = Table(
     _text("posted"),  # space-separated scenario ids, oldest first
 )
 Index("schedules_due", schedules.c.paused, schedules.c.next_due)
+
+# A community's own content files (issue 20.5): every uploaded version, newest serving.
+# Moderators' content, not members' words: stored as written, not sealed.
+community_content = Table(
+    "community_content",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _text("community"),
+    _text("path"),
+    Column("version", Integer, nullable=False),
+    _text("text"),
+    Column("created_at", IsoTime, nullable=False),
+    _text("by_name"),
+    UniqueConstraint("community", "path", "version", name="community_content_version"),
+    sqlite_autoincrement=True,
+)

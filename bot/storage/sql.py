@@ -9,6 +9,7 @@ from bot.core.errors import StorageError
 from bot.core.ports import Stores
 from bot.storage.audit import SqlAudit
 from bot.storage.checkins import SqlCheckins
+from bot.storage.content_files import SqlContentFiles
 from bot.storage.copies import SqlCopies
 from bot.storage.crypto import Cipher
 from bot.storage.engine import BUSY_TIMEOUT_MS, Database, make_engine
@@ -70,4 +71,5 @@ def sql_stores(db: Database) -> Stores:
         copies=SqlCopies(db),
         schedules=SqlSchedules(db),
         close_store=db.close,
+        content_files=SqlContentFiles(db),
     )
