@@ -244,9 +244,13 @@ class Upstander:
 
     # -- a community's own content (issue 20.5) -----------------------------------------
 
-    async def content_upload(self, actor: Actor, name: str, data: bytes) -> Reply:
-        """A moderator's YAML file for their community: `name` is where it goes."""
-        return await self._safely(actor, self.services.content_admin.upload(actor, name, data))
+    async def content_upload(
+        self, actor: Actor, name: str, data: bytes, *, size: int | None = None
+    ) -> Reply:
+        """A moderator's YAML file for their community: `name` is where it goes; `size`,
+        when the platform said a file is too large to fetch, its size (`data` then empty)."""
+        upload = self.services.content_admin.upload(actor, name, data, size=size)
+        return await self._safely(actor, upload)
 
     async def content_download(self, actor: Actor) -> Reply:
         return await self._safely(actor, self.services.content_admin.download(actor))

@@ -34,12 +34,16 @@ class ContentAdmin:
         self._access = access
         self._clock = clock
 
-    async def upload(self, actor: Actor, name: str, data: bytes) -> Reply:
-        """`name`: a path under the content root, or a bare file name (see `content_path`)."""
+    async def upload(
+        self, actor: Actor, name: str, data: bytes, *, size: int | None = None
+    ) -> Reply:
+        """`name`: a path under the content root, or a bare file name (see `content_path`);
+        `size`: the file's, when the platform said it before it was fetched."""
         await self._access.require(actor, Role.MODERATOR)
         catalog, locale = self._catalog(actor)
-        if len(data) > MAX_UPLOAD_BYTES:
-            size = -(-len(data) // 1024)
+        length = max(len(data), size or 0)
+        if length > MAX_UPLOAD_BYTES:
+            size = -(-length // 1024)
             return _say(
                 catalog,
                 locale,

@@ -20,6 +20,9 @@ OVERRIDABLE = re.compile(
 )
 _LOCALE_FILE = re.compile(rf"{_LOCALE}\.yaml")
 ROOT_FILES = ("checkin.yaml", "resources.yaml")
+# Folders in a file name that cannot have them (a Discord attachment's).
+FLAT = "__"
+_FLATTENED = (f"scenarios{FLAT}", f"messages{FLAT}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +39,20 @@ def overridable(path: str) -> bool:
     return OVERRIDABLE.fullmatch(path) is not None
 
 
+def flat_name(path: str) -> str:
+    """`path` as one file name, for platforms whose files have no folders:
+    scenarios/es/x.yaml is scenarios__es__x.yaml; `content_path` reads it back."""
+    return path.replace("/", FLAT)
+
+
 def content_path(named: str, locales: frozenset[str] = frozenset()) -> str:
     """Where an uploaded file goes: a path as named (`scenarios/es/x.yaml`), or for a bare
     file name the place its name says: `checkin.yaml` and `resources.yaml` at the root, a
     locale's name (`es.yaml`, one of `locales`) under messages/, any other a scenario.
     Empty when it can go nowhere."""
     named = named.strip().replace("\\", "/").lstrip("/")
+    if named.startswith(_FLATTENED):
+        named = named.replace(FLAT, "/")
     if "/" not in named and named not in ROOT_FILES:
         stem_is_locale = _LOCALE_FILE.fullmatch(named) and named[:-5] in locales
         named = f"messages/{named}" if stem_is_locale else f"scenarios/{named}"

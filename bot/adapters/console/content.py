@@ -3,6 +3,7 @@ file from their own disk; the core decides everything else."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from bot.core.actors import Actor
@@ -15,11 +16,10 @@ async def content_command(app: Upstander, actor: Actor, args: list[str]) -> Repl
     """`upload <file on disk> [where it goes]`, `download`, `revert <path>`."""
     action, *rest = args or ["download"]
     if action == "upload" and rest:
-        file = Path(rest[0]).expanduser()
+        file = Path(rest[0])
         try:
-            with file.open("rb") as handle:
-                data = handle.read(MAX_UPLOAD_BYTES + 1)  # the core refuses anything longer
-        except OSError as exc:
+            data = await asyncio.to_thread(_head, file)
+        except OSError:
             return _note(app.text(actor, "community_content.cannot_read", file=str(file)))
         return await app.content_upload(actor, rest[1] if len(rest) > 1 else file.name, data)
     if action == "download" and not rest:
@@ -38,3 +38,9 @@ async def upstander_command(app: Upstander, actor: Actor, args: list[str]) -> Re
 
 def _note(text: str) -> Reply:
     return Reply(sections=(Section(text),))
+
+
+def _head(file: Path) -> bytes:
+    # One byte past the limit is enough for the core to refuse it as too large.
+    with file.expanduser().open("rb") as handle:
+        return handle.read(MAX_UPLOAD_BYTES + 1)
