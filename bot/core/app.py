@@ -252,6 +252,10 @@ class Upstander:
         upload = self.services.content_admin.upload(actor, name, data, size=size)
         return await self._safely(actor, upload)
 
+    async def content_upload_form(self, actor: Actor) -> Reply:
+        """The upload form, for a platform that takes files in a form (Slack's modal)."""
+        return await self._safely(actor, self.services.content_admin.upload_form(actor))
+
     async def content_download(self, actor: Actor) -> Reply:
         return await self._safely(actor, self.services.content_admin.download(actor))
 

@@ -16,11 +16,15 @@ from bot.core.catalog import Catalog
 from bot.core.clock import Clock
 from bot.core.content_files import ContentFile, content_path, overridable
 from bot.core.errors import Problem
-from bot.core.messages import Reply, Section, TextFile
+from bot.core.messages import Field, Form, Reply, Section, TextFile
 from bot.core.ports import ContentFileStore, ContentSource, ReloadOutcome
 
 # A content file is text a person wrote: the largest bundled one is under 40 KB.
 MAX_UPLOAD_BYTES = 256 * 1024
+# The upload form, where a platform takes files in a form (a Slack modal's file input).
+UPLOAD_FORM_ID = "content.upload"
+FILE_FIELD = "file"
+PATH_FIELD = "path"
 # What of a listing of problems fits in one chat message, with room for the words around it.
 LISTING_CHARS = 1800
 
@@ -66,6 +70,18 @@ class ContentAdmin:
             community, path, text, self._clock.now(), actor.display_name or actor.user_id
         )
         return await self._rebuilt(actor, stored.version, path, checked)
+
+    async def upload_form(self, actor: Actor) -> Reply:
+        """The form a platform shows to take a file (the file field is the platform's)."""
+        await self._access.require(actor, Role.MODERATOR)
+        catalog, locale = self._catalog(actor)
+        fields = (
+            Field(FILE_FIELD, _text(catalog, locale, "community_content.form_file"), True),
+            Field(PATH_FIELD, _text(catalog, locale, "community_content.form_path"), False),
+        )
+        title = _text(catalog, locale, "community_content.form_title")
+        submit = _text(catalog, locale, "community_content.form_submit")
+        return Reply(form=Form(UPLOAD_FORM_ID, title, fields, submit))
 
     async def download(self, actor: Actor) -> Reply:
         await self._access.require(actor, Role.MODERATOR)

@@ -98,6 +98,7 @@ _NAMED = (
     "community_content.file_line",
     "community_content.form_file",
     "community_content.form_path",
+    "community_content.form_submit",
     "community_content.form_title",
     "community_content.from_disk",
     "community_content.from_upload",
@@ -309,4 +310,5 @@ COPY_LIMITS: dict[str, int] = {
     "schedule.form_title": 24,
     "schedule.form_submit": 24,
     "community_content.form_title": 24,
+    "community_content.form_submit": 24,
 }
