@@ -14,7 +14,7 @@ from bot.core import group_view
 from bot.core.actors import Actor
 from bot.core.catalog import Catalog
 from bot.core.commands import PLAIN, SPELLINGS, Spelling, addressing
-from bot.core.content_admin import ContentAdmin
+from bot.core.content_admin import ContentAdmin, ContentCommands
 from bot.core.desk import Desk
 from bot.core.desk_support import (
     BLOCK,
@@ -65,6 +65,8 @@ class Upstander:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._spellings: dict[str, Spelling] = dict(SPELLINGS)
+        # `/upstander content ...`: a community's own content files (issue 20.5).
+        self.community_content = ContentCommands(services.content_admin, self._safely)
         s = services
         self._buttons: Mapping[str, Handler] = {
             MENU: lambda a, _arg: s.practice.menu(a),
@@ -107,9 +109,6 @@ class Upstander:
         catalog = self.services.content.catalog(actor.community)
         with addressing(self._spelling(actor)):
             return catalog.text(catalog.locale_for(actor.locale), key, **params)
-
-    def _catalog(self, actor: Actor) -> Catalog:
-        return self.services.content.catalog(actor.community)
 
     def _spelling(self, actor: Actor) -> Spelling:
         return self._spellings.get(actor.platform, PLAIN)
@@ -169,10 +168,14 @@ class Upstander:
                 await self.services.content.ready(actor.community)
                 return await self.services.desk.conversation.message(actor, text)
             except UserFacingError as exc:
-                return _said(self._catalog(actor), actor, exc.key, exc.params)
+                return _said(
+                    self.services.content.catalog(actor.community), actor, exc.key, exc.params
+                )
             except Exception:
                 log.exception("relaying a private message failed")
-                return _said(self._catalog(actor), actor, "error.sorry", {})
+                return _said(
+                    self.services.content.catalog(actor.community), actor, "error.sorry", {}
+                )
 
     async def mydata(self, actor: Actor, command: str) -> Reply:
         mydata = self.services.mydata
@@ -242,26 +245,6 @@ class Upstander:
             return await self._safely(actor, changes[command](actor, rest[0]))
         return await self._safely(actor, weekly.usage(actor))
 
-    # -- a community's own content (issue 20.5) -----------------------------------------
-
-    async def content_upload(
-        self, actor: Actor, name: str, data: bytes, *, size: int | None = None
-    ) -> Reply:
-        """A moderator's YAML file for their community: `name` is where it goes; `size`,
-        when the platform said a file is too large to fetch, its size (`data` then empty)."""
-        upload = self.services.content_admin.upload(actor, name, data, size=size)
-        return await self._safely(actor, upload)
-
-    async def content_upload_form(self, actor: Actor) -> Reply:
-        """The upload form, for a platform that takes files in a form (Slack's modal)."""
-        return await self._safely(actor, self.services.content_admin.upload_form(actor))
-
-    async def content_download(self, actor: Actor) -> Reply:
-        return await self._safely(actor, self.services.content_admin.download(actor))
-
-    async def content_revert(self, actor: Actor, path: str) -> Reply:
-        return await self._safely(actor, self.services.content_admin.revert(actor, path))
-
     # -- error policy ------------------------------------------------------------------
 
     async def _safely(self, actor: Actor, work: Awaitable[Reply]) -> Reply:
@@ -272,10 +255,14 @@ class Upstander:
                 await self.services.content.ready(actor.community)
                 return await work
             except UserFacingError as exc:
-                return _said(self._catalog(actor), actor, exc.key, exc.params)
+                return _said(
+                    self.services.content.catalog(actor.community), actor, exc.key, exc.params
+                )
             except Exception:
                 log.exception("a request failed")
-                return _said(self._catalog(actor), actor, "error.sorry", {})
+                return _said(
+                    self.services.content.catalog(actor.community), actor, "error.sorry", {}
+                )
 
 
 def _said(catalog: Catalog, actor: Actor, key: str, params: Mapping[str, object]) -> Reply:

@@ -10,6 +10,8 @@ platform's Directory says, may do any of it; nothing here reaches another commun
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.core.access import Access
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
@@ -166,6 +168,34 @@ class ContentAdmin:
     def _catalog(self, actor: Actor) -> tuple[Catalog, str]:
         catalog = self._content.catalog(actor.community)
         return catalog, catalog.locale_for(actor.locale)
+
+
+Safely = Callable[[Actor, Awaitable[Reply]], Awaitable[Reply]]
+
+
+class ContentCommands:
+    """What adapters call, each under the core's error policy (`Upstander._safely`)."""
+
+    def __init__(self, admin: ContentAdmin, safely: Safely) -> None:
+        self._admin = admin
+        self._safely = safely
+
+    async def upload(
+        self, actor: Actor, name: str, data: bytes, *, size: int | None = None
+    ) -> Reply:
+        """`name`: where the file goes; `size`, when the platform said a file is too
+        large to fetch, its size (`data` then empty)."""
+        return await self._safely(actor, self._admin.upload(actor, name, data, size=size))
+
+    async def upload_form(self, actor: Actor) -> Reply:
+        """The upload form, for a platform that takes files in a form (Slack's modal)."""
+        return await self._safely(actor, self._admin.upload_form(actor))
+
+    async def download(self, actor: Actor) -> Reply:
+        return await self._safely(actor, self._admin.download(actor))
+
+    async def revert(self, actor: Actor, path: str) -> Reply:
+        return await self._safely(actor, self._admin.revert(actor, path))
 
 
 def _text(catalog: Catalog, locale: str, key: str, **params: object) -> str:

@@ -64,47 +64,47 @@ async def test_upload_serves_one_community_and_revert_brings_the_bundled_file_ba
     runtime: Runtime,
 ) -> None:
     app = runtime.app
-    refused = (await app.content_upload(MOD_A, "lift-remark.yaml", broken())).text()
+    refused = (await app.community_content.upload(MOD_A, "lift-remark.yaml", broken())).text()
     assert "Not stored: 1 problem(s)" in refused
     assert f"{SCENARIO}:18:" in refused and "basement" in refused
     assert ORIGINAL_TITLE in await menu(runtime, MEMBER_A)
-    assert "no content files of its own" in (await app.content_download(MOD_A)).text()
+    assert "no content files of its own" in (await app.community_content.download(MOD_A)).text()
 
-    stored = (await app.content_upload(MOD_A, "lift-remark.yaml", renamed())).text()
+    stored = (await app.community_content.upload(MOD_A, "lift-remark.yaml", renamed())).text()
     assert f"Stored {SCENARIO} (version 1) for this community only" in stored
     assert NEW_TITLE in await menu(runtime, MEMBER_A)
     assert ORIGINAL_TITLE in await menu(runtime, MOD_B)  # another community: unchanged
     assert ORIGINAL_TITLE in await menu(runtime, Actor("console", "sam"))  # the default one
     assert runtime.content.catalog(B) is runtime.content.current  # idle: the shared catalog
 
-    downloaded = await app.content_download(MOD_A)
+    downloaded = await app.community_content.download(MOD_A)
     assert [(f.name, f.text) for f in downloaded.files] == [(SCENARIO, renamed().decode())]
     assert "version 1, uploaded" in downloaded.text() and "by Mo" in downloaded.text()
 
-    reverted = (await app.content_revert(MOD_A, SCENARIO)).text()
+    reverted = (await app.community_content.revert(MOD_A, SCENARIO)).text()
     assert f"Removed this community's {SCENARIO}: the bundled file serves again." in reverted
     assert ORIGINAL_TITLE in await menu(runtime, MEMBER_A)
     assert runtime.content.catalog(A) is runtime.content.current
-    again = (await app.content_revert(MOD_A, SCENARIO)).text()
+    again = (await app.community_content.revert(MOD_A, SCENARIO)).text()
     assert "has no uploaded version to revert" in again
 
 
 async def test_revert_restores_the_previous_version(runtime: Runtime) -> None:
     app = runtime.app
-    await app.content_upload(MOD_A, SCENARIO, renamed())
+    await app.community_content.upload(MOD_A, SCENARIO, renamed())
     third = renamed().replace(NEW_TITLE.encode(), b"A remark at the door")
-    assert "(version 2)" in (await app.content_upload(MOD_A, SCENARIO, third)).text()
+    assert "(version 2)" in (await app.community_content.upload(MOD_A, SCENARIO, third)).text()
     assert "A remark at the door" in await menu(runtime, MEMBER_A)
-    assert "to version 1." in (await app.content_revert(MOD_A, SCENARIO)).text()
+    assert "to version 1." in (await app.community_content.revert(MOD_A, SCENARIO)).text()
     assert NEW_TITLE in await menu(runtime, MEMBER_A)
 
 
 async def test_only_the_communitys_moderators_manage_its_content(runtime: Runtime) -> None:
     app = runtime.app
     for reply in (
-        await app.content_upload(MEMBER_A, SCENARIO, renamed()),
-        await app.content_download(MEMBER_A),
-        await app.content_revert(MEMBER_A, SCENARIO),
+        await app.community_content.upload(MEMBER_A, SCENARIO, renamed()),
+        await app.community_content.download(MEMBER_A),
+        await app.community_content.revert(MEMBER_A, SCENARIO),
     ):
         assert reply.text() == "Only moderators can do that."
     assert await runtime.store.content_files.content_communities() == []
@@ -114,11 +114,11 @@ async def test_uploads_that_are_too_large_or_not_text_or_nowhere_are_refused(
     runtime: Runtime,
 ) -> None:
     app = runtime.app
-    too_large = await app.content_upload(MOD_A, SCENARIO, b"#" * (MAX_UPLOAD_BYTES + 1))
+    too_large = await app.community_content.upload(MOD_A, SCENARIO, b"#" * (MAX_UPLOAD_BYTES + 1))
     assert "a content file may be at most 256 KB" in too_large.text()
-    not_text = await app.content_upload(MOD_A, SCENARIO, b"title: \xff\xfe")
+    not_text = await app.community_content.upload(MOD_A, SCENARIO, b"title: \xff\xfe")
     assert "is not UTF-8 text" in not_text.text()
-    nowhere = await app.content_upload(MOD_A, "../../etc/passwd", b"x: 1")
+    nowhere = await app.community_content.upload(MOD_A, "../../etc/passwd", b"x: 1")
     assert "I cannot tell where" in nowhere.text()
     assert await runtime.store.content_files.content_communities() == []
 
@@ -152,14 +152,14 @@ async def test_files_on_disk_override_for_their_community_only_and_broken_ones_b
         assert ORIGINAL_TITLE in await menu(runtime, Actor("console", "x", community="console:c"))
         # A moderator's upload wins over the disk; reverting it shows the disk's again.
         third = renamed().replace(NEW_TITLE.encode(), b"A remark at the door")
-        await runtime.app.content_upload(MOD_A, SCENARIO, third)
+        await runtime.app.community_content.upload(MOD_A, SCENARIO, third)
         assert "A remark at the door" in await menu(runtime, MEMBER_A)
-        listing = await runtime.app.content_download(MOD_A)
+        listing = await runtime.app.community_content.download(MOD_A)
         assert [f.name for f in listing.files] == [SCENARIO]
-        reverted = (await runtime.app.content_revert(MOD_A, SCENARIO)).text()
+        reverted = (await runtime.app.community_content.revert(MOD_A, SCENARIO)).text()
         assert "the operator's file on disk serves again" in reverted
         assert NEW_TITLE in await menu(runtime, MEMBER_A)
-        downloaded = await runtime.app.content_download(MOD_A)
+        downloaded = await runtime.app.community_content.download(MOD_A)
         assert "on the server's disk" in downloaded.text()
     finally:
         await runtime.aclose()

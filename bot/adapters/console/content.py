@@ -21,11 +21,13 @@ async def content_command(app: Upstander, actor: Actor, args: list[str]) -> Repl
             data = await asyncio.to_thread(_head, file)
         except OSError:
             return _note(app.text(actor, "community_content.cannot_read", file=str(file)))
-        return await app.content_upload(actor, rest[1] if len(rest) > 1 else file.name, data)
+        return await app.community_content.upload(
+            actor, rest[1] if len(rest) > 1 else file.name, data
+        )
     if action == "download" and not rest:
-        return await app.content_download(actor)
+        return await app.community_content.download(actor)
     if action == "revert" and len(rest) == 1:
-        return await app.content_revert(actor, rest[0])
+        return await app.community_content.revert(actor, rest[0])
     return _note(app.text(actor, "community_content.usage"))
 
 

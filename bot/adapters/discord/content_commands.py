@@ -38,19 +38,21 @@ def content_group(router: Router) -> app_commands.Group:
         async def call(actor: Actor) -> Reply:
             # Discord says the size before anything is fetched: too large is not read.
             if file.size > MAX_UPLOAD_BYTES:
-                return await router.app.content_upload(actor, name, b"", size=file.size)
-            return await router.app.content_upload(actor, name, await file.read())
+                return await router.app.community_content.upload(actor, name, b"", size=file.size)
+            return await router.app.community_content.upload(actor, name, await file.read())
 
         await router.command(interaction, call)
 
     @group.command(name="download", description="This server's own content files")
     async def download(interaction: Interaction) -> None:
-        await router.command(interaction, router.app.content_download)
+        await router.command(interaction, router.app.community_content.download)
 
     @group.command(name="revert", description="Go back to the previous version of a file")
     @app_commands.describe(path="The file, like scenarios/my-scenario.yaml")
     async def revert(interaction: Interaction, path: str) -> None:
-        await router.command(interaction, lambda actor: router.app.content_revert(actor, path))
+        await router.command(
+            interaction, lambda actor: router.app.community_content.revert(actor, path)
+        )
 
     return group
 

@@ -40,11 +40,11 @@ async def content_reply(core: Upstander, actor: Actor, args: CommandArgs) -> Rep
     """The answer to `/upstander content <action> ...` (an upload answers with its form)."""
     action, rest = (args.args[0], args.args[1:]) if args.args else ("upload", ())
     if action == "upload" and not rest:
-        return await core.content_upload_form(actor)
+        return await core.community_content.upload_form(actor)
     if action == "download" and not rest:
-        return files_as_text(await core.content_download(actor))
+        return files_as_text(await core.community_content.download(actor))
     if action == "revert" and len(rest) == 1:
-        return await core.content_revert(actor, rest[0])
+        return await core.community_content.revert(actor, rest[0])
     return Reply(sections=(Section(copy(core, actor, "community_content.usage")),))
 
 
@@ -159,12 +159,12 @@ async def _fetched_and_uploaded(
     name = path or str(info.get("name") or "")
     size = int(info.get("size") or 0)
     if size > MAX_UPLOAD_BYTES:
-        return await core.content_upload(actor, name, b"", size=size)
+        return await core.community_content.upload(actor, name, b"", size=size)
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     data = await _download(work, url, client.token or "")
     if data is None:
         return sorry
-    return await core.content_upload(actor, name, data)
+    return await core.community_content.upload(actor, name, data)
 
 
 async def _download(work: Work, url: str, token: str) -> bytes | None:
