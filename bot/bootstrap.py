@@ -115,6 +115,9 @@ class Runtime:
             asyncio.create_task(self.deliveries.run_forever(self.desk.outbox_changed, self._stop))
         )
         self._tasks.append(asyncio.create_task(self.jobs.run_forever(self._stop)))
+        if isinstance(self.content, CommunityContent):
+            # Other processes' uploads and reverts reach this one's catalogs.
+            self._tasks.append(asyncio.create_task(self.content.follow(self._stop)))
         if self.settings.watch_content and isinstance(self.content, ContentHolder):
             self._watcher = asyncio.create_task(self.content.watch())
 

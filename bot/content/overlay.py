@@ -22,6 +22,8 @@ build, the deployment's) serving, and touches no other community.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
 import re
 import tempfile
@@ -31,8 +33,8 @@ from pathlib import Path
 from bot.content.holder import ContentHolder, ReloadResult
 from bot.content.worker import FileStamp, WorkerFailed, validate_elsewhere
 from bot.core.catalog import Catalog
-from bot.core.content_files import overridable
-from bot.core.errors import Problem
+from bot.core.content_files import ContentFile, overridable
+from bot.core.errors import Problem, StorageError
 from bot.core.ports import ContentFileStore
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 # A community id that can name a directory: no separators, no leading dot.
 _DIRECTORY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9:_.-]{0,127}")
 RESOURCES = "resources.yaml"
+# How often a process looks for other processes' uploads and reverts.
+FOLLOW_SECONDS = 30.0
 
 
 class CommunityContent(ContentHolder):
@@ -61,6 +65,9 @@ class CommunityContent(ContentHolder):
         self._failed: dict[str, ReloadResult] = {}  # a first build that failed: not retried
         self._known: set[str] | None = None  # communities with stored files (read once)
         self._locks: dict[str, asyncio.Lock] = {}
+        # What of the stored files each built (or failed) community was built from, so
+        # that changes made by other processes are noticed (`notice_changes`).
+        self._seen: dict[str, str] = {}
 
     def attach(self, files: ContentFileStore | None, disk_root: Path | None) -> None:
         """Where communities' files are: the database's store, the operator's directory."""
@@ -74,14 +81,37 @@ class CommunityContent(ContentHolder):
         return self._catalogs.get(community, self._current)
 
     async def ready(self, community: str) -> None:
-        if community in self._catalogs and community not in self._stale:
-            return
-        if community in self._failed or not await self._has_own(community):
+        if not await self._wants_build(community):
             return
         async with self._lock(community):
-            if community in self._catalogs and community not in self._stale:
-                return  # built while this request waited
+            if self._built(community) or community in self._failed:
+                return  # built (or refused) while this request waited
             _log_build(community, await self._install(community))
+
+    async def follow(self, stop: asyncio.Event, interval: float = FOLLOW_SECONDS) -> None:
+        """Notice what other processes stored, every `interval` seconds, until `stop`."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+            if stop.is_set():
+                return
+            try:
+                await self.notice_changes()
+            except StorageError as exc:
+                log.warning("community content: could not look for changes: %s", exc)
+
+    async def notice_changes(self) -> None:
+        """Communities whose stored files changed since their catalog was built (in
+        another process) are rebuilt when next served; until then the old one serves."""
+        if self._files is None:
+            return
+        self._known = set(await self._files.content_communities())
+        for community, seen in list(self._seen.items()):
+            if _digest(await self._files.current_content_files(community)) == seen:
+                continue
+            self._failed.pop(community, None)
+            if community in self._catalogs:
+                self._stale.add(community)
 
     async def reload(self) -> ReloadResult:
         result = await super().reload()
@@ -120,21 +150,34 @@ class CommunityContent(ContentHolder):
 
     # -- building --------------------------------------------------------------------
 
+    def _built(self, community: str) -> bool:
+        return community in self._catalogs and community not in self._stale
+
+    async def _wants_build(self, community: str) -> bool:
+        if self._built(community) or community in self._failed:
+            return False
+        # A stale catalog is rebuilt even when nothing of its own is left (reverted).
+        return community in self._catalogs or await self._has_own(community)
+
     async def _has_own(self, community: str) -> bool:
         if self._known is None:
             self._known = set(await self._files.content_communities()) if self._files else set()
         return community in self._known or self._disk_directory(community) is not None
 
     async def _install(self, community: str) -> ReloadResult:
+        if self._files is not None:
+            self._seen[community] = _digest(await self._files.current_content_files(community))
         result, catalog = await self._build(community, None)
+        self._stale.discard(community)
         if catalog is None:
-            if community not in self._catalogs:
-                self._failed[community] = result
+            # Not tried again until its files change or a reload asks: the catalog it
+            # had (or the deployment's) keeps serving.
+            self._failed[community] = result
             return result
         self._failed.pop(community, None)
-        self._stale.discard(community)
         if catalog is self._current:
             self._catalogs.pop(community, None)  # nothing of its own left: the shared one
+            self._seen.pop(community, None)
             if self._known is not None:
                 self._known.discard(community)
         else:
@@ -233,6 +276,13 @@ def _lay_out(base: tuple[Path, Path], layers: Mapping[str, str], scratch: Path) 
         target.unlink(missing_ok=True)
         target.write_text(text, encoding="utf-8")
     return tree
+
+
+def _digest(files: list[ContentFile]) -> str:
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(f"{file.path}\0{file.version}\0{len(file.text)}\0{file.text}".encode())
+    return digest.hexdigest()
 
 
 def _moved(problem: Problem, path: str) -> Problem:

@@ -7,6 +7,7 @@ import statistics
 from bot.core.access import Access
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
+from bot.core.community import is_default
 from bot.core.messages import Reply, Section
 from bot.core.ports import AuditStore, CheckinStore, ContentSource
 from bot.core.scenario_stats import scenario_section
@@ -32,7 +33,13 @@ class Moderation:
 
     async def reload(self, actor: Actor) -> Reply:
         await self._access.require(actor, Role.MODERATOR)
-        outcome = await self._content.reload()
+        # The deployment's content is its operator's, reloaded from the community the
+        # environment names; any other community's moderators reload their own (and the
+        # operator's files on disk for it), never everyone's.
+        if is_default(actor.community):
+            outcome = await self._content.reload()
+        else:
+            outcome = await self._content.reload_community(actor.community)
         problems = outcome.problems
         catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)

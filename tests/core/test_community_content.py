@@ -163,3 +163,46 @@ async def test_files_on_disk_override_for_their_community_only_and_broken_ones_b
         assert "on the server's disk" in downloaded.text()
     finally:
         await runtime.aclose()
+
+
+async def test_another_process_sees_an_upload_once_it_looks(
+    runtime: Runtime, settings: Settings
+) -> None:
+    other = await build(settings, store=runtime.store, clock=ManualClock())
+    other.directories["console"] = StaticDirectory({"mod": frozenset({Role.MODERATOR})})
+    try:
+        assert ORIGINAL_TITLE in await menu(other, MEMBER_A)  # built: nothing of A's yet
+        await runtime.app.community_content.upload(MOD_A, SCENARIO, renamed())
+        assert NEW_TITLE in await menu(runtime, MEMBER_A)
+        assert isinstance(other.content, CommunityContent)
+        await other.content.notice_changes()
+        assert NEW_TITLE in await menu(other, MEMBER_A)
+        # A revert there, then here: the shared catalog again.
+        await other.app.community_content.revert(MOD_A, SCENARIO)
+        assert isinstance(runtime.content, CommunityContent)
+        await runtime.content.notice_changes()
+        assert ORIGINAL_TITLE in await menu(runtime, MEMBER_A)
+        assert runtime.content.catalog(A) is runtime.content.current
+    finally:
+        await other.aclose()
+
+
+async def test_a_communitys_reload_rebuilds_its_own_catalog_only(
+    settings: Settings, tmp_path: Path
+) -> None:
+    root = tmp_path / "communities"
+    runtime = await started(replace(settings, community_content_dir=root))
+    try:
+        before = runtime.content.current
+        (root / A / "scenarios").mkdir(parents=True)
+        (root / A / "scenarios" / "lift-remark.yaml").write_bytes(renamed())
+        reloaded = (await runtime.app.reload(MOD_A)).text()
+        assert f"Content reloaded (version {runtime.content.catalog(A).version})" in reloaded
+        assert NEW_TITLE in await menu(runtime, MEMBER_A)
+        assert runtime.content.current is before  # the deployment's: not reloaded
+        (root / A / "scenarios" / "lift-remark.yaml").write_bytes(broken())
+        refused = (await runtime.app.reload(MOD_A)).text()
+        assert "Reload refused" in refused and f"{SCENARIO}:18:" in refused
+        assert NEW_TITLE in await menu(runtime, MEMBER_A)  # the last good one still serves
+    finally:
+        await runtime.aclose()
