@@ -116,8 +116,9 @@ class CommunityContent(ContentHolder):
     async def reload(self) -> ReloadResult:
         result = await super().reload()
         # Every community's catalog was built on the old one: rebuilt when next served,
-        # the old one serving until then.
-        self._stale = set(self._catalogs)
+        # the old one serving until then. A community whose build failed is tried again.
+        if result.ok:
+            self._stale = set(self._catalogs)
         self._failed.clear()
         self._known = None
         return result

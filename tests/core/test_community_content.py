@@ -3,11 +3,13 @@ revert its own files; other communities never see them; broken files change noth
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
@@ -17,7 +19,11 @@ from bot.core.actors import Actor, Role
 from bot.core.clock import ManualClock
 from bot.core.content_admin import MAX_UPLOAD_BYTES
 from bot.core.content_files import content_path
+from bot.storage.crypto import Cipher
+from bot.storage.engine import sqlite_url
 from bot.storage.memory import MemoryStore
+from bot.storage.sql import open_sql_store
+from tests.conftest import pg_schema
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "content" / "scenarios"
 SCENARIO = "scenarios/lift-remark.yaml"
@@ -206,3 +212,32 @@ async def test_a_communitys_reload_rebuilds_its_own_catalog_only(
         assert NEW_TITLE in await menu(runtime, MEMBER_A)  # the last good one still serves
     finally:
         await runtime.aclose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def sql_runtime(
+    request: pytest.FixtureRequest, settings: Settings, tmp_path: Path
+) -> AsyncIterator[Runtime]:
+    cipher = Cipher(Fernet.generate_key())
+    async with contextlib.AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            store = await open_sql_store(sqlite_url(tmp_path / "db.sqlite3"), cipher)
+        else:
+            pg = await stack.enter_async_context(pg_schema())
+            store = await open_sql_store(pg.url, cipher, schema=pg.schema)
+        built = await build(settings, store=store, clock=ManualClock())
+        built.directories["console"] = StaticDirectory({"mod": frozenset({Role.MODERATOR})})
+        try:
+            yield built
+        finally:
+            await built.aclose()
+
+
+async def test_upload_and_revert_on_a_real_database(sql_runtime: Runtime) -> None:
+    content = sql_runtime.app.community_content
+    assert "Not stored" in (await content.upload(MOD_A, SCENARIO, broken())).text()
+    assert "(version 1)" in (await content.upload(MOD_A, SCENARIO, renamed())).text()
+    assert NEW_TITLE in await menu(sql_runtime, MEMBER_A)
+    assert ORIGINAL_TITLE in await menu(sql_runtime, MOD_B)
+    assert "serves again" in (await content.revert(MOD_A, SCENARIO)).text()
+    assert ORIGINAL_TITLE in await menu(sql_runtime, MEMBER_A)
