@@ -62,8 +62,9 @@ class CommunityContent(ContentHolder):
         self._disk_root: Path | None = None
         self._catalogs: dict[str, Catalog] = {}  # only communities with files of their own
         self._stale: set[str] = set()  # built on a deployment catalog since reloaded
-        self._failed: dict[str, ReloadResult] = {}  # a first build that failed: not retried
-        self._known: set[str] | None = None  # communities with stored files (read once)
+        self._failed: dict[str, ReloadResult] = {}  # a build that failed: not retried
+        # Communities with stored files: read when first needed, again by notice_changes.
+        self._known: set[str] | None = None
         self._locks: dict[str, asyncio.Lock] = {}
         # What of the stored files each built (or failed) community was built from, so
         # that changes made by other processes are noticed (`notice_changes`).
@@ -171,8 +172,8 @@ class CommunityContent(ContentHolder):
         result, catalog = await self._build(community, None)
         self._stale.discard(community)
         if catalog is None:
-            # Not tried again until its files change or a reload asks: the catalog it
-            # had (or the deployment's) keeps serving.
+            # Not tried again until its stored files change or a reload asks: the
+            # catalog it had (or the deployment's) keeps serving.
             self._failed[community] = result
             return result
         self._failed.pop(community, None)
