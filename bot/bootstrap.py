@@ -16,10 +16,12 @@ from typing import Any
 
 from bot.config import Settings
 from bot.content.holder import ContentHolder
+from bot.content.overlay import CommunityContent
 from bot.core.access import Access
 from bot.core.app import Services, Upstander
 from bot.core.clock import Clock, SystemClock
 from bot.core.communities import Communities
+from bot.core.content_admin import ContentAdmin
 from bot.core.delivery import Deliveries, DeliveryPolicy, new_owner_id
 from bot.core.desk import Desk
 from bot.core.erasure import Erasure
@@ -118,6 +120,9 @@ class Runtime:
             asyncio.create_task(self.deliveries.run_forever(self.desk.outbox_changed, self._stop))
         )
         self._tasks.append(asyncio.create_task(self.jobs.run_forever(self._stop)))
+        if isinstance(self.content, CommunityContent):
+            # Other processes' uploads and reverts reach this one's catalogs.
+            self._tasks.append(asyncio.create_task(self.content.follow(self._stop)))
         if self.settings.watch_content and isinstance(self.content, ContentHolder):
             self._watcher = asyncio.create_task(self.content.watch())
 
@@ -249,11 +254,13 @@ async def build(
 ) -> Runtime:
     clock = clock or SystemClock()
     if content is None:
-        content = await ContentHolder.open(settings.content_dir, settings.resources_file)
+        content = await CommunityContent.open(settings.content_dir, settings.resources_file)
     data_lock: DataDirLock | None = None
     database: Database | None = None
     if store is None:
         store, data_lock, database = await _open_own_store(settings)
+    if isinstance(content, CommunityContent):
+        content.attach(store.content_files, settings.community_content_dir)
     directories: dict[str, Directory] = {}
     messengers: dict[str, Messenger] = {}
     erasure = Erasure(store.copies, store.practice, clock)
@@ -348,6 +355,7 @@ def _services(
         moderation=Moderation(content, store.checkins, store.audit, Stats(store.stats), access),
         group=GroupPractice(content, store.groups, access, clock, settings.group_idle),
         weekly=WeeklyPractice(content, store.schedules, store.groups, access, clock),
+        content_admin=ContentAdmin(content, store.content_files, access, clock),
     )
 
 

@@ -39,6 +39,8 @@ class Settings:
     # How long a community that removed the bot keeps its data before it is purged.
     removed_community_grace: timedelta = timedelta(days=30)
     env: Mapping[str, str] = field(default_factory=dict)
+    # Each community's own content files on disk, in <dir>/<community id>/ (issue 20.5).
+    community_content_dir: Path | None = None
 
     @property
     def database(self) -> Path:
@@ -77,6 +79,7 @@ class Settings:
                 days=_number(env, "UPSTANDER_REMOVED_COMMUNITY_GRACE_DAYS", 30)
             ),
             env=env,
+            community_content_dir=_path_or_none(env.get("UPSTANDER_COMMUNITY_CONTENT_DIR")),
         )
 
 
@@ -95,3 +98,7 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise SystemExit(f"{name} must be above 0, not {value:g}")
     return value
+
+
+def _path_or_none(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from bot.content.loader import load_catalog
 from bot.content.worker import FileStamp, WorkerFailed, file_stamps, validate_elsewhere
@@ -48,7 +49,7 @@ class ContentHolder:
         self._last_reload: ReloadResult | None = None
 
     @classmethod
-    def load(cls, content_dir: Path, resources_file: Path) -> ContentHolder:
+    def load(cls, content_dir: Path, resources_file: Path) -> Self:
         """Load at start-up; raises ContentInvalid, since there is nothing to fall back on."""
         # Stamps first: a file saved while loading then counts as changed.
         stamps = file_stamps(content_dir, resources_file)
@@ -56,7 +57,7 @@ class ContentHolder:
         return cls(content_dir, resources_file, catalog, stamps=stamps)
 
     @classmethod
-    async def open(cls, content_dir: Path, resources_file: Path) -> ContentHolder:
+    async def open(cls, content_dir: Path, resources_file: Path) -> Self:
         """`load`, from inside a running event loop."""
         return await asyncio.to_thread(cls.load, content_dir, resources_file)
 

@@ -14,6 +14,7 @@ from bot.core import group_view
 from bot.core.actors import Actor
 from bot.core.catalog import Catalog
 from bot.core.commands import PLAIN, SPELLINGS, Spelling, addressing
+from bot.core.content_admin import ContentAdmin, ContentCommands
 from bot.core.desk import Desk
 from bot.core.desk_support import (
     BLOCK,
@@ -57,12 +58,15 @@ class Services:
     moderation: Moderation
     group: GroupPractice
     weekly: WeeklyPractice
+    content_admin: ContentAdmin
 
 
 class Upstander:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._spellings: dict[str, Spelling] = dict(SPELLINGS)
+        # `/upstander content ...`: a community's own content files (issue 20.5).
+        self.community_content = ContentCommands(services.content_admin, self._safely)
         s = services
         self._buttons: Mapping[str, Handler] = {
             MENU: lambda a, _arg: s.practice.menu(a),
@@ -102,7 +106,7 @@ class Upstander:
 
     def text(self, actor: Actor, key: str, /, **params: object) -> str:
         """One text of the copy, in the actor's language, commands spelled for its platform."""
-        catalog = self.services.content.current
+        catalog = self.services.content.catalog(actor.community)
         with addressing(self._spelling(actor)):
             return catalog.text(catalog.locale_for(actor.locale), key, **params)
 
@@ -115,7 +119,7 @@ class Upstander:
         return await self._safely(actor, self._help(actor))
 
     async def _help(self, actor: Actor) -> Reply:
-        catalog = self.services.content.current
+        catalog = self.services.content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         return Reply(
             sections=(
@@ -161,12 +165,17 @@ class Upstander:
         """A private message to the bot (a DM): relayed during a check-in."""
         with addressing(self._spelling(actor)):
             try:
+                await self.services.content.ready(actor.community)
                 return await self.services.desk.conversation.message(actor, text)
             except UserFacingError as exc:
-                return _said(self.services.content.current, actor, exc.key, exc.params)
+                return _said(
+                    self.services.content.catalog(actor.community), actor, exc.key, exc.params
+                )
             except Exception:
                 log.exception("relaying a private message failed")
-                return _said(self.services.content.current, actor, "error.sorry", {})
+                return _said(
+                    self.services.content.catalog(actor.community), actor, "error.sorry", {}
+                )
 
     async def mydata(self, actor: Actor, command: str) -> Reply:
         mydata = self.services.mydata
@@ -241,12 +250,19 @@ class Upstander:
     async def _safely(self, actor: Actor, work: Awaitable[Reply]) -> Reply:
         with addressing(self._spelling(actor)):
             try:
+                # The community's own catalog, built the first time one of its members
+                # is served; at once for every other community.
+                await self.services.content.ready(actor.community)
                 return await work
             except UserFacingError as exc:
-                return _said(self.services.content.current, actor, exc.key, exc.params)
+                return _said(
+                    self.services.content.catalog(actor.community), actor, exc.key, exc.params
+                )
             except Exception:
                 log.exception("a request failed")
-                return _said(self.services.content.current, actor, "error.sorry", {})
+                return _said(
+                    self.services.content.catalog(actor.community), actor, "error.sorry", {}
+                )
 
 
 def _said(catalog: Catalog, actor: Actor, key: str, params: Mapping[str, object]) -> Reply:

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 MEMBER_COMMANDS = ("help", "practice", "resources", "checkin", "volunteer", "mydata")
-MODERATOR_COMMANDS = ("reload", "stats", "audit", "schedule")
+MODERATOR_COMMANDS = ("reload", "stats", "audit", "schedule", "content")
 COMMANDS = frozenset((*MEMBER_COMMANDS, *MODERATOR_COMMANDS))
 # Where moderators' commands live on a platform that groups them, and Slack's one command.
 GROUP = "upstander"

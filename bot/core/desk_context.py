@@ -33,7 +33,7 @@ class DeskContext:
     outbox_changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def catalog_and_locale(self, actor: Actor) -> tuple[Catalog, str]:
-        catalog = self.content.current
+        catalog = self.content.catalog(actor.community)
         return catalog, catalog.locale_for(actor.locale)
 
     def notices(self, catalog: Catalog, checkin: CheckIn, now: datetime) -> CheckinNotices:

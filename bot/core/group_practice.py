@@ -52,7 +52,7 @@ class GroupPractice:
 
     async def start(self, actor: Actor, scenario_id: str) -> Reply:
         """Post the scenario and its warnings in the channel; nothing starts until Begin."""
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         if not scenario_id:
             raise NotFound("group.needs_scenario")
@@ -94,7 +94,7 @@ class GroupPractice:
         found = await self._open_session(actor, pressed.session_id)
         if isinstance(found, Reply):
             return found
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         scenario = catalog.scenario_or_raise(found.scenario_id, found.locale)
         here = current_step(scenario, found)
         closed = view.note(catalog, catalog.locale_for(actor.locale), "group.vote_closed")
@@ -115,7 +115,7 @@ class GroupPractice:
             return found
         if found.status is not GroupStatus.VOTING or found.number != pressed.number:
             return await self._show(actor, found)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         scenario = catalog.scenario_or_raise(found.scenario_id, found.locale)
         here = current_step(scenario, found)
         tally = await self._store.group_tally(found.id, found.number)
@@ -137,7 +137,7 @@ class GroupPractice:
         fresh = found.status is GroupStatus.TIED and found.number == pressed.number
         if not fresh or pressed.index not in found.tied:
             return await self._show(actor, found)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         scenario = catalog.scenario_or_raise(found.scenario_id, found.locale)
         return await self._advance(
             actor, found, scenario, current_step(scenario, found), pressed.index
@@ -179,7 +179,7 @@ class GroupPractice:
             counts.append(("groups_finished", scenario.id, 1))
         if not await self._store.update_group(moved, session.status, session.number, counts):
             return await self._reread(actor, session.id)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         lead = (
             view.results(catalog, session.locale, here, tally),
             view.taken(catalog, session.locale, choice.label),
@@ -209,7 +209,7 @@ class GroupPractice:
 
     async def _show(self, actor: Actor, session: GroupSession) -> Reply:
         """The channel's message for the session as it is now."""
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         if not session.is_open:
             return self._ended(catalog, actor, session)
         scenario = catalog.scenario_or_raise(session.scenario_id, session.locale)
@@ -236,7 +236,7 @@ class GroupPractice:
                 return await self._reread(actor, session_id)
         if session.is_open:
             return session
-        return self._ended(self._content.current, actor, session)
+        return self._ended(self._content.catalog(actor.community), actor, session)
 
     def _ended(self, catalog: Catalog, actor: Actor, session: GroupSession) -> Reply:
         if session.status is GroupStatus.EXPIRED:
@@ -263,7 +263,7 @@ class GroupPractice:
         return await self._access.has(actor, Role.MODERATOR)
 
     def _only_starter(self, actor: Actor) -> Reply:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         return view.note(catalog, catalog.locale_for(actor.locale), "group.only_starter")
 
 

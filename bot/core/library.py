@@ -89,7 +89,7 @@ class Library:
         self._stats = stats
 
     async def topics(self, actor: Actor) -> Reply:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         topics = catalog.topic_list(locale)
         lines = [
@@ -103,11 +103,11 @@ class Library:
         )
 
     async def search(self, actor: Actor, query: Query) -> Reply:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         if query.topic and query.topic not in catalog.topics:
             raise NotFound("error.topic_not_found", topic=query.topic)
-        if query.kind and query.kind not in (kinds := self.kinds()):
+        if query.kind and query.kind not in (kinds := self.kinds(actor.community)):
             raise NotFound("error.kind_not_found", kind=query.kind, kinds=", ".join(kinds))
         results = search(catalog, query)
         for resource in results.items:
@@ -115,7 +115,7 @@ class Library:
         return _results_reply(catalog, locale, query, results)
 
     def topic_autocomplete(self, actor: Actor, typed: str) -> tuple[Option, ...]:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         needle = typed.strip().lower()
         found = []
         for topic in catalog.topics.values():
@@ -125,8 +125,9 @@ class Library:
                 found.append(Option(topic.id, shown.title[:100]))
         return tuple(found[:25])
 
-    def kinds(self) -> tuple[str, ...]:
-        return tuple(sorted({r.kind for r in self._content.current.resources.values()}))
+    def kinds(self, community: str = "") -> tuple[str, ...]:
+        catalog = self._content.catalog(community) if community else self._content.current
+        return tuple(sorted({r.kind for r in catalog.resources.values()}))
 
 
 def _results_reply(catalog: Catalog, locale: str, query: Query, results: Results) -> Reply:

@@ -77,6 +77,15 @@ class Form:
 
 
 @dataclass(frozen=True, slots=True)
+class TextFile:
+    """A file the reply carries (a community's content files): adapters attach it, or show
+    its text where the platform cannot take a file."""
+
+    name: str  # a path, like scenarios/lift-remark.yaml
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the actor sees next.
 
@@ -94,6 +103,7 @@ class Reply:
     replace: bool = False
     form: Form | None = None
     pressed: Reply | None = None
+    files: tuple[TextFile, ...] = ()
 
     def text(self) -> str:
         """All visible text, pinned first: for the console and for tests that read replies."""

@@ -7,6 +7,7 @@ import statistics
 from bot.core.access import Access
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
+from bot.core.community import is_default
 from bot.core.messages import Reply, Section
 from bot.core.ports import AuditStore, CheckinStore, ContentSource
 from bot.core.scenario_stats import scenario_section
@@ -32,9 +33,15 @@ class Moderation:
 
     async def reload(self, actor: Actor) -> Reply:
         await self._access.require(actor, Role.MODERATOR)
-        outcome = await self._content.reload()
+        # The deployment's content is its operator's, reloaded from the community the
+        # environment names; any other community's moderators reload their own (and the
+        # operator's files on disk for it), never everyone's.
+        if is_default(actor.community):
+            outcome = await self._content.reload()
+        else:
+            outcome = await self._content.reload_community(actor.community)
         problems = outcome.problems
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         if outcome.ok:
             return Reply(
@@ -56,7 +63,7 @@ class Moderation:
 
     async def stats(self, actor: Actor) -> Reply:
         await self._access.require(actor, Role.MODERATOR)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         extra = [
             await scenario_section(self._stats.store, actor.community, catalog, locale),
@@ -91,7 +98,7 @@ class Moderation:
 
     async def audit(self, actor: Actor) -> Reply:
         await self._access.require(actor, Role.MODERATOR)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         entries = await self._audit.audit_entries(actor.community, AUDIT_LIMIT)
         if not entries:

@@ -30,7 +30,7 @@ class MyData:
         self._desk = desk
 
     async def export(self, actor: Actor) -> Reply:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         runs = await self._runs.member_runs(actor.key)
         checkins = await self._store.member_checkins(actor.key)
@@ -68,7 +68,7 @@ class MyData:
         )
 
     async def ask_delete(self, actor: Actor) -> Reply:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         return Reply(
             sections=(Section(catalog.text(locale, "mydata.delete_ask")),),
@@ -85,12 +85,12 @@ class MyData:
 
     async def keep(self, actor: Actor) -> Reply:
         """Cancel on the delete question: nothing is erased, and the question goes away."""
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         return Reply(sections=(Section(catalog.text(locale, "mydata.kept")),), replace=True)
 
     async def delete(self, actor: Actor) -> Reply:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         if await self._store.active_checkin(actor.key) is not None:
             # Close first so the volunteer is told the conversation ended.

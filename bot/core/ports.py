@@ -13,6 +13,7 @@ from typing import Protocol
 
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
+from bot.core.content_files import ContentFile
 from bot.core.errors import Problem
 from bot.core.group_model import GroupSession, GroupStatus
 from bot.core.messages import Outbound
@@ -435,6 +436,7 @@ class Stores:
     schedules: ScheduleStore
     communities: CommunityStore
     close_store: Callable[[], Awaitable[None]]
+    content_files: ContentFileStore
 
 
 class ReloadOutcome(Protocol):
@@ -446,13 +448,62 @@ class ReloadOutcome(Protocol):
 
 
 class ContentSource(Protocol):
-    """The validated content now serving, and a way to reload it atomically."""
+    """The validated content now serving, and a way to reload it atomically.
+
+    `current` is the deployment's own (bundled) catalog; `catalog(community)` is what a
+    community's members are served: the same object for every community without files of
+    its own, an overlay for the others (bot/content/overlay.py)."""
 
     @property
     def current(self) -> Catalog: ...
 
     async def reload(self) -> ReloadOutcome:
         """Validate first; on errors keep serving the old content."""
+        ...
+
+    def catalog(self, community: str) -> Catalog:
+        """The community's catalog as built so far (the bundled one until `ready`)."""
+        ...
+
+    async def ready(self, community: str) -> None:
+        """Build the community's catalog if it has files of its own and none is built yet."""
+        ...
+
+    async def reload_community(self, community: str) -> ReloadOutcome:
+        """Rebuild one community's catalog; on errors it keeps serving the one it had."""
+        ...
+
+    async def check_file(self, community: str, path: str, text: str | None) -> ReloadOutcome:
+        """Validate the community's catalog as it would be with `path` holding `text`
+        (None: without its stored version), changing nothing."""
+        ...
+
+    def disk_files(self, community: str) -> Mapping[str, str]:
+        """The community's files under the operator's directory: path -> text."""
+        ...
+
+
+class ContentFileStore(Protocol):
+    """A community's own content files, every version kept (bot/core/content_files.py)."""
+
+    async def add_content_file(
+        self, community: str, path: str, text: str, at: datetime, by_name: str
+    ) -> ContentFile:
+        """Store `text` as the next version of `path`."""
+        ...
+
+    async def current_content_files(self, community: str) -> list[ContentFile]:
+        """The newest version of each path, by path."""
+        ...
+
+    async def content_file_versions(self, community: str, path: str) -> list[ContentFile]:
+        """Every version of `path`, newest first."""
+        ...
+
+    async def drop_content_version(self, community: str, path: str, version: int) -> bool: ...
+
+    async def content_communities(self) -> list[str]:
+        """The communities that have any file stored."""
         ...
 
 

@@ -87,7 +87,7 @@ class Practice:
     async def menu(self, actor: Actor, page: int = 0) -> Reply:
         """A page of scenarios, Resume last when a run is active (so that a scenario's
         button keeps its place): the first page is what /practice and "Practise another" show."""
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         # The page is the same for everyone; only Resume is the member's own.
         page = menu_page(catalog.scenario_list(locale), page).number
@@ -116,7 +116,7 @@ class Practice:
 
     async def intro(self, actor: Actor, scenario_id: str) -> Reply:
         """The scenario's summary and content warnings; nothing starts until Begin."""
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         scenario = catalog.scenario_or_raise(scenario_id, locale)
         return catalog.made(
@@ -124,7 +124,7 @@ class Practice:
         )
 
     async def begin(self, actor: Actor, scenario_id: str) -> Reply:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         scenario = catalog.scenario_or_raise(scenario_id, locale)
         previous = await self._store.active_run(actor.key)
@@ -147,7 +147,7 @@ class Practice:
         return self._step_reply(catalog, locale, scenario, run, lead=())
 
     async def cancel(self, actor: Actor) -> Reply:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         cancelled = Section(catalog.text(locale, "practice.cancelled"))
         return Reply(sections=(cancelled,), replace=True)
@@ -157,7 +157,7 @@ class Practice:
     async def choose(self, actor: Actor, arg: str) -> Reply:
         pressed = ChoiceArg.parse(arg)
         run = await self._run_pressed(actor, pressed)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         scenario = catalog.scenario_or_raise(run.scenario_id, locale)
         if not pressed.is_for(run):
@@ -186,7 +186,7 @@ class Practice:
             if run_id
             else await self._store.active_run(actor.key)
         )
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         if run is not None and run.status is RunStatus.ACTIVE:
             key = "practice.stopped"
@@ -211,7 +211,7 @@ class Practice:
         )
         if run is None:
             return await self.menu(actor)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         scenario = catalog.scenario_or_raise(run.scenario_id, locale)
         return await self._where_you_are(catalog, locale, scenario, run)
@@ -301,7 +301,7 @@ class Practice:
         return catalog.made(("recap", locale, scenario.id, ending.id, used, resources, lead), make)
 
     def autocomplete(self, actor: Actor, typed: str) -> tuple[Option, ...]:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         needle = typed.strip().lower()
         found = [

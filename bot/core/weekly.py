@@ -58,7 +58,7 @@ class WeeklyPractice:
         if not channel.strip():
             raise NotFound("schedule.needs_channel")
         slot = parse_slot(weekday, at, zone)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         schedule = Schedule(
             id=secrets.token_hex(3),
@@ -81,7 +81,7 @@ class WeeklyPractice:
     async def form(self, actor: Actor, channel: str) -> Reply:
         """The form (a Slack modal) that schedules a scenario of the week in `channel`."""
         await self._access.require(actor, Role.MODERATOR)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         loc = catalog.locale_for(actor.locale)
         days = tuple(Option(day, catalog.text(loc, f"schedule.day_{day}")) for day in WEEKDAYS)
         fields = (
@@ -119,7 +119,7 @@ class WeeklyPractice:
 
     async def listing(self, actor: Actor) -> Reply:
         await self._access.require(actor, Role.MODERATOR)
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         locale = catalog.locale_for(actor.locale)
         found = await self._store.list_schedules(actor.community)
         if not found:
@@ -166,7 +166,7 @@ class WeeklyPractice:
         return schedule
 
     def _note(self, actor: Actor, key: str, **params: object) -> Reply:
-        catalog = self._content.current
+        catalog = self._content.catalog(actor.community)
         text = catalog.text(catalog.locale_for(actor.locale), key, **params)
         return Reply(sections=(Section(text),))
 

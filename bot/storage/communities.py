@@ -24,6 +24,7 @@ from bot.storage.schema import (
     blocks,
     checkins,
     communities,
+    community_content,
     counters,
     group_sessions,
     group_votes,
@@ -39,7 +40,7 @@ from bot.storage.schema import (
 # Every table with a `community` column, in the order the purge empties them.
 SCOPED_TABLES: list[Table] = [
     outbox, sent_copies, checkins, volunteers, blocks, runs, counters, audit, schedules,
-    group_sessions, slack_installations, slack_bots,
+    group_sessions, slack_installations, slack_bots, community_content,
 ]  # fmt: skip
 
 

@@ -31,6 +31,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Stores
 from bot.core.schedule_model import Schedule
+from bot.storage.memory_content import MemoryContentFiles
 
 
 @dataclass
@@ -774,6 +775,7 @@ def MemoryStore(state: MemoryState | None = None, **parts: Any) -> Stores:
         schedules=MemorySchedules(state),
         communities=MemoryCommunities(state),
         close_store=_nothing_to_close,
+        content_files=MemoryContentFiles(),
     )
     return replace(stores, **parts)
 

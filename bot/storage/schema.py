@@ -335,3 +335,19 @@ slack_oauth_states = Table(
     Column("expires_at", IsoTime, nullable=False),
 )
 Index("slack_oauth_states_expiry", slack_oauth_states.c.expires_at)
+
+# A community's own content files (issue 20.5): every uploaded version, newest serving.
+# Moderators' content, not members' words: stored as written, not sealed.
+community_content = Table(
+    "community_content",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _text("community"),
+    _text("path"),
+    Column("version", Integer, nullable=False),
+    _text("text"),
+    Column("created_at", IsoTime, nullable=False),
+    _text("by_name"),
+    UniqueConstraint("community", "path", "version", name="community_content_version"),
+    sqlite_autoincrement=True,
+)

@@ -10,6 +10,7 @@ from bot.core.ports import Stores
 from bot.storage.audit import SqlAudit
 from bot.storage.checkins import SqlCheckins
 from bot.storage.communities import SqlCommunities
+from bot.storage.content_files import SqlContentFiles
 from bot.storage.copies import SqlCopies
 from bot.storage.crypto import Cipher
 from bot.storage.engine import BUSY_TIMEOUT_MS, Database, make_engine
@@ -72,4 +73,5 @@ def sql_stores(db: Database) -> Stores:
         schedules=SqlSchedules(db),
         communities=SqlCommunities(db),
         close_store=db.close,
+        content_files=SqlContentFiles(db),
     )

@@ -84,3 +84,9 @@ class _Fixed:
 
     async def reload(self) -> object:
         raise AssertionError("not reloaded here")
+
+    def catalog(self, community: str) -> Catalog:
+        return self.current  # every community is served the shipped content
+
+    async def ready(self, community: str) -> None:
+        return None

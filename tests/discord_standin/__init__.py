@@ -16,7 +16,9 @@ The world: ``standin.guild`` (roles "@everyone", "Volunteer", "Volunteer Lead",
 "Moderator"; channels ``standin.general`` and ``standin.volunteers_channel`` — the latter
 hidden from @everyone, visible to Volunteer and the bot), users ``standin.member``,
 ``standin.volunteer``, ``standin.moderator``, ``standin.owner``, ``standin.bot_user``.
-More: ``standin.add_user(name, roles=[...], accepts_dms=False)``, ``standin.add_channel``.
+More: ``standin.add_user(name, roles=[...], accepts_dms=False)``, ``standin.add_channel``,
+``standin.add_attachment(filename, data)`` (an attachment option's value, served on the
+stand-in's CDN); the files the bot attached to its messages are in ``standin.uploads``.
 
 Events (each ``await``-ed; interactions return a ``DispatchedInteraction`` with ``id``,
 ``token``, ``payload``, ``await wait_callback()``, ``callbacks()``, ``followups()``,
@@ -49,6 +51,7 @@ then ``hold.release.set()``),
 ``tests/test_discord_standin.py`` shows all of it with the real discord.py client.
 """
 
+from .attachments import FakeAttachment
 from .factories import (
     FakeChannel,
     FakeGuild,
@@ -96,6 +99,7 @@ __all__ = [
     "Clock",
     "DiscordStandin",
     "DispatchedInteraction",
+    "FakeAttachment",
     "FakeChannel",
     "FakeGuild",
     "FakeMember",

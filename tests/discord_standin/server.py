@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from . import rules
+from .attachments import CDN_PREFIX, FakeAttachment, cdn_handler
 from .factories import (
     DM,
     GUILD_TEXT,
@@ -84,6 +85,7 @@ OPT_CHANNEL = 7
 OPT_ROLE = 8
 OPT_MENTIONABLE = 9
 OPT_NUMBER = 10
+OPT_ATTACHMENT = 11
 
 USER_MENTION_RE = re.compile(r"<@!?(\d+)>")
 ROLE_MENTION_RE = re.compile(r"<@&(\d+)>")
@@ -368,6 +370,9 @@ class DiscordStandin:
         self.gateway_frames: Log[GatewayFrame] = Log()
         self.gateway_connects: list[dict[str, Any]] = []
         self.suppressed_dispatches: list[tuple[str, str]] = []
+        # Files members attach to commands (on the CDN), and the files the bot sent.
+        self.attachments: dict[int, FakeAttachment] = {}
+        self.uploads: list[tuple[str, bytes]] = []
         self.gateway = Gateway(self)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -382,6 +387,7 @@ class DiscordStandin:
         app = web.Application()
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway/resume", self.gateway.handle)
+        app.router.add_get(CDN_PREFIX + "/{id}/{filename}", cdn_handler(self.attachments))
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._handle_rest)
         runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await runner.setup()
@@ -430,6 +436,12 @@ class DiscordStandin:
     # =================================================================================
     # the world
     # =================================================================================
+
+    def add_attachment(self, filename: str, data: bytes) -> FakeAttachment:
+        """A file a member attaches: pass it as an attachment option's value."""
+        attachment = FakeAttachment(filename, data)
+        self.attachments[attachment.id] = attachment
+        return attachment
 
     def add_user(
         self,
@@ -932,6 +944,10 @@ class DiscordStandin:
                 "permissions": str(Perm.MEMBER_DEFAULT),
             }
             return str(value.id)
+        if otype == OPT_ATTACHMENT and isinstance(value, FakeAttachment):
+            payload = value.to_payload(self.base_url)
+            resolved.setdefault("attachments", {})[str(value.id)] = payload
+            return str(value.id)
         if otype == OPT_INTEGER:
             return int(value)
         if otype == OPT_NUMBER:
@@ -1325,7 +1341,8 @@ class DiscordStandin:
                     body = json.loads(await part.text())  # type: ignore[union-attr]
                 else:
                     files.append(getattr(part, "filename", None) or str(name))
-                    await part.read()  # type: ignore[union-attr]
+                    data = await part.read()  # type: ignore[union-attr]
+                    self.uploads.append((files[-1], bytes(data)))
         elif request.can_read_body:
             text = await request.text()
             body = text or None

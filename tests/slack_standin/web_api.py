@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from .clock import Clock, monotonic_clock
+from .files import DOWNLOAD_PREFIX, StandInFiles
 
 JSONDict = dict[str, Any]
 
@@ -219,7 +220,10 @@ class SlackStandIn:
             "conversations.members": self._conversations_members,
             "usergroups.users.list": self._usergroups_users_list,
             "users.info": self._users_info,
+            "files.info": lambda args: self.uploaded.info(args),
         }
+        # Files people uploaded (file_input in a modal): files.info and their download.
+        self.uploaded = StandInFiles(lambda: self.base_url, self.valid_tokens)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -229,6 +233,7 @@ class SlackStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{response_id}", self._handle_response_url)
+        app.router.add_get(DOWNLOAD_PREFIX + "/{id}/{name}", self.uploaded.download)
         runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

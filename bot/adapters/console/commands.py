@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.adapters.console.content import content_command, upstander_command
 from bot.core.actors import Actor
 from bot.core.app import Upstander
 from bot.core.library import parse_query
@@ -72,4 +73,6 @@ CORE_COMMANDS: dict[str, CoreCommand] = {
     "reload": _reload,
     "audit": _audit,
     "schedule": _schedule,
+    "content": content_command,
+    "upstander": upstander_command,
 }

@@ -49,6 +49,7 @@ def render(reply: Reply, board: ButtonBoard, *, outbound: bool = False) -> str:
     buttons = [_button(a, board, shared) for a in reply.actions]
     if buttons:
         blocks.append("  ".join(buttons))
+    blocks += [f"--- {file.name} ---\n{file.text.rstrip()}" for file in reply.files]
     return "\n\n".join(b for b in blocks if b)
 
 

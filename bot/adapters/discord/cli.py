@@ -23,7 +23,7 @@ from bot.adapters.discord.endpoints import configure_endpoints, restore_endpoint
 from bot.adapters.discord.settings import DiscordSettings, DiscordSettingsError
 from bot.adapters.discord.translator import ContentTranslator
 from bot.config import Settings
-from bot.content.holder import ContentHolder
+from bot.content.overlay import CommunityContent
 from bot.core.actors import Actor
 from bot.core.app import Upstander
 from bot.core.errors import ContentInvalid
@@ -44,7 +44,7 @@ def discord_command(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     guild: int | None = getattr(args, "guild", None) or discord_settings.guild_id
     try:
-        content = ContentHolder.load(settings.content_dir, settings.resources_file)
+        content = CommunityContent.load(settings.content_dir, settings.resources_file)
     except ContentInvalid as exc:
         print(f"cannot sync: the content files have problems ({exc})", file=sys.stderr)
         return 2

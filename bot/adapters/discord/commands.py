@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.discord.content_commands import add_content_commands
 from bot.core.actors import Actor
 from bot.core.app import Upstander
 from bot.core.messages import Option, Reply
@@ -220,3 +221,4 @@ async def add_commands(bot: commands.Bot, router: Router) -> None:
     """Add every Upstander command to ``bot.tree``; callbacks reach the core via ``router``."""
     for cog in feature_cogs(router):
         await bot.add_cog(cog)
+    add_content_commands(bot.tree, router)

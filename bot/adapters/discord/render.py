@@ -10,13 +10,15 @@ stopped before they are sent) and buttons keep working after a restart.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 
 from bot.adapters.discord.guilds import tagged
-from bot.core.messages import Action, Field, Form, Reply, Section, Style
+from bot.core.content_files import flat_name
+from bot.core.messages import Action, Field, Form, Reply, Section, Style, TextFile
 
 __all__ = [
     "BUTTON_LABEL_MAX",
@@ -42,6 +44,7 @@ TEXT_INPUT_MAX = 4000
 SELECT_OPTIONS_MAX = 25
 SELECT_OPTION_MAX = 100
 ELLIPSIS = "…"
+ATTACHMENTS_MAX = 10
 
 _STYLES = {
     Style.PRIMARY: discord.ButtonStyle.primary,
@@ -57,12 +60,15 @@ class Rendered:
     content: str | None
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
+    files: list[discord.File] = field(default_factory=list)
 
     def send_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for a new message (send / send_message / followup.send)."""
         kwargs: dict[str, Any] = {"content": self.content or None, "embeds": self.embeds}
         if self.view is not None:
             kwargs["view"] = self.view
+        if self.files:
+            kwargs["files"] = self.files
         return kwargs
 
     def edit_kwargs(self) -> dict[str, Any]:
@@ -85,7 +91,16 @@ def render(reply: Reply, *, prefix: str = "", tag: str = "") -> Rendered:
     view = _view(reply.actions, tag)
     if content is None and not embeds and view is None:
         content = ELLIPSIS  # Discord refuses an empty message
-    return Rendered(content=content, embeds=embeds, view=view)
+    return Rendered(content=content, embeds=embeds, view=view, files=attachments(reply.files))
+
+
+def attachments(files: tuple[TextFile, ...]) -> list[discord.File]:
+    """A reply's files as attachments (at most Discord's ten), named so that uploading one
+    back puts it where it came from: scenarios/es/x.yaml is scenarios__es__x.yaml."""
+    return [
+        discord.File(io.BytesIO(file.text.encode("utf-8")), filename=flat_name(file.name))
+        for file in files[:ATTACHMENTS_MAX]
+    ]
 
 
 def _fit_content(prefix: str, pinned: str) -> tuple[str | None, str]:

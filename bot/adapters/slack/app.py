@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.commands import register_commands
+from bot.adapters.slack.content import register_content
 from bot.adapters.slack.events import register_events
 from bot.adapters.slack.interactions import register_interactions
 from bot.adapters.slack.locales import SlackLocales
@@ -105,5 +106,6 @@ def build_slack_app(
     locales = SlackLocales()
     register_interactions(app, core, work, locales)
     register_commands(app, core, work, settings.command, locales)
+    register_content(app, core, work)
     register_events(app, core, lifecycle, work)
     return app

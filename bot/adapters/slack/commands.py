@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import render
 from bot.adapters.slack.answer import copy, open_form, post_dm, respond, within_budget
 from bot.adapters.slack.communities import community
+from bot.adapters.slack.content import handle_content_command
 from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args
 from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.work import Work
@@ -35,6 +36,7 @@ SUBCOMMANDS = (
     "stats",
     "audit",
     "schedule",
+    "content",
 )
 
 
@@ -59,6 +61,9 @@ async def handle_command(
 ) -> None:
     actor = actor_from_command(command, community)
     args = command_args(str(command.get("text", "")))
+    if args.name == "content":
+        await handle_content_command(core, work, ack, command, client, actor, args)
+        return
     trigger_id = str(command.get("trigger_id", ""))
     if args.name == "schedule" and not args.args:
         # The modal schedules for the channel the command was typed in.
