@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.core.desk_support import DeskSettings
+from bot.core.limits import LimitSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,8 @@ class Settings:
     database_schema: str | None = None
     # A group practice session with no vote this long ends by itself (0: never).
     group_idle: timedelta = timedelta(minutes=120)
+    # Per-community rate limits, counted in each process (docs/operators.md, "Limits").
+    limits: LimitSettings = field(default_factory=LimitSettings)
     env: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -71,8 +74,17 @@ class Settings:
             database_url=env.get("UPSTANDER_DATABASE_URL") or None,
             database_schema=env.get("UPSTANDER_DATABASE_SCHEMA") or None,
             group_idle=timedelta(minutes=_number(env, "UPSTANDER_GROUP_IDLE_MINUTES", 120)),
+            limits=_limits(env),
             env=env,
         )
+
+
+def _limits(env: Mapping[str, str]) -> LimitSettings:
+    """Per-community rate limits; 0 turns one off."""
+    return LimitSettings(
+        checkins_per_minute=_number(env, "UPSTANDER_COMMUNITY_CHECKINS_PER_MINUTE", 10),
+        reloads_per_hour=_number(env, "UPSTANDER_COMMUNITY_RELOADS_PER_HOUR", 12),
+    )
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

@@ -33,6 +33,7 @@ from bot.core.desk_support import (
 from bot.core.errors import NotFound, UserFacingError
 from bot.core.group_practice import GroupPractice
 from bot.core.library import PAGE, TOPIC, Library, Query
+from bot.core.limits import CommunityLimits
 from bot.core.messages import Option, Reply, Section, parse_action_id
 from bot.core.moderation import Moderation
 from bot.core.mydata import DELETE_CANCEL, DELETE_CONFIRM, MyData
@@ -57,6 +58,8 @@ class Services:
     moderation: Moderation
     group: GroupPractice
     weekly: WeeklyPractice
+    # Per-community rate limits, for whatever else reloads a community's content.
+    limits: CommunityLimits | None = None
 
 
 class Upstander:
