@@ -84,6 +84,7 @@ def _limits(env: Mapping[str, str]) -> LimitSettings:
     return LimitSettings(
         checkins_per_minute=_number(env, "UPSTANDER_COMMUNITY_CHECKINS_PER_MINUTE", 10),
         reloads_per_hour=_number(env, "UPSTANDER_COMMUNITY_RELOADS_PER_HOUR", 12),
+        practice_in_flight=int(_number(env, "UPSTANDER_COMMUNITY_PRACTICE_IN_FLIGHT", 8)),
     )
 
 

@@ -11,6 +11,9 @@ a Send costs no extra statement. With several processes a community may reach th
 in each process it reaches; on Discord a server's events all come to one process (its
 shard), on Slack a load balancer spreads them. See docs/operators.md.
 
+Practice presses (alone or together) are never refused; a community's burst of them waits
+its turn (`FairShare`), so the shared store serves another community between them.
+
 A check-in the crisis screen flagged is never refused by the community limit (the desk
 lets it through); the per-member rules (one open check-in, the cooldown after closing)
 are the desk's own and live in `bot/core/intake.py`.
@@ -18,10 +21,12 @@ are the desk's own and live in `bot/core/intake.py`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
-from collections.abc import Hashable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Hashable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
@@ -38,6 +43,9 @@ class LimitSettings:
 
     checkins_per_minute: float = 10.0
     reloads_per_hour: float = 12.0
+    # Practice presses of one community handled at once; the rest wait their turn, so a
+    # burst in one community queues behind itself, not in front of another community.
+    practice_in_flight: int = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +116,51 @@ class RateLimiter:
         return self.rate.period / self.rate.count
 
 
+@dataclass(slots=True)
+class _Turns:
+    slots: asyncio.Semaphore
+    users: int = 0  # requests holding or waiting for a slot
+
+
+@dataclass(slots=True)
+class FairShare:
+    """At most `per_community` requests of one community at once (0: no bound). Nothing is
+    refused, only queued; a community's entry lives while it has requests in flight."""
+
+    per_community: int
+    _turns: dict[str, _Turns] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self._turns)
+
+    @asynccontextmanager
+    async def turn(self, community: str) -> AsyncIterator[None]:
+        if self.per_community <= 0:
+            yield
+            return
+        turns = self._turns.get(community)
+        if turns is None:
+            turns = self._turns[community] = _Turns(asyncio.Semaphore(self.per_community))
+        turns.users += 1
+        try:
+            async with turns.slots:
+                yield
+        finally:
+            turns.users -= 1
+            if turns.users == 0:
+                del self._turns[community]
+
+
 class CommunityLimits:
-    """The deployment's per-community limits: opening check-ins (Send) and content reloads."""
+    """The deployment's per-community limits: opening check-ins (Send), content reloads,
+    and practice presses in flight."""
 
     def __init__(self, clock: Clock, settings: LimitSettings | None = None) -> None:
         settings = settings or LimitSettings()
         self.settings = settings
         self.checkins = RateLimiter(Rate(settings.checkins_per_minute, MINUTE), clock)
         self.reloads = RateLimiter(Rate(settings.reloads_per_hour, HOUR), clock)
+        self.practice = FairShare(settings.practice_in_flight)
 
     def open_checkin(self, community: str) -> timedelta | None:
         """One Send in `community`: None when allowed, else the wait before the next."""

@@ -6,6 +6,7 @@ ManualClock."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from bot.core.desk_support import CONFIRM, FORM_ID
 from bot.core.limits import MINUTE, CommunityLimits, LimitSettings, Rate, RateLimiter
 from bot.core.messages import Outbound, Reply
 from bot.core.models import CheckinStatus
+from bot.core.practice import BEGIN
 from bot.storage.memory import MemoryStore
 
 A, B = "chat:A", "chat:B"
@@ -162,6 +164,34 @@ async def test_a_broken_reload_in_one_community_leaves_the_other_serving(
     assert "Received and stored safely" in (await send(runtime, bea)).text()
     menu = await runtime.app.practice(bea)
     assert menu.actions, "B's practice menu still offers its scenarios"
+
+
+@pytest.mark.parametrize("in_flight", [8, 1, 0])
+async def test_a_burst_of_practice_presses_in_one_community_does_not_starve_another(
+    settings: Settings, clock: ManualClock, in_flight: int
+) -> None:
+    """60 of A's members press Begin at once, then one of B's: on the one SQLite writer,
+    B's press waits behind at most A's share, not behind A's whole burst."""
+    shared = dataclasses.replace(settings, limits=LimitSettings(practice_in_flight=in_flight))
+    runtime = await build(shared, clock=clock)
+    finished: list[str] = []
+
+    async def begin(actor: Actor) -> None:
+        reply = await runtime.app.press(actor, f"{BEGIN}|lift-remark")
+        assert reply.actions, "the scenario began"
+        finished.append(actor.community)
+
+    try:
+        burst = [asyncio.create_task(begin(member(f"a{n}", A))) for n in range(60)]
+        await asyncio.gather(*burst, begin(member("bea", B)))
+    finally:
+        await runtime.aclose()
+    if in_flight:
+        assert finished.index(B) <= 2 * in_flight + 1, finished.index(B)
+    else:  # what the share prevents
+        assert finished.index(B) == 60, "without a share, B waits behind all of A's burst"
+    limits = runtime.app.services.limits
+    assert limits is not None and len(limits.practice) == 0, "nothing kept once all are done"
 
 
 def test_buckets_refill_and_idle_communities_are_dropped(clock: ManualClock) -> None:
