@@ -131,7 +131,13 @@ class FairShare:
     _turns: dict[str, _Turns] = field(default_factory=dict)
 
     def __len__(self) -> int:
+        """How many communities have requests in flight (the entries held)."""
         return len(self._turns)
+
+    def in_flight(self, community: str) -> int:
+        """Requests of `community` holding or waiting for a turn."""
+        turns = self._turns.get(community)
+        return 0 if turns is None else turns.users
 
     @asynccontextmanager
     async def turn(self, community: str) -> AsyncIterator[None]:

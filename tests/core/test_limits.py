@@ -20,7 +20,14 @@ from bot.core.access import StaticDirectory
 from bot.core.actors import Actor, Role
 from bot.core.clock import ManualClock
 from bot.core.desk_support import CONFIRM, FORM_ID
-from bot.core.limits import MINUTE, CommunityLimits, LimitSettings, Rate, RateLimiter
+from bot.core.limits import (
+    MINUTE,
+    CommunityLimits,
+    FairShare,
+    LimitSettings,
+    Rate,
+    RateLimiter,
+)
 from bot.core.messages import Outbound, Reply
 from bot.core.models import CheckinStatus
 from bot.core.practice import BEGIN
@@ -126,6 +133,17 @@ async def test_a_crisis_flagged_checkin_is_never_refused_by_the_community_limit(
     assert "Many people" in (await send(runtime, member("abel", A))).text()
 
 
+async def test_a_second_press_on_a_sent_checkin_is_answered_not_refused(
+    runtime: Runtime,
+) -> None:
+    ana = member("ana", A)
+    await send(runtime, ana)
+    await send(runtime, member("alma", A))
+    [sent] = await runtime.store.checkins.member_checkins(ana.key)
+    again = await runtime.app.press(ana, f"{CONFIRM}|{sent.id}")
+    assert "Many people" not in again.text() and sent.pseudonym in again.text()
+
+
 async def test_the_refusal_speaks_the_members_language(runtime: Runtime) -> None:
     for name in ("ana", "alma"):
         await send(runtime, member(name, A))
@@ -192,6 +210,32 @@ async def test_a_burst_of_practice_presses_in_one_community_does_not_starve_anot
         assert finished.index(B) == 60, "without a share, B waits behind all of A's burst"
     limits = runtime.app.services.limits
     assert limits is not None and len(limits.practice) == 0, "nothing kept once all are done"
+
+
+async def test_a_turn_given_up_while_waiting_leaves_nothing_behind() -> None:
+    share = FairShare(per_community=1)
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with share.turn(A):
+            held.set()
+            await release.wait()
+
+    async def wait_in_line() -> None:
+        async with share.turn(A):
+            raise AssertionError("never gets the turn: cancelled while waiting")
+
+    holder = asyncio.create_task(hold())
+    await held.wait()
+    waiter = asyncio.create_task(wait_in_line())
+    await asyncio.sleep(0)  # one step: the new task runs up to the turn it waits for
+    assert share.in_flight(A) == 2, "the second is in line behind the first"
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    release.set()
+    await holder
+    assert len(share) == 0
 
 
 def test_buckets_refill_and_idle_communities_are_dropped(clock: ManualClock) -> None:
