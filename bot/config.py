@@ -82,7 +82,7 @@ class Settings:
 def _limits(env: Mapping[str, str]) -> LimitSettings:
     """Per-community rate limits; 0 turns one off."""
     return LimitSettings(
-        checkins_per_minute=_number(env, "UPSTANDER_COMMUNITY_CHECKINS_PER_MINUTE", 10),
+        checkins_per_minute=_number(env, "UPSTANDER_COMMUNITY_CHECKINS_PER_MINUTE", 30),
         reloads_per_hour=_number(env, "UPSTANDER_COMMUNITY_RELOADS_PER_HOUR", 12),
         practice_in_flight=int(_number(env, "UPSTANDER_COMMUNITY_PRACTICE_IN_FLIGHT", 8)),
     )

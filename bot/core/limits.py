@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 class LimitSettings:
     """Operator settings (bot/config.py); 0 turns a limit off."""
 
-    checkins_per_minute: float = 10.0
+    checkins_per_minute: float = 30.0
     reloads_per_hour: float = 12.0
     # Practice presses of one community handled at once; the rest wait their turn, so a
     # burst in one community queues behind itself, not in front of another community.
