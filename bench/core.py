@@ -130,6 +130,8 @@ async def _runtime(folder: Path, *, memory: bool) -> Runtime:
             "UPSTANDER_CONTENT_DIR": str(ROOT / "scripts_content"),
             "UPSTANDER_RESOURCES": str(ROOT / "resources.yaml"),
             "UPSTANDER_SECRET_KEY": Fernet.generate_key().decode(),
+            # Capacity, not policy: Sends here come faster than a community may send them.
+            "UPSTANDER_COMMUNITY_CHECKINS_PER_MINUTE": "0",
         }
     )
     runtime = await build(settings, store=MemoryStore() if memory else None)

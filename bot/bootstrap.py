@@ -30,6 +30,7 @@ from bot.core.group_practice import GroupPractice
 from bot.core.idle import IdleWatch
 from bot.core.jobs import Job, JobRunner, community_purge_job
 from bot.core.library import Library
+from bot.core.limits import CommunityLimits
 from bot.core.moderation import Moderation
 from bot.core.mydata import MyData
 from bot.core.ports import ContentSource, Directory, Messenger, Stores
@@ -336,6 +337,7 @@ def _services(
     erasure: Erasure,
 ) -> Services:
     """The core's services on one store, content and clock."""
+    limits = CommunityLimits(clock, settings.limits)
     desk = Desk(
         content,
         store.checkins,
@@ -345,6 +347,7 @@ def _services(
         clock,
         settings.desk,
         erasure,
+        limits,
     )
     return Services(
         content=content,
@@ -352,10 +355,13 @@ def _services(
         library=Library(content, store.stats),
         desk=desk,
         mydata=MyData(content, store.practice, store.checkins, desk, erasure),
-        moderation=Moderation(content, store.checkins, store.audit, Stats(store.stats), access),
+        moderation=Moderation(
+            content, store.checkins, store.audit, Stats(store.stats), access, limits
+        ),
         group=GroupPractice(content, store.groups, access, clock, settings.group_idle),
         weekly=WeeklyPractice(content, store.schedules, store.groups, access, clock),
         content_admin=ContentAdmin(content, store.content_files, access, clock),
+        limits=limits,
     )
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.core.desk_support import DeskSettings
+from bot.core.limits import LimitSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,8 @@ class Settings:
     group_idle: timedelta = timedelta(minutes=120)
     # How long a community that removed the bot keeps its data before it is purged.
     removed_community_grace: timedelta = timedelta(days=30)
+    # Per-community rate limits, counted in each process (docs/operators.md, "Limits").
+    limits: LimitSettings = field(default_factory=LimitSettings)
     env: Mapping[str, str] = field(default_factory=dict)
     # Each community's own content files on disk, in <dir>/<community id>/ (issue 20.5).
     community_content_dir: Path | None = None
@@ -78,9 +81,19 @@ class Settings:
             removed_community_grace=timedelta(
                 days=_number(env, "UPSTANDER_REMOVED_COMMUNITY_GRACE_DAYS", 30)
             ),
+            limits=_limits(env),
             env=env,
             community_content_dir=_path_or_none(env.get("UPSTANDER_COMMUNITY_CONTENT_DIR")),
         )
+
+
+def _limits(env: Mapping[str, str]) -> LimitSettings:
+    """Per-community rate limits; 0 turns one off."""
+    return LimitSettings(
+        checkins_per_minute=_number(env, "UPSTANDER_COMMUNITY_CHECKINS_PER_MINUTE", 30),
+        reloads_per_hour=_number(env, "UPSTANDER_COMMUNITY_RELOADS_PER_HOUR", 12),
+        practice_in_flight=int(_number(env, "UPSTANDER_COMMUNITY_PRACTICE_IN_FLIGHT", 8)),
+    )
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

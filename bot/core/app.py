@@ -7,8 +7,9 @@ the member gets a fixed, kind apology — never the exception's text.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core import group_view
 from bot.core.actors import Actor
@@ -34,6 +35,7 @@ from bot.core.desk_support import (
 from bot.core.errors import NotFound, UserFacingError
 from bot.core.group_practice import GroupPractice
 from bot.core.library import PAGE, TOPIC, Library, Query
+from bot.core.limits import CommunityLimits
 from bot.core.messages import Option, Reply, Section, parse_action_id
 from bot.core.moderation import Moderation
 from bot.core.mydata import DELETE_CANCEL, DELETE_CONFIRM, MyData
@@ -46,6 +48,11 @@ from bot.core.weekly import WeeklyPractice
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Actor, str], Awaitable[Reply]]
+# Presses that take a turn of their community's practice share (bot/core/limits.py).
+PRACTICE_KINDS = frozenset(
+    {MENU, MENU_PAGE, INTRO, BEGIN, CHOOSE, STOP, RESUME, PRACTICE_CANCEL}
+    | {group_view.BEGIN, group_view.CANCEL, group_view.VOTE, group_view.REVEAL, group_view.PICK}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,8 @@ class Services:
     group: GroupPractice
     weekly: WeeklyPractice
     content_admin: ContentAdmin
+    # Per-community rate limits, for whatever else reloads a community's content.
+    limits: CommunityLimits | None = None
 
 
 class Upstander:
@@ -132,11 +141,12 @@ class Upstander:
     async def practice(self, actor: Actor, scenario_id: str = "") -> Reply:
         practice = self.services.practice
         work = practice.intro(actor, scenario_id) if scenario_id else practice.menu(actor)
-        return await self._safely(actor, work)
+        return await self._safely(actor, _in_turn(self.services.limits, actor, work))
 
     async def practice_together(self, actor: Actor, scenario_id: str) -> Reply:
         """Group practice: the scenario posted in the channel for everyone to vote on."""
-        return await self._safely(actor, self.services.group.start(actor, scenario_id))
+        work = self.services.group.start(actor, scenario_id)
+        return await self._safely(actor, _in_turn(self.services.limits, actor, work))
 
     async def resources(
         self, actor: Actor, words: str = "", topic: str = "", kind: str = ""
@@ -194,7 +204,10 @@ class Upstander:
             # A malformed or forged id: refuse without detail.
             log.warning("unknown action kind %r", kind[:40])
             return await self._safely(actor, _raise(NotFound("error.unknown_action")))
-        return await self._safely(actor, _pressed(handler, actor, arg))
+        work = _pressed(handler, actor, arg)
+        if kind in PRACTICE_KINDS:
+            work = _in_turn(self.services.limits, actor, work)
+        return await self._safely(actor, work)
 
     def scenario_choices(self, actor: Actor, typed: str) -> tuple[Option, ...]:
         return self.services.practice.autocomplete(actor, typed)
@@ -275,6 +288,20 @@ async def _pressed(handler: Handler, actor: Actor, arg: str) -> Reply:
     # Inside the error policy: a handler may read its argument before it awaits anything
     # (Query.decode), and a forged id that trips it must get the apology, not an exception.
     return await handler(actor, arg)
+
+
+async def _in_turn(
+    limits: CommunityLimits | None, actor: Actor, work: Coroutine[Any, Any, Reply]
+) -> Reply:
+    """Practice work, done in a turn of its community's share: a burst in one community
+    waits behind itself, not in front of another (bot/core/limits.py)."""
+    if limits is None:
+        return await work
+    try:
+        async with limits.practice.turn(actor.community):
+            return await work
+    finally:
+        work.close()  # cancelled while waiting: never started, and no warning
 
 
 async def _raise(exc: Exception) -> Reply:

@@ -4,9 +4,11 @@ Each process leases items under its own owner id (`lease_due_outbox`), so two pr
 never send the same item at once; an item leaves the outbox only once the platform
 accepted it, so a crash or a failing platform delays a message but never loses it
 (at-least-once). Leased items go into lanes, one per conversation and destination (a
-channel or a DM), each delivered in the order it was queued. Lanes run concurrently,
-bounded per destination and per platform: a slow or rate-limited destination holds only
-its own lanes. A 429 pauses its destination until Retry-After, without counting as a
+channel or a DM of one community), each delivered in the order it was queued. Lanes run
+concurrently, bounded per destination, per community and per platform: a slow or
+rate-limited destination holds only its own lanes, and one community's burst holds at
+most its share of the sends in flight and of the items leased, so another community's
+messages still go out. A 429 pauses its destination until Retry-After, without counting as a
 failed attempt; an item the platform refuses for good, or that keeps failing, is given up,
 audited and logged in one line without its content. An erasure item (`erasure.ERASE`)
 deletes the message it names and takes the same way: lanes, bounds, retries, give-up.
@@ -42,8 +44,9 @@ NO_MESSENGER_DELAY = timedelta(seconds=2)
 GAVE_UP = "undelivered"  # the audit action of an item given up
 PUT_BACK_SECONDS = 5.0  # at shutdown, for lanes to put back what they did not send
 
-Destination = tuple[str, str, str]  # platform, kind, user id
-LaneKey = tuple[str, str, str, str]  # the destination, then the check-in
+Destination = tuple[str, str, str, str]  # platform, community, kind, user id
+Community = tuple[str, str]  # platform, community
+LaneKey = tuple[str, str, str, str, str]  # the destination, then the check-in
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> float:
@@ -64,7 +67,12 @@ class DeliveryPolicy:
     backlog: int = 200  # items this process holds leased at most, all lanes together
     per_destination: int = 4  # sends in flight to one channel or DM
     per_platform: int = 16  # sends in flight to one platform
+    # Sends in flight for one community: below per_platform, so others always have room.
+    per_community: int = 12
     destination_backlog: int = 25  # items held for one destination; the rest go back
+    # Room one community's lanes may take of the backlog (counted as `backlog` is); the
+    # rest of its items go back, so another community's items are still leased.
+    community_backlog: int = 100
     lease: timedelta = timedelta(minutes=2)
     send_timeout: float = 30.0  # a send that takes longer is counted as failed
     max_attempts: int = 12  # transient failures (about 25 minutes of backoff)
@@ -91,7 +99,7 @@ class _Lane:
 
 def _destination(outbound: Outbound) -> Destination:
     d = outbound.destination
-    return (d.platform, d.kind, d.user_id)
+    return (d.platform, d.community, d.kind, d.user_id)
 
 
 class Deliveries:
@@ -120,6 +128,7 @@ class Deliveries:
         self._holds: dict[LaneKey, tuple[datetime, int]] = {}
         self._paused: dict[Destination, datetime] = {}  # rate-limited until
         self._destination_slots: dict[Destination, asyncio.Semaphore] = {}
+        self._community_slots: dict[Community, asyncio.Semaphore] = {}
         self._platform_slots: dict[str, asyncio.Semaphore] = {}
         self._freed = asyncio.Event()
         self._delivered = 0
@@ -224,6 +233,8 @@ class Deliveries:
         self._paused = {k: v for k, v in self._paused.items() if v > now}
         busy = {lane.destination for lane in self._lanes.values()}
         self._destination_slots = {k: v for k, v in self._destination_slots.items() if k in busy}
+        communities = {d[:2] for d in busy}
+        self._community_slots = {k: v for k, v in self._community_slots.items() if k in communities}
 
     # -- lanes -------------------------------------------------------------------------
 
@@ -259,16 +270,21 @@ class Deliveries:
         elif destination[0] not in self._messengers:
             self._warn_no_messenger(destination[0])
             until = now + NO_MESSENGER_DELAY
-        elif self._queued(destination) >= self.policy.destination_backlog:
+        elif self._full(destination):
             until = now + BUSY_DELAY
         else:
             return None
         return self._next_in_hold(key, until)
 
-    def _queued(self, destination: Destination) -> int:
-        return sum(
-            len(lane.entries) for lane in self._lanes.values() if lane.destination == destination
-        )
+    def _full(self, destination: Destination) -> bool:
+        """Whether the destination holds all the items it may, or its community all the
+        room it may (counted as `_room` counts it)."""
+        lanes = self._lanes.values()
+        queued = sum(len(lane.entries) for lane in lanes if lane.destination == destination)
+        community = destination[:2]
+        held = sum(len(lane.entries) + 1 for lane in lanes if lane.destination[:2] == community)
+        policy = self.policy
+        return queued >= policy.destination_backlog or held >= policy.community_backlog
 
     def _next_in_hold(self, key: LaneKey, until: datetime) -> datetime:
         """A time after every item already put back in this lane: they stay in order."""
@@ -336,11 +352,15 @@ class Deliveries:
         if per_destination is None:
             per_destination = asyncio.Semaphore(self.policy.per_destination)
             self._destination_slots[destination] = per_destination
+        per_community = self._community_slots.get((destination[0], destination[1]))
+        if per_community is None:
+            per_community = asyncio.Semaphore(self.policy.per_community)
+            self._community_slots[(destination[0], destination[1])] = per_community
         per_platform = self._platform_slots.get(destination[0])
         if per_platform is None:
             per_platform = asyncio.Semaphore(self.policy.per_platform)
             self._platform_slots[destination[0]] = per_platform
-        async with per_destination, per_platform:
+        async with per_destination, per_community, per_platform:
             yield
 
     async def _cancel_lanes(self) -> None:
@@ -397,8 +417,9 @@ class Deliveries:
             self._paused[entry.destination] = max(until, self._paused.get(entry.destination, until))
             await self._outbox.retry_later(item.id, item.attempts, until)
             log.info(
-                "%s %s rate-limited for %.1fs",
+                "%s %s of %s rate-limited for %.1fs",
                 entry.destination[0],
+                entry.destination[2],
                 entry.destination[1],
                 (until - now).total_seconds(),
             )
@@ -406,7 +427,7 @@ class Deliveries:
         attempts = item.attempts + 1
         limit = self.policy.permanent_attempts if exc.permanent else self.policy.max_attempts
         if attempts >= limit:
-            await self._give_up(item, entry.destination[1], attempts, str(exc))
+            await self._give_up(item, entry.destination[2], attempts, str(exc))
             return None
         at = now + timedelta(seconds=backoff(attempts))
         await self._outbox.retry_later(item.id, attempts, at)

@@ -16,6 +16,7 @@ from bot.core.desk_support import DeskSettings
 from bot.core.erasure import Erasure
 from bot.core.handover import Handover
 from bot.core.intake import Intake
+from bot.core.limits import CommunityLimits
 from bot.core.messages import Reply
 from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
 
@@ -31,8 +32,11 @@ class Desk:
         clock: Clock,
         settings: DeskSettings,
         erasure: Erasure,
+        limits: CommunityLimits | None = None,
     ) -> None:
-        context = DeskContext(content, checkins, volunteers, handover, access, clock, settings)
+        context = DeskContext(
+            content, checkins, volunteers, handover, access, clock, settings, limits=limits
+        )
         # Set whenever the outbox gains items, so the delivery worker wakes at once.
         self.outbox_changed = context.outbox_changed
         self.intake = Intake(context)

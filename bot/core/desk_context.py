@@ -15,6 +15,7 @@ from bot.core.clock import Clock
 from bot.core.crisis import Stage, pinned_for_checkin
 from bot.core.desk_support import DeskSettings
 from bot.core.errors import NotFound, UserFacingError
+from bot.core.limits import CommunityLimits
 from bot.core.messages import Section
 from bot.core.models import CheckIn
 from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
@@ -31,6 +32,8 @@ class DeskContext:
     settings: DeskSettings
     # Set whenever the outbox gains items, so the delivery worker wakes at once.
     outbox_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # Per-community rate limits (None: none); the crisis-flagged always go through.
+    limits: CommunityLimits | None = None
 
     def catalog_and_locale(self, actor: Actor) -> tuple[Catalog, str]:
         catalog = self.content.catalog(actor.community)

@@ -32,6 +32,7 @@ from bot.core.desk_support import (
     new_id,
 )
 from bot.core.errors import Conflict, NotFound, UserFacingError
+from bot.core.limits import log_refusal, minutes_to_wait
 from bot.core.messages import Action, Reply, Section, Style
 from bot.core.models import CheckIn, CheckinStatus, OpeningState, OutboxItem
 from bot.core.pseudonyms import unique_pseudonym
@@ -88,6 +89,9 @@ class Intake:
     async def confirm(self, actor: Actor, checkin_id: str) -> Reply:
         """Send: the durable open, in one store call."""
         catalog, locale = self._ctx.catalog_and_locale(actor)
+        busy = await self._community_busy(actor, catalog, locale, checkin_id)
+        if busy is not None:
+            return busy
         now = self._ctx.clock.now()
 
         def card_for(opened: CheckIn) -> list[OutboxItem]:
@@ -178,6 +182,29 @@ class Intake:
             wait = math.ceil((cooldown - (now - last)).total_seconds() / 60)
             return Conflict("checkin.cooldown", minutes=wait), None
         return None, None
+
+    async def _community_busy(
+        self, actor: Actor, catalog: Catalog, locale: str, checkin_id: str
+    ) -> Reply | None:
+        """The community's limit on Send (bot/core/limits.py), as a kind reply with the
+        crisis lines first; None when it allows. Read the draft only when over the limit:
+        one the crisis screen flagged, or one already sent, always goes through."""
+        limits = self._ctx.limits
+        wait = limits.open_checkin(actor.community) if limits is not None else None
+        if wait is None:
+            return None
+        draft = await self._ctx.own_checkin(actor, checkin_id)
+        if draft.crisis or draft.status is not CheckinStatus.DRAFT:
+            if draft.crisis:
+                log.warning(
+                    "community %s: over its check-in limit; a crisis one goes through",
+                    actor.community,
+                )
+            return None
+        log_refusal(actor.community, "a check-in", wait)
+        pinned = self._pinned(catalog, locale, actor, True, Stage.NOT_SENT)
+        text = catalog.text(locale, "checkin.community_busy", minutes=minutes_to_wait(wait))
+        return Reply(pinned=pinned, sections=(Section(text), support_resources(catalog, locale)))
 
     # -- helpers ---------------------------------------------------------------------
 

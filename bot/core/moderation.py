@@ -8,6 +8,7 @@ from bot.core.access import Access
 from bot.core.actors import Actor, Role
 from bot.core.catalog import Catalog
 from bot.core.community import is_default
+from bot.core.limits import CommunityLimits, log_refusal, minutes_to_wait
 from bot.core.messages import Reply, Section
 from bot.core.ports import AuditStore, CheckinStore, ContentSource
 from bot.core.scenario_stats import scenario_section
@@ -24,8 +25,10 @@ class Moderation:
         audit: AuditStore,
         stats: Stats,
         access: Access,
+        limits: CommunityLimits | None = None,
     ) -> None:
         self._content = content
+        self._limits = limits
         self._store = store
         self._audit = audit
         self._stats = stats
@@ -36,6 +39,9 @@ class Moderation:
         # The deployment's content is its operator's, reloaded from the community the
         # environment names; any other community's moderators reload their own (and the
         # operator's files on disk for it), never everyone's.
+        refused = self._reload_refused(actor)
+        if refused is not None:
+            return refused
         if is_default(actor.community):
             outcome = await self._content.reload()
         else:
@@ -60,6 +66,20 @@ class Moderation:
                 Section(f"```\n{listing}\n```"),
             )
         )
+
+    def _reload_refused(self, actor: Actor) -> Reply | None:
+        """The community's reload limit (bot/core/limits.py): when to try again, or None."""
+        wait = self._limits.reload(actor.community) if self._limits is not None else None
+        if wait is None:
+            return None
+        log_refusal(actor.community, "a content reload", wait)
+        catalog = self._content.catalog(actor.community)
+        text = catalog.text(
+            catalog.locale_for(actor.locale),
+            "moderation.reload_limited",
+            minutes=minutes_to_wait(wait),
+        )
+        return Reply(sections=(Section(text),))
 
     async def stats(self, actor: Actor) -> Reply:
         await self._access.require(actor, Role.MODERATOR)

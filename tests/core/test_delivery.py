@@ -504,3 +504,78 @@ async def test_an_erasure_refused_for_good_is_given_up_and_audited(
     [entry] = await store.audit.audit_entries("chat", 10)
     assert (entry.action, entry.by) == (GAVE_UP, ERASE)
     assert await store.outbox.pending_outbox_count() == 0
+
+
+# -- communities: one community's load never holds up another's --------------------------
+
+
+def channel_of(community: str) -> Destination:
+    """The volunteers' channel of a community on the stand-in platform."""
+    return Destination("chat", "volunteers", "", community)
+
+
+async def test_a_rate_limited_community_channel_does_not_pause_another(
+    store: Stores, platform: Platform, clock: ManualClock
+) -> None:
+    busy, other = channel_of("chat:A"), channel_of("chat:B")
+    platform.refuse = lambda o: (
+        DeliveryError("429", retry_after=60) if o.destination == busy else None
+    )
+    await queue(store, clock, ("A card0", busy, "a0"), ("A card1", busy, "a1"))
+    await queue(store, clock, ("B card", other, "b0"))
+    deliveries = worker(store, platform, clock)
+    assert await deliveries.run_once() == 1
+    assert platform.accepted == ["B card"], "A's pause is A's channel's alone"
+    await queue(store, clock, ("B card2", other, "b1"))
+    assert await deliveries.drain() == 1
+    assert platform.accepted == ["B card", "B card2"]
+
+
+async def test_a_slow_community_channel_does_not_hold_another_channel(
+    store: Stores, platform: Platform, clock: ManualClock
+) -> None:
+    slow, other = channel_of("chat:A"), channel_of("chat:B")
+    await queue(store, clock, *((f"A card{n}", slow, f"a{n}") for n in range(6)))
+    await queue(store, clock, ("B card", other, "b0"))
+    platform.gates[slow] = gate = asyncio.Event()
+    deliveries = worker(store, platform, clock, per_destination=1, destination_backlog=3)
+    round_ = asyncio.create_task(deliveries.run_once())
+    await platform.wait_until(lambda: "B card" in platform.accepted)
+    gate.set()
+    await round_
+    clock.advance(seconds=2)  # what went back for A's full backlog is due again
+    await deliveries.drain()
+    assert len(platform.accepted) == 7
+
+
+async def test_a_burst_in_one_community_does_not_starve_another(
+    store: Stores, platform: Platform, clock: ManualClock
+) -> None:
+    """A's members flood the outbox (60 DMs, every send stuck); B's one message, queued
+    last, still goes out: A holds only its share of the sends and of the leased room."""
+    flood = [Destination("chat", "dm", f"a{n}", "chat:A") for n in range(60)]
+    gate = asyncio.Event()
+    for to in flood:
+        platform.gates[to] = gate
+    await queue(store, clock, *((f"A{n}", to, f"a{n}") for n, to in enumerate(flood)))
+    await queue(store, clock, ("B reply", Destination("chat", "dm", "b", "chat:B"), "b0"))
+    deliveries = worker(
+        store,
+        platform,
+        clock,
+        batch=10,
+        backlog=40,
+        community_backlog=20,
+        per_platform=8,
+        per_community=6,
+    )
+    wake, stop = asyncio.Event(), asyncio.Event()
+    serving = asyncio.create_task(deliveries.run_forever(wake, stop))
+    await platform.wait_until(lambda: "B reply" in platform.accepted)
+    assert platform.in_flight <= 6, "A never takes more than its share of the sends"
+    gate.set()
+    stop.set()
+    await serving
+    clock.advance(seconds=2)  # A's items that went back are due again
+    await deliveries.drain(rounds=20)
+    assert len(platform.accepted) == 61

@@ -372,6 +372,9 @@ def process_env(
             "PORT": str(port),
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
+            # Bursts of Sends faster than one community may send them; the per-community
+            # limit has its own tests (tests/core/test_limits.py).
+            "UPSTANDER_COMMUNITY_CHECKINS_PER_MINUTE": "0",
         }
     )
     env.pop("UPSTANDER_WATCH_CONTENT", None)
