@@ -170,18 +170,25 @@ async def test_reloads_are_limited_per_community_and_say_when_to_try_again(
 
 
 async def test_a_broken_reload_in_one_community_leaves_the_other_serving(
-    runtime: Runtime, content_dir: Path
+    settings: Settings, clock: ManualClock, tmp_path: Path
 ) -> None:
-    version = runtime.content.current.version
-    scenario = next((content_dir / "scenarios").glob("*.yaml"))
-    scenario.write_text("id: [unclosed\n", encoding="utf-8")
-    failed = await runtime.app.reload(member("mod-a", A))
-    assert "Reload refused" in failed.text()
-    assert runtime.content.current.version == version
-    bea = member("bea", B)
-    assert "Received and stored safely" in (await send(runtime, bea)).text()
-    menu = await runtime.app.practice(bea)
-    assert menu.actions, "B's practice menu still offers its scenarios"
+    own = tmp_path / "communities"
+    broken = own / A / "scenarios" / "lift-remark.yaml"
+    broken.parent.mkdir(parents=True)
+    with_own = dataclasses.replace(settings, community_content_dir=own)
+    runtime = await limited_runtime(with_own, clock, sqlite=True)
+    try:
+        version = runtime.content.catalog(A).version
+        broken.write_text("id: [unclosed\n", encoding="utf-8")  # A's operator's file
+        failed = await runtime.app.reload(member("mod-a", A))
+        assert "Reload refused" in failed.text()
+        assert runtime.content.catalog(A).version == version, "A keeps its old content"
+        bea = member("bea", B)
+        assert "Received and stored safely" in (await send(runtime, bea)).text()
+        menu = await runtime.app.practice(bea)
+        assert menu.actions, "B's practice menu still offers its scenarios"
+    finally:
+        await runtime.aclose()
 
 
 @pytest.mark.parametrize("in_flight", [8, 1, 0])
