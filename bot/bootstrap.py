@@ -31,6 +31,8 @@ from bot.core.moderation import Moderation
 from bot.core.mydata import MyData
 from bot.core.ports import ContentSource, Directory, Messenger, Stores
 from bot.core.practice import Practice
+from bot.core.settings import SettingsBook
+from bot.core.setup import Setup
 from bot.core.stats import Stats
 from bot.core.weekly import WeeklyPractice
 from bot.lifecycle import DATABASE_TIMEOUT_SECONDS
@@ -282,7 +284,7 @@ def _periodic(
     erasure: Erasure,
 ) -> Periodic:
     return Periodic(
-        Escalation(content, store.checkins, clock, settings.desk, erasure),
+        Escalation(content, store.checkins, clock, settings.desk, erasure, services.setup.book),
         IdleWatch(content, store.handover, clock, settings.desk, erasure),
         services.group,
         services.weekly,
@@ -316,6 +318,7 @@ def _services(
     erasure: Erasure,
 ) -> Services:
     """The core's services on one store, content and clock."""
+    book = SettingsBook(store.settings, settings.desk)
     desk = Desk(
         content,
         store.checkins,
@@ -325,6 +328,7 @@ def _services(
         clock,
         settings.desk,
         erasure,
+        book,
     )
     return Services(
         content=content,
@@ -335,6 +339,7 @@ def _services(
         moderation=Moderation(content, store.checkins, store.audit, Stats(store.stats), access),
         group=GroupPractice(content, store.groups, access, clock, settings.group_idle),
         weekly=WeeklyPractice(content, store.schedules, store.groups, access, clock),
+        setup=Setup(content, access, book, clock),
     )
 
 

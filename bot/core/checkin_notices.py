@@ -10,6 +10,7 @@ from bot.core.crisis import Stage, pinned_for_checkin
 from bot.core.desk_support import dm, outbox_item, volunteers
 from bot.core.messages import Destination, Outbound, Reply, Section
 from bot.core.models import CheckIn, OutboxItem
+from bot.core.settings import community_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +41,13 @@ class CheckinNotices:
         self, reply: Reply, purpose: str = "card_update", update_ref: str = ""
     ) -> OutboxItem:
         """A card in the volunteers' channel; `update_ref` edits an earlier one instead."""
-        outbound = Outbound(volunteers(self.checkin.platform), reply, update_ref=update_ref)
+        to = volunteers(self.checkin.platform, self._community)
+        outbound = Outbound(to, reply, update_ref=update_ref)
         return outbox_item(self.checkin, purpose, outbound, self.now)
+
+    @property
+    def _community(self) -> str:
+        return community_of(self.checkin.platform, self.checkin.member)
 
     def _item(self, purpose: str, destination: Destination, reply: Reply) -> OutboxItem:
         return outbox_item(self.checkin, purpose, Outbound(destination, reply), self.now)

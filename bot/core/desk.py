@@ -18,6 +18,7 @@ from bot.core.handover import Handover
 from bot.core.intake import Intake
 from bot.core.messages import Reply
 from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
+from bot.core.settings import SettingsBook
 
 
 class Desk:
@@ -31,8 +32,11 @@ class Desk:
         clock: Clock,
         settings: DeskSettings,
         erasure: Erasure,
+        book: SettingsBook | None = None,
     ) -> None:
-        context = DeskContext(content, checkins, volunteers, handover, access, clock, settings)
+        context = DeskContext(
+            content, checkins, volunteers, handover, access, clock, settings, book=book
+        )
         # Set whenever the outbox gains items, so the delivery worker wakes at once.
         self.outbox_changed = context.outbox_changed
         self.intake = Intake(context)

@@ -122,8 +122,9 @@ def outbox_item(checkin: CheckIn, purpose: str, outbound: Outbound, now: datetim
     )
 
 
-def volunteers(platform: str) -> Destination:
-    return Destination(platform, "volunteers")
+def volunteers(platform: str, community: str = "") -> Destination:
+    """The volunteers' channel of `community` (the platform's default one when empty)."""
+    return Destination(platform, "volunteers", community=community)
 
 
 def dm(platform: str, user_id: str) -> Destination:

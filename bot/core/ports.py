@@ -27,6 +27,7 @@ from bot.core.models import (
     SentCopy,
 )
 from bot.core.schedule_model import Schedule
+from bot.core.settings import SettingsStore
 
 
 class PracticeStore(Protocol):
@@ -384,6 +385,7 @@ class Stores:
     copies: CopyStore
     schedules: ScheduleStore
     close_store: Callable[[], Awaitable[None]]
+    settings: SettingsStore
 
 
 class ReloadOutcome(Protocol):

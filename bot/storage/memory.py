@@ -28,6 +28,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Stores
 from bot.core.schedule_model import Schedule
+from bot.core.settings import CommunitySettings
 
 
 @dataclass
@@ -56,6 +57,7 @@ class MemoryState:
     group_votes: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
     copies: dict[str, SentCopy] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
+    community_settings: dict[str, CommunitySettings] = field(default_factory=dict)
 
     def add_outbox(self, items: list[OutboxItem]) -> None:
         for item in items:
@@ -621,6 +623,16 @@ class MemoryEvents(_Part):
             del self._s.sightings[key]
         return len(old)
 
+
+class MemorySettings(_Part):
+    async def get(self, community: str) -> CommunitySettings | None:
+        return self._s.community_settings.get(community)
+
+    async def save(
+        self, community: str, settings: CommunitySettings, by_name: str, at: datetime
+    ) -> None:
+        self._s.community_settings[community] = settings
+
     # -- end of the shared spec --------------------------------------------------------
 
 
@@ -645,6 +657,7 @@ def MemoryStore(state: MemoryState | None = None, **parts: Any) -> Stores:
         copies=MemoryCopies(state),
         schedules=MemorySchedules(state),
         close_store=_nothing_to_close,
+        settings=MemorySettings(state),
     )
     return replace(stores, **parts)
 

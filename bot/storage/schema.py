@@ -242,3 +242,19 @@ schedules = Table(
     _text("posted"),  # space-separated scenario ids, oldest first
 )
 Index("schedules_due", schedules.c.paused, schedules.c.next_due)
+# Each community's settings, as its admins chose them with `/upstander setup` (issue 20.2).
+community_settings = Table(
+    "community_settings",
+    metadata,
+    Column("community", Text, primary_key=True),
+    _text("volunteers_channel"),
+    _text("volunteer_role"),
+    _text("lead_role"),
+    _text("moderator_role"),
+    _text("crisis_region"),
+    _text("language"),
+    Column("escalation_minutes", Integer, nullable=False),
+    Column("cooldown_minutes", Integer, nullable=False),
+    _text("updated_by"),  # the admin's display name, as the audit names volunteers
+    Column("updated_at", IsoTime, nullable=False),
+)

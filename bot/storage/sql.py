@@ -20,6 +20,7 @@ from bot.storage.migrations import KEY_CHECK, upgrade
 from bot.storage.outbox import SqlOutbox
 from bot.storage.practice import SqlPractice
 from bot.storage.schedules import SqlSchedules
+from bot.storage.settings import SqlSettings
 from bot.storage.stats import SqlStats
 from bot.storage.volunteers import SqlVolunteers
 
@@ -70,4 +71,5 @@ def sql_stores(db: Database) -> Stores:
         copies=SqlCopies(db),
         schedules=SqlSchedules(db),
         close_store=db.close,
+        settings=SqlSettings(db),
     )
