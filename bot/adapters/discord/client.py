@@ -17,13 +17,14 @@ import discord
 from discord.ext import commands
 
 from bot.adapters.discord.commands import add_commands
-from bot.adapters.discord.convert import actor_from_message
-from bot.adapters.discord.directory import DiscordDirectory
+from bot.adapters.discord.convert import PLATFORM, actor_from_message
+from bot.adapters.discord.directory import DiscordDirectory, env_settings
 from bot.adapters.discord.interactions import FAST_SECONDS, NO_MENTIONS, Interactions
 from bot.adapters.discord.messenger import DiscordMessenger
 from bot.adapters.discord.render import render
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.discord.translator import ContentTranslator
+from bot.adapters.discord.workspace import DiscordWorkspace
 from bot.core.app import Upstander
 from bot.core.ports import ContentSource
 
@@ -68,8 +69,14 @@ class UpstanderClient(commands.Bot):
         self.app = app
         self.content = content
         self.router = Interactions(app, content, ack_after=ack_after)
-        self.directory = DiscordDirectory(self, settings)
-        self.messenger = DiscordMessenger(self, settings)
+        setup = app.services.setup
+        ids = env_settings(settings)
+        setup.book.set_default(
+            PLATFORM, ids.volunteers_channel, ids.volunteer_role, ids.lead_role, ids.moderator_role
+        )
+        setup.add_check(PLATFORM, DiscordWorkspace(self, settings))
+        self.directory = DiscordDirectory(self, settings, setup.book)
+        self.messenger = DiscordMessenger(self, settings, self.directory.ids)
         self.ready = asyncio.Event()
         self._guard_interaction_parser()
 
