@@ -77,6 +77,9 @@ class Setup:
         """The platform's answers about channels and roles (an adapter registers it)."""
         self._checks[platform] = check
 
+    async def roles(self, actor: Actor) -> frozenset[Role]:
+        return await self._access.roles(actor)
+
     async def is_admin(self, actor: Actor) -> bool:
         return await self._access.has(actor, Role.ADMIN)
 

@@ -25,9 +25,10 @@ from bot.adapters.slack.app import build_slack_app, make_client
 from bot.adapters.slack.convert import PLATFORM
 from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.gate import MAX_BODY_BYTES, events_handler
-from bot.adapters.slack.messenger import SlackMessenger
+from bot.adapters.slack.messenger import SlackMessenger, env_settings
 from bot.adapters.slack.names import display_names
 from bot.adapters.slack.settings import EVENTS_PATH, HEALTH_PATH, SlackSettings
+from bot.adapters.slack.setup import SlackWorkspace
 from bot.adapters.slack.work import DRAIN_SECONDS, Work
 from bot.core.app import Upstander
 from bot.core.commands import Spelling
@@ -82,8 +83,15 @@ def attach_slack(
     work = work if work is not None else Work()
     if client is None:
         client = make_client(settings, session=work.session)
-    directory = SlackDirectory(client, settings)
-    lifecycle.register_platform(PLATFORM, directory, SlackMessenger(client, settings))
+    setup = core.services.setup
+    ids = env_settings(settings)
+    setup.book.set_default(
+        PLATFORM, ids.volunteers_channel, ids.volunteer_role, ids.lead_role, ids.moderator_role
+    )
+    setup.add_check(PLATFORM, SlackWorkspace(client))
+    directory = SlackDirectory(client, settings, book=setup.book)
+    messenger = SlackMessenger(client, settings, setup.book)
+    lifecycle.register_platform(PLATFORM, directory, messenger)
     # Copy names commands as this workspace types them: `/upstander practice`.
     core.spell_commands(PLATFORM, Spelling(prefix=settings.command))
     app = build_slack_app(core, lifecycle, settings, client, work)
