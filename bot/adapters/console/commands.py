@@ -61,6 +61,18 @@ async def _schedule(app: Upstander, actor: Actor, args: list[str]) -> Reply:
     return await app.schedule(actor, " ".join(args))
 
 
+async def _setup(app: Upstander, actor: Actor, args: list[str]) -> Reply:
+    """`/setup key=value …` (or `/upstander setup …`): no words shows the settings."""
+    return await app.setup(actor, " ".join(args))
+
+
+async def _upstander(app: Upstander, actor: Actor, args: list[str]) -> Reply:
+    """`/upstander setup …`, as on Slack and Discord."""
+    if args[:1] == ["setup"]:
+        return await _setup(app, actor, args[1:])
+    return await app.help(actor)
+
+
 CORE_COMMANDS: dict[str, CoreCommand] = {
     "help": _help,
     "practice": _practice,
@@ -72,4 +84,6 @@ CORE_COMMANDS: dict[str, CoreCommand] = {
     "reload": _reload,
     "audit": _audit,
     "schedule": _schedule,
+    "setup": _setup,
+    "upstander": _upstander,
 }
