@@ -190,14 +190,13 @@ class SettingsBook:
     async def checkins_ready(self, community: str) -> bool:
         """Whether check-ins have somewhere to go. A default community whose adapter
         named no settings keeps today's behaviour: its messenger knows its channel."""
-        settings = await self.get(community)
-        if settings.volunteers_channel:
-            return True
-        return (
-            is_default(community)
-            and community not in self._defaults
-            and (await self.stored(community) is None)
-        )
+        stored = await self.stored(community)
+        if stored is not None:
+            return bool(stored.volunteers_channel)
+        if not is_default(community):
+            return False
+        default = self._defaults.get(community)
+        return default is None or bool(default.volunteers_channel)
 
     async def save(
         self, community: str, settings: CommunitySettings, by_name: str, at: datetime
