@@ -108,3 +108,18 @@ async def test_checkin_where_no_volunteers_channel_is_set_is_honest_crisis_lines
     shown = text(message)
     assert "not set up in this community" in shown
     assert shown.index("emergency") < shown.index("not set up"), "crisis lines first"
+
+
+async def test_region_and_language_are_offered_from_the_content(
+    standin: DiscordStandin, discord_bot: DiscordBot
+) -> None:
+    ac = await standin.send_autocomplete(
+        standin.moderator, "upstander", {"region": "g"}, focused="region", subcommand="setup"
+    )
+    await ac.wait_callback()
+    assert "GB" in [c["value"] for c in ac.autocomplete_choices() or []]
+    ac = await standin.send_autocomplete(
+        standin.moderator, "upstander", {"language": ""}, focused="language", subcommand="setup"
+    )
+    await ac.wait_callback()
+    assert [c["value"] for c in ac.autocomplete_choices() or []] == ["en", "es", "fr"]

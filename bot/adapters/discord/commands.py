@@ -21,6 +21,7 @@ from bot.adapters.discord.convert import actor_from_interaction
 from bot.core.actors import Actor
 from bot.core.app import Upstander
 from bot.core.messages import Option, Reply
+from bot.core.settings import known_regions
 
 __all__ = ["Router", "add_commands", "feature_cogs"]
 
@@ -236,9 +237,24 @@ class ModeratorCommands(
         app = self.router.app
         await self.router.command(interaction, lambda actor: app.setup(actor, changes))
 
+    @setup.autocomplete("region")
+    async def region_autocomplete(self, interaction: Interaction, current: str) -> list[Choice]:
+        regions = known_regions(self.router.app.services.content.current)
+        return _matching(regions, current)
+
+    @setup.autocomplete("language")
+    async def language_autocomplete(self, interaction: Interaction, current: str) -> list[Choice]:
+        return _matching(self.router.app.services.content.current.copy.locales(), current)
+
     @schedule.autocomplete("zone")
     async def zone_autocomplete(self, interaction: Interaction, current: str) -> list[Choice]:
         return [app_commands.Choice(name=z, value=z) for z in time_zones(current)]
+
+
+def _matching(values: tuple[str, ...], typed: str) -> list[Choice]:
+    wanted = typed.strip().lower()
+    found = [v for v in values if wanted in v.lower()][:AUTOCOMPLETE_MAX]
+    return [app_commands.Choice(name=v, value=v) for v in found]
 
 
 def _option_text(value: object) -> str:
