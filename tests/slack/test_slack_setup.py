@@ -24,7 +24,10 @@ from slack_standin.driver import (
     static_select_value,
 )
 
+from bot.adapters.slack.app import make_client
+from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.setup import CALLBACK_ID, OPEN_ACTION_ID
+from bot.core.actors import Actor, Role
 
 ADMIN = "U0ADMIN01"
 CARDS = "C0CARDS"
@@ -136,3 +139,14 @@ async def test_home_shows_admins_the_settings_and_the_button(bot: SlackBot) -> N
     assert ack.status == 200
     opened = await next_call(bot.slack, "views.open", before)
     assert opened.args["view"]["callback_id"] == CALLBACK_ID
+
+
+async def test_the_installer_is_an_admin_of_their_workspace(bot: SlackBot) -> None:
+    async def installer(community: str) -> str | None:
+        return MEMBER if community == "slack" else None
+
+    client = make_client(bot.settings)
+    directory = SlackDirectory(client, bot.settings, installer=installer)
+    assert Role.ADMIN in await directory.roles(Actor("slack", MEMBER))
+    assert Role.ADMIN not in await directory.roles(Actor("slack", MEMBER, community="slack:T2"))
+    assert Role.ADMIN not in await directory.roles(Actor("slack", VOLUNTEER))

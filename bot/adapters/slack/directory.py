@@ -32,6 +32,9 @@ from bot.core.settings import CommunitySettings, SettingsBook
 
 log = logging.getLogger(__name__)
 
+# The user id of whoever installed the app in a community, or None (OAuth's seam).
+Installer = Callable[[str], Awaitable[str | None]]
+
 CACHE_SECONDS = 60.0
 PAGE_LIMIT = 200
 MAX_PAGES = 50
@@ -46,10 +49,13 @@ class SlackDirectory:
         ttl: float = CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         book: SettingsBook | None = None,
+        installer: Installer | None = None,
     ) -> None:
         self._client = client
         self._settings = settings
         self._book = book
+        # Who installed the app in a community (OAuth installs): an admin there too.
+        self._installer = installer
         self._ttl = ttl
         self._clock = clock
         self._cache: dict[str, tuple[float, Any]] = {}
@@ -67,9 +73,14 @@ class SlackDirectory:
             roles.update((Role.LEAD, Role.VOLUNTEER))
         if ids.moderator_role and user in await self._group(ids.moderator_role):
             roles.add(Role.MODERATOR)
-        if await self._is_admin(user):
+        if await self._is_admin(user) or await self._installed(actor):
             roles.update((Role.ADMIN, Role.MODERATOR))
         return frozenset(roles)
+
+    async def _installed(self, actor: Actor) -> bool:
+        if self._installer is None:
+            return False
+        return await self._installer(actor.community) == actor.user_id
 
     async def _ids(self, community: str) -> CommunitySettings:
         """The community's channel and user groups: its settings, else the environment's."""
