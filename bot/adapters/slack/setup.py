@@ -141,31 +141,13 @@ def setup_view(
         current = str(getattr(settings, name))
         choices = {**groups, **({current: current} if current and current not in groups else {})}
         blocks.append(_select(name, text(f"setup.name.{name}"), choices, current, unset))
-    blocks += [
-        _select(
-            "crisis_region",
-            text("setup.name.crisis_region"),
-            {r: r for r in regions},
-            settings.crisis_region,
-            unset,
-        ),
-        _select(
-            "language",
-            text("setup.name.language"),
-            {code: code for code in languages},
-            settings.language,
-            unset,
-        ),
-        _number(
-            "escalation_minutes",
-            text("setup.name.escalation_minutes"),
-            settings.escalation_minutes,
-            "1",
-        ),
-        _number(
-            "cooldown_minutes", text("setup.name.cooldown_minutes"), settings.cooldown_minutes, "0"
-        ),
-    ]
+    for name, values in (("crisis_region", regions), ("language", languages)):
+        current = str(getattr(settings, name))
+        label = text(f"setup.name.{name}")
+        blocks.append(_select(name, label, {v: v for v in values}, current, unset))
+    for name, low in (("escalation_minutes", "1"), ("cooldown_minutes", "0")):
+        value = int(getattr(settings, name))
+        blocks.append(_number(name, text(f"setup.name.{name}"), value, low))
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
