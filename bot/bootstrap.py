@@ -35,6 +35,8 @@ from bot.core.moderation import Moderation
 from bot.core.mydata import MyData
 from bot.core.ports import ContentSource, Directory, Messenger, Stores
 from bot.core.practice import Practice
+from bot.core.settings import SettingsBook
+from bot.core.setup import Setup
 from bot.core.stats import Stats
 from bot.core.weekly import WeeklyPractice
 from bot.lifecycle import DATABASE_TIMEOUT_SECONDS
@@ -254,8 +256,7 @@ async def build(
     clock: Clock | None = None,
 ) -> Runtime:
     clock = clock or SystemClock()
-    if content is None:
-        content = await CommunityContent.open(settings.content_dir, settings.resources_file)
+    content = content or await CommunityContent.open(settings.content_dir, settings.resources_file)
     data_lock: DataDirLock | None = None
     database: Database | None = None
     if store is None:
@@ -298,7 +299,7 @@ def _periodic(
     erasure: Erasure,
 ) -> Periodic:
     return Periodic(
-        Escalation(content, store.checkins, clock, settings.desk, erasure),
+        Escalation(content, store.checkins, clock, settings.desk, erasure, services.setup.book),
         IdleWatch(content, store.handover, clock, settings.desk, erasure),
         services.group,
         services.weekly,
@@ -338,6 +339,7 @@ def _services(
 ) -> Services:
     """The core's services on one store, content and clock."""
     limits = CommunityLimits(clock, settings.limits)
+    book = SettingsBook(store.settings, settings.desk)
     desk = Desk(
         content,
         store.checkins,
@@ -348,6 +350,7 @@ def _services(
         settings.desk,
         erasure,
         limits,
+        book,
     )
     return Services(
         content=content,
@@ -362,6 +365,7 @@ def _services(
         weekly=WeeklyPractice(content, store.schedules, store.groups, access, clock),
         content_admin=ContentAdmin(content, store.content_files, access, clock),
         limits=limits,
+        setup=Setup(content, access, book, clock),
     )
 
 

@@ -34,6 +34,8 @@ BUILT_FAMILIES = {
     "category.",
     "urgency.",
     "schedule.day_",
+    "setup.field.",
+    "setup.name.",
 }
 
 

@@ -10,6 +10,9 @@ class Role(StrEnum):
     VOLUNTEER = "volunteer"
     LEAD = "lead"
     MODERATOR = "moderator"
+    # The community's admin (Discord Manage Server; Slack workspace admin or owner, or the
+    # installer), as the platform's Directory verified it: may change its settings.
+    ADMIN = "admin"
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ from bot.core.mydata import DELETE_CANCEL, DELETE_CONFIRM, MyData
 from bot.core.ports import ContentSource
 from bot.core.practice import BEGIN, CHOOSE, INTRO, MENU, MENU_PAGE, RESUME, STOP, Practice
 from bot.core.practice import CANCEL as PRACTICE_CANCEL
+from bot.core.setup import Setup
 from bot.core.weekly import FORM_PREFIX as SCHEDULE_FORM
 from bot.core.weekly import WeeklyPractice
 
@@ -66,6 +67,7 @@ class Services:
     group: GroupPractice
     weekly: WeeklyPractice
     content_admin: ContentAdmin
+    setup: Setup
     # Per-community rate limits, for whatever else reloads a community's content.
     limits: CommunityLimits | None = None
 
@@ -116,11 +118,8 @@ class Upstander:
     def text(self, actor: Actor, key: str, /, **params: object) -> str:
         """One text of the copy, in the actor's language, commands spelled for its platform."""
         catalog = self.services.content.catalog(actor.community)
-        with addressing(self._spelling(actor)):
+        with addressing(self._spellings.get(actor.platform, PLAIN)):
             return catalog.text(catalog.locale_for(actor.locale), key, **params)
-
-    def _spelling(self, actor: Actor) -> Spelling:
-        return self._spellings.get(actor.platform, PLAIN)
 
     # -- members -----------------------------------------------------------------------
 
@@ -173,7 +172,7 @@ class Upstander:
 
     async def message(self, actor: Actor, text: str) -> Reply | None:
         """A private message to the bot (a DM): relayed during a check-in."""
-        with addressing(self._spelling(actor)):
+        with addressing(self._spellings.get(actor.platform, PLAIN)):
             try:
                 await self.services.content.ready(actor.community)
                 return await self.services.desk.conversation.message(actor, text)
@@ -258,10 +257,21 @@ class Upstander:
             return await self._safely(actor, changes[command](actor, rest[0]))
         return await self._safely(actor, weekly.usage(actor))
 
+    # -- community admins ----------------------------------------------------------------
+
+    async def setup(self, actor: Actor, request: str | Mapping[str, str] = "") -> Reply:
+        """`/upstander setup`: nothing shows the settings; `key=value` words (the text
+        form) or changes by field name (Discord's options, Slack's modal) change them."""
+        setup = self.services.setup
+        if isinstance(request, str):
+            return await self._safely(actor, setup.change_words(actor, request))
+        work = setup.change(actor, request) if request else setup.show(actor)
+        return await self._safely(actor, work)
+
     # -- error policy ------------------------------------------------------------------
 
     async def _safely(self, actor: Actor, work: Awaitable[Reply]) -> Reply:
-        with addressing(self._spelling(actor)):
+        with addressing(self._spellings.get(actor.platform, PLAIN)):
             try:
                 # The community's own catalog, built the first time one of its members
                 # is served; at once for every other community.

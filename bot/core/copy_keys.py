@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.core.catalog import Tactic
 from bot.core.models import CheckinStatus
 from bot.core.schedule_model import WEEKDAYS
+from bot.core.settings import FIELD_NAMES, Finding
 
 # What an audit entry records (`AuditEntry.action`); each is shown as `audit.action_<it>`.
 AUDIT_ACTIONS = (
@@ -27,6 +28,23 @@ AUDIT_ACTIONS = (
 
 # Keys written out in the code, in core use cases and in adapters.
 _NAMED = (
+    "checkin.not_set_up",
+    "setup.title",
+    "setup.how",
+    "setup.saved",
+    "setup.refused",
+    "setup.unset",
+    "setup.admins_only",
+    "setup.unknown",
+    "setup.not_a_number",
+    "setup.bad_number",
+    "setup.bad_region",
+    "setup.bad_language",
+    "setup.cannot_check",
+    "setup.form_title",
+    "setup.form_submit",
+    "setup.home_button",
+    "setup.home_admins",
     "audit.empty",
     "audit.line",
     "audit.the_bot",
@@ -303,6 +321,14 @@ _BUILT = (
     *(f"checkin.status_{status.value}" for status in CheckinStatus),
     *(f"audit.action_{action}" for action in AUDIT_ACTIONS),
     *(f"schedule.day_{day}" for day in WEEKDAYS),
+    *(f"setup.field.{name}" for name in FIELD_NAMES),
+    *(f"setup.name.{name}" for name in FIELD_NAMES),
+    *(
+        f"setup.{kind}_{finding.value}"
+        for kind in ("channel", "role")
+        for finding in Finding
+        if finding is not Finding.OK
+    ),
 )
 
 REQUIRED_COPY_KEYS: frozenset[str] = frozenset((*_NAMED, *_BUILT))
@@ -316,4 +342,6 @@ COPY_LIMITS: dict[str, int] = {
     "schedule.form_submit": 24,
     "community_content.form_title": 24,
     "community_content.form_submit": 24,
+    "setup.form_title": 24,
+    "setup.form_submit": 24,
 }

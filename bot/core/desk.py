@@ -19,6 +19,7 @@ from bot.core.intake import Intake
 from bot.core.limits import CommunityLimits
 from bot.core.messages import Reply
 from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
+from bot.core.settings import SettingsBook
 
 
 class Desk:
@@ -33,9 +34,18 @@ class Desk:
         settings: DeskSettings,
         erasure: Erasure,
         limits: CommunityLimits | None = None,
+        book: SettingsBook | None = None,
     ) -> None:
         context = DeskContext(
-            content, checkins, volunteers, handover, access, clock, settings, limits=limits
+            content,
+            checkins,
+            volunteers,
+            handover,
+            access,
+            clock,
+            settings,
+            limits=limits,
+            book=book,
         )
         # Set whenever the outbox gains items, so the delivery worker wakes at once.
         self.outbox_changed = context.outbox_changed

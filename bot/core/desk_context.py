@@ -19,6 +19,7 @@ from bot.core.limits import CommunityLimits
 from bot.core.messages import Section
 from bot.core.models import CheckIn
 from bot.core.ports import CheckinStore, ContentSource, HandoverStore, VolunteerStore
+from bot.core.settings import CommunitySettings, SettingsBook
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,16 @@ class DeskContext:
     outbox_changed: asyncio.Event = field(default_factory=asyncio.Event)
     # Per-community rate limits (None: none); the crisis-flagged always go through.
     limits: CommunityLimits | None = None
+    # Each community's settings (issue 20.2); without one, the desk's own settings.
+    book: SettingsBook | None = None
+
+    async def community(self, community: str) -> CommunitySettings:
+        """The settings in effect in `community`."""
+        book = self.book or SettingsBook(None, self.settings)
+        return await book.get(community)
+
+    async def checkins_ready(self, community: str) -> bool:
+        return self.book is None or await self.book.checkins_ready(community)
 
     def catalog_and_locale(self, actor: Actor) -> tuple[Catalog, str]:
         catalog = self.content.catalog(actor.community)

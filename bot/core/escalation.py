@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.core.clock import Clock
 from bot.core.desk_support import DeskSettings, card, outbox_item, volunteers
@@ -10,6 +11,7 @@ from bot.core.erasure import Erasure
 from bot.core.messages import Outbound
 from bot.core.models import AuditEntry
 from bot.core.ports import CheckinStore, ContentSource
+from bot.core.settings import SettingsBook
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,9 @@ class Escalation:
         clock: Clock,
         settings: DeskSettings,
         erasure: Erasure,
+        book: SettingsBook | None = None,
     ) -> None:
+        self._book = book
         self._erasure = erasure
         self._content = content
         self._store = store
@@ -38,7 +42,7 @@ class Escalation:
             if checkin.escalation_level >= self._settings.max_escalations:
                 continue
             since = checkin.last_escalated_at or checkin.opened_at or checkin.created_at
-            if now - since < self._settings.escalate_after:
+            if now - since < await self._escalate_after(checkin.community):
                 continue
             level = checkin.escalation_level + 1
             repost = Outbound(
@@ -54,6 +58,13 @@ class Escalation:
                 escalated += 1
                 log.info("escalated check-in %s to level %d", checkin.id, level)
         return escalated
+
+    async def _escalate_after(self, community: str) -> timedelta:
+        """The escalation delay of the check-in's own community."""
+        if self._book is None:
+            return self._settings.escalate_after
+        settings = await self._book.get(community)
+        return settings.escalate_after
 
     async def purge(self) -> int:
         now = self._clock.now()

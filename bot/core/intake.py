@@ -10,6 +10,7 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.core.actors import Actor
 from bot.core.catalog import Catalog
@@ -50,6 +51,8 @@ class Intake:
 
     async def form(self, actor: Actor) -> Reply:
         catalog, locale = self._ctx.catalog_and_locale(actor)
+        if not await self._ctx.checkins_ready(actor.community):
+            return await self._not_set_up(actor, catalog)
         refused = await self._refused(actor, catalog, locale, crisis=False)
         if refused is not None:
             return refused
@@ -63,7 +66,8 @@ class Intake:
         catalog, locale = self._ctx.catalog_and_locale(actor)
         urgency = values.get(FIELD_URGENCY, "")
         crisis = shows_danger(catalog, _form_text(values), urgency)
-        pinned = self._pinned(catalog, locale, actor, crisis, Stage.DRAFT)
+        region = await self._region(actor)
+        pinned = self._pinned(catalog, locale, actor, crisis, Stage.DRAFT, region)
         if values.get(FIELD_IDENTITY, "") not in (ANONYMOUS, NAMED) or (
             urgency not in catalog.checkin_urgencies
         ):
@@ -73,6 +77,8 @@ class Intake:
                 sections=(Section(catalog.text(locale, "checkin.choose_required")),),
                 form=checkin_form(catalog, locale),
             )
+        if not await self._ctx.checkins_ready(actor.community):
+            return await self._not_set_up(actor, catalog)
         refused = await self._refused(actor, catalog, locale, crisis=crisis)
         if refused is not None:
             return refused
@@ -145,6 +151,20 @@ class Intake:
 
     # -- who may open one ------------------------------------------------------------
 
+    async def _not_set_up(self, actor: Actor, catalog: Catalog) -> Reply:
+        """Honest: this community has nowhere to send a check-in yet. The crisis lines
+        first, then what is missing, then readings for meanwhile."""
+        settings = await self._ctx.community(actor.community)
+        locale = catalog.locale_for(actor.locale or settings.language or None)
+        region = region_for(settings.crisis_region, actor.locale)
+        return Reply(
+            pinned=(crisis_section(catalog, locale, region, Stage.NOT_SENT),),
+            sections=(
+                Section(catalog.text(locale, "checkin.not_set_up")),
+                support_resources(catalog, locale),
+            ),
+        )
+
     async def _refused(
         self, actor: Actor, catalog: Catalog, locale: str, *, crisis: bool
     ) -> Reply | None:
@@ -152,7 +172,8 @@ class Intake:
         The crisis lines come first when their words called for them, when the refusal
         points to the lines (blocked), and when the request already open was flagged."""
         state = await self._ctx.checkins.opening_state(actor.key)
-        refusal, stage = self._refusal(state)
+        settings = await self._ctx.community(actor.community)
+        refusal, stage = self._refusal(state, settings.cooldown)
         if refusal is None:
             return None
         if crisis and stage is None:
@@ -160,16 +181,18 @@ class Intake:
         if state.active is not None and stage is Stage.SENT:
             pinned = self._ctx.pinned_for(catalog, locale, state.active, stage)
         else:
-            pinned = self._pinned(catalog, locale, actor, stage is not None, stage)
+            region = settings.crisis_region
+            pinned = self._pinned(catalog, locale, actor, stage is not None, stage, region)
         sections = (
             Section(catalog.text(locale, refusal.key, **refusal.params)),
             support_resources(catalog, locale),
         )
         return Reply(pinned=pinned, sections=sections)
 
-    def _refusal(self, state: OpeningState) -> tuple[UserFacingError | None, Stage | None]:
+    def _refusal(
+        self, state: OpeningState, cooldown: timedelta
+    ) -> tuple[UserFacingError | None, Stage | None]:
         now = self._ctx.clock.now()
-        cooldown = self._ctx.settings.cooldown
         until = state.blocked_until
         if until is not None and until > now:
             return Conflict("checkin.blocked_member"), Stage.NOT_SENT
@@ -240,16 +263,27 @@ class Intake:
             locale=locale,
             status=CheckinStatus.DRAFT,
             created_at=now,
-            region=region_for(self._ctx.settings.crisis_region, actor.locale) or "",
+            region=region_for(await self._region(actor), actor.locale) or "",
         )
 
+    async def _region(self, actor: Actor) -> str | None:
+        """The crisis region the actor's community set, else the deployment's."""
+        settings = await self._ctx.community(actor.community)
+        return settings.crisis_region or self._ctx.settings.crisis_region
+
     def _pinned(
-        self, catalog: Catalog, locale: str, actor: Actor, crisis: bool, stage: Stage | None
+        self,
+        catalog: Catalog,
+        locale: str,
+        actor: Actor,
+        crisis: bool,
+        stage: Stage | None,
+        region: str | None = None,
     ) -> tuple[Section, ...]:
         if not crisis or stage is None:
             return ()
-        region = region_for(self._ctx.settings.crisis_region, actor.locale)
-        return (crisis_section(catalog, locale, region, stage),)
+        configured = region or self._ctx.settings.crisis_region
+        return (crisis_section(catalog, locale, region_for(configured, actor.locale), stage),)
 
     def _settled(
         self,

@@ -29,6 +29,7 @@ from bot.core.models import (
     SentCopy,
 )
 from bot.core.schedule_model import Schedule
+from bot.core.settings import SettingsStore
 
 
 class PracticeStore(Protocol):
@@ -437,6 +438,7 @@ class Stores:
     communities: CommunityStore
     close_store: Callable[[], Awaitable[None]]
     content_files: ContentFileStore
+    settings: SettingsStore
 
 
 class ReloadOutcome(Protocol):

@@ -25,6 +25,7 @@ from bot.storage.schema import (
     checkins,
     communities,
     community_content,
+    community_settings,
     counters,
     group_sessions,
     group_votes,
@@ -41,6 +42,7 @@ from bot.storage.schema import (
 SCOPED_TABLES: list[Table] = [
     outbox, sent_copies, checkins, volunteers, blocks, runs, counters, audit, schedules,
     group_sessions, slack_installations, slack_bots, community_content,
+    community_settings,
 ]  # fmt: skip
 
 

@@ -31,6 +31,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Stores
 from bot.core.schedule_model import Schedule
+from bot.core.settings import CommunitySettings
 from bot.storage.memory_content import MemoryContentFiles
 
 
@@ -64,6 +65,7 @@ class MemoryState:
     copies: dict[str, SentCopy] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
     communities: dict[str, Community] = field(default_factory=dict)
+    community_settings: dict[str, CommunitySettings] = field(default_factory=dict)
 
     def add_outbox(self, items: list[OutboxItem]) -> None:
         for item in items:
@@ -642,6 +644,16 @@ class MemoryEvents(_Part):
             del self._s.sightings[key]
         return len(old)
 
+
+class MemorySettings(_Part):
+    async def get(self, community: str) -> CommunitySettings | None:
+        return self._s.community_settings.get(community)
+
+    async def save(
+        self, community: str, settings: CommunitySettings, by_name: str, at: datetime
+    ) -> None:
+        self._s.community_settings[community] = settings
+
     # -- end of the shared spec --------------------------------------------------------
 
 
@@ -745,11 +757,16 @@ def _purge_records(s: MemoryState, community: str) -> int:
     return gone + _drop(s.communities, lambda k, _: k == community)
 
 
+def _purge_settings(s: MemoryState, community: str) -> int:
+    return _drop(s.community_settings, lambda k, _: k == community)
+
+
 # What the purge empties, in order; a part of the state added later adds a step here.
 MEMORY_PURGE_STEPS: list[Callable[[MemoryState, str], int]] = [
     _purge_checkins,
     _purge_people,
     _purge_records,
+    _purge_settings,
 ]
 
 
@@ -776,6 +793,7 @@ def MemoryStore(state: MemoryState | None = None, **parts: Any) -> Stores:
         communities=MemoryCommunities(state),
         close_store=_nothing_to_close,
         content_files=MemoryContentFiles(),
+        settings=MemorySettings(state),
     )
     return replace(stores, **parts)
 

@@ -351,3 +351,20 @@ community_content = Table(
     UniqueConstraint("community", "path", "version", name="community_content_version"),
     sqlite_autoincrement=True,
 )
+
+# Each community's settings, as its admins chose them with `/upstander setup` (issue 20.2).
+community_settings = Table(
+    "community_settings",
+    metadata,
+    Column("community", Text, primary_key=True),
+    _text("volunteers_channel"),
+    _text("volunteer_role"),
+    _text("lead_role"),
+    _text("moderator_role"),
+    _text("crisis_region"),
+    _text("language"),
+    Column("escalation_minutes", Integer, nullable=False),
+    Column("cooldown_minutes", Integer, nullable=False),
+    _text("updated_by"),  # the admin's display name, as the audit names volunteers
+    Column("updated_at", IsoTime, nullable=False),
+)

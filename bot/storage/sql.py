@@ -22,6 +22,7 @@ from bot.storage.migrations import KEY_CHECK, upgrade
 from bot.storage.outbox import SqlOutbox
 from bot.storage.practice import SqlPractice
 from bot.storage.schedules import SqlSchedules
+from bot.storage.settings import SqlSettings
 from bot.storage.stats import SqlStats
 from bot.storage.volunteers import SqlVolunteers
 
@@ -74,4 +75,5 @@ def sql_stores(db: Database) -> Stores:
         communities=SqlCommunities(db),
         close_store=db.close,
         content_files=SqlContentFiles(db),
+        settings=SqlSettings(db),
     )

@@ -33,6 +33,7 @@ from bot.core.group_view import VOTE
 from bot.core.messages import Action, Outbound, Reply
 from bot.core.models import CheckIn, CheckinStatus
 from bot.core.practice import BEGIN
+from bot.core.settings import CommunitySettings
 from bot.storage.memory import MemoryStore
 
 A, B = "chat:A", "chat:B"
@@ -68,6 +69,9 @@ def person(community: str, user_id: str) -> Actor:
 async def runtime(settings: Settings, clock: ManualClock) -> AsyncIterator[Runtime]:
     built = await build(settings, store=MemoryStore(), clock=clock)
     built.register_platform("chat", Roles(), Recorder())
+    for community in (A, B):  # as each community's admin set it up
+        own = CommunitySettings(volunteers_channel=f"volunteers-of-{community}")
+        await built.store.settings.save(community, own, "Admin", clock.now())
     yield built
     await built.aclose()
 

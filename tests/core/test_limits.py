@@ -31,6 +31,7 @@ from bot.core.limits import (
 from bot.core.messages import Outbound, Reply
 from bot.core.models import CheckinStatus
 from bot.core.practice import BEGIN
+from bot.core.settings import CommunitySettings
 from bot.storage.memory import MemoryStore
 
 A, B = "chat:A", "chat:B"
@@ -61,6 +62,9 @@ async def limited_runtime(settings: Settings, clock: ManualClock, *, sqlite: boo
     runtime = await build(limited, store=None if sqlite else MemoryStore(), clock=clock)
     directory = StaticDirectory({m: frozenset({Role.MODERATOR}) for m in MODERATORS})
     runtime.register_platform("chat", directory, Sent())
+    for community in (A, B):  # as each community's admin set it up
+        own = CommunitySettings(volunteers_channel=f"volunteers-of-{community}")
+        await runtime.store.settings.save(community, own, "Admin", clock.now())
     return runtime
 
 

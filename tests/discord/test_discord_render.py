@@ -6,7 +6,7 @@ import pytest
 from harness import Console
 
 from bot.adapters.discord.convert import modal_values
-from bot.adapters.discord.directory import roles_for
+from bot.adapters.discord.directory import env_settings, roles_for
 from bot.adapters.discord.messenger import format_ref, parse_ref
 from bot.adapters.discord.render import render, render_modal
 from bot.adapters.discord.settings import DiscordSettings, DiscordSettingsError
@@ -117,11 +117,12 @@ def test_roles_from_role_ids_and_manage_server() -> None:
             "DISCORD_MODERATOR_ROLE_ID": "3",
         }
     )
-    assert roles_for(settings, ["1"], False) == {Role.VOLUNTEER}
-    assert roles_for(settings, ["1", "2"], False) == {Role.VOLUNTEER, Role.LEAD}
-    assert roles_for(settings, ["3"], False) == {Role.MODERATOR}
-    assert roles_for(settings, [], True) == {Role.MODERATOR}
-    assert roles_for(settings, ["9"], False) == frozenset()
+    ids = env_settings(settings)
+    assert roles_for(ids, ["1"], False) == {Role.VOLUNTEER}
+    assert roles_for(ids, ["1", "2"], False) == {Role.VOLUNTEER, Role.LEAD}
+    assert roles_for(ids, ["3"], False) == {Role.MODERATOR}
+    assert roles_for(ids, [], True) == {Role.ADMIN, Role.MODERATOR}
+    assert roles_for(ids, ["9"], False) == frozenset()
 
 
 def test_message_refs_round_trip() -> None:

@@ -477,6 +477,15 @@ class DiscordStandin:
             self.gateway.dispatch("CHANNEL_CREATE", channel.to_payload())
         return channel
 
+    def add_role(self, name: str, permissions: int = 0) -> FakeRole:
+        """Add a role to the guild; when a session is live, GUILD_ROLE_CREATE is
+        dispatched (with the guilds intent), as Discord does."""
+        role = self.guild.add_role(name, permissions)
+        if self.gateway.intents & INTENT_GUILDS:
+            payload = {"guild_id": str(self.guild.id), "role": role.to_payload()}
+            self.gateway.dispatch("GUILD_ROLE_CREATE", payload)
+        return role
+
     def get_guild(self, guild_id: int) -> FakeGuild | None:
         return next((g for g in self.guilds if g.id == guild_id), None)
 

@@ -83,6 +83,14 @@ def radio_buttons_value(value: str | None, text: str | None = None) -> JSONDict:
     }
 
 
+def conversations_select_value(channel_id: str | None) -> JSONDict:
+    return {"type": "conversations_select", "selected_conversation": channel_id}
+
+
+def number_input_value(value: str | None) -> JSONDict:
+    return {"type": "number_input", "value": value}
+
+
 def checkboxes_value(values: Sequence[str] | Mapping[str, str]) -> JSONDict:
     items = values.items() if isinstance(values, Mapping) else ((v, v) for v in values)
     return {"type": "checkboxes", "selected_options": [_option(v, t) for v, t in items]}

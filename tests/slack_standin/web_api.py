@@ -219,6 +219,8 @@ class SlackStandIn:
             "conversations.open": self._conversations_open,
             "conversations.members": self._conversations_members,
             "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.list": self._usergroups_list,
+            "conversations.info": self._conversations_info,
             "users.info": self._users_info,
             "files.info": lambda args: self.uploaded.info(args),
         }
@@ -894,6 +896,35 @@ class SlackStandIn:
         if members is None:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, **_page(members, args, "members")}
+
+    def _conversations_info(self, args: JSONDict) -> JSONDict:
+        """A channel the stand-in knows (one with members set); ``is_member`` says whether
+        the bot is in it, as Slack answers the bot's own token."""
+        channel = str(args.get("channel") or "")
+        members = self.channel_members.get(channel)
+        if members is None:
+            return {"ok": False, "error": "channel_not_found"}
+        info = {
+            "id": channel,
+            "name": channel.lower(),
+            "is_channel": True,
+            "is_archived": False,
+            "is_member": self.bot_user_id in members,
+        }
+        return {"ok": True, "channel": info}
+
+    def _usergroups_list(self, args: JSONDict) -> JSONDict:
+        groups = [
+            {
+                "id": gid,
+                "team_id": self.team_id,
+                "handle": gid.lower(),
+                "name": f"Group {gid}",
+                "date_delete": 0,
+            }
+            for gid in self.usergroups
+        ]
+        return {"ok": True, "usergroups": groups}
 
     def _usergroups_users_list(self, args: JSONDict) -> JSONDict:
         group = args.get("usergroup")

@@ -62,6 +62,18 @@ async def _schedule(app: Upstander, actor: Actor, args: list[str]) -> Reply:
     return await app.schedule(actor, " ".join(args))
 
 
+async def _setup(app: Upstander, actor: Actor, args: list[str]) -> Reply:
+    """`/setup key=value …` (or `/upstander setup …`): no words shows the settings."""
+    return await app.setup(actor, " ".join(args))
+
+
+async def _upstander(app: Upstander, actor: Actor, args: list[str]) -> Reply:
+    """`/upstander setup …` and `/upstander content …`, as on Slack and Discord."""
+    if args[:1] == ["setup"]:
+        return await _setup(app, actor, args[1:])
+    return await upstander_command(app, actor, args)
+
+
 CORE_COMMANDS: dict[str, CoreCommand] = {
     "help": _help,
     "practice": _practice,
@@ -74,5 +86,6 @@ CORE_COMMANDS: dict[str, CoreCommand] = {
     "audit": _audit,
     "schedule": _schedule,
     "content": content_command,
-    "upstander": upstander_command,
+    "setup": _setup,
+    "upstander": _upstander,
 }

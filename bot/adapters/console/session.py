@@ -19,6 +19,7 @@ from bot.core.access import StaticDirectory
 from bot.core.actors import Actor, Role
 from bot.core.app import Upstander
 from bot.core.messages import Field, Form, Outbound, Reply
+from bot.core.settings import Finding
 from bot.lifecycle import Lifecycle
 
 PLATFORM = "console"
@@ -27,6 +28,7 @@ ROLES: dict[str, frozenset[Role]] = {
     "volunteer": frozenset({Role.VOLUNTEER}),
     "lead": frozenset({Role.VOLUNTEER, Role.LEAD}),
     "moderator": frozenset({Role.MODERATOR}),
+    "admin": frozenset({Role.ADMIN, Role.MODERATOR}),
 }
 DEFAULT_PERSONA = ("you", "moderator")
 BUTTON = re.compile(r"o?\d+")
@@ -73,6 +75,19 @@ class _FormState:
         return self.form.fields[self.index]
 
 
+class ConsoleWorkspace:
+    """The console has every channel and role one names, and may post anywhere."""
+
+    async def channel(self, community: str, channel_id: str) -> Finding:
+        return Finding.OK
+
+    async def role(self, community: str, role_id: str) -> Finding:
+        return Finding.OK
+
+    def mention(self, kind: str, value: str) -> str:
+        return f"#{value}" if kind == "channel" else f"@{value}"
+
+
 class ConsoleSession:
     def __init__(
         self, core: Upstander, lifecycle: Lifecycle, write: Write, *, locale: str | None = None
@@ -85,6 +100,9 @@ class ConsoleSession:
         self._directory = StaticDirectory()
         self._persona = DEFAULT_PERSONA[1]
         lifecycle.register_platform(PLATFORM, self._directory, ConsoleMessenger(write, self._board))
+        # The console's one community: its volunteers are whoever plays one here.
+        core.services.setup.book.set_default(PLATFORM, "volunteers")
+        core.services.setup.add_check(PLATFORM, ConsoleWorkspace())
         self._actor = self._become(*DEFAULT_PERSONA)
         self._form: _FormState | None = None
         self.finished = False

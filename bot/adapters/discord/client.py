@@ -18,14 +18,15 @@ import discord
 from discord.ext import commands
 
 from bot.adapters.discord.commands import add_commands
-from bot.adapters.discord.convert import custom_id
-from bot.adapters.discord.directory import DiscordDirectory
+from bot.adapters.discord.convert import PLATFORM, custom_id
+from bot.adapters.discord.directory import DiscordDirectory, env_settings
 from bot.adapters.discord.dms import DirectMessages
 from bot.adapters.discord.guilds import Communities, GuildHooks, Joined, Removed
 from bot.adapters.discord.interactions import FAST_SECONDS, NO_MENTIONS, Interactions
 from bot.adapters.discord.messenger import DiscordMessenger
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.discord.translator import ContentTranslator
+from bot.adapters.discord.workspace import DiscordWorkspace
 from bot.core.app import Upstander
 from bot.core.ports import ContentSource
 
@@ -75,8 +76,14 @@ class UpstanderClient(commands.Bot):
         self.guild_hooks = GuildHooks(settings.guild_id, on_joined, on_removed)
         self.router = Interactions(app, content, self.communities, ack_after=ack_after)
         self.dms = DirectMessages(self, app, self.communities)
-        self.directory = DiscordDirectory(self, settings, self.communities)
-        self.messenger = DiscordMessenger(self, settings)
+        setup = app.services.setup
+        ids = env_settings(settings)
+        setup.book.set_default(
+            PLATFORM, ids.volunteers_channel, ids.volunteer_role, ids.lead_role, ids.moderator_role
+        )
+        setup.add_check(PLATFORM, DiscordWorkspace(self, settings))
+        self.directory = DiscordDirectory(self, settings, self.communities, setup.book)
+        self.messenger = DiscordMessenger(self, settings, self.directory.ids)
         self.ready = asyncio.Event()
         self._guard_interaction_parser()
 

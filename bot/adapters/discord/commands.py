@@ -21,6 +21,7 @@ from bot.adapters.discord.content_commands import add_content_commands
 from bot.core.actors import Actor
 from bot.core.app import Upstander
 from bot.core.messages import Option, Reply
+from bot.core.settings import known_regions
 
 __all__ = ["Router", "add_commands", "feature_cogs"]
 
@@ -201,9 +202,68 @@ class ModeratorCommands(
         words = f"{action} {which}".strip()
         await self.router.command(interaction, lambda actor: app.schedule(actor, words))
 
+    @app_commands.command(name="setup", description="Admins: this community's settings")
+    @app_commands.describe(
+        channel="The volunteers' channel: check-in cards go there",
+        volunteer_role="Members with this role take check-ins",
+        lead_role="Leads: mentioned when a check-in waits too long",
+        moderator_role="Moderators: statistics, audit, content",
+        region="The crisis lines' region, such as GB or ES",
+        language="The default language, such as en, es or fr",
+        escalation_minutes="Minutes before an unclaimed check-in is raised to the leads",
+        cooldown_minutes="Minutes before a member can open another check-in",
+    )
+    async def setup(
+        self,
+        interaction: Interaction,
+        channel: discord.TextChannel | None = None,
+        volunteer_role: discord.Role | None = None,
+        lead_role: discord.Role | None = None,
+        moderator_role: discord.Role | None = None,
+        region: str = "",
+        language: str = "",
+        escalation_minutes: int | None = None,
+        cooldown_minutes: int | None = None,
+    ) -> None:
+        chosen = {
+            "volunteers_channel": channel,
+            "volunteer_role": volunteer_role,
+            "lead_role": lead_role,
+            "moderator_role": moderator_role,
+            "crisis_region": region or None,
+            "language": language or None,
+            "escalation_minutes": escalation_minutes,
+            "cooldown_minutes": cooldown_minutes,
+        }
+        changes = {name: _option_text(value) for name, value in chosen.items() if value is not None}
+        app = self.router.app
+        await self.router.command(interaction, lambda actor: app.setup(actor, changes))
+
+    @setup.autocomplete("region")
+    async def region_autocomplete(self, interaction: Interaction, current: str) -> list[Choice]:
+        regions = known_regions(self.router.app.services.content.current)
+        return _matching(regions, current)
+
+    @setup.autocomplete("language")
+    async def language_autocomplete(self, interaction: Interaction, current: str) -> list[Choice]:
+        return _matching(self.router.app.services.content.current.copy.locales(), current)
+
     @schedule.autocomplete("zone")
     async def zone_autocomplete(self, interaction: Interaction, current: str) -> list[Choice]:
         return [app_commands.Choice(name=z, value=z) for z in time_zones(current)]
+
+
+def _matching(values: tuple[str, ...], typed: str) -> list[Choice]:
+    wanted = typed.strip().lower()
+    found = [v for v in values if wanted in v.lower()][:AUTOCOMPLETE_MAX]
+    return [app_commands.Choice(name=v, value=v) for v in found]
+
+
+def _option_text(value: object) -> str:
+    """An option as the core reads it: a channel's or a role's id, else its text."""
+    if isinstance(value, discord.abc.Snowflake):
+        return str(value.id)
+    return str(value)
 
 
 def feature_cogs(router: Router) -> list[commands.Cog]:

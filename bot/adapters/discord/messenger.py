@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import aiohttp
 import discord
 
+from bot.adapters.discord.directory import env_settings
 from bot.adapters.discord.guilds import tag_for
 from bot.adapters.discord.render import Rendered, render
 from bot.adapters.discord.settings import DiscordSettings
 from bot.core.errors import DeliveryError
 from bot.core.messages import Outbound
+from bot.core.settings import CommunitySettings
+
+CommunityIds = Callable[[str], Awaitable[CommunitySettings]]
 
 __all__ = ["DiscordMessenger", "format_ref", "parse_ref"]
 
@@ -39,9 +43,13 @@ def parse_ref(ref: str) -> tuple[int, int] | None:
 
 
 class DiscordMessenger:
-    def __init__(self, client: discord.Client, settings: DiscordSettings) -> None:
+    def __init__(
+        self, client: discord.Client, settings: DiscordSettings, ids: CommunityIds | None = None
+    ) -> None:
         self._client = client
         self._settings = settings
+        # The destination community's channel and lead role (its settings, else the env's).
+        self._ids = ids
 
     async def send(self, outbound: Outbound) -> str:
         self._connected()
@@ -70,7 +78,8 @@ class DiscordMessenger:
 
     async def _send(self, outbound: Outbound) -> str:
         prefix, mentions = "", NO_MENTIONS
-        lead = self._settings.lead_role_id
+        ids = await self._community(outbound.destination.community)
+        lead = int(ids.lead_role) if ids.lead_role.isdigit() else None
         if outbound.mention_leads and lead is not None:
             prefix = f"<@&{lead}>"
             mentions = discord.AllowedMentions(
@@ -87,7 +96,7 @@ class DiscordMessenger:
                 return await self._edit(ref, rendered, mentions)
             except discord.NotFound:
                 log.info("the message to update is gone; sending a new one")
-        channel = await self._channel(outbound)
+        channel = await self._channel(outbound, ids)
         message = await channel.send(**rendered.send_kwargs(), allowed_mentions=mentions)
         return format_ref(message.channel.id, message.id)
 
@@ -101,11 +110,18 @@ class DiscordMessenger:
         )
         return format_ref(channel_id, message_id)
 
-    async def _channel(self, outbound: Outbound) -> discord.abc.Messageable:
+    async def _community(self, community: str) -> CommunitySettings:
+        if self._ids is None:
+            return env_settings(self._settings)
+        return await self._ids(community)
+
+    async def _channel(self, outbound: Outbound, ids: CommunitySettings) -> discord.abc.Messageable:
         destination = outbound.destination
         if destination.kind == "volunteers":
+            if not ids.volunteers_channel.isdigit():
+                raise DeliveryError("the community has no volunteers' channel", permanent=True)
             return self._client.get_partial_messageable(
-                self._settings.volunteer_channel_id, type=discord.ChannelType.text
+                int(ids.volunteers_channel), type=discord.ChannelType.text
             )
         if destination.kind == "channel" and destination.user_id.isdigit():
             # A scenario of the week: `user_id` holds the channel's id.

@@ -28,6 +28,7 @@ from bot.adapters.slack.events import register_events
 from bot.adapters.slack.interactions import register_interactions
 from bot.adapters.slack.locales import SlackLocales
 from bot.adapters.slack.settings import SlackSettings
+from bot.adapters.slack.setup import register_setup
 from bot.adapters.slack.work import Work
 from bot.core.app import Upstander
 from bot.lifecycle import Lifecycle
@@ -108,4 +109,5 @@ def build_slack_app(
     register_commands(app, core, work, settings.command, locales)
     register_content(app, core, work)
     register_events(app, core, lifecycle, work)
+    register_setup(app, core, work)
     return app

@@ -19,6 +19,7 @@ from bot.adapters.slack.communities import community
 from bot.adapters.slack.content import handle_content_command
 from bot.adapters.slack.convert import CommandArgs, actor_from_command, command_args
 from bot.adapters.slack.locales import SlackLocales
+from bot.adapters.slack.setup import open_setup
 from bot.adapters.slack.work import Work
 from bot.core.actors import Actor
 from bot.core.app import Upstander
@@ -37,6 +38,7 @@ SUBCOMMANDS = (
     "audit",
     "schedule",
     "content",
+    "setup",
 )
 
 
@@ -65,6 +67,12 @@ async def handle_command(
         await handle_content_command(core, work, ack, command, client, actor, args)
         return
     trigger_id = str(command.get("trigger_id", ""))
+    if args.name == "setup" and not args.args:
+        # An admin gets the modal (its trigger_id lasts 3 s: opened right after the ack).
+        await ack()
+        response_url = str(command.get("response_url", ""))
+        work.spawn(open_setup(core, work, client, actor, trigger_id, response_url), "setup")
+        return
     if args.name == "schedule" and not args.args:
         # The modal schedules for the channel the command was typed in.
         channel = str(command.get("channel_id", ""))
@@ -155,9 +163,17 @@ async def dispatch(core: Upstander, actor: Actor, args: CommandArgs) -> Reply:
         return await core.audit(actor)
     if name == "schedule":
         return await core.schedule(actor, " ".join(_channel_id(word) for word in args.args))
+    if name == "setup":
+        # The text form: `key=value` words; a channel named as <#C123|name> is its id.
+        return await core.setup(actor, " ".join(_setting(word) for word in args.args))
     unknown = Section(copy(core, actor, "error.unknown_subcommand", command=name[:40]))
     help_reply = await core.help(actor)
     return Reply(sections=(unknown, *help_reply.sections))
+
+
+def _setting(word: str) -> str:
+    key, sep, value = word.partition("=")
+    return f"{key}={_channel_id(value)}" if sep else word
 
 
 def _channel_id(word: str) -> str:

@@ -4,7 +4,9 @@
   group is set, members of the volunteers' channel (``conversations.members``);
 - leads: members of SLACK_LEAD_GROUP (leads count as volunteers too);
 - moderators: members of SLACK_MODERATOR_GROUP, and workspace admins and owners
-  (``users.info``);
+  (``users.info``), who are also the community's admins (they may change its settings);
+- the groups and the channel are the community's settings (``/upstander setup``), else
+  the environment's;
 - names: people are shown as Slack shows them (``users.info``: display name, else full
   name, else the legacy handle), never by the handle a request carries.
 
@@ -23,10 +25,15 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.failures import failure_reason
+from bot.adapters.slack.messenger import env_settings
 from bot.adapters.slack.settings import SlackSettings
 from bot.core.actors import Actor, Role
+from bot.core.settings import CommunitySettings, SettingsBook
 
 log = logging.getLogger(__name__)
+
+# The user id of whoever installed the app in a community, or None (OAuth's seam).
+Installer = Callable[[str], Awaitable[str | None]]
 
 CACHE_SECONDS = 60.0
 PAGE_LIMIT = 200
@@ -41,9 +48,14 @@ class SlackDirectory:
         *,
         ttl: float = CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        book: SettingsBook | None = None,
+        installer: Installer | None = None,
     ) -> None:
         self._client = client
         self._settings = settings
+        self._book = book
+        # Who installed the app in a community (OAuth installs): an admin there too.
+        self._installer = installer
         self._ttl = ttl
         self._clock = clock
         self._cache: dict[str, tuple[float, Any]] = {}
@@ -51,19 +63,30 @@ class SlackDirectory:
     async def roles(self, actor: Actor) -> frozenset[Role]:
         user = actor.user_id
         roles: set[Role] = set()
-        settings = self._settings
-        if settings.volunteer_group:
-            if user in await self._group(settings.volunteer_group):
+        ids = await self._ids(actor.community)
+        if ids.volunteer_role:
+            if user in await self._group(ids.volunteer_role):
                 roles.add(Role.VOLUNTEER)
-        elif settings.volunteer_channel and user in await self._channel(settings.volunteer_channel):
+        elif ids.volunteers_channel and user in await self._channel(ids.volunteers_channel):
             roles.add(Role.VOLUNTEER)
-        if settings.lead_group and user in await self._group(settings.lead_group):
+        if ids.lead_role and user in await self._group(ids.lead_role):
             roles.update((Role.LEAD, Role.VOLUNTEER))
-        if (
-            settings.moderator_group and user in await self._group(settings.moderator_group)
-        ) or await self._is_admin(user):
+        if ids.moderator_role and user in await self._group(ids.moderator_role):
             roles.add(Role.MODERATOR)
+        if await self._is_admin(user) or await self._installed(actor):
+            roles.update((Role.ADMIN, Role.MODERATOR))
         return frozenset(roles)
+
+    async def _installed(self, actor: Actor) -> bool:
+        if self._installer is None:
+            return False
+        return await self._installer(actor.community) == actor.user_id
+
+    async def _ids(self, community: str) -> CommunitySettings:
+        """The community's channel and user groups: its settings, else the environment's."""
+        if self._book is None:
+            return env_settings(self._settings)
+        return await self._book.get(community)
 
     def forget(self) -> None:
         """Drop every cached answer (e.g. after a membership change the bot was told of)."""

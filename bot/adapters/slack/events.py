@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import render
 from bot.adapters.slack.communities import community
 from bot.adapters.slack.convert import actor_from_user_id, dm_from_person
+from bot.adapters.slack.setup import home_section
 from bot.adapters.slack.work import Work
 from bot.core.actors import Actor
 from bot.core.app import Upstander
@@ -103,6 +104,9 @@ async def home_parts(core: Upstander, actor: Actor) -> render.HomeParts:
 
 async def publish_home(core: Upstander, client: AsyncWebClient, actor: Actor) -> None:
     view = render.home_view(await home_parts(core, actor))
+    section = await home_section(core, actor)
+    if len(view["blocks"]) + len(section) <= render.MAX_VIEW_BLOCKS:
+        view["blocks"] += section
     try:
         await client.views_publish(user_id=actor.user_id, view=view)
     except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:

@@ -22,6 +22,7 @@ from bot.adapters.slack import render
 from bot.adapters.slack.settings import SlackSettings
 from bot.core.errors import DeliveryError
 from bot.core.messages import Destination, Outbound
+from bot.core.settings import CommunitySettings, SettingsBook
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,24 @@ _POST_INSTEAD = frozenset(
 _DELETED_ALREADY = frozenset({"message_not_found", "channel_not_found", "cant_delete_message"})
 
 
+def env_settings(settings: SlackSettings) -> CommunitySettings:
+    """The default workspace's channel and user groups as the environment names them."""
+    return CommunitySettings(
+        volunteers_channel=settings.volunteer_channel,
+        volunteer_role=settings.volunteer_group,
+        lead_role=settings.lead_group,
+        moderator_role=settings.moderator_group,
+    )
+
+
 class SlackMessenger:
-    def __init__(self, client: AsyncWebClient, settings: SlackSettings) -> None:
+    def __init__(
+        self, client: AsyncWebClient, settings: SlackSettings, book: SettingsBook | None = None
+    ) -> None:
         self._client = client
         self._settings = settings
+        # The destination community's channel and lead group (its settings, else the env's).
+        self._book = book
 
     @property
     def client(self) -> AsyncWebClient:
@@ -74,8 +89,9 @@ class SlackMessenger:
 
     async def send(self, outbound: Outbound) -> str:
         mention = ""
-        if outbound.mention_leads and self._settings.lead_group:
-            mention = f"<!subteam^{self._settings.lead_group}>"
+        ids = await self._ids(outbound.destination.community)
+        if outbound.mention_leads and ids.lead_role:
+            mention = f"<!subteam^{ids.lead_role}>"
         content = render.message(outbound.reply, mention=mention)
         try:
             if outbound.update_ref:
@@ -83,7 +99,7 @@ class SlackMessenger:
                 if updated is not None:
                     return updated
             response = await self._client.chat_postMessage(
-                channel=self._channel(outbound.destination),
+                channel=self._channel(outbound.destination, ids),
                 unfurl_links=False,
                 unfurl_media=False,
                 **content,
@@ -110,11 +126,16 @@ class SlackMessenger:
         except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise DeliveryError(f"Slack unreachable: {type(exc).__name__}") from exc
 
-    def _channel(self, destination: Destination) -> str:
+    async def _ids(self, community: str) -> CommunitySettings:
+        if self._book is None:
+            return env_settings(self._settings)
+        return await self._book.get(community)
+
+    def _channel(self, destination: Destination, ids: CommunitySettings) -> str:
         if destination.kind == "volunteers":
-            if not self._settings.volunteer_channel:
-                raise DeliveryError("SLACK_VOLUNTEER_CHANNEL is not set", permanent=True)
-            return self._settings.volunteer_channel
+            if not ids.volunteers_channel:
+                raise DeliveryError("no volunteers' channel is set", permanent=True)
+            return ids.volunteers_channel
         if destination.kind == "channel" and destination.user_id:
             # A scenario of the week: `user_id` holds the channel's id.
             return destination.user_id

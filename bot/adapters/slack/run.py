@@ -27,7 +27,7 @@ from bot.adapters.slack.communities import default_workspace, name_communities
 from bot.adapters.slack.convert import PLATFORM
 from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.gate import MAX_BODY_BYTES, events_handler
-from bot.adapters.slack.messenger import SlackMessenger
+from bot.adapters.slack.messenger import SlackMessenger, env_settings
 from bot.adapters.slack.names import display_names
 from bot.adapters.slack.oauth import (
     Installs,
@@ -42,8 +42,14 @@ from bot.adapters.slack.settings import (
     SlackSettings,
     SlackSettingsError,
 )
+from bot.adapters.slack.setup import SlackWorkspace
 from bot.adapters.slack.work import DRAIN_SECONDS, Work
-from bot.adapters.slack.workspaces import WorkspaceDirectory, WorkspaceMessenger, Workspaces
+from bot.adapters.slack.workspaces import (
+    WorkspaceChecks,
+    WorkspaceDirectory,
+    WorkspaceMessenger,
+    Workspaces,
+)
 from bot.core.app import Upstander
 from bot.core.commands import Spelling
 from bot.health import health_handler
@@ -108,6 +114,11 @@ def attach_slack(
     work = work if work is not None else Work()
     if client is None:
         client = make_client(settings, session=work.session)
+    setup = core.services.setup
+    ids = env_settings(settings)
+    setup.book.set_default(
+        PLATFORM, ids.volunteers_channel, ids.volunteer_role, ids.lead_role, ids.moderator_role
+    )
     # Copy names commands as this workspace types them: `/upstander practice`.
     core.spell_commands(PLATFORM, Spelling(prefix=settings.command))
     if settings.oauth:
@@ -127,8 +138,10 @@ def _attach_one(
     purge: OnRemoved | None,
 ) -> AsyncApp:
     """One workspace, one bot token (on ``client``)."""
-    directory = SlackDirectory(client, settings)
-    lifecycle.register_platform(PLATFORM, directory, SlackMessenger(client, settings))
+    book = core.services.setup.book
+    core.services.setup.add_check(PLATFORM, SlackWorkspace(client))
+    directory = SlackDirectory(client, settings, book=book)
+    lifecycle.register_platform(PLATFORM, directory, SlackMessenger(client, settings, book))
     app = build_slack_app(core, lifecycle, settings, client, work)
     app.use(name_communities(default_team))
     app.use(display_names(lambda user_id, _community: directory.display_name(user_id)))
@@ -152,7 +165,9 @@ def _attach_installed(
         installs.installations,
         settings,
         lambda token: make_client(settings, token, session=work.session),
+        book=core.services.setup.book,
     )
+    core.services.setup.add_check(PLATFORM, WorkspaceChecks(workspaces))
     directory = WorkspaceDirectory(workspaces)
     lifecycle.register_platform(PLATFORM, directory, WorkspaceMessenger(workspaces))
     oauth = oauth_settings(settings, installs, bolt_logger())

@@ -28,6 +28,7 @@ BOT_SCOPES = (
     "usergroups:read",
     "channels:read",
     "groups:read",
+    "files:read",
 )
 
 

@@ -28,9 +28,11 @@ from bot.adapters.slack.convert import PLATFORM
 from bot.adapters.slack.directory import SlackDirectory
 from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.settings import SlackSettings
+from bot.adapters.slack.setup import SlackWorkspace, written
 from bot.core.actors import Actor, Role
 from bot.core.errors import DeliveryError
 from bot.core.messages import Outbound
+from bot.core.settings import Finding, SettingsBook
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,9 @@ class Workspaces:
         *,
         ttl: float = TOKEN_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        book: SettingsBook | None = None,
     ) -> None:
+        self._book = book
         self._tokens = tokens
         self._settings = settings
         self._make_client = make_client
@@ -90,8 +94,8 @@ class Workspaces:
             workspace = Workspace(
                 token,
                 client,
-                SlackDirectory(client, self._settings),
-                SlackMessenger(client, self._settings),
+                SlackDirectory(client, self._settings, book=self._book),
+                SlackMessenger(client, self._settings, self._book),
             )
             self._by_token[token] = workspace
         return workspace
@@ -155,3 +159,26 @@ class WorkspaceDirectory:
     async def display_name(self, user_id: str, community: str) -> str:
         workspace = await self._workspaces.get(community)
         return "" if workspace is None else await workspace.directory.display_name(user_id)
+
+
+class WorkspaceChecks:
+    """`/upstander setup`'s checks (the WorkspaceCheck port) with each community's own
+    token: a channel or a user group is looked up in the workspace that chose it."""
+
+    def __init__(self, workspaces: Workspaces) -> None:
+        self._workspaces = workspaces
+
+    async def channel(self, community: str, channel_id: str) -> Finding:
+        found = await self._workspaces.get(community)
+        if found is None:
+            return Finding.UNREACHABLE
+        return await SlackWorkspace(found.client).channel(community, channel_id)
+
+    async def role(self, community: str, role_id: str) -> Finding:
+        found = await self._workspaces.get(community)
+        if found is None:
+            return Finding.UNREACHABLE
+        return await SlackWorkspace(found.client).role(community, role_id)
+
+    def mention(self, kind: str, value: str) -> str:
+        return written(kind, value)
