@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.core.models import AuditEntry, OutboxItem
 from bot.storage.audit import write_audit
 from bot.storage.crypto import Cipher
-from bot.storage.engine import Database, lock_skipping
+from bot.storage.engine import Database, lock_skipping, matches_any
 from bot.storage.schema import outbox
 
 
@@ -50,9 +50,11 @@ class SqlOutbox:
             )
         return int(result.rowcount)
 
-    async def delivered(self, item_id: str) -> None:
+    async def delivered(self, *item_ids: str) -> None:
+        if not item_ids:
+            return
         async with self._db.write() as conn:
-            await conn.execute(delete(outbox).where(outbox.c.id == item_id))
+            await conn.execute(delete(outbox).where(matches_any(outbox.c.id, item_ids)))
 
     async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
         async with self._db.write() as conn:
