@@ -53,16 +53,14 @@ class SqlOutbox:
     async def delivered(self, *item_ids: str) -> None:
         if not item_ids:
             return
-        async with self._db.write() as conn:
-            await conn.execute(delete(outbox).where(matches_any(outbox.c.id, item_ids)))
+        await self._db.change(delete(outbox).where(matches_any(outbox.c.id, item_ids)))
 
     async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == item_id)
-                .values(attempts=attempts, next_attempt_at=at, leased_by="", lease_until=None)
-            )
+        await self._db.change(
+            update(outbox)
+            .where(outbox.c.id == item_id)
+            .values(attempts=attempts, next_attempt_at=at, leased_by="", lease_until=None)
+        )
 
     async def give_up(self, item_id: str, audit: AuditEntry) -> None:
         async with self._db.write() as conn:
