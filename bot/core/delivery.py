@@ -65,11 +65,14 @@ def new_owner_id() -> str:
 class DeliveryPolicy:
     batch: int = 50  # items leased per round
     backlog: int = 200  # items this process holds leased at most, all lanes together
-    per_destination: int = 4  # sends in flight to one channel or DM
-    per_platform: int = 16  # sends in flight to one platform
+    # Cards of different check-ins go to one channel in lanes of their own: enough of
+    # them in flight that the volunteers' channel keeps pace with a burst of check-ins
+    # (a 429 still pauses the channel until Retry-After).
+    per_destination: int = 32  # sends in flight to one channel or DM
+    per_platform: int = 64  # sends in flight to one platform
     # Sends in flight for one community: below per_platform, so others always have room.
-    per_community: int = 12
-    destination_backlog: int = 25  # items held for one destination; the rest go back
+    per_community: int = 48
+    destination_backlog: int = 100  # items held for one destination; the rest go back
     # Room one community's lanes may take of the backlog (counted as `backlog` is); the
     # rest of its items go back, so another community's items are still leased.
     community_backlog: int = 100
@@ -136,6 +139,7 @@ class Deliveries:
         # Set while run_forever serves; who waits in caught_up is answered after a round.
         self._wake: asyncio.Event | None = None
         self._waiting: list[asyncio.Future[None]] = []
+        self._removals = _Removals(outbox)
 
     # -- rounds ------------------------------------------------------------------------
 
@@ -398,7 +402,7 @@ class Deliveries:
             await self._checkins.set_card_ref(item.checkin_id, ref)
         if item.purpose in CARRIES_MEMBER_WORDS and ref and self._copies is not None:
             await self._copies.record_copy(copy_of(item, outbound, ref, self._clock.now()))
-        await self._outbox.delivered(item.id)
+        await self._removals.remove(item.id)
         self._delivered += 1
         return None
 
@@ -460,6 +464,38 @@ async def _hand_over(messenger: Messenger, purpose: str, outbound: Outbound) -> 
         await messenger.delete(outbound.update_ref)
         return ""
     return await messenger.send(outbound)
+
+
+class _Removals:
+    """Delivered items leave the outbox together: each lane waits until its item's
+    deletion is committed, as if it had deleted it alone, but the lanes that finish
+    while one deletion is being committed share the next one (one transaction)."""
+
+    def __init__(self, outbox: OutboxStore) -> None:
+        self._outbox = outbox
+        self._waiting: list[tuple[str, asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def remove(self, item_id: str) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((item_id, done))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._commit_all())
+        await done
+
+    async def _commit_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await self._outbox.delivered(*(item_id for item_id, _ in batch))
+            except Exception as exc:  # each waiting lane fails as its own delete would
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
 
 def _answer(waiting: list[asyncio.Future[None]]) -> None:

@@ -211,8 +211,8 @@ class OutboxStore(Protocol):
         `lease_until`, atomically, so two processes never get the same item."""
         ...
 
-    async def delivered(self, item_id: str) -> None:
-        """Remove the item and with it the text it carried."""
+    async def delivered(self, *item_ids: str) -> None:
+        """Remove the items and with them the text they carried, in one transaction."""
         ...
 
     async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:

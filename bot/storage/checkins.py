@@ -233,8 +233,7 @@ class SqlCheckins:
         return await change_with(self._db, change, items, audit, drop_relays_of)
 
     async def _changed(self, change: Any) -> bool:
-        async with self._db.write() as conn:
-            return bool((await conn.execute(change)).rowcount == 1)
+        return await self._db.change(change) == 1
 
     async def _one(self, query: Select[Any]) -> CheckIn | None:
         async with self._db.read() as conn:

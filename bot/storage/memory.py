@@ -559,8 +559,9 @@ class MemoryOutbox(_Part):
     async def pending_outbox_count(self) -> int:
         return len(self._s.outbox)
 
-    async def delivered(self, item_id: str) -> None:
-        self._s.drop_outbox(item_id)
+    async def delivered(self, *item_ids: str) -> None:
+        for item_id in item_ids:
+            self._s.drop_outbox(item_id)
 
     async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
         item = self._s.outbox.get(item_id)

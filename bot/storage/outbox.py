@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.core.models import AuditEntry, OutboxItem
 from bot.storage.audit import write_audit
 from bot.storage.crypto import Cipher
-from bot.storage.engine import Database, lock_skipping
+from bot.storage.engine import Database, lock_skipping, matches_any
 from bot.storage.schema import outbox
 
 
@@ -50,17 +50,17 @@ class SqlOutbox:
             )
         return int(result.rowcount)
 
-    async def delivered(self, item_id: str) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(delete(outbox).where(outbox.c.id == item_id))
+    async def delivered(self, *item_ids: str) -> None:
+        if not item_ids:
+            return
+        await self._db.change(delete(outbox).where(matches_any(outbox.c.id, item_ids)))
 
     async def retry_later(self, item_id: str, attempts: int, at: datetime) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == item_id)
-                .values(attempts=attempts, next_attempt_at=at, leased_by="", lease_until=None)
-            )
+        await self._db.change(
+            update(outbox)
+            .where(outbox.c.id == item_id)
+            .values(attempts=attempts, next_attempt_at=at, leased_by="", lease_until=None)
+        )
 
     async def give_up(self, item_id: str, audit: AuditEntry) -> None:
         async with self._db.write() as conn:

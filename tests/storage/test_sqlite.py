@@ -274,3 +274,33 @@ async def test_the_handover_migration_keeps_an_older_databases_checkins_and_volu
         assert not await store.volunteers.volunteer_anonymous("p:v")
     finally:
         await store.close_store()
+
+
+async def test_each_statement_is_one_call_into_aiosqlites_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read is one call to aiosqlite's thread and a one-statement change two (it and the
+    commit): each call wakes a thread and then the event loop, which is what costs."""
+    import aiosqlite
+
+    store = await open_store(tmp_path / "data" / "db.sqlite3")
+    calls: list[object] = []
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: object, *args: object) -> object:
+        calls.append(fn)
+        return await execute(self, fn, *args)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    try:
+        at = datetime(2026, 3, 1, tzinfo=UTC)
+        run = PracticeRun("r1", "discord:4242", "s1", "en", "start", (), RunStatus.ACTIVE, at, at)
+        await store.practice.save_run(run)
+        calls.clear()
+        assert await store.practice.active_run("discord:4242") == run
+        assert len(calls) == 1, "a read: one call"
+        calls.clear()
+        await store.checkins.set_card_ref("nobody", "ref")
+        assert len(calls) == 2, "a change of one statement: the statement and the commit"
+    finally:
+        await store.close_store()

@@ -363,6 +363,14 @@ async def test_retry_later_ends_the_lease_and_delivered_removes_the_item(store: 
     assert await store.outbox.oldest_pending_at() is None
 
 
+async def test_delivered_removes_several_items_at_once_and_only_those(store: Stores) -> None:
+    await store.outbox.enqueue([item("a", "c"), item("b", "c"), item("kept", "c")])
+    await store.outbox.delivered("a", "b")
+    await store.outbox.delivered()
+    [left] = await store.outbox.lease_due_outbox(T0, 10, "p1", T0 + LEASE)
+    assert left.id == "kept"
+
+
 async def test_give_up_deletes_the_item_and_audits_it(store: Stores) -> None:
     await store.outbox.enqueue([item("old", "c"), item("new", "c", at=T0 + timedelta(hours=1))])
     assert await store.outbox.oldest_pending_at() == T0
