@@ -37,7 +37,9 @@ from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.desk_support import CLAIM, CONFIRM
 from bot.core.models import CheckinStatus
+from bot.storage.engine import Database
 from bot.storage.installations import SqlInstallations, SqlOAuthStates
+from bot.storage.schema import metadata
 from tests.conftest import pg_schema
 
 
@@ -120,6 +122,17 @@ async def install_both(deployment: Deployment) -> dict[str, str]:
         await install(deployment, workspace)
         tokens[team.team_id] = workspace.bot_token
     return tokens
+
+
+async def tables_naming(db: Database, team_id: str) -> set[str]:
+    """The tables with a row that names ``team_id`` in any column."""
+    found = set()
+    async with db.read() as conn:
+        for table in metadata.sorted_tables:
+            rows = (await conn.execute(table.select())).all()
+            if any(team_id in repr(tuple(row)) for row in rows):
+                found.add(table.name)
+    return found
 
 
 async def command(driver: SlackDriver, words: str, user: str) -> str:
@@ -219,6 +232,8 @@ async def test_uninstalling_one_purges_its_check_ins_and_settings_the_other_keep
         await set_up(deployment, team)
         await open_checkin(deployment, team)
     member = f"slack:{{}}:{MEMBER}"
+    held = await tables_naming(deployment.db, "T0AAA")
+    assert {"checkins", "community_settings", "slack_bots", "slack_installations"} <= held
 
     async with deployment.driver("T0AAA") as driver:
         assert (await driver.send_event({"type": "app_uninstalled"})).status == 200
@@ -229,6 +244,10 @@ async def test_uninstalling_one_purges_its_check_ins_and_settings_the_other_keep
     assert await store.checkins.unclaimed(ALPHA.community) == []
     assert await store.settings.get(ALPHA.community) is None
     assert await deployment.installations.bot_token(ALPHA.community) is None
+    # Read past the stores: nothing of Alpha's is left but the purge's own audit line.
+    assert await tables_naming(deployment.db, "T0AAA") == {"audit"}
+    [line] = await store.audit.audit_entries(ALPHA.community, 10)
+    assert line.action == "community_purged" and line.by == ""
 
     # Bravo is whole: its settings, its check-in, its token; a new check-in reaches its channel.
     kept = await store.settings.get(BRAVO.community)
@@ -261,3 +280,19 @@ async def test_the_installer_is_an_admin_of_their_own_workspace_only(
     stored = await deployment.runtime.store.settings.get(ALPHA.community)
     assert stored is not None and stored.volunteers_channel == ALPHA.channel
     assert await deployment.runtime.store.settings.get(BRAVO.community) is None
+
+
+async def test_setup_checks_the_channel_with_its_workspace_s_own_token(
+    deployment: Deployment,
+) -> None:
+    slack = deployment.slack
+    tokens = await install_both(deployment)
+    slack.set_channel_members("C0NOBOT", [ALPHA.volunteer])  # the app was never invited
+    before = last_seq(slack)
+    async with deployment.driver("T0AAA") as driver:
+        said = await command(driver, f"setup channel=C0NOBOT volunteer={ALPHA.group}", ALPHA.admin)
+    assert "Nothing was changed" in said and "I cannot post in that channel" in said, said
+    checks = [c for c in slack.calls() if c.seq > before and c.method != "users.info"]
+    assert {c.method for c in checks} >= {"conversations.info"}
+    assert tokens_since(slack, before) == {tokens["T0AAA"]}
+    assert await deployment.runtime.store.settings.get(ALPHA.community) is None
