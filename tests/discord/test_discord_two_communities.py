@@ -25,6 +25,7 @@ from tests.discord_standin import (
     FakeGuild,
     FakeRole,
     FakeUser,
+    Perm,
     StoredMessage,
     finish_client_tasks,
 )
@@ -62,7 +63,9 @@ def _sides(standin: DiscordStandin) -> tuple[Side, Side]:
 
     guild_b = standin.add_guild("Second Server")
     cards_b, helpers_b = guild_b.add_channel("cards-b"), guild_b.add_role("Helpers B")
-    standin.channels[cards_b.id] = cards_b
+    hidden = {"id": str(guild_b.id), "type": 0, "allow": "0", "deny": str(Perm.VIEW_CHANNEL)}
+    private_b = guild_b.add_channel("private-b", permission_overwrites=[hidden])
+    standin.channels.update({cards_b.id: cards_b, private_b.id: private_b})
     standin.join(guild_b, standin.member)
     bea = standin.add_user("bea", in_guild=False)
     standin.join(guild_b, bea, ["Moderator"])
@@ -217,3 +220,15 @@ async def test_one_server_s_admin_is_nobody_in_the_other(standin: DiscordStandin
     assert "Opened" not in text(stats)
     assert await bot.runtime.store.settings.get(a.community) is None
     assert await bot.runtime.store.settings.get(b.community) is None
+
+
+async def test_the_second_server_s_channel_the_bot_cannot_post_in_is_refused(
+    standin: DiscordStandin, two: Two
+) -> None:
+    bot, b = two.bot, two.b
+    private = b.guild.channel("private-b")
+    refused = await setup(bot, b, b.admin, {"channel": private})
+    assert "Nothing was changed" in refused and "I cannot post in that channel" in refused
+    assert await bot.runtime.store.settings.get(b.community) is None
+    saved = await setup(bot, b, b.admin, {"channel": b.channel})
+    assert "Saved" in saved
