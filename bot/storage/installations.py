@@ -175,6 +175,15 @@ class SqlInstallations(AsyncInstallationStore):
         bot = await self._bot(slack_bots.c.community == community)
         return bot.bot_token if bot is not None else None
 
+    async def installer(self, community: str) -> str | None:
+        """Who installed the app in ``community`` most recently (they are its admin)."""
+        table = slack_installations
+        query = select(table.c.user_id).where(table.c.community == community)
+        query = query.order_by(table.c.installed_at.desc()).limit(1)
+        async with self._db.read() as conn:
+            user_id = (await conn.execute(query)).scalar()
+        return str(user_id) if user_id else None
+
     async def _bot(self, where: ColumnElement[bool]) -> Bot | None:
         query = select(slack_bots.c.id, slack_bots.c.bot_enc).where(where)
         query = query.order_by(slack_bots.c.installed_at.desc()).limit(1)

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.core.actors import Actor, Role
 from bot.core.clock import ManualClock
 from bot.core.practice import MENU
+from bot.core.settings import CommunitySettings
 from bot.storage.memory import MemoryStore
 from tests.discord.driver import TIMEOUT, DiscordBot, button, open_checkin, start_bot, text
 from tests.discord_standin import (
@@ -66,7 +67,14 @@ async def many(
 ) -> AsyncIterator[tuple[DiscordBot, Hooks]]:
     """The bot with no DISCORD_GUILD_ID: every server is a community of its own."""
     env = {k: v for k, v in discord_settings.env.items() if k != "DISCORD_GUILD_ID"}
-    runtime = await build(Settings.from_env(env), store=MemoryStore(), clock=ManualClock())
+    clock = ManualClock()
+    runtime = await build(Settings.from_env(env), store=MemoryStore(), clock=clock)
+    for guild in (standin.guild, guild_b):  # as each server's admin set it up
+        own = CommunitySettings(
+            volunteers_channel=str(guild.channel("volunteers").id),
+            volunteer_role=str(guild.role("Volunteer").id),
+        )
+        await runtime.store.settings.save(community(guild), own, "Admin", clock.now())
     hooks = Hooks()
     bot = await start_bot(
         standin,
@@ -147,7 +155,7 @@ async def test_a_role_update_refreshes_the_roles_looked_up(
 
     standin.update_role(guild_b, helper, permissions=Perm.MANAGE_GUILD)
     await barrier(bot, guild_b)
-    assert await directory.roles(rita_in_b) == frozenset({Role.MODERATOR})
+    assert await directory.roles(rita_in_b) == frozenset({Role.ADMIN, Role.MODERATOR})
 
 
 async def claim_first_card(bot: DiscordBot) -> None:

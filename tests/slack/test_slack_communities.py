@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from slack_harness import MEMBER, SECRET, SlackBot, open_checkin, press_in_message, slack_env
+from slack_harness import (
+    MEMBER,
+    SECRET,
+    VOLUNTEER_CHANNEL,
+    SlackBot,
+    open_checkin,
+    press_in_message,
+    slack_env,
+)
 from slack_standin import SlackDriver, SlackStandIn, drain_bolt_tasks
 
 from bot.adapters.slack.app import make_client
@@ -17,6 +25,7 @@ from bot.adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.adapters.slack.work import Work
 from bot.bootstrap import Runtime
 from bot.core.desk_support import CONFIRM
+from bot.core.settings import CommunitySettings
 
 
 @pytest.fixture
@@ -61,6 +70,9 @@ async def test_the_token_s_workspace_keeps_its_keys_another_is_its_own_community
     await home_bot.settle()
     assert len(await checkins.member_checkins(f"slack:{MEMBER}")) == 1
 
+    own = CommunitySettings(volunteers_channel=VOLUNTEER_CHANNEL)  # the guest's admin's
+    clock = home_bot.runtime.clock
+    await home_bot.runtime.store.settings.save("slack:T0GUEST", own, "Admin", clock.now())
     guest_driver = SlackDriver(
         home_bot.server.url + EVENTS_PATH, SECRET, standin=home_bot.slack, team_id="T0GUEST"
     )

@@ -56,6 +56,7 @@ from bot.core.clock import ManualClock
 from bot.core.desk_support import CONFIRM
 from bot.core.errors import DeliveryError
 from bot.core.messages import Destination, Outbound, Reply, Section
+from bot.core.settings import CommunitySettings
 from bot.storage.crypto import Cipher
 from bot.storage.engine import Database, sqlite_url
 from bot.storage.installations import SqlInstallations, SqlOAuthStates
@@ -187,6 +188,11 @@ async def install(deployment: Deployment, workspace: Workspace) -> None:
     code = deployment.slack.issue_oauth_code(workspace)
     status, page = await finish_install(deployment, code, started.state, started.cookie)
     assert status == 200, page
+    # Then the workspace's admin sets it up (tests/slack/test_slack_two_workspaces.py does
+    # it through /upstander setup): its own volunteers' channel.
+    own = CommunitySettings(volunteers_channel=VOLUNTEER_CHANNEL)
+    at = deployment.clock.now()
+    await deployment.runtime.store.settings.save(f"slack:{workspace.key}", own, "Admin", at)
 
 
 async def two_installed(deployment: Deployment) -> tuple[Workspace, Workspace]:

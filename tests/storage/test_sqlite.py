@@ -294,7 +294,9 @@ async def test_each_statement_is_one_call_into_aiosqlites_thread(
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     try:
         at = datetime(2026, 3, 1, tzinfo=UTC)
-        run = PracticeRun("r1", "discord:4242", "s1", "en", "start", (), RunStatus.ACTIVE, at, at)
+        run = PracticeRun(
+            "r1", "discord:4242", "s1", "en", "start", (), RunStatus.ACTIVE, at, at, "discord"
+        )
         await store.practice.save_run(run)
         calls.clear()
         assert await store.practice.active_run("discord:4242") == run

@@ -45,6 +45,10 @@ class Tokens(Protocol):
         """The bot token ``community`` is served with; None when it has no installation."""
         ...
 
+    async def installer(self, community: str) -> str | None:
+        """Who installed the app in ``community`` (an admin there), if known."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Workspace:
@@ -94,7 +98,9 @@ class Workspaces:
             workspace = Workspace(
                 token,
                 client,
-                SlackDirectory(client, self._settings, book=self._book),
+                SlackDirectory(
+                    client, self._settings, book=self._book, installer=self._tokens.installer
+                ),
                 SlackMessenger(client, self._settings, self._book),
             )
             self._by_token[token] = workspace
