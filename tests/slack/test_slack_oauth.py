@@ -188,8 +188,12 @@ async def install(deployment: Deployment, workspace: Workspace) -> None:
     code = deployment.slack.issue_oauth_code(workspace)
     status, page = await finish_install(deployment, code, started.state, started.cookie)
     assert status == 200, page
-    # Then the workspace's admin sets it up (tests/slack/test_slack_two_workspaces.py does
-    # it through /upstander setup): its own volunteers' channel.
+
+
+async def install_and_set_up(deployment: Deployment, workspace: Workspace) -> None:
+    """Installed, then set up by its admin (tests/slack/test_slack_two_workspaces.py does
+    that through /upstander setup): its own volunteers' channel."""
+    await install(deployment, workspace)
     own = CommunitySettings(volunteers_channel=VOLUNTEER_CHANNEL)
     at = deployment.clock.now()
     await deployment.runtime.store.settings.save(f"slack:{workspace.key}", own, "Admin", at)
@@ -198,8 +202,8 @@ async def install(deployment: Deployment, workspace: Workspace) -> None:
 async def two_installed(deployment: Deployment) -> tuple[Workspace, Workspace]:
     first = deployment.slack.add_workspace("T0AAA", "Alpha")
     second = deployment.slack.add_workspace("T0BBB", "Bravo")
-    await install(deployment, first)
-    await install(deployment, second)
+    await install_and_set_up(deployment, first)
+    await install_and_set_up(deployment, second)
     return first, second
 
 
@@ -390,7 +394,7 @@ async def test_an_org_wide_install_serves_its_enterprise_s_teams_as_one_communit
 ) -> None:
     slack = deployment.slack
     org = slack.add_workspace("T0ORG1", enterprise_id="E0ORG", org_wide=True)
-    await install(deployment, org)
+    await install_and_set_up(deployment, org)
     assert await deployment.installations.bot_token("slack:E0ORG") == org.bot_token
     org_wide = {"enterprise_id": "E0ORG", "is_enterprise_install": "true"}
     async with deployment.driver("T0ORG2") as driver:
