@@ -132,9 +132,7 @@ async def _idle_bytes(stack: AsyncExitStack, url: str, slack: SlackStandIn, coun
     return max(after - before, 0) / count
 
 
-def _figures(
-    one: Samples, spread: Samples, per_idle: float, label: str, idle: int
-) -> list[Figure]:
+def _figures(one: Samples, spread: Samples, per_idle: float, label: str, idle: int) -> list[Figure]:
     def p99(samples: Samples) -> float:
         return percentile(samples.ack, 0.99) * 1000.0
 
