@@ -321,3 +321,24 @@ async def test_a_server_that_removes_the_bot_is_registered_then_marked_for_purgi
         await bot.close()
         await runtime.aclose()
         await finish_client_tasks()
+
+
+async def test_a_bot_for_servers_set_up_from_the_chat_needs_no_channel_in_its_environment(
+    standin: DiscordStandin, discord_settings: Settings
+) -> None:
+    unset = ("DISCORD_GUILD_ID", "DISCORD_VOLUNTEER_CHANNEL_ID")
+    env = {k: v for k, v in discord_settings.env.items() if k not in unset}
+    runtime = await build(Settings.from_env(env), store=MemoryStore(), clock=ManualClock())
+    bot = await start_bot(standin, runtime)
+    try:
+        it = await standin.send_slash_command(standin.member, "checkin")
+        await it.wait_callback()
+        message = it.response_message()
+        assert message is not None and message.ephemeral
+        shown = text(message)
+        assert "not set up in this community" in shown, "until its admin runs setup"
+        assert shown.index("emergency") < shown.index("not set up"), "crisis lines first"
+    finally:
+        await bot.close()
+        await runtime.aclose()
+        await finish_client_tasks()

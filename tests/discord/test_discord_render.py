@@ -102,8 +102,10 @@ def test_settings_from_env() -> None:
     assert settings.guild_id is None and settings.api_base is None
     with pytest.raises(DiscordSettingsError, match="DISCORD_TOKEN"):
         DiscordSettings.from_env({"DISCORD_VOLUNTEER_CHANNEL_ID": "10"})
+    # Only servers set up from the chat: no default volunteers' channel is needed.
+    assert DiscordSettings.from_env({"DISCORD_TOKEN": "t"}).volunteer_channel_id is None
     with pytest.raises(DiscordSettingsError, match="DISCORD_VOLUNTEER_CHANNEL_ID"):
-        DiscordSettings.from_env({"DISCORD_TOKEN": "t"})
+        DiscordSettings.from_env({"DISCORD_TOKEN": "t", "DISCORD_VOLUNTEER_CHANNEL_ID": "vol"})
     with pytest.raises(DiscordSettingsError, match="numeric"):
         DiscordSettings.from_env({**ENV, "DISCORD_GUILD_ID": "my-guild"})
 

@@ -62,6 +62,8 @@ def guild_of(client: discord.Client, settings: DiscordSettings, community: str) 
         return int(raw) if raw.isdigit() else None
     if settings.guild_id is not None:
         return settings.guild_id
+    if settings.volunteer_channel_id is None:
+        return None
     channel = client.get_channel(settings.volunteer_channel_id)
     if isinstance(channel, discord.abc.GuildChannel):
         return channel.guild.id
@@ -111,6 +113,8 @@ class DiscordDirectory:
         guild_id = self._communities.guild(community)
         if guild_id is not None or community != "discord":
             return guild_id
+        if self._settings.volunteer_channel_id is None:
+            return None
         channel = self._client.get_channel(self._settings.volunteer_channel_id)
         if isinstance(channel, discord.abc.GuildChannel):
             return channel.guild.id

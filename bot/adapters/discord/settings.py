@@ -22,7 +22,9 @@ class DiscordSettings:
     # DISCORD_GUILD_ID, optional: the server whose community is the default one
     # ("discord"); commands are also synced there. The bot serves every server it is in.
     guild_id: int | None
-    volunteer_channel_id: int
+    # The default community's volunteers' channel; a deployment only for servers set up
+    # with `/upstander setup` needs none.
+    volunteer_channel_id: int | None
     volunteer_role_id: int | None
     lead_role_id: int | None
     moderator_role_id: int | None
@@ -41,8 +43,6 @@ class DiscordSettings:
         if not token:
             raise DiscordSettingsError("DISCORD_TOKEN is not set")
         channel = _snowflake(env, "DISCORD_VOLUNTEER_CHANNEL_ID")
-        if channel is None:
-            raise DiscordSettingsError("DISCORD_VOLUNTEER_CHANNEL_ID is not set")
         return cls(
             token=token,
             application_id=_snowflake(env, "DISCORD_APPLICATION_ID"),
