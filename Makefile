@@ -23,7 +23,7 @@ run: $(STAMP_RUN)
 	$(BIN)/python -m bot console
 
 test: $(STAMP_TEST)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy
 
