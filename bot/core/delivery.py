@@ -22,7 +22,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -116,8 +116,10 @@ class Deliveries:
         owner: str = "",
         policy: DeliveryPolicy | None = None,
         copies: CopyStore | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._outbox = outbox
+        self._sleep = sleep
         # Where messages carrying a member's words went, to delete them later.
         self._copies = copies
         # The check-ins its cards and card updates refer to.
@@ -134,6 +136,8 @@ class Deliveries:
         self._community_slots: dict[Community, asyncio.Semaphore] = {}
         self._platform_slots: dict[str, asyncio.Semaphore] = {}
         self._freed = asyncio.Event()
+        # When the items last put back for want of room are due again.
+        self._crowded_until: datetime | None = None
         self._delivered = 0
         self._warned: set[str] = set()
         # Set while run_forever serves; who waits in caught_up is answered after a round.
@@ -156,9 +160,18 @@ class Deliveries:
         for _ in range(rounds):
             count = await self.run_once()
             total += count
-            if count == 0:
+            if count == 0 and not await self._wait_for_crowded():
                 break
         return total
+
+    async def _wait_for_crowded(self) -> bool:
+        """Wait until the items put back for want of room are due again; False if there
+        are none. A clean stop once left them behind, though its lanes were all done."""
+        until, self._crowded_until = self._crowded_until, None
+        if until is None:
+            return False
+        await self._sleep(max(0.0, (until - self._clock.now()).total_seconds()))
+        return True
 
     async def settle(self) -> None:
         """Wait until every lane has finished (delivered, or put its items back)."""
@@ -267,18 +280,23 @@ class Deliveries:
         """When an item just leased must go back instead of into a new lane: the time it
         is due again, after whatever of its lane went back before it."""
         now = self._clock.now()
+        crowded = False
         if key in self._holds:
             until = self._holds[key][0]
+            crowded = until <= now + BUSY_DELAY  # behind an item that went back for room
         elif destination in self._paused:
             until = self._paused[destination]
         elif destination[0] not in self._messengers:
             self._warn_no_messenger(destination[0])
             until = now + NO_MESSENGER_DELAY
         elif self._full(destination):
-            until = now + BUSY_DELAY
+            until, crowded = now + BUSY_DELAY, True
         else:
             return None
-        return self._next_in_hold(key, until)
+        back = self._next_in_hold(key, until)
+        if crowded:
+            self._crowded_until = max(back, self._crowded_until or back)
+        return back
 
     def _full(self, destination: Destination) -> bool:
         """Whether the destination holds all the items it may, or its community all the
