@@ -166,6 +166,9 @@ outbox = Table(
 Index("outbox_due", outbox.c.priority.desc(), outbox.c.next_attempt_at, outbox.c.seq)
 Index("outbox_age", outbox.c.created_at)
 Index("outbox_community", outbox.c.community)
+# Each enqueue reads max(seq); closing a check-in deletes its relays (revision 0012).
+Index("outbox_seq", outbox.c.seq)
+Index("outbox_checkin", outbox.c.checkin_id, outbox.c.purpose)
 
 # The bot's own messages that carry a member's words or name (issue 18.6), until deleted:
 # where each went and its platform reference, sealed, since a DM names its person.

@@ -35,7 +35,7 @@ from tests.conftest import PgDatabase
 from tests.storage.older_tokens import v2_token
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0011"
+HEAD = "0012"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 

@@ -46,7 +46,7 @@ async def test_wal_private_files_and_migrations_recorded_once(tmp_path: Path) ->
     with contextlib.closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         versions = db.execute("SELECT version_num FROM alembic_version").fetchall()
-        assert versions == [("0011",)]
+        assert versions == [("0012",)]
 
 
 async def test_practice_runs_are_kept_under_the_fingerprint_not_the_id(tmp_path: Path) -> None:
