@@ -110,11 +110,12 @@ def new_id() -> str:
 
 
 def outbox_item(checkin: CheckIn, purpose: str, outbound: Outbound, now: datetime) -> OutboxItem:
+    # A crisis first; the rest in queue order, so a relay never waits behind later cards.
     return OutboxItem(
         id=new_id(),
         checkin_id=checkin.id,
         purpose=purpose,
-        priority=2 if checkin.crisis else (1 if purpose != "relay" else 0),
+        priority=2 if checkin.crisis else 1,
         payload=outbound_json.encode(outbound),
         attempts=0,
         next_attempt_at=now,
