@@ -413,6 +413,10 @@ class SlackStandIn:
         """Every recorded call (failed ones too), oldest first; filtered by method."""
         return [c for c in self._calls if method is None or c.method == method]
 
+    def calls_since(self, count: int) -> list[Call]:
+        """The calls recorded after the first `count`: a copy of the new ones only."""
+        return self._calls[count:]
+
     def delivered(self, method: str | None = None) -> list[Call]:
         """Calls that succeeded (HTTP 200, ``ok: true``)."""
         return [c for c in self.calls(method) if c.ok]
