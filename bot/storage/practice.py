@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, delete, select
+from sqlalchemy import ColumnElement, RowMapping, Select, bindparam, delete, select
 
 from bot.core.catalog import Tactic
 from bot.core.community import community_of_key
@@ -35,13 +35,18 @@ class SqlPractice:
             if runs_:
                 ordered = sorted(runs_, key=lambda run: run.id)  # one lock order for all
                 rows = [_row(run, self._fp(run.member)) for run in ordered]
-                await conn.execute(_save(self._db.dialect), rows)
+                # One row is one execute, not a batch of one (asyncpg prepares a batch).
+                await conn.execute(_save(self._db.dialect), rows[0] if len(rows) == 1 else rows)
             await add_counts(conn, self._db.dialect, community, [(m, k, 1) for m, k in counts])
 
     async def get_run(self, run_id: str, member: str) -> PracticeRun | None:
-        query = select(runs).where(runs.c.id == run_id, self._mine(member))
+        prints = self._db.cipher.fingerprints(member)
+        if len(prints) == 1:
+            query, params = _BY_ID, {"run_id": run_id, "member": prints[0]}
+        else:
+            query, params = select(runs).where(runs.c.id == run_id, self._mine(member)), {}
         async with self._db.read() as conn:
-            row = (await conn.execute(query)).mappings().first()
+            row = (await conn.execute(query, params)).mappings().first()
         return _run(row, member) if row else None
 
     def _fp(self, member: str) -> str:
@@ -52,14 +57,13 @@ class SqlPractice:
         return matches_any(runs.c.member, self._db.cipher.fingerprints(member))
 
     async def active_run(self, member: str) -> PracticeRun | None:
-        query = (
-            select(runs)
-            .where(self._mine(member), runs.c.status == RunStatus.ACTIVE.value)
-            .order_by(runs.c.updated_at.desc())
-            .limit(1)
-        )
+        prints = self._db.cipher.fingerprints(member)
+        if len(prints) == 1:
+            query, params = _ACTIVE, {"member": prints[0]}
+        else:
+            query, params = _latest_active(self._mine(member)), {}
         async with self._db.read() as conn:
-            row = (await conn.execute(query)).mappings().first()
+            row = (await conn.execute(query, params)).mappings().first()
         return _run(row, member) if row else None
 
     async def member_runs(self, member: str) -> list[PracticeRun]:
@@ -77,6 +81,17 @@ class SqlPractice:
         async with self._db.write() as conn:
             result = await conn.execute(delete(runs).where(runs.c.updated_at < updated_before))
         return int(result.rowcount)
+
+
+def _latest_active(mine: ColumnElement[bool]) -> Select[Any]:
+    active = runs.c.status == RunStatus.ACTIVE.value
+    return select(runs).where(mine, active).order_by(runs.c.updated_at.desc()).limit(1)
+
+
+# The presses' reads, built once: a statement built per call costs more than SQLite
+# takes to answer it (SQLAlchemy walks a new statement to find its compiled form).
+_BY_ID = select(runs).where(runs.c.id == bindparam("run_id"), runs.c.member == bindparam("member"))
+_ACTIVE = _latest_active(runs.c.member == bindparam("member"))
 
 
 @functools.cache

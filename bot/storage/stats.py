@@ -48,7 +48,7 @@ async def add_counts(
         {"community": community, "metric": m, "key": k, "count": by}
         for (m, k), by in sorted(summed.items())
     ]
-    await conn.execute(_add(dialect), values)
+    await conn.execute(_add(dialect), values[0] if len(values) == 1 else values)
 
 
 @functools.cache
