@@ -7,6 +7,8 @@ takes its settings from them until an admin stores its own: stored settings win.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,6 +21,10 @@ from bot.core.desk_support import DeskSettings
 MIN_ESCALATION = 1
 MAX_MINUTES = 24 * 60
 MIN_COOLDOWN = 0
+# How long a process trusts the settings it read: each request asked for them up to four
+# times. A change made in another process is seen here at most this much later.
+FRESH_SECONDS = 2.0
+CACHED_COMMUNITIES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +156,18 @@ class SettingsBook:
     """Each community's settings in effect: stored ones, else the environment's for the
     community it names, else the deployment's defaults (no volunteers' channel yet)."""
 
-    def __init__(self, store: SettingsStore | None, desk: DeskSettings) -> None:
+    def __init__(
+        self,
+        store: SettingsStore | None,
+        desk: DeskSettings,
+        *,
+        fresh: float = FRESH_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store = store
+        self._fresh = fresh
+        self._clock = clock
+        self._read: dict[str, tuple[float, CommunitySettings | None]] = {}
         self._base = CommunitySettings(
             crisis_region=(desk.crisis_region or "").upper(),
             escalation_minutes=_minutes(desk.escalate_after),
@@ -177,7 +193,20 @@ class SettingsBook:
         )
 
     async def stored(self, community: str) -> CommunitySettings | None:
-        return None if self._store is None else await self._store.get(community)
+        if self._store is None:
+            return None
+        now = self._clock()
+        seen = self._read.get(community)
+        if seen is not None and now - seen[0] < self._fresh:
+            return seen[1]
+        found = await self._store.get(community)
+        self._remember(community, found, now)
+        return found
+
+    def _remember(self, community: str, found: CommunitySettings | None, now: float) -> None:
+        if len(self._read) >= CACHED_COMMUNITIES:
+            self._read.clear()  # a bound, not a policy: a full cache only costs reads
+        self._read[community] = (now, found)
 
     async def get(self, community: str) -> CommunitySettings:
         stored = await self.stored(community)
@@ -204,6 +233,7 @@ class SettingsBook:
         if self._store is None:
             raise RuntimeError("no settings store")
         await self._store.save(community, settings, by_name, at)
+        self._remember(community, settings, self._clock())
 
 
 def _minutes(delta: timedelta) -> int:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.core.settings import CommunitySettings
 from bot.storage.engine import Database, upsert
@@ -19,9 +19,8 @@ class SqlSettings:
         self._db = db
 
     async def get(self, community: str) -> CommunitySettings | None:
-        query = select(community_settings).where(community_settings.c.community == community)
         async with self._db.read() as conn:
-            row = (await conn.execute(query)).mappings().first()
+            row = (await conn.execute(_GET, {"community": community})).mappings().first()
         if row is None:
             return None
         return CommunitySettings(**{name: row[name] for name in asdict(CommunitySettings())})
@@ -32,6 +31,9 @@ class SqlSettings:
         row = {"community": community, **asdict(settings), "updated_by": by_name, "updated_at": at}
         async with self._db.write() as conn:
             await conn.execute(_save(self._db.dialect), row)
+
+
+_GET = select(community_settings).where(community_settings.c.community == bindparam("community"))
 
 
 @functools.cache

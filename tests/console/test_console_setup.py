@@ -71,7 +71,7 @@ async def test_checkin_where_no_channel_is_set_is_honest_with_crisis_lines_first
 ) -> None:
     console = sqlite_console
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    await console.runtime.store.settings.save("console", CommunitySettings(), "ada", at)
+    await console.runtime.app.services.setup.book.save("console", CommunitySettings(), "ada", at)
     answer = await console.say(f"/as member {MEMBER}", "/checkin")
     assert "not set up in this community" in answer
     assert answer.index("emergency") < answer.index("not set up"), "crisis lines first"
@@ -83,7 +83,7 @@ async def test_checkin_where_no_channel_is_set_is_honest_with_crisis_lines_first
     elsewhere = Actor("console", "someone", community="console:elsewhere")
     reply = await console.runtime.app.checkin(elsewhere)
     assert reply.form is None and "not set up" in reply.text()
-    await console.runtime.store.settings.save(
+    await console.runtime.app.services.setup.book.save(
         "console", CommunitySettings(volunteers_channel="volunteers"), "ada", at
     )
     assert (await console.runtime.app.checkin(Actor("console", MEMBER))).form is not None

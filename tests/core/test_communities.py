@@ -71,7 +71,7 @@ async def runtime(settings: Settings, clock: ManualClock) -> AsyncIterator[Runti
     built.register_platform("chat", Roles(), Recorder())
     for community in (A, B):  # as each community's admin set it up
         own = CommunitySettings(volunteers_channel=f"volunteers-of-{community}")
-        await built.store.settings.save(community, own, "Admin", clock.now())
+        await built.app.services.setup.book.save(community, own, "Admin", clock.now())
     yield built
     await built.aclose()
 

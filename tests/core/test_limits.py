@@ -64,7 +64,7 @@ async def limited_runtime(settings: Settings, clock: ManualClock, *, sqlite: boo
     runtime.register_platform("chat", directory, Sent())
     for community in (A, B):  # as each community's admin set it up
         own = CommunitySettings(volunteers_channel=f"volunteers-of-{community}")
-        await runtime.store.settings.save(community, own, "Admin", clock.now())
+        await runtime.app.services.setup.book.save(community, own, "Admin", clock.now())
     return runtime
 
 

@@ -74,7 +74,7 @@ async def many(
             volunteers_channel=str(guild.channel("volunteers").id),
             volunteer_role=str(guild.role("Volunteer").id),
         )
-        await runtime.store.settings.save(community(guild), own, "Admin", clock.now())
+        await runtime.app.services.setup.book.save(community(guild), own, "Admin", clock.now())
     hooks = Hooks()
     bot = await start_bot(
         standin,

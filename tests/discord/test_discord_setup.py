@@ -99,7 +99,9 @@ async def test_checkin_where_no_volunteers_channel_is_set_is_honest_crisis_lines
     standin: DiscordStandin, discord_bot: DiscordBot
 ) -> None:
     at = datetime(2026, 12, 1, tzinfo=UTC)
-    await discord_bot.runtime.store.settings.save("discord", CommunitySettings(), "test", at)
+    await discord_bot.runtime.app.services.setup.book.save(
+        "discord", CommunitySettings(), "test", at
+    )
     it = await standin.send_slash_command(standin.member, "checkin")
     callback = await it.wait_callback()
     assert callback.json["type"] != CB_MODAL, "no form where nothing can be sent"

@@ -72,7 +72,7 @@ async def test_the_token_s_workspace_keeps_its_keys_another_is_its_own_community
 
     own = CommunitySettings(volunteers_channel=VOLUNTEER_CHANNEL)  # the guest's admin's
     clock = home_bot.runtime.clock
-    await home_bot.runtime.store.settings.save("slack:T0GUEST", own, "Admin", clock.now())
+    await home_bot.runtime.app.services.setup.book.save("slack:T0GUEST", own, "Admin", clock.now())
     guest_driver = SlackDriver(
         home_bot.server.url + EVENTS_PATH, SECRET, standin=home_bot.slack, team_id="T0GUEST"
     )

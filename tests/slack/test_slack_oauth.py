@@ -196,7 +196,9 @@ async def install_and_set_up(deployment: Deployment, workspace: Workspace) -> No
     await install(deployment, workspace)
     own = CommunitySettings(volunteers_channel=VOLUNTEER_CHANNEL)
     at = deployment.clock.now()
-    await deployment.runtime.store.settings.save(f"slack:{workspace.key}", own, "Admin", at)
+    await deployment.runtime.app.services.setup.book.save(
+        f"slack:{workspace.key}", own, "Admin", at
+    )
 
 
 async def two_installed(deployment: Deployment) -> tuple[Workspace, Workspace]:
