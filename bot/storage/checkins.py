@@ -17,6 +17,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -90,22 +91,26 @@ class SqlCheckins:
         return Opening(opened, True, on_duty)
 
     async def active_checkin(self, member: str) -> CheckIn | None:
-        return await self._one(_active_of(_member_is(self._cipher, member)))
+        prints = self._prints(member)
+        async with self._db.read() as conn:
+            row = (await conn.execute(_ACTIVE_OF, prints)).mappings().first()
+        return checkin_of(self._cipher, row) if row else None
 
     async def last_closed_at(self, member: str) -> datetime | None:
         async with self._db.read() as conn:
-            return await _last_closed(conn, _member_is(self._cipher, member))
+            return await _last_closed(conn, self._prints(member))
 
     async def opening_state(self, member: str) -> OpeningState:
-        fp = _member_is(self._cipher, member)
-        blocked = matches_any(blocks.c.member_fp, self._cipher.fingerprints(member))
+        prints = self._prints(member)
         async with self._db.read() as conn:
-            until = (await conn.execute(select(func.max(blocks.c.until)).where(blocked))).scalar()
-            if isinstance(until, str):  # MAX() loses the column's type on some dialects
-                until = datetime.fromisoformat(until)
-            active = (await conn.execute(_active_of(fp))).mappings().first()
-            closed = await _last_closed(conn, fp)
+            until = _as_time((await conn.execute(_BLOCKED_UNTIL, prints)).scalar())
+            active = (await conn.execute(_ACTIVE_OF, prints)).mappings().first()
+            closed = await _last_closed(conn, prints)
         return OpeningState(until, checkin_of(self._cipher, active) if active else None, closed)
+
+    def _prints(self, member: str) -> dict[str, Any]:
+        """The member's fingerprints under every key set, for the statements built once."""
+        return {"prints": list(self._cipher.fingerprints(member))}
 
     async def claim(
         self,
@@ -209,11 +214,9 @@ class SqlCheckins:
         return await self._all(select(checkins).where(mine).order_by(checkins.c.created_at))
 
     async def pseudonym_in_use(self, community: str, pseudonym: str, since: datetime) -> bool:
-        c = checkins.c
-        recent = or_(c.closed_at.is_(None), c.closed_at >= since)
-        query = select(c.id).where(c.pseudonym == pseudonym, c.community == community, recent)
+        asked = {"pseudonym": pseudonym, "community": community, "since": since}
         async with self._db.read() as conn:
-            return (await conn.execute(query.limit(1))).first() is not None
+            return (await conn.execute(_PSEUDONYM_IN_USE, asked)).first() is not None
 
     async def forget_member(self, member: str) -> int:
         fp = _member_is(self._cipher, member)
@@ -289,26 +292,46 @@ def _member_is(cipher: Cipher, member: str) -> ColumnElement[bool]:
     return matches_any(checkins.c.member_fp, cipher.fingerprints(member))
 
 
-def _active_of(fp: ColumnElement[bool]) -> Select[Any]:
-    return (
-        select(checkins)
-        .where(fp, checkins.c.status.in_(_ACTIVE))
-        .order_by(checkins.c.created_at.desc())
-        .limit(1)
+# The statements every check-in asks, built once: one built per call cost SQLAlchemy more
+# than the database took to answer it. "prints": the member's fingerprints (bot/storage/crypto.py).
+_PRINTS = checkins.c.member_fp.in_(bindparam("prints", expanding=True))
+_ACTIVE_OF = (
+    select(checkins)
+    .where(_PRINTS, checkins.c.status.in_(_ACTIVE))
+    .order_by(checkins.c.created_at.desc())
+    .limit(1)
+)
+_LAST_CLOSED = select(func.max(checkins.c.closed_at)).where(_PRINTS, checkins.c.status == "closed")
+_BLOCKED_UNTIL = select(func.max(blocks.c.until)).where(
+    blocks.c.member_fp.in_(bindparam("prints", expanding=True))
+)
+_ON_DUTY = (
+    select(volunteers.c.volunteer)
+    .where(volunteers.c.community == bindparam("community"), volunteers.c.available == 1)
+    .limit(1)
+)
+_PSEUDONYM_IN_USE = (
+    select(checkins.c.id)
+    .where(
+        checkins.c.pseudonym == bindparam("pseudonym"),
+        checkins.c.community == bindparam("community"),
+        or_(checkins.c.closed_at.is_(None), checkins.c.closed_at >= bindparam("since")),
     )
+    .limit(1)
+)
 
 
-async def _last_closed(conn: AsyncConnection, fp: ColumnElement[bool]) -> datetime | None:
-    query = select(func.max(checkins.c.closed_at)).where(fp, checkins.c.status == "closed")
-    value = (await conn.execute(query)).scalar()
+def _as_time(value: Any) -> datetime | None:
+    """MAX() loses the column's type on some dialects: a time, read back as one."""
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
+async def _last_closed(conn: AsyncConnection, prints: dict[str, Any]) -> datetime | None:
+    return _as_time((await conn.execute(_LAST_CLOSED, prints)).scalar())
+
+
 async def _on_duty(conn: AsyncConnection, community: str) -> bool:
-    query = select(volunteers.c.volunteer).where(
-        volunteers.c.community == community, volunteers.c.available == 1
-    )
-    return (await conn.execute(query.limit(1))).first() is not None
+    return (await conn.execute(_ON_DUTY, {"community": community})).first() is not None
 
 
 def _draft_row(cipher: Cipher, checkin: CheckIn) -> dict[str, Any]:
