@@ -91,26 +91,22 @@ class SqlCheckins:
         return Opening(opened, True, on_duty)
 
     async def active_checkin(self, member: str) -> CheckIn | None:
-        prints = self._prints(member)
+        prints = _prints(self._cipher, member)
         async with self._db.read() as conn:
             row = (await conn.execute(_ACTIVE_OF, prints)).mappings().first()
         return checkin_of(self._cipher, row) if row else None
 
     async def last_closed_at(self, member: str) -> datetime | None:
         async with self._db.read() as conn:
-            return await _last_closed(conn, self._prints(member))
+            return await _last_closed(conn, _prints(self._cipher, member))
 
     async def opening_state(self, member: str) -> OpeningState:
-        prints = self._prints(member)
+        prints = _prints(self._cipher, member)
         async with self._db.read() as conn:
             until = _as_time((await conn.execute(_BLOCKED_UNTIL, prints)).scalar())
             active = (await conn.execute(_ACTIVE_OF, prints)).mappings().first()
             closed = await _last_closed(conn, prints)
         return OpeningState(until, checkin_of(self._cipher, active) if active else None, closed)
-
-    def _prints(self, member: str) -> dict[str, Any]:
-        """The member's fingerprints under every key set, for the statements built once."""
-        return {"prints": list(self._cipher.fingerprints(member))}
 
     async def claim(
         self,
@@ -319,6 +315,11 @@ _PSEUDONYM_IN_USE = (
     )
     .limit(1)
 )
+
+
+def _prints(cipher: Cipher, member: str) -> dict[str, Any]:
+    """The member's fingerprints under every key set, for the statements built once."""
+    return {"prints": list(cipher.fingerprints(member))}
 
 
 def _as_time(value: Any) -> datetime | None:
