@@ -64,7 +64,9 @@ def new_owner_id() -> str:
 @dataclass(frozen=True, slots=True)
 class DeliveryPolicy:
     batch: int = 50  # items leased per round
-    backlog: int = 200  # items this process holds leased at most, all lanes together
+    # Items held leased at most, all lanes together: more give delivery more of the event
+    # loop's turns in a burst (bench f), and more to wait out a lease after a crash.
+    backlog: int = 400
     # Cards of different check-ins go to one channel in lanes of their own: enough of
     # them in flight that the volunteers' channel keeps pace with a burst of check-ins
     # (a 429 still pauses the channel until Retry-After).
@@ -72,10 +74,10 @@ class DeliveryPolicy:
     per_platform: int = 64  # sends in flight to one platform
     # Sends in flight for one community: below per_platform, so others always have room.
     per_community: int = 48
-    destination_backlog: int = 100  # items held for one destination; the rest go back
+    destination_backlog: int = 200  # items held for one destination; the rest go back
     # Room one community's lanes may take of the backlog (counted as `backlog` is); the
     # rest of its items go back, so another community's items are still leased.
-    community_backlog: int = 100
+    community_backlog: int = 200
     lease: timedelta = timedelta(minutes=2)
     send_timeout: float = 30.0  # a send that takes longer is counted as failed
     max_attempts: int = 12  # transient failures (about 25 minutes of backoff)
