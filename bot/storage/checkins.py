@@ -103,10 +103,10 @@ class SqlCheckins:
     async def opening_state(self, member: str) -> OpeningState:
         prints = _prints(self._cipher, member)
         async with self._db.read() as conn:
-            until = _as_time((await conn.execute(_BLOCKED_UNTIL, prints)).scalar())
+            until, closed = (await conn.execute(_BLOCKED_AND_CLOSED, prints)).one()
             active = (await conn.execute(_ACTIVE_OF, prints)).mappings().first()
-            closed = await _last_closed(conn, prints)
-        return OpeningState(until, checkin_of(self._cipher, active) if active else None, closed)
+        found = checkin_of(self._cipher, active) if active else None
+        return OpeningState(_as_time(until), found, _as_time(closed))
 
     async def claim(
         self,
@@ -301,6 +301,8 @@ _LAST_CLOSED = select(func.max(checkins.c.closed_at)).where(_PRINTS, checkins.c.
 _BLOCKED_UNTIL = select(func.max(blocks.c.until)).where(
     blocks.c.member_fp.in_(bindparam("prints", expanding=True))
 )
+# Both of opening_state's maxima in one statement: one round trip fewer per check-in ask.
+_BLOCKED_AND_CLOSED = select(_BLOCKED_UNTIL.scalar_subquery(), _LAST_CLOSED.scalar_subquery())
 _ON_DUTY = (
     select(volunteers.c.volunteer)
     .where(volunteers.c.community == bindparam("community"), volunteers.c.available == 1)
